@@ -1,0 +1,295 @@
+"""Encode frames into a video file through PyAV, copying the input's audio."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import numpy as np
+
+from ..errors import DeviceError, InputError, InputNotFoundError, OutputError
+from ..frame import Frame
+from ..media import check_output_path, commit, discard, temporary_path
+from ..protocols import StreamInfo
+
+log = logging.getLogger(__name__)
+
+# Video encoders worth suggesting, in order; only those this FFmpeg build has are named.
+_SUGGESTED_ENCODERS = (
+    "libx264", "h264_nvenc", "h264_qsv", "h264_videotoolbox", "h264_vaapi", "libx265",
+    "hevc_nvenc", "libsvtav1", "libaom-av1", "av1_nvenc", "libvpx-vp9", "mpeg4",
+)
+# Where a live source gives no timestamps, frames are placed on this clock.
+_FALLBACK_TIME_BASE = Fraction(1, 90_000)
+
+
+class EncoderSink:
+    """Write frames to a video file (container chosen by the extension).
+
+    Timestamps are kept: the video stream uses the input's ``time_base`` and each frame's own
+    ``pts`` (a frame in another time base is rescaled; one without a pts is placed at
+    ``index / fps``), so variable frame rate survives. ``info.fps`` becomes the stream's
+    average rate for players.
+
+    Every audio stream of ``audio_from`` is copied without re-encoding when the output
+    container accepts its codec, else re-encoded to AAC; audio is muxed as the video
+    progresses, so the file interleaves well.
+
+    Odd sizes: pixel formats with 2x chroma subsampling (the default ``yuv420p``, which every
+    player decodes) need even sizes, so an odd width or height is padded by repeating the last
+    column or row; the output is then one pixel wider or taller and loses nothing. Pass
+    ``pix_fmt="yuv444p"`` to keep the exact size (fewer players support it).
+
+    The encoder, the output folder and an existing output are checked on construction, before
+    any frame is decoded. Frames are written to a hidden temporary file in the output folder,
+    renamed over ``path`` by ``close()`` or a clean ``with`` exit; an exception discards it and
+    leaves ``path`` untouched. The size is taken from the first frame written (a stage may
+    resize); ``info.width``/``info.height`` are only used for the early encoder check.
+    """
+
+    name = "encoder"
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        info: StreamInfo,
+        audio_from: str | os.PathLike | None = None,
+        encoder: str = "libx264",
+        crf: int | None = 18,
+        preset: str | None = "medium",
+        pix_fmt: str = "yuv420p",
+        overwrite: bool = False,
+    ) -> None:
+        self.path = check_output_path(path, overwrite=overwrite)
+        self._info = info
+        self._encoder = encoder
+        self._pix_fmt = pix_fmt
+        self._options = _encoder_options(encoder, crf, preset)
+        self._time_base = info.time_base or _FALLBACK_TIME_BASE
+        _check_encoder(encoder, pix_fmt, self._options, *_even_size(info.width, info.height, pix_fmt))
+        self._audio_input = _open_audio(audio_from) if audio_from is not None else None
+        self._temporary = temporary_path(self.path)
+        self._container: av.container.OutputContainer | None = None
+        self._video: av.video.stream.VideoStream | None = None
+        self._audio_routes: dict[int, tuple[av.stream.Stream, bool]] = {}
+        self._audio_packets: Iterator[av.Packet] | None = None
+        self._pending_audio: av.Packet | None = None
+        self._last_pts: int | None = None
+        self._frames_written = 0
+        self._closed = False
+
+    def write(self, frame: Frame) -> None:
+        """Encode one frame (and mux the audio up to its time)."""
+        if self._closed:
+            raise ValueError("write() on a closed EncoderSink")
+        if self._container is None:
+            self._open(frame.width, frame.height)
+        assert self._video is not None and self._container is not None
+        if (frame.width, frame.height) != self._frame_size:
+            raise ValueError(
+                f"frame {frame.index} is {frame.width}x{frame.height}, but the video was started "
+                f"at {self._frame_size[0]}x{self._frame_size[1]}; every frame must have one size"
+            )
+        image = _pad_to(frame.image, self._video.width, self._video.height)
+        video_frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+        video_frame.pts = self._pts(frame)
+        video_frame.time_base = self._time_base
+        self._container.mux(self._video.encode(video_frame))
+        self._frames_written += 1
+        self._mux_audio_until(video_frame.pts * self._time_base)
+
+    def close(self) -> None:
+        """Finish the file and rename it over ``path``; safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._container is None:
+                log.warning("no frames were written, so %s was not created", self.path)
+                return
+            self._container.mux(self._video.encode(None))
+            self._mux_audio_until(None)
+            for stream, copied in self._audio_routes.values():
+                if not copied:
+                    self._container.mux(stream.encode(None))
+            self._container.close()
+        except av.error.FFmpegError as exc:
+            self._abort()
+            raise OutputError(f"cannot finish {self.path} ({exc}); check free disk space") from None
+        finally:
+            if self._audio_input is not None:
+                self._audio_input.close()
+        commit(self._temporary, self.path)
+
+    def _abort(self) -> None:
+        """Drop the partial output; ``path`` is left as it was."""
+        self._closed = True
+        if self._container is not None:
+            try:
+                self._container.close()
+            except av.error.FFmpegError:
+                pass  # the file is being thrown away; a failing trailer does not matter
+        if self._audio_input is not None:
+            self._audio_input.close()
+        discard(self._temporary)
+
+    def __enter__(self) -> EncoderSink:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._abort()
+
+    def _open(self, width: int, height: int) -> None:
+        self._frame_size = (width, height)
+        self._container = container = av.open(os.fspath(self._temporary), "w")
+        rate = Fraction(self._info.fps).limit_denominator(1001) if self._info.fps else None
+        video = container.add_stream(self._encoder, rate=rate)
+        video.width, video.height = _even_size(width, height, self._pix_fmt)
+        video.pix_fmt = self._pix_fmt
+        video.codec_context.time_base = self._time_base
+        video.time_base = self._time_base
+        video.options = self._options
+        self._video = video
+        if self._audio_input is not None:
+            accepted = container.supported_codecs
+            for source in self._audio_input.streams.audio:
+                copied = source.codec_context.name in accepted
+                if copied:
+                    target = container.add_stream_from_template(source)
+                else:
+                    target = container.add_stream("aac", rate=source.rate, layout=_aac_layout(source.layout))
+                    target.format = target.codec_context.codec.audio_formats[0]  # AAC takes fltp only
+                self._audio_routes[source.index] = (target, copied)
+            if self._audio_routes:
+                self._audio_packets = self._audio_input.demux(self._audio_input.streams.audio)
+
+    def _pts(self, frame: Frame) -> int:
+        """The frame's pts in the stream time base; strictly increasing, as muxers require."""
+        if frame.pts is not None and frame.time_base is not None:
+            pts = round(frame.pts * frame.time_base / self._time_base)
+        else:
+            pts = round(Fraction(frame.index) / Fraction(self._info.fps or 30) / self._time_base)
+        if self._last_pts is not None and pts <= self._last_pts:
+            pts = self._last_pts + 1
+        self._last_pts = pts
+        return pts
+
+    def _mux_audio_until(self, until: Fraction | None) -> None:
+        """Mux audio packets that start at or before ``until`` seconds (all when None)."""
+        if self._audio_packets is None:
+            return
+        while True:
+            packet = self._pending_audio or next(self._audio_packets, None)
+            self._pending_audio = None
+            if packet is None:
+                self._audio_packets = None
+                return
+            if packet.dts is None and packet.size == 0:
+                # the demuxer's end-of-stream marker: drains a re-encoding decoder
+                self._route_audio(packet)
+                continue
+            if until is not None and packet.pts is not None and packet.pts * packet.time_base > until:
+                self._pending_audio = packet
+                return
+            self._route_audio(packet)
+
+    def _route_audio(self, packet: av.Packet) -> None:
+        target, copied = self._audio_routes[packet.stream.index]
+        if copied:
+            if packet.size:
+                packet.stream = target
+                self._container.mux(packet)
+            return
+        for decoded in packet.decode():
+            decoded.pts = None  # the AAC encoder numbers its own frames after resampling
+            self._container.mux(target.encode(decoded))
+
+
+def _aac_layout(layout: av.AudioLayout) -> str:
+    """A named layout AAC can take; some containers only say "N channels" (no order)."""
+    if "channels" not in layout.name:
+        return layout.name
+    return {1: "mono", 2: "stereo", 6: "5.1", 8: "7.1"}.get(layout.nb_channels, "stereo")
+
+
+def _even_size(width: int, height: int, pix_fmt: str) -> tuple[int, int]:
+    """The size the encoder gets: rounded up to what the pixel format's chroma grid needs."""
+    luma, chroma = av.VideoFormat(pix_fmt, 2, 2).components[:2]
+    step_x = 2 if chroma.width < luma.width else 1
+    step_y = 2 if chroma.height < luma.height else 1
+    return width + (-width) % step_x, height + (-height) % step_y
+
+
+def _pad_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Repeat the last column/row so the image is ``width`` x ``height``."""
+    pad_y, pad_x = height - image.shape[0], width - image.shape[1]
+    if pad_x == 0 and pad_y == 0:
+        return image
+    return np.pad(image, ((0, pad_y), (0, pad_x), (0, 0)), mode="edge")
+
+
+def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[str, str]:
+    """Map crf/preset onto the options this encoder has (NVENC calls constant quality ``cq``)."""
+    try:
+        known = {option.name for option in av.CodecContext.create(encoder, "w").supported_options.private}
+    except (av.codec.codec.UnknownCodecError, av.error.FFmpegError):
+        raise OutputError(
+            f"unknown video encoder {encoder!r}; choose one of: {', '.join(available_encoders())}"
+        ) from None
+    options = {}
+    if crf is not None:
+        quality = next((name for name in ("crf", "cq") if name in known), None)
+        if quality is None:
+            raise OutputError(f"encoder {encoder} has no constant-quality setting; pass crf=None")
+        options[quality] = str(crf)
+    if preset is not None and "preset" in known:
+        options["preset"] = preset
+    return options
+
+
+def _check_encoder(encoder: str, pix_fmt: str, options: dict[str, str], width: int, height: int) -> None:
+    """Open the encoder once with the real settings, so a missing GPU or a bad option fails
+    now, not after the first frame has been decoded."""
+    codec = av.Codec(encoder, "w")
+    if codec.type != "video":
+        raise OutputError(f"{encoder} is not a video encoder; choose one of: {', '.join(available_encoders())}")
+    formats = [f.name for f in codec.video_formats or ()]
+    if formats and pix_fmt not in formats:
+        raise OutputError(f"encoder {encoder} does not take pix_fmt {pix_fmt}; choose one of: {', '.join(formats)}")
+    context = av.CodecContext.create(codec, "w")
+    context.width, context.height, context.pix_fmt = width, height, pix_fmt
+    context.time_base = Fraction(1, 30)
+    context.options = options
+    try:
+        context.open()
+    except av.error.FFmpegError as exc:
+        raise DeviceError(
+            f"encoder {encoder} cannot start ({exc.strerror}); "
+            f"choose another encoder, e.g. {available_encoders()[0]}"
+        ) from None
+
+
+def available_encoders() -> list[str]:
+    """Video encoders this FFmpeg build has (a hardware one may still lack its device)."""
+    return [name for name in _SUGGESTED_ENCODERS if name in av.codecs_available]
+
+
+def _open_audio(path: str | os.PathLike) -> av.container.InputContainer:
+    path = Path(path)
+    if not path.exists():
+        raise InputNotFoundError(f"audio source {path} does not exist; check the path")
+    try:
+        return av.open(os.fspath(path), "r")
+    except av.error.FFmpegError as exc:
+        raise InputError(f"cannot read audio from {path} ({exc.strerror}); give a media file") from None

@@ -1,0 +1,193 @@
+"""Read video files (anything FFmpeg reads) through PyAV."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import numpy as np
+
+from ..errors import InputError, InputNotFoundError
+from ..frame import Frame
+from ..protocols import StreamInfo
+
+log = logging.getLogger(__name__)
+
+
+class FileSource:
+    """Decode the first video stream of a file into RGB uint8 frames.
+
+    Frames keep the decoder's own ``pts`` and ``time_base``, so variable frame rate survives
+    re-encoding. A display rotation (phones store portrait video as rotated landscape) is
+    applied to the pixels, and ``info`` reports the rotated size. Any pixel format (10-bit
+    included) is converted to rgb24; odd sizes are fine.
+
+    The first frame is decoded on construction, so a file without decodable video fails here
+    (:class:`InputError`) rather than mid-pipeline. Damaged files are read best effort: packets
+    that fail to decode are skipped, and a warning on the ``streamart.sources.file`` logger
+    says how many frames were recovered. Iterate once.
+    """
+
+    live = False
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise InputNotFoundError(f"input {self.path} does not exist; check the path")
+        if self.path.is_dir():
+            raise InputError(f"input {self.path} is a folder; give a video file")
+        try:
+            self._container = av.open(os.fspath(self.path), "r")
+        except av.error.FFmpegError as exc:
+            raise InputError(
+                f"input {self.path} is not a video FFmpeg can read ({exc.strerror}); "
+                "give a video file such as .mp4 or .mkv"
+            ) from None
+        self._closed = False
+        if not self._container.streams.video:
+            self.close()
+            raise InputError(f"input {self.path} has no video stream (audio only?); give a video file")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"  # frame + slice threads: decoding keeps pace with inference
+        self._decode_errors = 0
+        self._decoded = self._decode()
+        first = next(self._decoded, None)
+        if first is None:
+            self.close()
+            raise InputError(
+                f"input {self.path} has no decodable video frames (empty or corrupt); "
+                "give another video file"
+            )
+        self._first: av.VideoFrame | None = first
+        self._quarter_turns = _quarter_turns(first, self._stream)
+        width, height = first.width, first.height
+        if self._quarter_turns % 2:
+            width, height = height, width
+        self.info = StreamInfo(
+            width=width,
+            height=height,
+            fps=_fps(self._stream),
+            frame_count=self._stream.frames or None,
+            time_base=self._stream.time_base,
+            duration=_duration(self._stream, self._container),
+        )
+
+    def __iter__(self) -> Iterator[Frame]:
+        index, last_time = 0, None
+        while self._first is not None or not self._closed:
+            if self._first is not None:
+                decoded, self._first = self._first, None
+            else:
+                decoded = next(self._decoded, None)
+                if decoded is None:
+                    break
+            if decoded.is_corrupt:
+                self._decode_errors += 1
+            frame = Frame(
+                image=self._to_rgb(decoded),
+                index=index,
+                pts=decoded.pts,
+                time_base=decoded.time_base or self._stream.time_base,
+            )
+            last_time = frame.time if frame.time is not None else last_time
+            yield frame
+            index += 1
+        self._warn_if_damaged(index, last_time)
+
+    def _decode(self) -> Iterator[av.VideoFrame]:
+        """Decoded frames; a packet that fails to decode is counted and skipped, and a demuxer
+        error (a truncated file) ends the stream, so damage never stops the whole run."""
+        packets = self._container.demux(self._stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                return
+            except av.error.FFmpegError:
+                self._decode_errors += 1
+                return
+            try:
+                frames = self._stream.decode(packet)
+            except av.error.FFmpegError:
+                self._decode_errors += 1
+                continue
+            yield from frames
+
+    def _to_rgb(self, decoded: av.VideoFrame) -> np.ndarray:
+        image = decoded.to_ndarray(format="rgb24")
+        if self._quarter_turns:
+            image = np.rot90(image, self._quarter_turns)
+        return np.ascontiguousarray(image)
+
+    def _warn_if_damaged(self, recovered: int, last_time: float | None) -> None:
+        """Warn when decoding failed somewhere, or frames are missing at the end: fewer than the
+        index promised, or (containers without an index, such as Matroska, resync silently
+        past damage) the last frame more than two frame intervals before the video's end."""
+        expected = self.info.frame_count
+        end = _video_duration(self._stream)
+        interval = 1 / self.info.fps if self.info.fps else 0.1
+        short_in_time = end is not None and last_time is not None and last_time + 2 * interval < end
+        if self._decode_errors or (expected is not None and recovered < expected) or short_in_time:
+            of_expected = f" of {expected}" if expected is not None else ""
+            log.warning(
+                "%s is damaged (truncated or corrupt): recovered %d%s frames",
+                self.path, recovered, of_expected,
+            )
+
+    def close(self) -> None:
+        """Release the file; safe to call more than once."""
+        if not self._closed:
+            self._closed = True
+            self._container.close()
+
+    def __enter__(self) -> FileSource:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _quarter_turns(first: av.VideoFrame, stream: av.video.stream.VideoStream) -> int:
+    """Counter-clockwise quarter turns for display: from the display matrix, else the legacy
+    ``rotate`` tag (clockwise degrees) that older muxers wrote."""
+    degrees = first.rotation
+    if not degrees:
+        try:
+            degrees = -int(stream.metadata.get("rotate", "0"))
+        except ValueError:
+            degrees = 0
+    return round(degrees / 90) % 4
+
+
+def _fps(stream: av.video.stream.VideoStream) -> float | None:
+    rate = stream.average_rate or stream.guessed_rate
+    return float(rate) if rate else None
+
+
+def _video_duration(stream: av.video.stream.VideoStream) -> float | None:
+    """The video stream's own duration: from its header, else Matroska's ``DURATION`` tag
+    (``HH:MM:SS.fraction``)."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    tag = stream.metadata.get("DURATION")
+    try:
+        hours, minutes, seconds = tag.split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except (AttributeError, ValueError):
+        return None
+
+
+def _duration(stream: av.video.stream.VideoStream, container: av.container.InputContainer) -> float | None:
+    video = _video_duration(stream)
+    if video is not None:
+        return video
+    if container.duration:
+        return container.duration / av.time_base
+    return None
