@@ -1,0 +1,7 @@
+"""``python -m streamart``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,184 @@
+"""The Python API: open sources, stages and sinks, and hand them to the runner.
+
+Typical use::
+
+    import streamart
+    streamart.stylize_video("in.mp4", "out.mp4", style=streamart.StyleConfig(model="starry_night"))
+
+    stylize = streamart.Stylizer(streamart.StyleConfig(model="the_scream"), temporal=0.5)
+    for image in my_frames:  # RGB uint8 H x W x 3
+        show(stylize(image))
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+
+import numpy as np
+
+from .config import EncodeConfig, StyleConfig
+from .errors import OutputError
+from .frame import Frame, check_image
+from .protocols import Sink, Source, Stage
+from .runner import PipelineStats, run_pipeline
+from .sinks.encoder import EncoderSink
+from .sinks.image import ImageSink
+from .sources.file import FileSource
+from .sources.image import ImageSource
+from .stages.style import StyleStage
+from .stages.temporal import temporal_stages
+
+# Default strength of temporal consistency for video: enough to remove flicker, low enough
+# that moving detail stays sharp (docs/BENCHMARKS.md has the measurements behind it).
+DEFAULT_TEMPORAL = 0.5
+
+Progress = Callable[[PipelineStats], None]
+
+
+def build_style_stages(style: StyleConfig = StyleConfig(), *, temporal: float = DEFAULT_TEMPORAL) -> list[Stage]:
+    """The stages that stylize video: optical flow, the style network, the temporal blend.
+
+    ``temporal`` 0 leaves out temporal consistency (each frame stylized on its own).
+    """
+    return temporal_stages([StyleStage(style)], strength=temporal)
+
+
+def run(
+    source: Source,
+    stages: Sequence[Stage],
+    sinks: Sequence[Sink],
+    *,
+    on_progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> PipelineStats:
+    """Run a pipeline, opening and closing every part (sinks learn whether the run failed)."""
+    with ExitStack() as stack:
+        # Sinks are entered last so that they exit first: an encoder finishes (or discards
+        # its partial file) before the stages and the source are released.
+        for part in (source, *stages, *sinks):
+            stack.enter_context(part)
+        return run_pipeline(source, stages, sinks, on_progress=on_progress, stop=stop)
+
+
+def process_video(
+    input: str | os.PathLike,
+    output: str | os.PathLike,
+    stages: Sequence[Stage] | Callable[[], Sequence[Stage]],
+    *,
+    encode: EncodeConfig = EncodeConfig(),
+    on_progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> PipelineStats:
+    """Decode ``input``, run ``stages`` on every frame, encode to ``output`` with the audio kept.
+
+    ``stages`` may be a callable that builds them, so that a bad input or output path is
+    reported before a model is loaded. The output appears only when the run succeeds.
+    """
+    _refuse_same_file(input, output)
+    with ExitStack() as stack:
+        source = stack.enter_context(FileSource(input))
+        sink = stack.enter_context(
+            EncoderSink(
+                output,
+                info=source.info,
+                audio_from=input,
+                encoder=encode.encoder,
+                crf=encode.crf,
+                preset=encode.preset,
+                overwrite=encode.overwrite,
+            )
+        )
+        stages = list(stages() if callable(stages) else stages)
+        return run(source, stages, [sink], on_progress=on_progress, stop=stop)
+
+
+def stylize_video(
+    input: str | os.PathLike,
+    output: str | os.PathLike,
+    *,
+    style: StyleConfig = StyleConfig(),
+    temporal: float = DEFAULT_TEMPORAL,
+    encode: EncodeConfig = EncodeConfig(),
+    on_progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> PipelineStats:
+    """Stylize a video file with a fast style model; audio and timestamps are kept."""
+    return process_video(
+        input,
+        output,
+        lambda: build_style_stages(style, temporal=temporal),
+        encode=encode,
+        on_progress=on_progress,
+        stop=stop,
+    )
+
+
+def process_image(
+    input: str | os.PathLike,
+    output: str | os.PathLike,
+    stages: Sequence[Stage] | Callable[[], Sequence[Stage]],
+    *,
+    overwrite: bool = False,
+) -> None:
+    """Run ``stages`` on one image file and write the result (PNG, JPEG, ...)."""
+    _refuse_same_file(input, output)
+    with ExitStack() as stack:
+        source = stack.enter_context(ImageSource(input))
+        sink = stack.enter_context(ImageSink(output, overwrite=overwrite))
+        stages = list(stages() if callable(stages) else stages)
+        run(source, stages, [sink])
+
+
+def stylize_image(
+    input: str | os.PathLike,
+    output: str | os.PathLike,
+    *,
+    style: StyleConfig = StyleConfig(),
+    overwrite: bool = False,
+) -> None:
+    """Stylize one image file with a fast style model."""
+    process_image(input, output, lambda: [StyleStage(style)], overwrite=overwrite)
+
+
+class Stylizer:
+    """Stylize a sequence of RGB uint8 images in your own program, one call per frame.
+
+    With ``temporal`` > 0, consecutive calls are treated as video frames and kept stable with
+    optical flow; call :meth:`reset` at a scene change. Runs in the caller's thread.
+    """
+
+    def __init__(self, style: StyleConfig = StyleConfig(), *, temporal: float = 0.0) -> None:
+        self.stages = build_style_stages(style, temporal=temporal)
+        self._index = 0
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        check_image(image)
+        frame = Frame(image=np.ascontiguousarray(image), index=self._index)
+        self._index += 1
+        for stage in self.stages:
+            frame = stage.process(frame)
+        return frame.image
+
+    def reset(self) -> None:
+        """Forget the previous frames (a new shot or a new video)."""
+        for stage in self.stages:
+            stage.reset()
+
+    def close(self) -> None:
+        for stage in self.stages:
+            stage.close()
+
+    def __enter__(self) -> Stylizer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _refuse_same_file(input: str | os.PathLike, output: str | os.PathLike) -> None:
+    if Path(output).resolve() == Path(input).resolve():
+        raise OutputError(f"output {output} is the input file; write to another path (the input is never modified)")

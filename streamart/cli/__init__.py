@@ -1,0 +1,56 @@
+"""Command-line interface: argparse -> frozen config -> streamart API.
+
+Each subcommand lives in its own module in this package with two functions,
+``add_parser(subparsers)`` and ``run(args) -> int``. A :class:`StreamartError` becomes
+``error: <message>`` on stderr and its exit code; Ctrl-C exits with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..errors import StreamartError
+
+# Subcommand modules, in the order ``streamart --help`` lists them.
+COMMANDS = (
+    "video",
+    "image",
+    "models",
+    "weights",
+    "eval",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="streamart", description="Real-time video stylization with neural networks."
+    )
+    parser.add_argument("--version", action="version", version=f"streamart {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f".{name}", __name__)
+        sub = module.add_parser(subparsers)
+        sub.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.ERROR if getattr(args, "quiet", False) else logging.WARNING,
+        format="%(levelname)s: %(message)s",
+    )
+    try:
+        return args.handler(args)
+    except StreamartError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,26 @@
+"""``streamart models``: list the style models that ``--style NAME`` can pick."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..models import DEFAULT_STYLE, list_models, search_folders
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("models", help="list style models", description="List the style models found.")
+    parser.add_argument("--paths", action="store_true", help="show each model's file path")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    entries = list_models()
+    if not entries:
+        folders = ", ".join(str(f) for f in search_folders())
+        print(f"no style models found (searched {folders})")
+        return 0
+    for entry in entries:
+        default = " (default)" if entry.style == DEFAULT_STYLE else ""
+        line = f"{entry.name:<32}{entry.variant or '':<6}{entry.size_bytes / 1e6:6.1f} MB{default}"
+        print(f"{line}  {entry.path}" if args.paths else line)
+    return 0

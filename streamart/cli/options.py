@@ -1,0 +1,129 @@
+"""Argument groups and helpers shared by several subcommands (not a subcommand itself)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from ..config import EncodeConfig, StyleConfig
+from ..models import DEFAULT_STYLE
+from ..runner import PipelineStats
+
+
+def fraction(text: str) -> float:
+    """argparse type: a number from 0 to 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got '{text}'") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {value}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool) -> None:
+    """--style, --size, --strength, --preserve-color, --device (and --temporal for video)."""
+    group = parser.add_argument_group("style")
+    group.add_argument(
+        "--style",
+        metavar="NAME|MODEL.onnx",
+        help=f"style name ('streamart models' lists them) or ONNX model path (default: {DEFAULT_STYLE})",
+    )
+    group.add_argument(
+        "--size",
+        type=positive_int,
+        metavar="PX",
+        help="working resolution as the shorter side in pixels: stylize smaller and resize "
+        "back for bigger strokes and more speed (default: the frame's own size)",
+    )
+    group.add_argument(
+        "--strength", type=fraction, default=1.0, help="0 = original, 1 = fully stylized (default: 1)"
+    )
+    group.add_argument(
+        "--preserve-color", action="store_true", help="keep the input's colours; take only luminance from the style"
+    )
+    group.add_argument(
+        "--device",
+        default="auto",
+        help="auto, cpu, cuda, tensorrt, directml, coreml, ... (default: auto, the fastest available)",
+    )
+    if temporal:
+        from ..api import DEFAULT_TEMPORAL
+
+        group.add_argument(
+            "--temporal",
+            type=fraction,
+            default=DEFAULT_TEMPORAL,
+            metavar="0..1",
+            help=f"temporal consistency against flicker; 0 turns it off (default: {DEFAULT_TEMPORAL})",
+        )
+
+
+def style_config(args: argparse.Namespace) -> StyleConfig:
+    return StyleConfig(
+        model=args.style,
+        size=args.size,
+        strength=args.strength,
+        preserve_color=args.preserve_color,
+        device=args.device,
+    )
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-y", "--overwrite", action="store_true", help="replace the output file if it exists")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only errors")
+
+
+def add_encode_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("encoding")
+    group.add_argument("--encoder", default="libx264", help="video encoder, e.g. libx264, libx265, h264_nvenc (default: libx264)")
+    group.add_argument("--crf", type=int, default=18, help="quality: lower is better and bigger (default: 18)")
+    group.add_argument("--preset", default="medium", help="encoder speed preset (default: medium)")
+
+
+def encode_config(args: argparse.Namespace) -> EncodeConfig:
+    return EncodeConfig(encoder=args.encoder, crf=args.crf, preset=args.preset, overwrite=args.overwrite)
+
+
+class ProgressBar:
+    """A tqdm bar over frames with fps and ETA, driven by the runner's progress callback."""
+
+    def __init__(self, *, quiet: bool, description: str) -> None:
+        self._bar = None
+        self._quiet = quiet
+        self._description = description
+
+    def __call__(self, stats: PipelineStats) -> None:
+        if self._quiet:
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=stats.frame_count, desc=self._description, unit="frame", file=sys.stderr, dynamic_ncols=True)
+        done = stats.frames_out
+        if done > self._bar.n:
+            self._bar.update(done - self._bar.n)
+
+    def __enter__(self) -> Callable[[PipelineStats], None]:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def report_stats(stats: PipelineStats, *, show: bool) -> None:
+    if show:
+        print(stats.summary(), file=sys.stderr)

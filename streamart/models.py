@@ -1,0 +1,85 @@
+"""Find style models by name or path.
+
+Search order for a name: the folders in ``$STREAMART_MODELS`` (separated by ``os.pathsep``),
+the models shipped inside the package (``streamart.zoo``), then ``<cache>/models``. A name
+without a variant (``starry_night``) picks ``starry_night.onnx`` if present, else the
+variant that suits the device (``-full`` on a GPU, ``-lite`` on the CPU), else the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from .errors import ModelError
+from .weights import cache_dir
+
+DEFAULT_STYLE = "starry_night"
+VARIANTS = ("lite", "full")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelEntry:
+    """A style model file found in one of the search folders."""
+
+    name: str  # file stem, e.g. "starry_night-lite"
+    path: Path
+
+    @property
+    def style(self) -> str:
+        """The style without its variant suffix, e.g. "starry_night"."""
+        stem, _, variant = self.name.rpartition("-")
+        return stem if variant in VARIANTS else self.name
+
+    @property
+    def variant(self) -> str | None:
+        suffix = self.name.rpartition("-")[2]
+        return suffix if suffix in VARIANTS else None
+
+    @property
+    def size_bytes(self) -> int:
+        return self.path.stat().st_size
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def search_folders() -> list[Path]:
+    """The folders searched for models, in order."""
+    folders = [Path(p).expanduser() for p in os.environ.get("STREAMART_MODELS", "").split(os.pathsep) if p]
+    folders.append(Path(str(resources.files("streamart.zoo"))))
+    folders.append(cache_dir() / "models")
+    return folders
+
+
+def list_models() -> list[ModelEntry]:
+    """Every model found, first occurrence of a name winning, sorted by name."""
+    found: dict[str, ModelEntry] = {}
+    for folder in search_folders():
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.onnx")):
+                found.setdefault(path.stem, ModelEntry(path.stem, path))
+    return sorted(found.values(), key=lambda entry: entry.name)
+
+
+def resolve_model(style: str | os.PathLike | None, *, gpu: bool = False) -> Path:
+    """The model file for a name, a path, or None (the default style)."""
+    if style is None:
+        style = DEFAULT_STYLE
+    text = os.fspath(style)
+    if text.endswith(".onnx") or os.sep in text or Path(text).is_file():
+        path = Path(text).expanduser()
+        if not path.is_file():
+            raise ModelError(f"style model {path} does not exist; run 'streamart models' to list the shipped ones")
+        return path
+    by_name = {entry.name: entry for entry in list_models()}
+    preferred = ("full", "lite") if gpu else ("lite", "full")
+    for candidate in (text, *(f"{text}-{variant}" for variant in preferred)):
+        if candidate in by_name:
+            return by_name[candidate].path
+    names = sorted({entry.style for entry in by_name.values()} | set(by_name))
+    available = ", ".join(names) if names else "none installed"
+    raise ModelError(f"unknown style '{text}'; available: {available} (or give a path to an .onnx file)")

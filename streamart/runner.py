@@ -1,0 +1,341 @@
+"""The pipeline runner: the only module in streamart that starts threads or owns queues.
+
+Layout of a run::
+
+    [source thread] -> channel -> [stage thread] -> channel -> ... -> [sink thread] x N
+
+Every arrow is a :class:`_Channel`. Between a file source and its first stage, and everywhere
+after that, channels are bounded queues: no frame is ever dropped and memory stays flat for
+any length of video, because a full queue makes its producer wait. Between a live source and
+its first stage the channel is a latest-frame slot: a new frame replaces one that nobody has
+taken yet (counted as dropped), so latency never builds up behind a slow stage.
+
+Each stage runs in its own thread, so stages overlap like an assembly line (decode of frame
+n+2, flow of n+1 and inference of n at once). The first exception in any thread stops every
+thread and is re-raised in the caller with its original traceback. A stage or sink ends a run
+normally by raising :class:`StopPipeline` (a preview window that was closed, say).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from .frame import Frame
+from .protocols import Sink, Source, Stage
+
+log = logging.getLogger(__name__)
+
+# How often blocked threads look at the stop flag: bounds how long Ctrl-C or an error in
+# another thread takes to stop a run.
+_POLL_SECONDS = 0.05
+# Frames buffered between two threads of a file pipeline; enough to absorb jitter between
+# stages, small enough that memory stays flat (8 frames of 4K RGB are about 200 MB).
+_QUEUE_FRAMES = 4
+# Grace period for threads to finish after a stop before the runner gives up on them.
+_JOIN_SECONDS = 5.0
+# Latency percentiles are taken over this many recent frames, so a long live session keeps
+# bounded memory.
+_LATENCY_WINDOW = 2000
+
+_END = object()  # end-of-stream marker passed down the channels
+
+
+class StopPipeline(Exception):
+    """Raised by a stage or sink to end the run normally (not an error)."""
+
+
+class _Stopped(Exception):
+    """Internal: a channel operation was interrupted because the run is stopping."""
+
+
+@dataclass
+class StepStats:
+    """Counters for one step (the source, a stage or a sink) of a run."""
+
+    name: str
+    frames: int = 0
+    busy_seconds: float = 0.0  # time spent in the step's own work, not waiting on queues
+
+    @property
+    def fps(self) -> float:
+        """Frames per second of busy time: the rate this step alone could sustain."""
+        return self.frames / self.busy_seconds if self.busy_seconds > 0 else 0.0
+
+    @property
+    def ms_per_frame(self) -> float:
+        return 1000.0 * self.busy_seconds / self.frames if self.frames else 0.0
+
+
+@dataclass
+class PipelineStats:
+    """What a run did: per-step counters, throughput, drops and latency."""
+
+    source: StepStats
+    stages: list[StepStats]
+    sinks: list[StepStats]
+    wall_seconds: float = 0.0
+    dropped: int = 0  # frames a live source produced that no stage took in time
+    frame_count: int | None = None  # expected total, when the source knows it
+    _latencies: deque[float] = field(default_factory=lambda: deque(maxlen=_LATENCY_WINDOW))
+
+    @property
+    def frames_out(self) -> int:
+        """Frames every sink has written (the slowest sink's count)."""
+        return min((s.frames for s in self.sinks), default=0)
+
+    @property
+    def fps(self) -> float:
+        """End-to-end frames per second of wall time."""
+        return self.frames_out / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+    def latency_percentile(self, percent: float) -> float | None:
+        """Capture-to-sink latency in seconds over recent frames, or None without live frames."""
+        if not self._latencies:
+            return None
+        ordered = sorted(self._latencies)
+        rank = min(len(ordered) - 1, max(0, round(percent / 100.0 * (len(ordered) - 1))))
+        return ordered[rank]
+
+    def summary(self) -> str:
+        """A multi-line human-readable table, as printed by ``--stats``."""
+        lines = [f"{'step':<16}{'frames':>8}{'ms/frame':>10}{'fps':>9}"]
+        for step in [self.source, *self.stages, *self.sinks]:
+            lines.append(
+                f"{step.name:<16}{step.frames:>8}{step.ms_per_frame:>10.1f}{step.fps:>9.1f}"
+            )
+        lines.append(
+            f"end to end: {self.frames_out} frames in {self.wall_seconds:.2f} s = {self.fps:.1f} fps"
+            f", dropped {self.dropped}"
+        )
+        p50, p95 = self.latency_percentile(50), self.latency_percentile(95)
+        if p50 is not None and p95 is not None:
+            lines.append(f"latency capture->sink: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+        return "\n".join(lines)
+
+
+class _Channel:
+    """A hand-over point between two threads: a bounded queue or a latest-frame slot."""
+
+    def __init__(self, stop: threading.Event, *, latest_only: bool) -> None:
+        self._stop = stop
+        self._latest_only = latest_only
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=1 if latest_only else _QUEUE_FRAMES)
+        self.dropped = 0
+
+    def put(self, item: object) -> None:
+        if self._latest_only and item is not _END:
+            self._put_latest(item)
+            return
+        # A put that times out retries while the run is open, so a stop never leaves a
+        # producer blocked on a full queue. The end marker always takes this path: it waits
+        # for the last frame to be taken instead of replacing it.
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=_POLL_SECONDS)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    def _put_latest(self, item: object) -> None:
+        while True:
+            try:
+                self._queue.put_nowait(item)
+                return
+            except queue.Full:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:  # the consumer took it meanwhile; try again
+                    continue
+                self.dropped += 1
+
+    def get(self) -> object:
+        while not self._stop.is_set():
+            try:
+                return self._queue.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                continue
+        raise _Stopped
+
+
+class _Run:
+    """The threads and shared state of one pipeline run."""
+
+    def __init__(
+        self, source: Source, stages: Sequence[Stage], sinks: Sequence[Sink], stop: threading.Event
+    ) -> None:
+        self.source = source
+        self.stages = list(stages)
+        self.sinks = list(sinks)
+        self.stop = stop
+        self.error: BaseException | None = None
+        self._error_lock = threading.Lock()
+        self.live = bool(getattr(source, "live", False))
+        self.stats = PipelineStats(
+            source=StepStats("source"),
+            stages=[StepStats(getattr(s, "name", type(s).__name__)) for s in self.stages],
+            sinks=[StepStats(getattr(s, "name", type(s).__name__)) for s in self.sinks],
+            frame_count=getattr(getattr(source, "info", None), "frame_count", None),
+        )
+        self._latency_lock = threading.Lock()
+        # channels[0] feeds the first stage (or the sinks when there is no stage).
+        self.channels = [_Channel(stop, latest_only=self.live)]
+        self.channels += [_Channel(stop, latest_only=False) for _ in self.stages]
+        self.sink_channels = [_Channel(stop, latest_only=False) for _ in self.sinks]
+        self.threads = [threading.Thread(target=self._guard, args=(self._read,), name="streamart-source", daemon=True)]
+        for i, stage in enumerate(self.stages):
+            self.threads.append(
+                threading.Thread(
+                    target=self._guard,
+                    args=(self._process, i),
+                    name=f"streamart-stage-{i}-{self.stats.stages[i].name}",
+                    daemon=True,
+                )
+            )
+        if len(self.sinks) > 1:
+            self.threads.append(
+                threading.Thread(target=self._guard, args=(self._fan_out,), name="streamart-fan-out", daemon=True)
+            )
+        for i in range(len(self.sinks)):
+            self.threads.append(
+                threading.Thread(
+                    target=self._guard,
+                    args=(self._write, i),
+                    name=f"streamart-sink-{i}-{self.stats.sinks[i].name}",
+                    daemon=True,
+                )
+            )
+
+    # -- thread bodies -------------------------------------------------------------------
+
+    def _guard(self, body: Callable[..., None], *args: object) -> None:
+        try:
+            body(*args)
+        except _Stopped:
+            pass
+        except StopPipeline:
+            self.stop.set()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, not swallowed
+            with self._error_lock:
+                if self.error is None:
+                    self.error = exc
+            self.stop.set()
+
+    def _read(self) -> None:
+        out = self.channels[0]
+        step = self.stats.source
+        frames = iter(self.source)
+        while not self.stop.is_set():
+            started = time.perf_counter()
+            try:
+                frame = next(frames)
+            except StopIteration:
+                break
+            step.busy_seconds += time.perf_counter() - started
+            step.frames += 1
+            if self.live and frame.capture_time is None:
+                frame = frame.replace(capture_time=time.monotonic())
+            out.put(frame)
+        out.put(_END)
+
+    def _process(self, i: int) -> None:
+        stage, step = self.stages[i], self.stats.stages[i]
+        inbox, outbox = self.channels[i], self.channels[i + 1]
+        while True:
+            item = inbox.get()
+            if item is _END:
+                outbox.put(_END)
+                return
+            started = time.perf_counter()
+            result = stage.process(item)  # type: ignore[arg-type]
+            step.busy_seconds += time.perf_counter() - started
+            step.frames += 1
+            outbox.put(result)
+
+    def _fan_out(self) -> None:
+        inbox = self.channels[-1]
+        while True:
+            item = inbox.get()
+            for channel in self.sink_channels:
+                channel.put(item)
+            if item is _END:
+                return
+
+    def _write(self, i: int) -> None:
+        sink, step = self.sinks[i], self.stats.sinks[i]
+        inbox = self.sink_channels[i] if len(self.sinks) > 1 else self.channels[-1]
+        while True:
+            item = inbox.get()
+            if item is _END:
+                return
+            frame: Frame = item  # type: ignore[assignment]
+            started = time.perf_counter()
+            sink.write(frame)
+            step.busy_seconds += time.perf_counter() - started
+            step.frames += 1
+            if frame.capture_time is not None:
+                with self._latency_lock:
+                    self.stats._latencies.append(time.monotonic() - frame.capture_time)
+
+    # -- driving the run from the caller's thread ------------------------------------------
+
+    def execute(self, on_progress: Callable[[PipelineStats], None] | None) -> PipelineStats:
+        started = time.perf_counter()
+        for thread in self.threads:
+            thread.start()
+        try:
+            # Join in short slices so that Ctrl-C reaches the caller's thread at once.
+            while alive := [t for t in self.threads if t.is_alive()]:
+                alive[0].join(_POLL_SECONDS)
+                self._update(started, on_progress)
+        except BaseException:
+            self.stop.set()
+            raise
+        finally:
+            self._join_all()
+            self._update(started, on_progress)
+        if self.error is not None:
+            raise self.error
+        return self.stats
+
+    def _update(self, started: float, on_progress: Callable[[PipelineStats], None] | None) -> None:
+        self.stats.wall_seconds = time.perf_counter() - started
+        self.stats.dropped = self.channels[0].dropped
+        if on_progress is not None:
+            on_progress(self.stats)
+
+    def _join_all(self) -> None:
+        deadline = time.monotonic() + _JOIN_SECONDS
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        stuck = [t.name for t in self.threads if t.is_alive()]
+        if stuck:
+            log.warning("threads still busy after stopping: %s", ", ".join(stuck))
+
+
+def run_pipeline(
+    source: Source,
+    stages: Sequence[Stage],
+    sinks: Sequence[Sink],
+    *,
+    on_progress: Callable[[PipelineStats], None] | None = None,
+    stop: threading.Event | None = None,
+) -> PipelineStats:
+    """Run frames from ``source`` through ``stages`` into every sink; return the statistics.
+
+    Blocks until the source is exhausted, a step raises :class:`StopPipeline`, ``stop`` is set
+    by another thread, or an error happens (re-raised here with its original traceback, after
+    every thread has stopped). ``on_progress`` is called from the caller's thread a few times a
+    second. Opening and closing the source, stages and sinks is the caller's job, so that a
+    sink can tell from its ``__exit__`` whether the run failed.
+    """
+    if not sinks:
+        raise ValueError("a pipeline needs at least one sink")
+    run = _Run(source, stages, sinks, stop or threading.Event())
+    return run.execute(on_progress)

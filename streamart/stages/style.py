@@ -1,0 +1,109 @@
+"""The fast style-transfer stage: one feed-forward ONNX network per frame.
+
+Model convention (models/README.md has the full text): one input, RGB float N x 3 x H x W in
+0..255, dynamic H and W; one output of the same layout and size. H and W must be multiples of
+the model's stride (metadata ``streamart.stride``, default 4): the stage pads frames with
+reflection and crops the result back, so any frame size works.
+"""
+
+from __future__ import annotations
+
+import os
+
+import cv2
+import numpy as np
+
+from ..config import StyleConfig
+from ..errors import ModelError
+from ..frame import Frame
+from ..imageops import keep_chroma, resize
+from ..models import resolve_model
+from ..runtimes.onnx import OnnxModel
+
+DEFAULT_STRIDE = 4
+
+
+def working_size(height: int, width: int, short_side: int | None) -> tuple[int, int]:
+    """(height, width) scaled so the shorter side is ``short_side``; never enlarges."""
+    if short_side is None or min(height, width) <= short_side:
+        return height, width
+    scale = short_side / min(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+class StyleModel:
+    """A style network on onnxruntime that turns an RGB uint8 image into a stylized one."""
+
+    def __init__(self, model: str | os.PathLike | None, *, device: str = "auto") -> None:
+        gpu_wanted = device not in ("auto", "cpu")
+        self.path = resolve_model(model, gpu=gpu_wanted)
+        self.runtime = OnnxModel(self.path, device=device)
+        self.name = self.path.stem
+        shape = self.runtime.input_shape
+        if len(shape) != 4 or shape[1] not in (3, "3"):
+            raise ModelError(
+                f"{self.path} takes input of shape {shape}; a style model takes RGB N x 3 x H x W"
+            )
+        if isinstance(shape[2], int) or isinstance(shape[3], int):
+            raise ModelError(
+                f"{self.path} has a fixed input size {shape[2]}x{shape[3]}; export style models "
+                "with dynamic height and width"
+            )
+        if self.runtime.input_type not in ("tensor(float)", "tensor(float16)"):
+            raise ModelError(f"{self.path} takes {self.runtime.input_type}; a style model takes float RGB 0..255")
+        self._input_dtype = np.float16 if self.runtime.input_type == "tensor(float16)" else np.float32
+        try:
+            self.stride = int(self.runtime.metadata.get("streamart.stride", DEFAULT_STRIDE))
+        except ValueError:
+            raise ModelError(f"{self.path}: metadata streamart.stride is not a whole number") from None
+
+    def __call__(self, image: np.ndarray) -> np.ndarray:
+        """Stylize an RGB uint8 H x W x 3 image at its own size."""
+        height, width = image.shape[:2]
+        pad_bottom, pad_right = -height % self.stride, -width % self.stride
+        if pad_bottom or pad_right:
+            image = cv2.copyMakeBorder(image, 0, pad_bottom, 0, pad_right, cv2.BORDER_REFLECT_101)
+        batch = image.transpose(2, 0, 1)[None].astype(self._input_dtype)
+        output = self.runtime.run(batch)
+        if output.ndim != 4 or output.shape[1] != 3:
+            raise ModelError(
+                f"{self.path} returned shape {output.shape}; a style model returns RGB N x 3 x H x W"
+            )
+        output = output[0, :, :height, :width]
+        return np.ascontiguousarray(np.clip(output, 0, 255).astype(np.uint8).transpose(1, 2, 0))
+
+
+class StyleStage:
+    """Stylize each frame at a working size, then blend by strength and restore colours."""
+
+    name = "style"
+
+    def __init__(self, config: StyleConfig = StyleConfig()) -> None:
+        self.config = config
+        self.model = StyleModel(config.model, device=config.device)
+
+    def process(self, frame: Frame) -> Frame:
+        source = frame.image
+        if self.config.strength == 0.0:  # the original, exactly; no inference needed
+            return frame.with_image(source)
+        height, width = source.shape[:2]
+        work_height, work_width = working_size(height, width, self.config.size)
+        stylized = self.model(resize(source, work_height, work_width))
+        stylized = resize(stylized, height, width)
+        if self.config.preserve_color:
+            stylized = keep_chroma(stylized, source)
+        if self.config.strength < 1.0:
+            stylized = cv2.addWeighted(stylized, self.config.strength, source, 1.0 - self.config.strength, 0.0)
+        return frame.with_image(stylized)
+
+    def reset(self) -> None:
+        """The style stage keeps no state between frames."""
+
+    def close(self) -> None:
+        """Nothing to release: the onnxruntime session is freed with the stage."""
+
+    def __enter__(self) -> StyleStage:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

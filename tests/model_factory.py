@@ -1,0 +1,76 @@
+"""Tiny ONNX style models built by the tests (no torch needed), following the model convention:
+RGB float N x 3 x H x W in 0..255 in and out, dynamic height and width."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def _save(graph: onnx.GraphProto, path: Path, metadata: dict[str, str] | None = None) -> Path:
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    for key, value in (metadata or {}).items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return path
+
+
+def make_style_model(
+    path: str | Path,
+    *,
+    stride: int = 4,
+    height: int | str = "H",
+    width: int | str = "W",
+    channels: int = 3,
+    seed: int = 0,
+) -> Path:
+    """A 'style' that is a fixed random 3x3 colour mix plus a 3x3 blur, clamped to 0..255.
+
+    It changes every frame the same deterministic way, so tests can compute the expected
+    output. It refuses (with an onnxruntime error) sizes that are not multiples of ``stride``
+    only through the stage's padding, which the tests check by comparing shapes.
+    """
+    rng = np.random.default_rng(seed)
+    mix = (np.eye(3) * 0.5 + rng.uniform(0.0, 0.5, (3, 3))).astype(np.float32)
+    mix /= mix.sum(axis=1, keepdims=True)
+    blur = np.full((3, 1, 3, 3), 1.0 / 9.0, dtype=np.float32)
+    nodes = [
+        helper.make_node("Conv", ["input", "mix"], ["mixed"], kernel_shape=[1, 1]),
+        helper.make_node("Conv", ["mixed", "blur"], ["blurred"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], group=3),
+        helper.make_node("Clip", ["blurred", "low", "high"], ["output"]),
+    ]
+    initializers = [
+        numpy_helper.from_array(mix.reshape(3, 3, 1, 1), "mix"),
+        numpy_helper.from_array(blur, "blur"),
+        numpy_helper.from_array(np.array(0.0, np.float32), "low"),
+        numpy_helper.from_array(np.array(255.0, np.float32), "high"),
+    ]
+    if channels != 3:  # a model of the wrong shape, for error tests
+        nodes = [helper.make_node("Identity", ["input"], ["output"])]
+        initializers = []
+    graph = helper.make_graph(
+        nodes,
+        "tiny_style",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", channels, height, width])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", channels, height, width])],
+        initializers,
+    )
+    return _save(graph, Path(path), {"streamart.stride": str(stride)})
+
+
+def reference_style(image: np.ndarray, seed: int = 0) -> np.ndarray:
+    """What :func:`make_style_model` computes, in numpy (float32 RGB H x W x 3), for checks."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    mix = (np.eye(3) * 0.5 + rng.uniform(0.0, 0.5, (3, 3))).astype(np.float32)
+    mix /= mix.sum(axis=1, keepdims=True)
+    mixed = image.astype(np.float32) @ mix.T
+    blurred = cv2.blur(mixed, (3, 3), borderType=cv2.BORDER_CONSTANT)
+    return np.clip(blurred, 0, 255)
