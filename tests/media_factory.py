@@ -108,3 +108,11 @@ def _write_tone(container: av.container.OutputContainer, stream, seconds: float)
         frame.time_base = Fraction(1, AUDIO_RATE)
         container.mux(stream.encode(frame))
     container.mux(stream.encode(None))
+
+
+def audio_seconds(path: str | os.PathLike) -> float:
+    """Seconds of audio in the first audio stream, counted from the decoded samples."""
+    with av.open(os.fspath(path)) as container:
+        stream = container.streams.audio[0]
+        samples = sum(frame.samples for frame in container.decode(stream))
+        return samples / stream.rate

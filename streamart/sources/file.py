@@ -97,7 +97,8 @@ class FileSource:
             last_time = frame.time if frame.time is not None else last_time
             yield frame
             index += 1
-        self._warn_if_damaged(index, last_time)
+        if not self._closed:  # reached the end, rather than stopped early by close()
+            self._warn_if_damaged(index, last_time)
 
     def _decode(self) -> Iterator[av.VideoFrame]:
         """Decoded frames; a packet that fails to decode is counted and skipped, and a demuxer

@@ -1,0 +1,196 @@
+"""EncoderSink: real encoding with libx264 and real audio muxing, read back with PyAV."""
+
+from __future__ import annotations
+
+import logging
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from media_factory import audio_seconds, make_clip, pattern_frame
+from streamart.errors import OutputError, StreamartError
+from streamart.frame import Frame
+from streamart.protocols import StreamInfo
+from streamart.sinks.encoder import EncoderSink, available_encoders
+from streamart.sources.file import FileSource
+
+FAST = {"preset": "ultrafast"}
+
+
+def transcode(source_path, output_path, **options) -> None:
+    with FileSource(source_path) as source, EncoderSink(
+        output_path, info=source.info, audio_from=source_path, **{**FAST, **options}
+    ) as sink:
+        for frame in source:
+            sink.write(frame)
+
+
+def read_frames(path) -> list[Frame]:
+    with FileSource(path) as source:
+        return list(source)
+
+
+def times(frames: list[Frame]) -> list[Fraction]:
+    return [f.pts * f.time_base for f in frames]
+
+
+def test_round_trip_keeps_frames_timestamps_and_pixels(clip, tmp_path):
+    output = tmp_path / "out.mp4"
+    transcode(clip, output, crf=0, pix_fmt="yuv444p")
+    source, result = read_frames(clip), read_frames(output)
+    assert len(result) == len(source) == 10
+    assert times(result) == times(source)
+    for before, after in zip(source, result):
+        # crf 0 is lossless; what remains is the RGB <-> YUV rounding
+        assert np.abs(before.image.astype(int) - after.image.astype(int)).max() <= 3
+    with av.open(str(output)) as container:
+        assert container.streams.video[0].average_rate == 10
+
+
+def test_default_settings_stay_close_to_the_input(clip, tmp_path):
+    output = tmp_path / "out.mp4"
+    transcode(clip, output)  # crf 18, yuv420p
+    for before, after in zip(read_frames(clip), read_frames(output)):
+        assert np.abs(before.image.astype(int) - after.image.astype(int)).mean() < 3
+
+
+def test_variable_frame_rate_survives(clip_factory, tmp_path):
+    vfr = clip_factory("vfr.mkv", frames=12, vfr=True)
+    output = tmp_path / "out.mp4"
+    transcode(vfr, output)
+    assert times(read_frames(output)) == times(read_frames(vfr))
+    assert len(set(np.diff(times(read_frames(output))))) == 2
+
+
+def audio_payloads(path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(container.streams.audio[0]) if p.size]
+
+
+def test_audio_is_copied_with_its_duration(clip, tmp_path):
+    output = tmp_path / "out.mkv"
+    transcode(clip, output)
+    assert audio_payloads(output) == audio_payloads(clip)  # copied, not re-encoded
+    assert audio_seconds(output) == pytest.approx(audio_seconds(clip), abs=0.1)  # within a frame
+
+
+def test_audio_the_container_refuses_is_reencoded_to_aac(clip_factory, tmp_path):
+    source = clip_factory("pcm.mkv", audio_codec="pcm_u8")
+    output = tmp_path / "out.mp4"
+    transcode(source, output)
+    with av.open(str(output)) as container:
+        assert container.streams.audio[0].codec_context.name == "aac"
+    assert audio_seconds(output) == pytest.approx(audio_seconds(source), abs=0.1)
+
+
+def test_audio_is_interleaved_with_video(clip_factory, tmp_path):
+    # 13 s: longer than the muxer's own 10 s interleaving buffer, which would hide a sink that
+    # queued all the audio for the end
+    source = clip_factory("long.mkv", frames=26, fps=2, width=32, height=32)
+    output = tmp_path / "out.mkv"
+    transcode(source, output)
+    with av.open(str(output)) as container:
+        packet_times = [float(p.pts * p.time_base) for p in container.demux() if p.size]
+    latest, lag = 0.0, 0.0
+    for time in packet_times:  # in file order: how far behind the newest packet does one lag?
+        lag, latest = max(lag, latest - time), max(latest, time)
+    assert lag < 0.5  # less than one video frame interval
+
+
+def test_odd_size_is_padded_by_repeating_the_edge(clip_factory, tmp_path):
+    odd = clip_factory("odd.mp4", width=33, height=25, frames=3, pix_fmt="yuv444p")
+    output = tmp_path / "out.mp4"
+    transcode(odd, output, crf=0)
+    frames = read_frames(output)
+    assert frames[0].image.shape == (26, 34, 3)
+    image = frames[0].image.astype(int)
+    assert np.abs(image[:, 33] - image[:, 32]).max() <= 6
+    assert np.abs(image[25] - image[24]).max() <= 6
+    exact = tmp_path / "exact.mp4"
+    transcode(odd, exact, pix_fmt="yuv444p")
+    assert read_frames(exact)[0].image.shape == (25, 33, 3)
+
+
+def test_frames_without_timestamps_are_placed_by_index(tmp_path):
+    output = tmp_path / "out.mp4"
+    info = StreamInfo(width=32, height=32, fps=25.0)
+    with EncoderSink(output, info=info, **FAST) as sink:
+        for index in range(5):
+            sink.write(Frame(pattern_frame(index, 32, 32), index))
+    assert times(read_frames(output)) == [Fraction(i, 25) for i in range(5)]
+
+
+def test_exception_mid_stream_leaves_no_file(clip, tmp_path):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    with pytest.raises(RuntimeError, match="stage failed"):
+        with FileSource(clip) as source, EncoderSink(out_dir / "out.mp4", info=source.info, audio_from=clip, **FAST) as sink:
+            for frame in source:
+                sink.write(frame)
+                if frame.index == 4:
+                    assert list(out_dir.iterdir())  # the temporary file exists while writing
+                    raise RuntimeError("stage failed")
+    assert list(out_dir.iterdir()) == []
+
+
+def test_exception_keeps_an_existing_output(clip, tmp_path):
+    output = tmp_path / "out.mp4"
+    output.write_bytes(b"previous result")
+    with pytest.raises(RuntimeError):
+        with EncoderSink(output, info=StreamInfo(64, 48, 10.0), overwrite=True, **FAST) as sink:
+            sink.write(Frame(pattern_frame(0, 64, 48), 0))
+            raise RuntimeError("stage failed")
+    assert output.read_bytes() == b"previous result"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "out.mp4"]
+
+
+def test_existing_output_needs_overwrite(clip, tmp_path):
+    output = tmp_path / "out.mp4"
+    output.write_bytes(b"keep me")
+    with pytest.raises(OutputError, match=r"exists; pass --overwrite \(-y\)"):
+        EncoderSink(output, info=StreamInfo(64, 48, 10.0))
+    assert output.read_bytes() == b"keep me"
+    transcode(clip, output, overwrite=True)
+    assert len(read_frames(output)) == 10
+
+
+def test_unwritable_or_missing_folder(unwritable_dir, tmp_path):
+    info = StreamInfo(64, 48, 10.0)
+    with pytest.raises(OutputError, match="cannot write to folder"):
+        EncoderSink(unwritable_dir / "out.mp4", info=info)
+    with pytest.raises(OutputError, match="does not exist"):
+        EncoderSink(tmp_path / "missing" / "out.mp4", info=info)
+
+
+def test_unknown_encoder_names_the_choices(tmp_path):
+    with pytest.raises(OutputError) as caught:
+        EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), encoder="x265turbo")
+    assert "libx264" in str(caught.value)
+    assert "libx264" in available_encoders()
+
+
+def test_encoder_settings_are_checked_before_any_frame(tmp_path):
+    with pytest.raises(StreamartError, match="libx264"):
+        EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), preset="warp-speed")
+    with pytest.raises(OutputError, match="pix_fmt"):
+        EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), pix_fmt="rgb565be")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_close_without_frames_writes_nothing(tmp_path, caplog):
+    sink = EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), **FAST)
+    with caplog.at_level(logging.WARNING, logger="streamart.sinks.encoder"):
+        sink.close()
+        sink.close()
+    assert list(tmp_path.iterdir()) == []
+    assert "no frames were written" in caplog.text
+
+
+def test_frame_size_change_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="every frame must have one size"):
+        with EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), **FAST) as sink:
+            sink.write(Frame(pattern_frame(0, 64, 48), 0))
+            sink.write(Frame(pattern_frame(1, 32, 32), 1))
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,140 @@
+"""FileSource against real media written by PyAV."""
+
+from __future__ import annotations
+
+import logging
+import cv2
+import numpy as np
+import pytest
+
+from media_factory import make_clip, pattern_frame
+from streamart.errors import InputError, InputNotFoundError
+from streamart.sources.file import FileSource
+
+
+def mean_error(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
+
+
+def test_reads_every_frame_with_its_own_timestamps(tmp_path):
+    times = make_clip(tmp_path / "clip.mp4", frames=10, fps=10)
+    with FileSource(tmp_path / "clip.mp4") as source:
+        assert source.live is False
+        info = source.info
+        frames = list(source)
+    assert (info.width, info.height, info.fps, info.frame_count) == (64, 48, 10.0, 10)
+    assert info.duration == pytest.approx(1.0)
+    assert [f.index for f in frames] == list(range(10))
+    assert [f.pts * f.time_base for f in frames] == times
+    for frame in frames:
+        assert frame.image.dtype == np.uint8 and frame.image.shape == (48, 64, 3)
+        assert frame.image.flags.c_contiguous
+        assert mean_error(frame.image, pattern_frame(frame.index, 64, 48)) < 3
+
+
+def test_variable_frame_rate_timestamps_survive(tmp_path):
+    times = make_clip(tmp_path / "vfr.mkv", frames=9, vfr=True)
+    assert len(set(np.diff(times))) == 2  # the clip really is VFR
+    with FileSource(tmp_path / "vfr.mkv") as source:
+        assert [f.pts * f.time_base for f in source] == times
+
+
+def test_rotation_metadata_rotates_pixels_and_size(tmp_path):
+    path = tmp_path / "portrait.mp4"
+    make_clip(path, width=64, height=48, frames=3, rotation=90)
+    with FileSource(path) as source:
+        assert (source.info.width, source.info.height) == (48, 64)
+        frames = list(source)
+    assert frames[0].image.shape == (64, 48, 3)
+    assert frames[0].image.flags.c_contiguous
+    assert mean_error(frames[0].image, np.rot90(pattern_frame(0, 64, 48))) < 3
+    # OpenCV's FFmpeg backend autorotates on its own: an independent opinion on the direction.
+    ok, bgr = cv2.VideoCapture(str(path)).read()
+    assert ok
+    assert mean_error(frames[0].image, bgr[..., ::-1]) < 3
+
+
+def test_odd_size_and_ten_bit_become_rgb24(clip_factory):
+    odd = clip_factory("odd.mp4", width=33, height=25, frames=2, pix_fmt="yuv444p")
+    deep = clip_factory("deep.mp4", frames=2, pix_fmt="yuv420p10le")
+    with FileSource(odd) as source:
+        assert (source.info.width, source.info.height) == (33, 25)
+        image = next(iter(source)).image
+    assert image.shape == (25, 33, 3)
+    assert mean_error(image, pattern_frame(0, 33, 25)) < 3
+    with FileSource(deep) as source:
+        image = next(iter(source)).image
+    assert image.dtype == np.uint8 and image.shape == (48, 64, 3)
+    assert mean_error(image, pattern_frame(0, 64, 48)) < 3
+
+
+def one_line_error(error_type, path) -> str:
+    with pytest.raises(error_type) as caught:
+        FileSource(path)
+    message = str(caught.value)
+    assert "\n" not in message and str(path) in message
+    return message
+
+
+def test_missing_file(tmp_path):
+    message = one_line_error(InputNotFoundError, tmp_path / "nothing.mp4")
+    assert "does not exist" in message
+
+
+def test_text_file_named_mp4(tmp_path):
+    path = tmp_path / "notes.mp4"
+    path.write_text("this is not a video\n" * 50)
+    assert "not a video" in one_line_error(InputError, path)
+
+
+def test_audio_only_file(clip_factory):
+    assert "no video stream" in one_line_error(InputError, clip_factory("tone.m4a", video=False))
+
+
+def test_zero_frame_video(clip_factory):
+    path = clip_factory("empty.mkv", frames=0, audio=True)
+    assert "no decodable video frames" in one_line_error(InputError, path)
+
+
+def test_folder_is_not_a_video(tmp_path):
+    assert "folder" in one_line_error(InputError, tmp_path)
+
+
+def test_truncated_file_recovers_frames_and_warns(tmp_path, caplog):
+    full = tmp_path / "full.mkv"
+    make_clip(full, frames=30, width=96, height=64)
+    data = full.read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) // 2])
+    with caplog.at_level(logging.WARNING, logger="streamart.sources.file"):
+        with FileSource(cut) as source:
+            frames = list(source)
+    assert 0 < len(frames) < 30
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [f"{cut} is damaged (truncated or corrupt): recovered {len(frames)} frames"]
+    assert mean_error(frames[-1].image, pattern_frame(frames[-1].index, 96, 64)) < 3
+
+
+def test_intact_file_does_not_warn(clip, caplog):
+    with caplog.at_level(logging.WARNING, logger="streamart.sources.file"):
+        with FileSource(clip) as source:
+            assert len(list(source)) == 10
+    assert caplog.records == []
+
+
+def test_file_cut_before_any_frame_is_an_input_error(clip):
+    # MP4 keeps its index at the end: a cut file has none, so nothing can be decoded
+    cut = clip.with_name("cut.mp4")
+    cut.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
+    one_line_error(InputError, cut)
+
+
+def test_close_is_idempotent_and_ends_iteration_quietly(clip, caplog):
+    source = FileSource(clip)
+    frames = iter(source)
+    assert next(frames).index == 0
+    with caplog.at_level(logging.WARNING, logger="streamart.sources.file"):
+        source.close()
+        source.close()
+        assert list(frames) == []
+    assert caplog.records == []  # stopping early is not damage
