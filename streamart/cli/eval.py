@@ -1,0 +1,113 @@
+"""``streamart eval flicker INPUT OUTPUT [--stylized PERFRAME] [--plot PLOT.png]``.
+
+Measures the flicker of a stylized video (warping error, Lai et al. 2018) and, given the
+per-frame stylization of the same input, how much of it the temporal stage removed and how far
+the output stayed from the per-frame result (PSNR).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+import cv2
+from tqdm import tqdm
+
+from ..errors import OutputError
+from ..evaluation import FlickerReport, flicker_report, plot_errors
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("eval", help="measure the quality of a stylized video")
+    metrics = parser.add_subparsers(dest="metric", metavar="METRIC", required=True)
+    flicker = metrics.add_parser(
+        "flicker",
+        help="warping error (flicker) of a stylized video, and fidelity to per-frame stylization",
+        description="Warping error of Lai et al. 2018: the optical flow of the input video warps "
+        "each output frame onto the next; the error is the mean squared RGB difference (0..1) "
+        "over pixels that are not occluded, averaged over frame pairs. Lower is steadier.",
+    )
+    flicker.add_argument("input", type=Path, help="the original video")
+    flicker.add_argument("output", type=Path, help="the stylized video to score (same frames)")
+    flicker.add_argument(
+        "--stylized", type=Path, metavar="PERFRAME",
+        help="the same input stylized frame by frame (--temporal 0): scored too, and the "
+        "output's PSNR against it reported as fidelity",
+    )
+    flicker.add_argument("--plot", type=Path, metavar="PLOT.png",
+                         help="write a PNG plot of the per-frame error")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..sources.file import FileSource
+
+    if args.plot is not None:
+        _check_plot_path(args.plot)
+    with ExitStack() as stack:
+        inputs = stack.enter_context(FileSource(args.input))
+        output = stack.enter_context(FileSource(args.output))
+        stylized = None if args.stylized is None else stack.enter_context(FileSource(args.stylized))
+        progress = tqdm(inputs, total=inputs.info.frame_count, unit="frame", disable=None,
+                        desc="flicker")
+        report = flicker_report(progress, output, stylized)
+    print(format_report(report))
+    if args.plot is not None:
+        series = {"output": report.output_errors}
+        if report.stylized_errors is not None:
+            series["per-frame"] = report.stylized_errors
+        _write_png(args.plot, plot_errors(series))
+        print(f"plot: {args.plot}")
+    return 0
+
+
+def format_report(report: FlickerReport) -> str:
+    """The report as a few aligned lines of text."""
+    pairs = report.frames - 1
+    lines = [f"frames:            {report.frames} ({max(pairs, 0)} pairs"
+             + (f", {len(report.cuts)} scene cuts not scored)" if report.cuts else ")")]
+    lines.append(f"warping error:     {_number(report.output_error)}")
+    if report.stylized_errors is not None:
+        lines.append(f"per-frame error:   {_number(report.stylized_error)}")
+        lines.append(f"error ratio:       {_number(report.error_ratio, '.3f')} (output / per-frame)")
+        lines.append(f"fidelity PSNR:     {_number(report.fidelity_psnr, '.2f')} dB (output vs per-frame)")
+    return "\n".join(lines)
+
+
+def _number(value: float | None, spec: str = ".3e") -> str:
+    return "n/a" if value is None or math.isnan(value) else format(value, spec)
+
+
+def _check_plot_path(path: Path) -> None:
+    """Fail before the (long) measurement if the plot could not be written."""
+    if path.suffix.lower() != ".png":
+        raise OutputError(f"the plot is written as PNG: name it *.png, not {path.name}")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"cannot write the plot {path}: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"cannot write the plot {path}: folder {folder} is not writable")
+
+
+def _write_png(path: Path, rgb) -> None:
+    """Write under a temporary name in the same folder, then rename (no half-written file)."""
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise OutputError(f"cannot encode the plot for {path}")
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".tmp",
+                                             delete=False)
+    except OSError as exc:
+        raise OutputError(f"cannot write the plot {path}: {exc.strerror or exc}") from None
+    try:
+        with handle:
+            handle.write(encoded.tobytes())
+        os.replace(handle.name, path)
+    except OSError as exc:
+        Path(handle.name).unlink(missing_ok=True)
+        raise OutputError(f"cannot write the plot {path}: {exc.strerror or exc}") from None

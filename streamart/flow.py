@@ -1,0 +1,157 @@
+"""Optical flow, warping and occlusion helpers shared by the temporal stages, the flicker
+metric and DeepDream.
+
+Conventions used throughout:
+
+- A *flow* is a float32 H x W x 2 array of (dx, dy) displacements in pixels of its own grid.
+  ``flow[y, x]`` says where the pixel (x, y) of the grid it lives on is found in the other
+  image: a *backward* flow lives on the current frame and points into the previous one, which
+  is what backward warping (:func:`warp`) needs.
+- A flow may be computed at a reduced resolution; :func:`resize_flow` and :func:`warp` scale it
+  to any image size (both the grid and the vectors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+#: OpenCV DIS presets by name, fastest first.
+DIS_PRESETS = {
+    "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+    "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+    "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Motion:
+    """What the flow stage learned about one frame's relation to the previous input frame.
+
+    ``cut`` is True when the frame does not continue the previous one (first frame, scene cut,
+    size change, or after ``reset()``); ``flow`` and ``confidence`` are then None. Otherwise
+    ``flow`` is the backward flow (this frame -> frame ``previous_index``) at a reduced
+    resolution, and ``confidence`` (float32, same grid, 0..1) says how far it can be trusted:
+    0 where a pixel is occluded or disoccluded, sits on a motion boundary, leaves the frame, or
+    does not look like the pixel it is said to come from.
+    """
+
+    index: int
+    cut: bool
+    previous_index: int | None = None
+    flow: np.ndarray | None = None
+    confidence: np.ndarray | None = None
+
+
+class DisFlow:
+    """OpenCV DIS optical flow with a named preset. Not thread-safe: one per thread."""
+
+    def __init__(self, preset: str = "fast") -> None:
+        if preset not in DIS_PRESETS:
+            raise ValueError(f"unknown flow preset {preset!r}: choose one of {', '.join(DIS_PRESETS)}")
+        self.preset = preset
+        self._dis = cv2.DISOpticalFlow_create(DIS_PRESETS[preset])
+
+    def __call__(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """Flow on ``source``'s grid pointing into ``target`` (both grey uint8, same size)."""
+        return self._dis.calc(source, target, None)
+
+
+def grey(image: np.ndarray) -> np.ndarray:
+    """An RGB uint8 image as grey uint8 (what the flow methods take)."""
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
+def reduced_size(width: int, height: int, max_width: int) -> tuple[int, int]:
+    """(width, height) scaled down (never up) so that the width is at most ``max_width``."""
+    if width <= max_width:
+        return width, height
+    return max_width, max(1, round(height * max_width / width))
+
+
+def resize_flow(flow: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``flow`` resampled to ``height`` x ``width``, with its vectors scaled to match."""
+    flow_height, flow_width = flow.shape[:2]
+    if (flow_height, flow_width) == (height, width):
+        return flow
+    resized = cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR)
+    resized[..., 0] *= width / flow_width
+    resized[..., 1] *= height / flow_height
+    return resized
+
+
+_GRIDS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _pixel_grid(height: int, width: int) -> np.ndarray:
+    """H x W x 2 float32 (x, y) coordinates, cached per size (warping reuses them per frame)."""
+    grid = _GRIDS.get((height, width))
+    if grid is None:
+        xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+        grid = np.dstack([xs, ys])
+        _GRIDS[(height, width)] = grid
+    return grid
+
+
+def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """Backward warp: ``result[y, x] = image[(x, y) + flow(x, y)]``, bilinear.
+
+    ``flow`` is resized to the image size if needed. Samples that fall outside ``image`` take
+    the nearest border value (callers mask them with :func:`leaves_frame`).
+    """
+    height, width = image.shape[:2]
+    maps = _pixel_grid(height, width) + resize_flow(flow, height, width)
+    return cv2.remap(image, maps, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def leaves_frame(flow: np.ndarray) -> np.ndarray:
+    """Bool mask of pixels whose flow points outside the grid (nothing to take from there)."""
+    height, width = flow.shape[:2]
+    target = _pixel_grid(height, width) + flow
+    return (
+        (target[..., 0] < 0) | (target[..., 0] > width - 1)
+        | (target[..., 1] < 0) | (target[..., 1] > height - 1)
+    )
+
+
+def occlusion_mask(flow: np.ndarray, reverse_flow: np.ndarray) -> np.ndarray:
+    """Bool mask (on ``flow``'s grid) of pixels where ``flow`` cannot be trusted.
+
+    The criteria of Sundaram et al. 2010 as used by Ruder et al. 2016 and by Lai et al. 2018
+    for their warping error: a pixel is occluded where following ``flow`` and then
+    ``reverse_flow`` does not come back,
+    ``|w + w_rev(x + w)|^2 > 0.01 (|w|^2 + |w_rev(x + w)|^2) + 0.5``,
+    or sits on a motion boundary, ``|grad u|^2 + |grad v|^2 > 0.01 |w|^2 + 0.002``, or flows
+    out of the frame. ``reverse_flow`` lives on the other image's grid, same size as ``flow``.
+    """
+    reverse_at_target = warp(reverse_flow, flow)
+    flow_sq = _squared_norm(flow)
+    inconsistent = _squared_norm(flow + reverse_at_target) > 0.01 * (
+        flow_sq + _squared_norm(reverse_at_target)
+    ) + 0.5
+    # Forward differences (zero at the last row/column), as in the original protocol.
+    gradient_sq = np.zeros(flow.shape[:2], np.float32)
+    gradient_sq[:, :-1] += _squared_norm(flow[:, 1:] - flow[:, :-1])
+    gradient_sq[:-1, :] += _squared_norm(flow[1:, :] - flow[:-1, :])
+    boundary = gradient_sq > 0.01 * flow_sq + 0.002
+    return inconsistent | boundary | leaves_frame(flow)
+
+
+def _squared_norm(flow: np.ndarray) -> np.ndarray:
+    """|w|^2 per pixel (channel views: numpy's sum over a last axis of 2 is ~20x slower)."""
+    u, v = flow[..., 0], flow[..., 1]
+    return u * u + v * v
+
+
+def histogram_change(previous: np.ndarray, current: np.ndarray) -> float:
+    """How different two grey images' intensity histograms are: 0 (same) .. 1 (disjoint).
+
+    Camera motion moves content but keeps its intensity distribution; a cut to another shot
+    changes it. (Half the L1 distance between normalised 32-bin histograms.)
+    """
+    bins = [32]
+    hist_prev = cv2.calcHist([previous], [0], None, bins, [0, 256]).ravel()
+    hist_cur = cv2.calcHist([current], [0], None, bins, [0, 256]).ravel()
+    return 0.5 * float(np.abs(hist_prev / hist_prev.sum() - hist_cur / hist_cur.sum()).sum())
