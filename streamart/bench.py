@@ -1,0 +1,94 @@
+"""Benchmark of the video path: does the threaded pipeline really overlap its work?
+
+One invocation measures, on the same synthetic clip: decode + encode with no stage, the style
+stages alone on frames held in memory (no threads, no codec), and the full pipeline. With
+perfect overlap the full run takes as long as the slower of the other two.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .api import build_style_stages, run
+from .config import EncodeConfig, StyleConfig
+from .runner import PipelineStats
+from .sinks.encoder import EncoderSink
+from .sources.file import FileSource
+from .sources.synthetic import SyntheticSource
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    frames: int
+    width: int
+    height: int
+    codec_seconds: float  # decode + encode, no stage
+    model_seconds: float  # stages alone, frames already in memory
+    pipeline_seconds: float  # everything, threaded
+    pipeline_stats: PipelineStats
+
+    @property
+    def overhead(self) -> float:
+        """Full run time over the slower of its parts, minus one (0.05 = 5% above)."""
+        return self.pipeline_seconds / max(self.codec_seconds, self.model_seconds) - 1.0
+
+    def summary(self) -> str:
+        fps = lambda seconds: self.frames / seconds  # noqa: E731
+        return "\n".join(
+            [
+                f"clip: {self.frames} frames of {self.width}x{self.height}",
+                f"decode+encode only: {self.codec_seconds:7.2f} s  {fps(self.codec_seconds):6.1f} fps",
+                f"model only:         {self.model_seconds:7.2f} s  {fps(self.model_seconds):6.1f} fps",
+                f"full pipeline:      {self.pipeline_seconds:7.2f} s  {fps(self.pipeline_seconds):6.1f} fps",
+                f"full / slower part: {1 + self.overhead:.3f} (target <= 1.10)",
+                "per stage (full pipeline):",
+                self.pipeline_stats.summary(),
+            ]
+        )
+
+
+def benchmark(
+    *,
+    style: StyleConfig = StyleConfig(),
+    temporal: float = 0.5,
+    width: int = 1280,
+    height: int = 720,
+    frames: int = 120,
+    encode: EncodeConfig = EncodeConfig(preset="veryfast"),
+) -> BenchResult:
+    """Run the three measurements on a synthetic clip written to a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="streamart-bench-") as folder:
+        clip = Path(folder) / "clip.mp4"
+        synthetic = SyntheticSource(width=width, height=height, frames=frames)
+        run(synthetic, [], [EncoderSink(clip, info=synthetic.info, encoder="libx264", crf=18, preset="veryfast")])
+
+        def encoder(name: str) -> EncoderSink:
+            return EncoderSink(
+                Path(folder) / name, info=synthetic.info, audio_from=clip,
+                encoder=encode.encoder, crf=encode.crf, preset=encode.preset,
+            )
+
+        started = time.perf_counter()
+        with FileSource(clip) as source:
+            run(source, [], [encoder("codec.mp4")])
+        codec_seconds = time.perf_counter() - started
+
+        with FileSource(clip) as source:
+            decoded = list(source)
+        stages = build_style_stages(style, temporal=temporal)
+        started = time.perf_counter()
+        for frame in decoded:
+            for stage in stages:
+                frame = stage.process(frame)
+        model_seconds = time.perf_counter() - started
+        del decoded
+
+        stages = build_style_stages(style, temporal=temporal)
+        started = time.perf_counter()
+        with FileSource(clip) as source:
+            stats = run(source, stages, [encoder("full.mp4")])
+        pipeline_seconds = time.perf_counter() - started
+    return BenchResult(frames, width, height, codec_seconds, model_seconds, pipeline_seconds, stats)

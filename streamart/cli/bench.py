@@ -1,0 +1,30 @@
+"""``streamart bench``: how fast is the video path on this machine, and do the threads overlap?"""
+
+from __future__ import annotations
+
+import argparse
+
+from ..bench import benchmark
+from .options import add_style_arguments, positive_int, style_config
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "bench",
+        help="benchmark the video pipeline",
+        description="Time decode+encode alone, the stages alone and the full threaded pipeline "
+        "on a synthetic clip, in one run.",
+    )
+    add_style_arguments(parser, temporal=True)
+    parser.add_argument("--width", type=positive_int, default=1280)
+    parser.add_argument("--height", type=positive_int, default=720)
+    parser.add_argument("--frames", type=positive_int, default=120)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    result = benchmark(
+        style=style_config(args), temporal=args.temporal, width=args.width, height=args.height, frames=args.frames
+    )
+    print(result.summary())
+    return 0
