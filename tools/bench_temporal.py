@@ -1,0 +1,225 @@
+"""Benchmark the temporal consistency stages (a measurement, not a test).
+
+    python3 tools/bench_temporal.py flow [--frames 60] [--threads 1]
+    python3 tools/bench_temporal.py model MODEL [--size 640x480] [--frames 90] [--strength 0.5]
+                                          [--sweep 0.3,0.5,0.7] [--repeats 3] [--plot out.png]
+
+``flow``: milliseconds per frame of the flow stage (each DIS preset) and of the blend stage at
+640x480 and 1280x720. ``model``: on a clip with camera motion and a moving object, the warping
+error with and without the temporal stages, the fidelity PSNR against per-frame stylization, and
+the wall time of the threaded pipeline with and without them (best of ``--repeats``, runs
+alternated so that load from other processes hits both alike).
+
+There is no camera footage in the repository, so the clip is made by moving a zooming crop
+window over a real photograph (scikit-image's astronaut, ``pip install scikit-image``) with a
+second photograph (the cat) sliding across it as a moving object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from streamart.evaluation import flicker_report, plot_errors  # noqa: E402
+from streamart.flow import DIS_PRESETS  # noqa: E402
+from streamart.frame import Frame  # noqa: E402
+from streamart.protocols import StreamInfo  # noqa: E402
+from streamart.stages.temporal import FlowStage, TemporalBlendStage, temporal_stages  # noqa: E402
+
+
+def photo_clip(width: int, height: int, frames: int) -> list[np.ndarray]:
+    """A camera panning and zooming over a photo while an object (a round photo) crosses it."""
+    from skimage import data
+
+    world_side = int(2.2 * max(width, height))
+    world = cv2.resize(data.astronaut(), (world_side, world_side), interpolation=cv2.INTER_CUBIC)
+    sprite_side = height // 3
+    sprite = cv2.resize(data.chelsea()[40:260, 100:320], (sprite_side, sprite_side), interpolation=cv2.INTER_AREA)
+    yy, xx = np.mgrid[0:sprite_side, 0:sprite_side]
+    radius = sprite_side / 2
+    alpha = np.clip(radius - np.hypot(xx - radius + 0.5, yy - radius + 0.5), 0, 1)[..., None]
+    clip = []
+    for t in range(frames):
+        progress = t / max(frames - 1, 1)
+        zoom = 1.0 + 0.25 * progress  # the window shrinks: the picture grows
+        centre_x = world_side * (0.35 + 0.3 * progress)  # pans right and down
+        centre_y = world_side * (0.40 + 0.15 * progress)
+        matrix = np.float32([[zoom, 0, width / 2 - zoom * centre_x], [0, zoom, height / 2 - zoom * centre_y]])
+        image = cv2.warpAffine(world, matrix, (width, height), flags=cv2.INTER_LINEAR).astype(np.float32)
+        x = int((width - sprite_side) * (1 - progress))  # the object crosses right to left
+        y = int((height - sprite_side) * (0.2 + 0.5 * progress))
+        patch = image[y : y + sprite_side, x : x + sprite_side]
+        patch[:] = alpha * sprite + (1 - alpha) * patch
+        clip.append(np.clip(image, 0, 255).astype(np.uint8))
+    return clip
+
+
+class ListSource:
+    """Frames from memory (so that decoding does not blur the timing)."""
+
+    live = False
+
+    def __init__(self, images: list[np.ndarray]) -> None:
+        self.images = images
+        height, width = images[0].shape[:2]
+        self.info = StreamInfo(width=width, height=height, frame_count=len(images))
+
+    def __iter__(self) -> Iterator[Frame]:
+        for index, image in enumerate(self.images):
+            yield Frame(image, index)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> ListSource:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class CollectSink:
+    """Keeps the output images in memory."""
+
+    name = "collect"
+
+    def __init__(self) -> None:
+        self.images: list[np.ndarray] = []
+
+    def write(self, frame: Frame) -> None:
+        self.images.append(frame.image)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> CollectSink:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def median_ms(samples: list[float]) -> float:
+    return 1000 * statistics.median(samples)
+
+
+def bench_flow(frames: int) -> None:
+    """CPU time (this thread; robust to other processes' load) and wall time per frame."""
+    print(f"{'size':>9}  {'preset':>9}  {'flow stage cpu / wall':>21}  {'blend stage cpu / wall':>22}  "
+          f"{'mean conf.':>10}")
+    for width, height in ((640, 480), (1280, 720)):
+        clip = photo_clip(width, height, frames)
+        stylized = [cv2.bitwise_not(image) for image in clip]  # any picture will do for timing
+        for preset in DIS_PRESETS:
+            flow_stage, blend_stage = FlowStage(preset), TemporalBlendStage(0.5)
+            times: dict[str, list[float]] = {"flow cpu": [], "flow wall": [], "blend cpu": [], "blend wall": []}
+            confidences = []
+            for index, (image, styled) in enumerate(zip(clip, stylized)):
+                cpu, wall = time.thread_time(), time.perf_counter()
+                frame = flow_stage.process(Frame(image, index))
+                flow_cpu, flow_wall = time.thread_time(), time.perf_counter()
+                blend_stage.process(frame.with_image(styled))
+                if index:  # the first frame has no flow to compute
+                    times["flow cpu"].append(flow_cpu - cpu)
+                    times["flow wall"].append(flow_wall - wall)
+                    times["blend cpu"].append(time.thread_time() - flow_cpu)
+                    times["blend wall"].append(time.perf_counter() - flow_wall)
+                    if not frame.motion.cut:
+                        confidences.append(float(frame.motion.confidence.mean()))
+            ms = {key: median_ms(values) for key, values in times.items()}
+            print(f"{width}x{height:<4}  {preset:>9}  {ms['flow cpu']:7.2f} / {ms['flow wall']:6.2f} ms"
+                  f"      {ms['blend cpu']:7.2f} / {ms['blend wall']:6.2f} ms       {np.mean(confidences):10.2f}")
+
+
+def run_pipeline(clip: list[np.ndarray], stages: list) -> tuple[list[np.ndarray], float]:
+    from streamart.api import run
+
+    sink = CollectSink()
+    started = time.perf_counter()
+    run(ListSource(clip), stages, [sink])
+    return sink.images, time.perf_counter() - started
+
+
+def bench_model(args: argparse.Namespace) -> None:
+    from streamart.config import StyleConfig
+    from streamart.stages.style import StyleStage
+
+    width, height = (int(v) for v in args.size.split("x"))
+    clip = photo_clip(width, height, args.frames)
+    style = StyleConfig(model=args.model, size=args.style_size)
+    print(f"clip: {args.frames} frames {width}x{height}, model {args.model}, "
+          f"style size {args.style_size or 'full'}, flow preset {args.preset}")
+    per_frame_times, temporal_times = [], []
+    for _ in range(args.repeats):
+        per_frame, seconds = run_pipeline(clip, [StyleStage(style)])
+        per_frame_times.append(seconds)
+        stages = temporal_stages([StyleStage(style)], strength=args.strength, preset=args.preset)
+        temporal, seconds = run_pipeline(clip, stages)
+        temporal_times.append(seconds)
+    best_per_frame, best_temporal = min(per_frame_times), min(temporal_times)
+    print(f"wall time per-frame: {best_per_frame:.2f} s ({args.frames / best_per_frame:.2f} fps), "
+          f"temporal {args.strength}: {best_temporal:.2f} s ({args.frames / best_temporal:.2f} fps), "
+          f"added {100 * (best_temporal / best_per_frame - 1):+.1f}% "
+          f"(all runs: {', '.join(f'{s:.2f}' for s in per_frame_times)} / "
+          f"{', '.join(f'{s:.2f}' for s in temporal_times)} s)")
+    report = flicker_report(clip, temporal, per_frame)
+    print(f"strength {args.strength}: warping error {report.output_error:.3e} vs per-frame "
+          f"{report.stylized_error:.3e}, ratio {report.error_ratio:.3f}, "
+          f"fidelity PSNR {report.fidelity_psnr:.2f} dB")
+    if args.plot:
+        plot = plot_errors({f"temporal {args.strength}": report.output_errors, "per-frame": report.stylized_errors})
+        cv2.imwrite(str(args.plot), cv2.cvtColor(plot, cv2.COLOR_RGB2BGR))
+        cv2.imwrite(str(args.plot.with_suffix(".frames.jpg")), cv2.cvtColor(
+            np.vstack([np.hstack([clip[i], per_frame[i], temporal[i]]) for i in (args.frames // 2, args.frames - 1)]),
+            cv2.COLOR_RGB2BGR))
+    for strength in args.sweep:
+        stages = temporal_stages([StyleStage(style)], strength=strength, preset=args.preset)
+        outputs = [frame.image for frame in _sequential(clip, stages)]
+        report = flicker_report(clip, outputs, per_frame)
+        print(f"strength {strength}: ratio {report.error_ratio:.3f}, fidelity PSNR {report.fidelity_psnr:.2f} dB")
+
+
+def _sequential(clip: list[np.ndarray], stages: list) -> Iterator[Frame]:
+    for index, image in enumerate(clip):
+        frame = Frame(image, index)
+        for stage in stages:
+            frame = stage.process(frame)
+        yield frame
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    flow = commands.add_parser("flow", help="cost of the flow and blend stages per frame")
+    flow.add_argument("--frames", type=int, default=60)
+    flow.add_argument("--threads", type=int, default=1, help="OpenCV threads (default: 1 core)")
+    model = commands.add_parser("model", help="flicker, fidelity and wall time with a style model")
+    model.add_argument("model", help="style model name or .onnx path")
+    model.add_argument("--size", default="640x480", help="clip size WxH (default: %(default)s)")
+    model.add_argument("--style-size", type=int, default=None, help="style working size (short side)")
+    model.add_argument("--frames", type=int, default=90)
+    model.add_argument("--strength", type=float, default=0.5)
+    model.add_argument("--preset", choices=DIS_PRESETS, default="fast")
+    model.add_argument("--sweep", type=lambda s: [float(v) for v in s.split(",")], default=[],
+                       help="also score these strengths (comma-separated)")
+    model.add_argument("--repeats", type=int, default=3)
+    model.add_argument("--plot", type=Path, help="write the error plot and sample frames here")
+    args = parser.parse_args()
+    if args.command == "flow":
+        cv2.setNumThreads(args.threads)
+        bench_flow(args.frames)
+    else:
+        bench_model(args)
+
+
+if __name__ == "__main__":
+    main()
