@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from ..config import StyleConfig
+from ..controls import LiveControls
 from ..errors import ModelError
 from ..frame import Frame
 from ..imageops import keep_chroma, resize
@@ -74,26 +75,43 @@ class StyleModel:
 
 
 class StyleStage:
-    """Stylize each frame at a working size, then blend by strength and restore colours."""
+    """Stylize each frame at a working size, then restore colours and blend by strength.
+
+    With ``controls`` (a live session), the style and strength are read from them on every
+    frame, so hotkeys take effect at once; each style's model is loaded the first time it is
+    chosen and kept.
+    """
 
     name = "style"
 
-    def __init__(self, config: StyleConfig = StyleConfig()) -> None:
+    def __init__(self, config: StyleConfig = StyleConfig(), *, controls: LiveControls | None = None) -> None:
         self.config = config
+        self.controls = controls
         self.model = StyleModel(config.model, device=config.device)
+        self._models = {self.model.name: self.model}
+
+    def _current(self) -> tuple[StyleModel, float]:
+        if self.controls is None:
+            return self.model, self.config.strength
+        name = self.controls.style_name
+        if name is not None and name not in self._models:
+            model = StyleModel(name, device=self.config.device)
+            self._models[name] = self._models[model.name] = model
+        return self._models.get(name, self.model), self.controls.strength
 
     def process(self, frame: Frame) -> Frame:
         source = frame.image
-        if self.config.strength == 0.0:  # the original, exactly; no inference needed
+        model, strength = self._current()
+        if strength == 0.0:  # the original, exactly; no inference needed
             return frame.with_image(source)
         height, width = source.shape[:2]
         work_height, work_width = working_size(height, width, self.config.size)
-        stylized = self.model(resize(source, work_height, work_width))
+        stylized = model(resize(source, work_height, work_width))
         stylized = resize(stylized, height, width)
         if self.config.preserve_color:
             stylized = keep_chroma(stylized, source)
-        if self.config.strength < 1.0:
-            stylized = cv2.addWeighted(stylized, self.config.strength, source, 1.0 - self.config.strength, 0.0)
+        if strength < 1.0:
+            stylized = cv2.addWeighted(stylized, strength, source, 1.0 - strength, 0.0)
         return frame.with_image(stylized)
 
     def reset(self) -> None:

@@ -1,0 +1,111 @@
+"""The fast style stage on real onnxruntime sessions of tiny test models."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from model_factory import make_style_model, reference_style
+from streamart.config import StyleConfig
+from streamart.controls import LiveControls
+from streamart.errors import ModelError
+from streamart.frame import Frame
+from streamart.stages.style import StyleStage, working_size
+
+
+def picture(height: int, width: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 255, (max(2, height // 8), max(2, width // 8), 3), dtype=np.uint8)
+    return cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+
+
+@pytest.mark.parametrize("height, width", [(37, 51), (64, 64), (1, 3), (17, 4)])
+def test_any_frame_size_is_padded_to_the_stride_and_cropped_back(tiny_model, height, width):
+    image = picture(height, width)
+    stage = StyleStage(StyleConfig(model=tiny_model))
+    out = stage.process(Frame(image=image, index=0)).image
+    assert out.shape == image.shape and out.dtype == np.uint8
+    if height > 2 and width > 2:  # away from the border the result is the model's own output
+        expected = reference_style(image)[1:-1, 1:-1]
+        assert np.abs(out[1:-1, 1:-1].astype(float) - expected).max() <= 1.0
+
+
+def test_working_size_scales_the_shorter_side_and_never_enlarges():
+    assert working_size(720, 1280, 360) == (360, 640)
+    assert working_size(1280, 720, 360) == (640, 360)
+    assert working_size(200, 300, 360) == (200, 300)
+    assert working_size(480, 640, None) == (480, 640)
+
+
+def test_working_size_runs_the_model_smaller(tiny_model):
+    image = picture(120, 160)
+    full = StyleStage(StyleConfig(model=tiny_model)).process(Frame(image=image, index=0)).image
+    small = StyleStage(StyleConfig(model=tiny_model, size=30)).process(Frame(image=image, index=0)).image
+    assert small.shape == image.shape
+    # Stylized at a quarter of the size and enlarged again: close to, but not equal to, full size.
+    difference = np.abs(full.astype(int) - small.astype(int)).mean()
+    assert 0.5 < difference < 20
+
+
+def test_strength_blends_with_the_original(tiny_model):
+    image = picture(32, 32)
+    frame = Frame(image=image, index=0)
+    assert np.array_equal(StyleStage(StyleConfig(model=tiny_model, strength=0.0)).process(frame).image, image)
+    full = StyleStage(StyleConfig(model=tiny_model)).process(frame).image.astype(float)
+    half = StyleStage(StyleConfig(model=tiny_model, strength=0.5)).process(frame).image.astype(float)
+    assert np.abs(half - (full + image) / 2).max() <= 1.0
+
+
+def test_preserve_color_keeps_the_input_chroma(tiny_model):
+    image = picture(48, 64)
+    out = StyleStage(StyleConfig(model=tiny_model, preserve_color=True)).process(Frame(image=image, index=0)).image
+    plain = StyleStage(StyleConfig(model=tiny_model)).process(Frame(image=image, index=0)).image
+    chroma = lambda rgb: cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)[..., 1:].astype(int)  # noqa: E731
+    luma = lambda rgb: cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)[..., 0].astype(int)  # noqa: E731
+    assert np.abs(chroma(out) - chroma(image)).mean() < np.abs(chroma(plain) - chroma(image)).mean() / 3
+    assert np.abs(luma(out) - luma(plain)).mean() < 2
+
+
+def test_the_stage_remembers_the_original(tiny_model):
+    image = picture(16, 16)
+    out = StyleStage(StyleConfig(model=tiny_model)).process(Frame(image=image, index=3, pts=30))
+    assert out.original is image and out.index == 3 and out.pts == 30
+
+
+def test_live_controls_switch_style_and_strength(tmp_path, monkeypatch):
+    folder = tmp_path / "zoo"
+    folder.mkdir()
+    make_style_model(folder / "alpha.onnx", seed=1)
+    make_style_model(folder / "beta.onnx", seed=2)
+    monkeypatch.setenv("STREAMART_MODELS", str(folder))
+    controls = LiveControls(["alpha", "beta"])
+    stage = StyleStage(StyleConfig(model="alpha"), controls=controls)
+    frame = Frame(image=picture(32, 32), index=0)
+    first = stage.process(frame).image
+    controls.next_style()
+    second = stage.process(frame).image
+    assert np.abs(first.astype(int) - second.astype(int)).mean() > 1
+    assert np.abs(second[1:-1, 1:-1].astype(float) - reference_style(frame.image, seed=2)[1:-1, 1:-1]).max() <= 1
+    controls.adjust_strength(-1.0)
+    assert np.array_equal(stage.process(frame).image, frame.image)
+
+
+def test_a_model_that_returns_the_wrong_shape_is_reported(tmp_path):
+    from onnx import TensorProto, helper
+
+    import onnx
+
+    graph = helper.make_graph(
+        [helper.make_node("ReduceMean", ["input"], ["output"], axes=[1], keepdims=1)],
+        "bad",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, "H", "W"])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 1, "H", "W"])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    path = tmp_path / "grey_out.onnx"
+    onnx.save(model, str(path))
+    stage = StyleStage(StyleConfig(model=path))
+    with pytest.raises(ModelError, match="returned shape"):
+        stage.process(Frame(image=picture(8, 8), index=0))
