@@ -381,7 +381,9 @@ def _torch_state_dict(data: bytes, origin: str) -> dict[str, np.ndarray]:
 
 
 def _float32(arrays: dict[str, np.ndarray], origin: str) -> dict[str, np.ndarray]:
-    converted = {key: np.ascontiguousarray(value, dtype=np.float32) for key, value in arrays.items()}
+    converted = {
+        key: np.ascontiguousarray(value, dtype=np.float32) for key, value in arrays.items()
+    }
     for key, value in converted.items():
         if not np.isfinite(value).all():
             raise WeightsError(f"{origin}: {key} holds NaN or infinite values")
