@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .flow import DisFlow, grey, histogram_change, occlusion_mask, warp
+from .flow import MIN_FLOW_SIDE, DisFlow, grey, histogram_change, occlusion_mask, warp
 from .errors import InputError
 from .frame import Frame
 
@@ -115,6 +115,11 @@ def flicker_report(inputs: Iterable[Frame | np.ndarray], output: Iterable[Frame 
             raise InputError(
                 f"frame {index}: the videos differ in size ({sizes}); compare a stylized video "
                 "with the input it was made from, at the same size"
+            )
+        if min(images[0].shape[:2]) < MIN_FLOW_SIDE:
+            raise InputError(
+                f"the video is {images[0].shape[1]}x{images[0].shape[0]}: too small for optical flow "
+                f"(at least {MIN_FLOW_SIDE} pixels wide and high)"
             )
         frames += 1
         if stylized is not None:

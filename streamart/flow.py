@@ -25,13 +25,17 @@ DIS_PRESETS = {
     "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
 }
 
+#: OpenCV's DIS fails on some images with a side shorter than this: no flow below it.
+MIN_FLOW_SIDE = 12
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Motion:
     """What the flow stage learned about one frame's relation to the previous input frame.
 
     ``cut`` is True when the frame does not continue the previous one (first frame, scene cut,
-    size change, or after ``reset()``); ``flow`` and ``confidence`` are then None. Otherwise
+    size change, after ``reset()``, or a frame too small for optical flow); ``flow`` and
+    ``confidence`` are then None. Otherwise
     ``flow`` is the backward flow (this frame -> frame ``previous_index``) at a reduced
     resolution, and ``confidence`` (float32, same grid, 0..1) says how far it can be trusted:
     0 where a pixel is occluded or disoccluded, sits on a motion boundary, leaves the frame, or

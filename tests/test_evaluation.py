@@ -89,6 +89,12 @@ def test_different_sizes_are_refused():
         flicker_report(clip, [cv2.resize(image, (40, 30)) for image in clip])
 
 
+def test_videos_too_small_for_optical_flow_are_refused():
+    tiny = [np.full((8, 10, 3), t, np.uint8) for t in range(3)]
+    with pytest.raises(InputError, match="too small for optical flow"):
+        flicker_report(tiny, tiny)
+
+
 def test_plot_draws_both_series_with_a_legend():
     output = (0.001, 0.0012, math.nan, 0.0011)
     per_frame = (0.004, 0.005, math.nan, 0.0045)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..flow import DisFlow, Motion, grey, histogram_change, occlusion_mask, reduced_size, warp
+from ..flow import MIN_FLOW_SIDE, DisFlow, Motion, grey, histogram_change, occlusion_mask, reduced_size, warp
 from ..frame import Frame
 from ..protocols import Stage
 
@@ -69,7 +69,7 @@ class FlowStage:
         current_grey = grey(current)
         previous, previous_grey, previous_index = self._previous, self._previous_grey, self._previous_index
         self._previous, self._previous_grey, self._previous_index = current, current_grey, frame.index
-        if previous is None or previous.shape != current.shape:
+        if previous is None or previous.shape != current.shape or min(size) < MIN_FLOW_SIDE:
             return frame.replace(motion=Motion(frame.index, cut=True))
         if histogram_change(previous_grey, current_grey) > CUT_HISTOGRAM_CHANGE:
             return frame.replace(motion=Motion(frame.index, cut=True))

@@ -182,6 +182,16 @@ def test_strength_zero_is_passthrough():
     assert TemporalBlendStage(strength=0.0).process(frame) is frame
 
 
+@pytest.mark.parametrize("size", [(1, 1), (8, 11), (12, 5), (40, 9), (12, 12), (13, 31)])
+def test_frames_of_any_size_pass(size):
+    height, width = size
+    still = scene(height, width, seed=4)
+    frames = run(temporal_stages([FlickeringStyle()], strength=0.5), [still] * 3)
+    assert [frame.image.shape for frame in frames] == [(height, width, 3)] * 3
+    # With a side under 12 pixels DIS cannot run: no motion, no blending.
+    assert frames[-1].motion.cut == (min(size) < 12)
+
+
 @pytest.mark.parametrize("strength", [-0.1, 1.5])
 def test_strength_out_of_range_is_refused(strength):
     with pytest.raises(ValueError, match="between 0 and 1"):
