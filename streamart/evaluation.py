@@ -118,8 +118,8 @@ def flicker_report(inputs: Iterable[Frame | np.ndarray], output: Iterable[Frame 
             )
         if min(images[0].shape[:2]) < MIN_FLOW_SIDE:
             raise InputError(
-                f"the video is {images[0].shape[1]}x{images[0].shape[0]}: too small for optical flow "
-                f"(at least {MIN_FLOW_SIDE} pixels wide and high)"
+                f"the video is {images[0].shape[1]}x{images[0].shape[0]}: too small for optical "
+                f"flow (at least {MIN_FLOW_SIDE} pixels wide and high)"
             )
         frames += 1
         if stylized is not None:
@@ -196,7 +196,9 @@ def psnr(image: np.ndarray, reference: np.ndarray) -> float:
 _PLOT_COLOURS = ((214, 39, 40), (31, 119, 180))
 
 
-def plot_errors(series: dict[str, tuple[float, ...]], width: int = 900, height: int = 420) -> np.ndarray:
+def plot_errors(
+    series: dict[str, tuple[float, ...]], width: int = 900, height: int = 420
+) -> np.ndarray:
     """An RGB uint8 line plot of per-pair warping errors, one line per named series, with
     axes, tick labels and a legend (drawn with OpenCV; NaN points, i.e. cuts, leave gaps)."""
     image = np.full((height, width, 3), 255, np.uint8)
@@ -221,7 +223,8 @@ def plot_errors(series: dict[str, tuple[float, ...]], width: int = 900, height: 
         cv2.line(image, (x, top + plot_h), (x, top + plot_h + 5), black, 1)
         cv2.putText(image, str(i + 1), (x - 8, top + plot_h + 20), font, 0.4, black, 1, cv2.LINE_AA)
     cv2.rectangle(image, (left, top), (left + plot_w, top + plot_h), black, 1)
-    cv2.putText(image, "frame", (left + plot_w // 2 - 20, height - 10), font, 0.5, black, 1, cv2.LINE_AA)
+    cv2.putText(image, "frame", (left + plot_w // 2 - 20, height - 10), font, 0.5, black, 1,
+                cv2.LINE_AA)
     cv2.putText(image, "warping error (MSE, 0..1) per frame vs previous", (left, 25), font, 0.5,
                 black, 1, cv2.LINE_AA)
     for (label, errors), colour in zip(series.items(), _PLOT_COLOURS):

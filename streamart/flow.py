@@ -54,7 +54,9 @@ class DisFlow:
 
     def __init__(self, preset: str = "fast") -> None:
         if preset not in DIS_PRESETS:
-            raise ValueError(f"unknown flow preset {preset!r}: choose one of {', '.join(DIS_PRESETS)}")
+            raise ValueError(
+                f"unknown flow preset {preset!r}: choose one of {', '.join(DIS_PRESETS)}"
+            )
         self.preset = preset
         self._dis = cv2.DISOpticalFlow_create(DIS_PRESETS[preset])
 
@@ -93,7 +95,9 @@ def _pixel_grid(height: int, width: int) -> np.ndarray:
     """H x W x 2 float32 (x, y) coordinates, cached per size (warping reuses them per frame)."""
     grid = _GRIDS.get((height, width))
     if grid is None:
-        xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+        xs, ys = np.meshgrid(
+            np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
+        )
         grid = np.dstack([xs, ys])
         _GRIDS[(height, width)] = grid
     return grid

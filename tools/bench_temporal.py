@@ -43,7 +43,8 @@ def photo_clip(width: int, height: int, frames: int) -> list[np.ndarray]:
     world_side = int(2.2 * max(width, height))
     world = cv2.resize(data.astronaut(), (world_side, world_side), interpolation=cv2.INTER_CUBIC)
     sprite_side = height // 3
-    sprite = cv2.resize(data.chelsea()[40:260, 100:320], (sprite_side, sprite_side), interpolation=cv2.INTER_AREA)
+    sprite = cv2.resize(data.chelsea()[40:260, 100:320], (sprite_side, sprite_side),
+                        interpolation=cv2.INTER_AREA)
     yy, xx = np.mgrid[0:sprite_side, 0:sprite_side]
     radius = sprite_side / 2
     alpha = np.clip(radius - np.hypot(xx - radius + 0.5, yy - radius + 0.5), 0, 1)[..., None]
@@ -53,8 +54,10 @@ def photo_clip(width: int, height: int, frames: int) -> list[np.ndarray]:
         zoom = 1.0 + 0.25 * progress  # the window shrinks: the picture grows
         centre_x = world_side * (0.35 + 0.3 * progress)  # pans right and down
         centre_y = world_side * (0.40 + 0.15 * progress)
-        matrix = np.float32([[zoom, 0, width / 2 - zoom * centre_x], [0, zoom, height / 2 - zoom * centre_y]])
-        image = cv2.warpAffine(world, matrix, (width, height), flags=cv2.INTER_LINEAR).astype(np.float32)
+        matrix = np.float32([[zoom, 0, width / 2 - zoom * centre_x],
+                             [0, zoom, height / 2 - zoom * centre_y]])
+        image = cv2.warpAffine(world, matrix, (width, height), flags=cv2.INTER_LINEAR)
+        image = image.astype(np.float32)
         x = int((width - sprite_side) * (1 - progress))  # the object crosses right to left
         y = int((height - sprite_side) * (0.2 + 0.5 * progress))
         patch = image[y : y + sprite_side, x : x + sprite_side]
@@ -114,14 +117,16 @@ def median_ms(samples: list[float]) -> float:
 
 def bench_flow(frames: int) -> None:
     """CPU time (this thread; robust to other processes' load) and wall time per frame."""
-    print(f"{'size':>9}  {'preset':>9}  {'flow stage cpu / wall':>21}  {'blend stage cpu / wall':>22}  "
-          f"{'mean conf.':>10}")
+    print(f"{'size':>9}  {'preset':>9}  {'flow stage cpu / wall':>21}  "
+          f"{'blend stage cpu / wall':>22}  {'mean conf.':>10}")
     for width, height in ((640, 480), (1280, 720)):
         clip = photo_clip(width, height, frames)
         stylized = [cv2.bitwise_not(image) for image in clip]  # any picture will do for timing
         for preset in DIS_PRESETS:
             flow_stage, blend_stage = FlowStage(preset), TemporalBlendStage(0.5)
-            times: dict[str, list[float]] = {"flow cpu": [], "flow wall": [], "blend cpu": [], "blend wall": []}
+            times: dict[str, list[float]] = {
+                "flow cpu": [], "flow wall": [], "blend cpu": [], "blend wall": []
+            }
             confidences = []
             for index, (image, styled) in enumerate(zip(clip, stylized)):
                 cpu, wall = time.thread_time(), time.perf_counter()
@@ -136,8 +141,10 @@ def bench_flow(frames: int) -> None:
                     if not frame.motion.cut:
                         confidences.append(float(frame.motion.confidence.mean()))
             ms = {key: median_ms(values) for key, values in times.items()}
-            print(f"{width}x{height:<4}  {preset:>9}  {ms['flow cpu']:7.2f} / {ms['flow wall']:6.2f} ms"
-                  f"      {ms['blend cpu']:7.2f} / {ms['blend wall']:6.2f} ms       {np.mean(confidences):10.2f}")
+            print(f"{width}x{height:<4}  {preset:>9}  "
+                  f"{ms['flow cpu']:7.2f} / {ms['flow wall']:6.2f} ms      "
+                  f"{ms['blend cpu']:7.2f} / {ms['blend wall']:6.2f} ms       "
+                  f"{np.mean(confidences):10.2f}")
 
 
 def run_pipeline(clip: list[np.ndarray], stages: list) -> tuple[list[np.ndarray], float]:
@@ -167,7 +174,8 @@ def bench_model(args: argparse.Namespace) -> None:
         temporal_times.append(seconds)
     best_per_frame, best_temporal = min(per_frame_times), min(temporal_times)
     print(f"wall time per-frame: {best_per_frame:.2f} s ({args.frames / best_per_frame:.2f} fps), "
-          f"temporal {args.strength}: {best_temporal:.2f} s ({args.frames / best_temporal:.2f} fps), "
+          f"temporal {args.strength}: {best_temporal:.2f} s "
+          f"({args.frames / best_temporal:.2f} fps), "
           f"added {100 * (best_temporal / best_per_frame - 1):+.1f}% "
           f"(all runs: {', '.join(f'{s:.2f}' for s in per_frame_times)} / "
           f"{', '.join(f'{s:.2f}' for s in temporal_times)} s)")
@@ -176,16 +184,19 @@ def bench_model(args: argparse.Namespace) -> None:
           f"{report.stylized_error:.3e}, ratio {report.error_ratio:.3f}, "
           f"fidelity PSNR {report.fidelity_psnr:.2f} dB")
     if args.plot:
-        plot = plot_errors({f"temporal {args.strength}": report.output_errors, "per-frame": report.stylized_errors})
+        plot = plot_errors({f"temporal {args.strength}": report.output_errors,
+                            "per-frame": report.stylized_errors})
         cv2.imwrite(str(args.plot), cv2.cvtColor(plot, cv2.COLOR_RGB2BGR))
         cv2.imwrite(str(args.plot.with_suffix(".frames.jpg")), cv2.cvtColor(
-            np.vstack([np.hstack([clip[i], per_frame[i], temporal[i]]) for i in (args.frames // 2, args.frames - 1)]),
+            np.vstack([np.hstack([clip[i], per_frame[i], temporal[i]])
+                       for i in (args.frames // 2, args.frames - 1)]),
             cv2.COLOR_RGB2BGR))
     for strength in args.sweep:
         stages = temporal_stages([StyleStage(style)], strength=strength, preset=args.preset)
         outputs = [frame.image for frame in _sequential(clip, stages)]
         report = flicker_report(clip, outputs, per_frame)
-        print(f"strength {strength}: ratio {report.error_ratio:.3f}, fidelity PSNR {report.fidelity_psnr:.2f} dB")
+        print(f"strength {strength}: ratio {report.error_ratio:.3f}, "
+              f"fidelity PSNR {report.fidelity_psnr:.2f} dB")
 
 
 def _sequential(clip: list[np.ndarray], stages: list) -> Iterator[Frame]:
@@ -205,7 +216,8 @@ def main() -> None:
     model = commands.add_parser("model", help="flicker, fidelity and wall time with a style model")
     model.add_argument("model", help="style model name or .onnx path")
     model.add_argument("--size", default="640x480", help="clip size WxH (default: %(default)s)")
-    model.add_argument("--style-size", type=int, default=None, help="style working size (short side)")
+    model.add_argument("--style-size", type=int, default=None,
+                       help="style working size (short side)")
     model.add_argument("--frames", type=int, default=90)
     model.add_argument("--strength", type=float, default=0.5)
     model.add_argument("--preset", choices=DIS_PRESETS, default="fast")

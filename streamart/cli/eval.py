@@ -73,8 +73,10 @@ def format_report(report: FlickerReport) -> str:
     lines.append(f"warping error:     {_number(report.output_error)}")
     if report.stylized_errors is not None:
         lines.append(f"per-frame error:   {_number(report.stylized_error)}")
-        lines.append(f"error ratio:       {_number(report.error_ratio, '.3f')} (output / per-frame)")
-        lines.append(f"fidelity PSNR:     {_number(report.fidelity_psnr, '.2f')} dB (output vs per-frame)")
+        ratio = _number(report.error_ratio, ".3f")
+        lines.append(f"error ratio:       {ratio} (output / per-frame)")
+        fidelity = _number(report.fidelity_psnr, ".2f")
+        lines.append(f"fidelity PSNR:     {fidelity} dB (output vs per-frame)")
     return "\n".join(lines)
 
 

@@ -26,7 +26,16 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..flow import MIN_FLOW_SIDE, DisFlow, Motion, grey, histogram_change, occlusion_mask, reduced_size, warp
+from ..flow import (
+    MIN_FLOW_SIDE,
+    DisFlow,
+    Motion,
+    grey,
+    histogram_change,
+    occlusion_mask,
+    reduced_size,
+    warp,
+)
 from ..frame import Frame
 from ..protocols import Stage
 
@@ -67,8 +76,10 @@ class FlowStage:
         if size != (frame.width, frame.height):
             current = cv2.resize(current, size, interpolation=cv2.INTER_AREA)
         current_grey = grey(current)
-        previous, previous_grey, previous_index = self._previous, self._previous_grey, self._previous_index
-        self._previous, self._previous_grey, self._previous_index = current, current_grey, frame.index
+        previous, previous_grey = self._previous, self._previous_grey
+        previous_index = self._previous_index
+        self._previous, self._previous_grey = current, current_grey
+        self._previous_index = frame.index
         if previous is None or previous.shape != current.shape or min(size) < MIN_FLOW_SIDE:
             return frame.replace(motion=Motion(frame.index, cut=True))
         if histogram_change(previous_grey, current_grey) > CUT_HISTOGRAM_CHANGE:
@@ -142,7 +153,8 @@ class TemporalBlendStage:
             height, width = frame.height, frame.width
             history = cv2.resize(motion.confidence, (width, height), interpolation=cv2.INTER_LINEAR)
             history *= self.strength * MAX_HISTORY_WEIGHT
-            blended = cv2.blendLinear(warp(previous, motion.flow), frame.image, history, 1.0 - history)
+            warped = warp(previous, motion.flow)
+            blended = cv2.blendLinear(warped, frame.image, history, 1.0 - history)
             frame = frame.with_image(blended)
         self._previous, self._previous_index = frame.image, frame.index
         return frame

@@ -16,7 +16,8 @@ from streamart.evaluation import flicker_report
 def pan(frames: int, seed: int = 0) -> list[np.ndarray]:
     """A 96x64 window moving 3 whole pixels right per frame over blurred noise."""
     rng = np.random.default_rng(seed)
-    scene = cv2.GaussianBlur(rng.integers(0, 256, (64, 96 + 3 * frames, 3), dtype=np.uint8), (0, 0), 2.0)
+    noise = rng.integers(0, 256, (64, 96 + 3 * frames, 3), dtype=np.uint8)
+    scene = cv2.GaussianBlur(noise, (0, 0), 2.0)
     return [np.ascontiguousarray(scene[:, 3 * t : 3 * t + 96]) for t in range(frames)]
 
 
@@ -24,7 +25,8 @@ def write_video(path: Path, images: list[np.ndarray]) -> Path:
     """Lossless RGB video, so the metric sees exactly these pixels."""
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264rgb", rate=10, options={"crf": "0"})
-        stream.width, stream.height, stream.pix_fmt = images[0].shape[1], images[0].shape[0], "rgb24"
+        stream.height, stream.width = images[0].shape[:2]
+        stream.pix_fmt = "rgb24"
         for image in images:
             container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
         container.mux(stream.encode(None))
