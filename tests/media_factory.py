@@ -58,13 +58,14 @@ def make_clip(
     codec: str = "libx264",
     pix_fmt: str = "yuv420p",
     audio_codec: str = "aac",
+    audio_tracks: int = 1,
     rotation: int | None = None,
 ) -> list[Fraction]:
     """Write a clip of :func:`pattern_frame` pictures (and a sine tone) to ``path``.
 
     The container follows the extension. ``rotation`` stores a display matrix that rotates the
     picture counter-clockwise by that many degrees on playback (phones record portrait video
-    this way). ``frames=0`` writes a video stream without any frame (only Matroska keeps such a stream, and
+    this way). ``audio_tracks`` tones (440 Hz, 880 Hz, ...) follow the video when ``audio``. ``frames=0`` writes a video stream without any frame (only Matroska keeps such a stream, and
     only next to an audio track: use ``.mkv`` with ``audio=True``). Odd sizes need a pixel
     format without chroma subsampling (e.g. ``yuv444p``). Returns the frame times in seconds.
     """
@@ -81,8 +82,10 @@ def make_clip(
                 stream.options = {"preset": "ultrafast", "crf": "10"}
             if rotation:
                 stream.set_display_rotation(rotation)
-        if audio:
-            audio_stream = container.add_stream(audio_codec, rate=AUDIO_RATE, layout="mono")
+        audio_streams = [
+            container.add_stream(audio_codec, rate=AUDIO_RATE, layout="mono")
+            for _ in range(audio_tracks if audio else 0)
+        ]
         container.start_encoding()  # writes the header even when no frame follows
         if video:
             for index, t in enumerate(times):
@@ -90,19 +93,18 @@ def make_clip(
                 frame.pts, frame.time_base = int(t / time_base), time_base
                 container.mux(stream.encode(frame))
             container.mux(stream.encode(None))
-        if audio:
-            _write_tone(container, audio_stream, duration)
+        for track, audio_stream in enumerate(audio_streams):
+            _write_tone(container, audio_stream, duration, 440 * (track + 1))
     return times
 
 
-def _write_tone(container: av.container.OutputContainer, stream, seconds: float) -> None:
-    """Encode ``seconds`` of a 440 Hz tone in 1024-sample frames."""
+def _write_tone(container: av.container.OutputContainer, stream, seconds: float, hertz: float) -> None:
+    """Encode ``seconds`` of a sine tone in 1024-sample frames."""
     total = int(round(seconds * AUDIO_RATE))
-    fmt = stream.codec_context.format.name if stream.codec_context.format else "fltp"
     for start in range(0, total, 1024):
         count = min(1024, total - start)
         t = (np.arange(start, start + count) / AUDIO_RATE).astype(np.float32)
-        samples = (0.3 * np.sin(2 * np.pi * 440 * t))[None, :]
+        samples = (0.3 * np.sin(2 * np.pi * hertz * t))[None, :]
         frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
         frame.sample_rate, frame.pts = AUDIO_RATE, start
         frame.time_base = Fraction(1, AUDIO_RATE)

@@ -24,6 +24,7 @@ _SUGGESTED_ENCODERS = (
     "libx264", "h264_nvenc", "h264_qsv", "h264_videotoolbox", "h264_vaapi", "libx265",
     "hevc_nvenc", "libsvtav1", "libaom-av1", "av1_nvenc", "libvpx-vp9", "mpeg4",
 )
+_BT709 = 1  # the ITU-R BT.709 value of FFmpeg's colorspace, primaries and transfer enums
 # Where a live source gives no timestamps, frames are placed on this clock.
 _FALLBACK_TIME_BASE = Fraction(1, 90_000)
 
@@ -34,7 +35,7 @@ class EncoderSink:
     Timestamps are kept: the video stream uses the input's ``time_base`` and each frame's own
     ``pts`` (a frame in another time base is rescaled; one without a pts is placed at
     ``index / fps``), so variable frame rate survives. ``info.fps`` becomes the stream's
-    average rate for players.
+    average rate for players. YUV output is converted with BT.709 and tagged so.
 
     Every audio stream of ``audio_from`` is copied without re-encoding when the output
     container accepts its codec, else re-encoded to AAC; audio is muxed as the video
@@ -98,6 +99,11 @@ class EncoderSink:
             )
         image = _pad_to(frame.image, self._video.width, self._video.height)
         video_frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+        if self._yuv:
+            video_frame = video_frame.reformat(
+                format=self._pix_fmt, dst_colorspace="itu709", dst_color_range="MPEG",
+                dst_color_trc=_BT709, dst_color_primaries=_BT709,
+            )
         video_frame.pts = self._pts(frame)
         video_frame.time_base = self._time_base
         self._container.mux(self._video.encode(video_frame))
@@ -160,6 +166,13 @@ class EncoderSink:
         video.codec_context.time_base = self._time_base
         video.time_base = self._time_base
         video.options = self._options
+        self._yuv = not av.VideoFormat(self._pix_fmt).is_rgb
+        if self._yuv:
+            # Convert with the BT.709 matrix and say so in the stream: an untagged stream leaves
+            # players guessing (BT.601 or BT.709 by size), which shifts the colours.
+            context = video.codec_context
+            context.colorspace = context.color_primaries = context.color_trc = _BT709
+            context.color_range = 1  # limited (MPEG) range, what players expect
         self._video = video
         if self._audio_input is not None:
             accepted = container.supported_codecs

@@ -46,7 +46,11 @@ def test_round_trip_keeps_frames_timestamps_and_pixels(clip, tmp_path):
         # crf 0 is lossless; what remains is the RGB <-> YUV rounding
         assert np.abs(before.image.astype(int) - after.image.astype(int)).max() <= 3
     with av.open(str(output)) as container:
-        assert container.streams.video[0].average_rate == 10
+        video = container.streams.video[0]
+        assert video.average_rate == 10
+        bt709 = 1  # FFmpeg's enum value; the pixels were converted with this matrix
+        context = video.codec_context
+        assert (context.colorspace, context.color_primaries, context.color_trc) == (bt709,) * 3
 
 
 def test_default_settings_stay_close_to_the_input(clip, tmp_path):
@@ -64,9 +68,9 @@ def test_variable_frame_rate_survives(clip_factory, tmp_path):
     assert len(set(np.diff(times(read_frames(output))))) == 2
 
 
-def audio_payloads(path) -> list[bytes]:
+def audio_payloads(path, track: int = 0) -> list[bytes]:
     with av.open(str(path)) as container:
-        return [bytes(p) for p in container.demux(container.streams.audio[0]) if p.size]
+        return [bytes(p) for p in container.demux(container.streams.audio[track]) if p.size]
 
 
 def test_audio_is_copied_with_its_duration(clip, tmp_path):
@@ -74,6 +78,17 @@ def test_audio_is_copied_with_its_duration(clip, tmp_path):
     transcode(clip, output)
     assert audio_payloads(output) == audio_payloads(clip)  # copied, not re-encoded
     assert audio_seconds(output) == pytest.approx(audio_seconds(clip), abs=0.1)  # within a frame
+
+
+def test_every_audio_track_is_copied(clip_factory, tmp_path):
+    source = clip_factory("two.mp4", audio_tracks=2)
+    output = tmp_path / "out.mp4"
+    transcode(source, output)
+    with av.open(str(output)) as container:
+        assert len(container.streams.audio) == 2
+    assert audio_payloads(source, 0) != audio_payloads(source, 1)  # two different tones
+    for track in (0, 1):
+        assert audio_payloads(output, track) == audio_payloads(source, track)
 
 
 def test_audio_the_container_refuses_is_reencoded_to_aac(clip_factory, tmp_path):
