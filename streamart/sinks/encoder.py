@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from collections.abc import Iterator
@@ -74,6 +75,7 @@ class EncoderSink:
         self._options = _encoder_options(encoder, crf, preset)
         self._time_base = info.time_base or _FALLBACK_TIME_BASE
         _check_encoder(encoder, pix_fmt, self._options, *_even_size(info.width, info.height, pix_fmt))
+        _check_container(self.path, encoder)
         self._audio_input = _open_audio(audio_from) if audio_from is not None else None
         self._temporary = temporary_path(self.path)
         self._container: av.container.OutputContainer | None = None
@@ -82,13 +84,20 @@ class EncoderSink:
         self._audio_packets: Iterator[av.Packet] | None = None
         self._pending_audio: av.Packet | None = None
         self._last_pts: int | None = None
-        self._frames_written = 0
         self._closed = False
 
     def write(self, frame: Frame) -> None:
         """Encode one frame (and mux the audio up to its time)."""
         if self._closed:
             raise ValueError("write() on a closed EncoderSink")
+        try:
+            self._write(frame)
+        except av.error.FFmpegError as exc:
+            raise OutputError(
+                f"writing {self.path} failed ({exc.strerror}); check free disk space"
+            ) from exc
+
+    def _write(self, frame: Frame) -> None:
         if self._container is None:
             self._open(frame.width, frame.height)
         assert self._video is not None and self._container is not None
@@ -107,7 +116,6 @@ class EncoderSink:
         video_frame.pts = self._pts(frame)
         video_frame.time_base = self._time_base
         self._container.mux(self._video.encode(video_frame))
-        self._frames_written += 1
         self._mux_audio_until(video_frame.pts * self._time_base)
 
     def close(self) -> None:
@@ -118,6 +126,8 @@ class EncoderSink:
         try:
             if self._container is None:
                 log.warning("no frames were written, so %s was not created", self.path)
+                if self._audio_input is not None:
+                    self._audio_input.close()
                 return
             self._container.mux(self._video.encode(None))
             self._mux_audio_until(None)
@@ -125,12 +135,13 @@ class EncoderSink:
                 if not copied:
                     self._container.mux(stream.encode(None))
             self._container.close()
-        except av.error.FFmpegError as exc:
-            self._abort()
-            raise OutputError(f"cannot finish {self.path} ({exc}); check free disk space") from None
-        finally:
             if self._audio_input is not None:
                 self._audio_input.close()
+        except BaseException as exc:
+            self._abort()
+            if isinstance(exc, av.error.FFmpegError):
+                raise OutputError(f"cannot finish {self.path} ({exc.strerror}); check free disk space") from exc
+            raise
         commit(self._temporary, self.path)
 
     def _abort(self) -> None:
@@ -203,7 +214,9 @@ class EncoderSink:
         if self._audio_packets is None:
             return
         while True:
-            packet = self._pending_audio or next(self._audio_packets, None)
+            packet = self._pending_audio
+            if packet is None:
+                packet = next(self._audio_packets, None)
             self._pending_audio = None
             if packet is None:
                 self._audio_packets = None
@@ -287,10 +300,34 @@ def _check_encoder(encoder: str, pix_fmt: str, options: dict[str, str], width: i
     try:
         context.open()
     except av.error.FFmpegError as exc:
-        raise DeviceError(
-            f"encoder {encoder} cannot start ({exc.strerror}); "
-            f"choose another encoder, e.g. {available_encoders()[0]}"
+        if codec.hardware_configs:  # NVENC, QSV, VAAPI...: the usual cause is a missing device
+            raise DeviceError(
+                f"encoder {encoder} cannot start ({exc.strerror}): it needs its GPU and driver; "
+                "use --encoder libx264 (CPU) instead"
+            ) from None
+        settings = ", ".join(f"{name}={value}" for name, value in {**options, "pix_fmt": pix_fmt}.items())
+        raise OutputError(
+            f"encoder {encoder} rejects {settings} ({exc.strerror}); change these settings"
         ) from None
+
+
+def _check_container(path: Path, encoder: str) -> None:
+    """The extension must name a container FFmpeg can write, and one that holds the codec."""
+    probe = io.BytesIO()
+    probe.name = path.name  # PyAV guesses the muxer from the name, as for the real file
+    try:
+        container = av.open(probe, "w")
+    except ValueError:
+        raise OutputError(
+            f"cannot tell the video format of {path.name} from its extension; use .mp4 or .mkv"
+        ) from None
+    with container:
+        codec = av.Codec(encoder, "w").canonical_name
+        if codec not in container.supported_codecs:
+            raise OutputError(
+                f"a {path.suffix} file cannot hold {codec} video from {encoder}; "
+                "use .mp4 or .mkv, or another encoder"
+            )
 
 
 def available_encoders() -> list[str]:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from media_factory import audio_seconds, make_clip, pattern_frame
-from streamart.errors import OutputError, StreamartError
+from streamart.errors import DeviceError, OutputError
 from streamart.frame import Frame
 from streamart.protocols import StreamInfo
 from streamart.sinks.encoder import EncoderSink, available_encoders
@@ -186,12 +186,36 @@ def test_unknown_encoder_names_the_choices(tmp_path):
     assert "libx264" in available_encoders()
 
 
+def test_container_is_checked_before_any_frame(tmp_path):
+    info = StreamInfo(64, 48, 10.0)
+    with pytest.raises(OutputError, match="from its extension"):
+        EncoderSink(tmp_path / "out.unknown", info=info)
+    with pytest.raises(OutputError, match="cannot hold h264"):
+        EncoderSink(tmp_path / "out.webm", info=info)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_encoder_settings_are_checked_before_any_frame(tmp_path):
-    with pytest.raises(StreamartError, match="libx264"):
+    with pytest.raises(OutputError, match="libx264 rejects .*preset=warp-speed"):
         EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), preset="warp-speed")
     with pytest.raises(OutputError, match="pix_fmt"):
         EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), pix_fmt="rgb565be")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif("h264_nvenc" not in av.codecs_available, reason="FFmpeg build without NVENC")
+def test_hardware_encoder_fails_early_without_its_device_or_works_with_it(tmp_path):
+    output = tmp_path / "out.mp4"
+    info = StreamInfo(256, 144, 10.0)
+    try:
+        sink = EncoderSink(output, info=info, encoder="h264_nvenc")
+    except DeviceError as error:  # no NVIDIA GPU: refused at construction, naming the fallback
+        assert "--encoder libx264" in str(error)
+        assert list(tmp_path.iterdir()) == []
+        return
+    with sink:
+        sink.write(Frame(pattern_frame(0, 256, 144), 0))
+    assert len(read_frames(output)) == 1
 
 
 def test_close_without_frames_writes_nothing(tmp_path, caplog):
