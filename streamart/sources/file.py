@@ -64,7 +64,7 @@ class FileSource:
                 "give another video file"
             )
         self._first: av.VideoFrame | None = first
-        self._quarter_turns = _quarter_turns(first, self._stream)
+        self._quarter_turns = _quarter_turns(first)
         width, height = first.width, first.height
         if self._quarter_turns % 2:
             width, height = height, width
@@ -155,16 +155,11 @@ class FileSource:
         self.close()
 
 
-def _quarter_turns(first: av.VideoFrame, stream: av.video.stream.VideoStream) -> int:
-    """Counter-clockwise quarter turns for display: from the display matrix, else the legacy
-    ``rotate`` tag (clockwise degrees) that older muxers wrote."""
-    degrees = first.rotation
-    if not degrees:
-        try:
-            degrees = -int(stream.metadata.get("rotate", "0"))
-        except ValueError:
-            degrees = 0
-    return round(degrees / 90) % 4
+def _quarter_turns(first: av.VideoFrame) -> int:
+    """Counter-clockwise quarter turns for display, from the display matrix that FFmpeg
+    attaches to decoded frames (MP4/MOV store rotation as this matrix; the ``rotate`` tag
+    that older FFmpeg exported was only a view of it)."""
+    return round(first.rotation / 90) % 4
 
 
 def _fps(stream: av.video.stream.VideoStream) -> float | None:

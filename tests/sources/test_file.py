@@ -115,6 +115,20 @@ def test_truncated_file_recovers_frames_and_warns(tmp_path, caplog):
     assert mean_error(frames[-1].image, pattern_frame(frames[-1].index, 96, 64)) < 3
 
 
+def test_corrupt_middle_is_skipped_with_a_warning(tmp_path, caplog):
+    path = tmp_path / "scratched.mkv"
+    make_clip(path, frames=30, width=96, height=64)
+    data = bytearray(path.read_bytes())
+    start = len(data) // 3
+    data[start : start + 2000] = bytes((i * 7) % 256 for i in range(2000))
+    path.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING, logger="streamart.sources.file"):
+        with FileSource(path) as source:
+            frames = list(source)
+    assert 0 < len(frames) < 30
+    assert f"recovered {len(frames)} frames" in caplog.text
+
+
 def test_intact_file_does_not_warn(clip, caplog):
     with caplog.at_level(logging.WARNING, logger="streamart.sources.file"):
         with FileSource(clip) as source:
