@@ -23,6 +23,7 @@ COMMANDS = (
     "models",
     "weights",
     "eval",
+    "train", "export",
 )
 
 

@@ -1,0 +1,28 @@
+"""``streamart export CHECKPOINT OUT.onnx [--fp16]``: export a trained style network."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "export",
+        help="export a training checkpoint to ONNX",
+        description="Export a checkpoint written by 'streamart train' to ONNX with dynamic "
+        "height and width (see models/README.md for the model convention).",
+    )
+    parser.add_argument("checkpoint", type=Path, help="checkpoint (.pt) from 'streamart train'")
+    parser.add_argument("output", type=Path, help="ONNX file to write")
+    parser.add_argument("--fp16", action="store_true",
+                        help="float16 weights and activations (instance norm stays float32)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..export import export_checkpoint
+
+    path = export_checkpoint(args.checkpoint, args.output, fp16=args.fp16)
+    print(f"wrote {path}")
+    return 0

@@ -1,0 +1,387 @@
+"""Train a feed-forward style network (Johnson et al. 2016) on one painting.
+
+The loss is perceptual, measured by the pretrained VGG16 (:mod:`streamart.nets.vgg`):
+
+- content: the output's relu2_2 activations should match the content photo's;
+- style: the output's Gram matrices (channel correlations) on relu1_2, relu2_2, relu3_3 and
+  relu4_3 should match the painting's;
+- total variation: neighbouring output pixels should differ little (against noise);
+- temporal (optional, ``temporal_weight > 0``): stylizing a slightly moved photo should give the
+  moved stylization. Random small affine warps (rotation, scale, shift) stand in for camera
+  motion, so the network learns to stylize the same content the same way, which makes video
+  flicker less even without optical flow.
+
+Content images are random crops of random scales of the photos in a folder, flipped at random;
+a ``torch.Generator`` seeded from ``seed`` drives all randomness so that a run (and a resumed
+run) repeats. Adam; bfloat16 autocast for the network and the VGG (the losses are computed in
+float32); checkpoints every ``checkpoint_every`` iterations; sample images every
+``sample_every``; an ONNX export at the end.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import imageops
+from .errors import DeviceError, InputError, InputNotFoundError, OutputError, require
+from .export import CHECKPOINT_FORMAT, export_onnx, load_checkpoint
+from .nets.transformer import STRIDE, VARIANTS, TransformerNet
+
+torch = require("torch", "torch")
+F = torch.nn.functional
+
+CONTENT_LAYER = "relu2_2"
+STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+DEVICES = ("auto", "cpu", "cuda")
+
+# Random content crops: the photo is first scaled so that its short side is this many times
+# the crop size (a random factor in the range), so crops show whole objects and details.
+CROP_SCALE_RANGE = (1.0, 2.5)
+# Synthetic motion for the temporal loss: at most this rotation (degrees), relative zoom and
+# shift (fraction of the side), about what a hand-held camera moves between two frames.
+WARP_MAX_ROTATION = 2.0
+WARP_MAX_ZOOM = 0.04
+WARP_MAX_SHIFT = 0.03
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingConfig:
+    """Everything a training run depends on (saved in its checkpoints)."""
+
+    style: Path
+    data: Path
+    out: Path
+    variant: str = "full"
+    iterations: int = 20_000
+    batch_size: int = 4
+    image_size: int = 256
+    style_size: int | None = None  # long side of the painting; None: 2 x image_size
+    content_weight: float = 1.0
+    style_weight: float = 10.0
+    tv_weight: float = 10.0
+    temporal_weight: float = 0.0
+    learning_rate: float = 1e-3
+    seed: int = 0
+    checkpoint_dir: Path | None = None  # None: <out without suffix>.checkpoints
+    checkpoint_every: int = 500
+    sample_every: int = 250
+    resume: Path | None = None
+    device: str = "auto"
+    amp: bool = True
+    threads: int | None = None
+    fp16: bool = False
+    style_name: str | None = None  # for the model's metadata; None: the painting's file name
+    progress: bool = True
+    extra_metadata: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise InputError(f"unknown variant {self.variant!r}: use one of {', '.join(VARIANTS)}")
+        if self.image_size < 32 or self.image_size % STRIDE:
+            raise InputError(f"--image-size must be a multiple of {STRIDE} and at least 32, "
+                             f"got {self.image_size}")
+        for name in ("iterations", "batch_size", "checkpoint_every", "sample_every"):
+            if getattr(self, name) < 1:
+                raise InputError(f"--{name.replace('_', '-')} must be at least 1")
+        for name in ("content_weight", "style_weight", "tv_weight", "temporal_weight"):
+            if getattr(self, name) < 0:
+                raise InputError(f"--{name.replace('_', '-')} must not be negative")
+        if self.device not in DEVICES:
+            raise InputError(f"--device must be one of {', '.join(DEVICES)}")
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.checkpoint_dir or self.out.with_suffix(".checkpoints")
+
+
+@dataclass(frozen=True)
+class Losses:
+    """Weighted loss terms of one iteration (floats, for display and logs)."""
+
+    content: float
+    style: float
+    tv: float
+    temporal: float
+
+    @property
+    def total(self) -> float:
+        return self.content + self.style + self.tv + self.temporal
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """Channel correlations N x C x C, normalised by C x H x W (computed in float32)."""
+    n, c, h, w = features.shape
+    flat = features.float().reshape(n, c, h * w)
+    return flat @ flat.transpose(1, 2) / (c * h * w)
+
+
+def total_variation(images: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference of horizontally and vertically neighbouring pixels."""
+    return (images[..., 1:, :] - images[..., :-1, :]).pow(2).mean() + \
+        (images[..., :, 1:] - images[..., :, :-1]).pow(2).mean()
+
+
+def random_affine(batch: int, generator: torch.Generator) -> torch.Tensor:
+    """Random small affine warps as N x 2 x 3 matrices in ``affine_grid``'s convention."""
+    def uniform(limit: float) -> torch.Tensor:
+        return (torch.rand(batch, generator=generator) * 2 - 1) * limit
+
+    angle = uniform(math.radians(WARP_MAX_ROTATION))
+    zoom = 1 + uniform(WARP_MAX_ZOOM)
+    shift_x, shift_y = uniform(2 * WARP_MAX_SHIFT), uniform(2 * WARP_MAX_SHIFT)  # grid is -1..1
+    cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
+    return torch.stack([torch.stack([cos, -sin, shift_x], 1),
+                        torch.stack([sin, cos, shift_y], 1)], 1)
+
+
+def warp(images: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+    """Resample ``images`` through the affine maps ``theta`` (bilinear, zeros outside)."""
+    grid = F.affine_grid(theta.to(images.dtype), list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def temporal_loss(model: torch.nn.Module, content: torch.Tensor, output: torch.Tensor,
+                  generator: torch.Generator) -> torch.Tensor:
+    """Mean squared difference between stylize(warp(x)) and warp(stylize(x)), where valid.
+
+    Pixels the warp brings in from outside the image (and a 2-pixel margin next to them,
+    where bilinear sampling mixed in the zeros) are left out.
+    """
+    theta = random_affine(content.shape[0], generator).to(content.device)
+    moved_output = model(warp(content, theta))
+    valid = warp(torch.ones_like(content[:, :1]), theta)
+    valid = (-F.max_pool2d(-valid, kernel_size=5, stride=1, padding=2) > 0.999).float()
+    difference = (moved_output - warp(output, theta)).float().pow(2) * valid
+    return difference.sum() / (valid.sum() * content.shape[1]).clamp(min=1)
+
+
+class ContentImages:
+    """Random training crops from a folder of photos (read on demand, so any size works)."""
+
+    def __init__(self, folder: Path, size: int, generator: torch.Generator):
+        if not folder.is_dir():
+            raise InputNotFoundError(f"content folder not found: {folder} (give a folder of "
+                                     "photos, e.g. from tools/build_corpus.py)")
+        self.paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not self.paths:
+            raise InputError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {folder}")
+        self.size = size
+        self.generator = generator
+
+    def _uniform(self, low: float, high: float) -> float:
+        return low + (high - low) * torch.rand((), generator=self.generator).item()
+
+    def crop(self) -> np.ndarray:
+        """One random crop (RGB uint8, size x size): random photo, scale, position, flip."""
+        index = int(torch.randint(len(self.paths), (), generator=self.generator))
+        image = imageops.load_image(self.paths[index])
+        short = self.size * self._uniform(*CROP_SCALE_RANGE)
+        scale = short / min(image.shape[:2])
+        height = max(self.size, round(image.shape[0] * scale))
+        width = max(self.size, round(image.shape[1] * scale))
+        image = imageops.resize(image, height, width)
+        top = int(torch.randint(height - self.size + 1, (), generator=self.generator))
+        left = int(torch.randint(width - self.size + 1, (), generator=self.generator))
+        image = image[top:top + self.size, left:left + self.size]
+        if torch.rand((), generator=self.generator).item() < 0.5:
+            image = image[:, ::-1]
+        return image
+
+    def batch(self, count: int) -> torch.Tensor:
+        """N x 3 x size x size float tensor, 0..255."""
+        crops = np.stack([self.crop() for _ in range(count)])
+        return torch.from_numpy(crops).permute(0, 3, 1, 2).float()
+
+
+def to_tensor(image: np.ndarray) -> torch.Tensor:
+    """RGB uint8 H x W x 3 -> float 1 x 3 x H x W, 0..255."""
+    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float()
+
+
+def to_image(tensor: torch.Tensor) -> np.ndarray:
+    """Float 1 x 3 x H x W, 0..255 -> RGB uint8 H x W x 3."""
+    array = tensor[0].detach().float().clamp(0, 255).round().byte().permute(1, 2, 0)
+    return array.cpu().numpy()
+
+
+def save_png(path: Path, image: np.ndarray) -> None:
+    """Write an RGB uint8 image as PNG, raising OutputError when that fails."""
+    import cv2
+
+    if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+        raise OutputError(f"cannot write {path}: check that the folder is writable")
+
+
+def select_device(name: str):
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise DeviceError("--device cuda asked for, but torch sees no CUDA GPU: use --device cpu")
+    return torch.device(name)
+
+
+class Trainer:
+    """One training run; :meth:`run` trains, checkpoints and exports.
+
+    Split out of :func:`train` so tests and tools can step it and read the losses.
+    """
+
+    def __init__(self, config: TrainingConfig):
+        from .nets.vgg import load_vgg16
+
+        self.config = config
+        self.device = select_device(config.device)
+        if self.device.type == "cpu":
+            # All cores this process may use (the affinity mask respects cgroup/taskset limits).
+            torch.set_num_threads(config.threads or len(os.sched_getaffinity(0)))
+        self.generator = torch.Generator().manual_seed(config.seed)
+        torch.manual_seed(config.seed)  # the network's initial weights
+        self.model = TransformerNet(config.variant).to(self.device).train()
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
+        self.iteration = 0
+        self.vgg = load_vgg16(device=self.device, upto=STYLE_LAYERS[-1])
+        self.content = ContentImages(config.data, config.image_size, self.generator)
+        style = imageops.load_image(config.style)
+        style = imageops.resize_long_side(style, config.style_size or 2 * config.image_size)
+        with torch.no_grad():
+            features = self.vgg(to_tensor(style).to(self.device), STYLE_LAYERS)
+            self.style_grams = {name: gram_matrix(f) for name, f in features.items()}
+        # Fixed sample crops, taken before training so they do not shift the random stream.
+        self.samples = self.content.batch(2)
+        if config.resume:
+            self._resume(config.resume)
+
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.amp)
+
+    def _weighted_losses(self, content: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        config = self.config
+        with self._autocast():
+            output = self.model(content)
+            with torch.no_grad():
+                content_features = self.vgg(content, [CONTENT_LAYER])[CONTENT_LAYER]
+            features = self.vgg(output, STYLE_LAYERS)
+            content_loss = F.mse_loss(features[CONTENT_LAYER].float(), content_features.float())
+            style_loss = sum(F.mse_loss(gram_matrix(features[name]),
+                                        self.style_grams[name].expand(len(content), -1, -1))
+                             for name in STYLE_LAYERS)
+            tv_loss = total_variation(output.float())
+            temporal = (temporal_loss(self.model, content, output, self.generator)
+                        if config.temporal_weight > 0 else torch.zeros((), device=self.device))
+        return (config.content_weight * content_loss, config.style_weight * style_loss,
+                config.tv_weight * tv_loss, config.temporal_weight * temporal)
+
+    def evaluate(self, content: torch.Tensor) -> Losses:
+        """The weighted losses of the current network on ``content`` (N x 3 x H x W, 0..255),
+        without training; the temporal term draws a random warp."""
+        with torch.no_grad():
+            return Losses(*(term.item() for term in self._weighted_losses(content.to(self.device))))
+
+    def step(self, content: torch.Tensor | None = None) -> Losses:
+        """One optimisation step on ``content`` (N x 3 x H x W, 0..255), by default a fresh
+        random batch; returns its weighted losses."""
+        if content is None:
+            content = self.content.batch(self.config.batch_size)
+        terms = self._weighted_losses(content.to(self.device))
+        self.optimizer.zero_grad(set_to_none=True)
+        sum(terms).backward()
+        self.optimizer.step()
+        self.iteration += 1
+        return Losses(*(term.item() for term in terms))
+
+    def sample(self) -> np.ndarray:
+        """The fixed sample crops above their stylizations, as one RGB uint8 image."""
+        self.model.eval()
+        with torch.no_grad(), self._autocast():
+            styled = self.model(self.samples.to(self.device)).float()
+        self.model.train()
+        rows = [np.concatenate([to_image(self.samples[i:i + 1]), to_image(styled[i:i + 1])], 1)
+                for i in range(len(self.samples))]
+        return np.concatenate(rows, 0)
+
+    def save_checkpoint(self, path: Path) -> Path:
+        """Write model, optimizer, iteration, random state and config (atomically)."""
+        checkpoint = {
+            "format": CHECKPOINT_FORMAT,
+            "variant": self.config.variant,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "iteration": self.iteration,
+            "rng": self.generator.get_state(),
+            "config": {key: str(value) if isinstance(value, Path) else value
+                       for key, value in asdict(self.config).items()},
+            "metadata": self.metadata(),
+        }
+        temporary = path.with_name(f".{path.name}.tmp")
+        torch.save(checkpoint, temporary)
+        os.replace(temporary, path)
+        return path
+
+    def _resume(self, path: Path) -> None:
+        checkpoint = load_checkpoint(path)
+        if checkpoint["variant"] != self.config.variant:
+            raise InputError(f"{path} holds a {checkpoint['variant']} network, but --variant is "
+                             f"{self.config.variant}: resume with --variant "
+                             f"{checkpoint['variant']}")
+        self.model.load_state_dict(checkpoint["model"])
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self.iteration = int(checkpoint["iteration"])
+        self.generator.set_state(checkpoint["rng"])
+
+    def metadata(self) -> dict[str, str]:
+        config = self.config
+        return {
+            "streamart.style": config.style_name or config.style.stem,
+            "streamart.train_size": str(config.image_size),
+            "streamart.iterations": str(self.iteration),
+            "streamart.temporal_weight": str(config.temporal_weight),
+            **config.extra_metadata,
+        }
+
+    def run(self) -> Path:
+        """Train up to ``config.iterations``, checkpointing and sampling; export; return it."""
+        config = self.config
+        folder = config.checkpoints
+        try:
+            (folder / "samples").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create checkpoint folder {folder}: {exc.strerror}") from None
+        if not config.out.parent.is_dir():
+            raise OutputError(f"cannot write {config.out}: folder {config.out.parent} "
+                              "does not exist")
+        for losses in self._progress(self._steps()):
+            if self.iteration % config.sample_every == 0 or self.iteration == config.iterations:
+                save_png(folder / "samples" / f"{self.iteration:06d}.png", self.sample())
+            if self.iteration % config.checkpoint_every == 0:
+                self.save_checkpoint(folder / "last.pt")
+        self.save_checkpoint(folder / "last.pt")
+        return export_onnx(self.model, config.out, fp16=config.fp16, metadata=self.metadata())
+
+    def _steps(self) -> Iterator[Losses]:
+        while self.iteration < self.config.iterations:
+            yield self.step()
+
+    def _progress(self, steps: Iterator[Losses]) -> Iterator[Losses]:
+        from tqdm import tqdm
+
+        bar = tqdm(total=self.config.iterations, initial=self.iteration, unit="it",
+                   disable=not self.config.progress, dynamic_ncols=True)
+        with bar:
+            for losses in steps:
+                bar.set_postfix(content=f"{losses.content:.3g}", style=f"{losses.style:.3g}",
+                                tv=f"{losses.tv:.3g}", temporal=f"{losses.temporal:.3g}",
+                                refresh=False)
+                bar.update(1)
+                yield losses
+
+
+def train(config: TrainingConfig) -> Path:
+    """Train a style network as configured and export it to ``config.out`` (ONNX)."""
+    return Trainer(config).run()
