@@ -24,7 +24,9 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
     path = Path(path)
     folder = path.parent
     if not folder.is_dir():
-        raise OutputError(f"output folder {folder} does not exist; create it or choose another path")
+        raise OutputError(
+            f"output folder {folder} does not exist; create it or choose another path"
+        )
     if path.is_dir():
         raise OutputError(f"output {path} is a folder; give a file name such as {path / 'out.mp4'}")
     if path.exists() and not overwrite:

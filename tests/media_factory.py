@@ -65,7 +65,8 @@ def make_clip(
 
     The container follows the extension. ``rotation`` stores a display matrix that rotates the
     picture counter-clockwise by that many degrees on playback (phones record portrait video
-    this way). ``audio_tracks`` tones (440 Hz, 880 Hz, ...) follow the video when ``audio``. ``frames=0`` writes a video stream without any frame (only Matroska keeps such a stream, and
+    this way). ``audio_tracks`` tones (440 Hz, 880 Hz, ...) follow the video when ``audio``.
+    ``frames=0`` writes a video stream without any frame (only Matroska keeps such a stream, and
     only next to an audio track: use ``.mkv`` with ``audio=True``). Odd sizes need a pixel
     format without chroma subsampling (e.g. ``yuv444p``). Returns the frame times in seconds.
     """
@@ -89,7 +90,8 @@ def make_clip(
         container.start_encoding()  # writes the header even when no frame follows
         if video:
             for index, t in enumerate(times):
-                frame = av.VideoFrame.from_ndarray(pattern_frame(index, width, height), format="rgb24")
+                image = pattern_frame(index, width, height)
+                frame = av.VideoFrame.from_ndarray(image, format="rgb24")
                 frame.pts, frame.time_base = int(t / time_base), time_base
                 container.mux(stream.encode(frame))
             container.mux(stream.encode(None))
@@ -98,7 +100,9 @@ def make_clip(
     return times
 
 
-def _write_tone(container: av.container.OutputContainer, stream, seconds: float, hertz: float) -> None:
+def _write_tone(
+    container: av.container.OutputContainer, stream, seconds: float, hertz: float
+) -> None:
     """Encode ``seconds`` of a sine tone in 1024-sample frames."""
     total = int(round(seconds * AUDIO_RATE))
     for start in range(0, total, 1024):

@@ -74,7 +74,8 @@ class EncoderSink:
         self._pix_fmt = pix_fmt
         self._options = _encoder_options(encoder, crf, preset)
         self._time_base = info.time_base or _FALLBACK_TIME_BASE
-        _check_encoder(encoder, pix_fmt, self._options, *_even_size(info.width, info.height, pix_fmt))
+        encoded_width, encoded_height = _even_size(info.width, info.height, pix_fmt)
+        _check_encoder(encoder, pix_fmt, self._options, encoded_width, encoded_height)
         _check_container(self.path, encoder)
         self._audio_input = _open_audio(audio_from) if audio_from is not None else None
         self._temporary = temporary_path(self.path)
@@ -140,7 +141,9 @@ class EncoderSink:
         except BaseException as exc:
             self._abort()
             if isinstance(exc, av.error.FFmpegError):
-                raise OutputError(f"cannot finish {self.path} ({exc.strerror}); check free disk space") from exc
+                raise OutputError(
+                    f"cannot finish {self.path} ({exc.strerror}); check free disk space"
+                ) from exc
             raise
         commit(self._temporary, self.path)
 
@@ -160,7 +163,10 @@ class EncoderSink:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if exc_type is None:
             self.close()
@@ -192,8 +198,10 @@ class EncoderSink:
                 if copied:
                     target = container.add_stream_from_template(source)
                 else:
-                    target = container.add_stream("aac", rate=source.rate, layout=_aac_layout(source.layout))
-                    target.format = target.codec_context.codec.audio_formats[0]  # AAC takes fltp only
+                    layout = _aac_layout(source.layout)
+                    target = container.add_stream("aac", rate=source.rate, layout=layout)
+                    # the AAC encoder takes planar float only
+                    target.format = target.codec_context.codec.audio_formats[0]
                 self._audio_routes[source.index] = (target, copied)
             if self._audio_routes:
                 self._audio_packets = self._audio_input.demux(self._audio_input.streams.audio)
@@ -225,7 +233,8 @@ class EncoderSink:
                 # the demuxer's end-of-stream marker: drains a re-encoding decoder
                 self._route_audio(packet)
                 continue
-            if until is not None and packet.pts is not None and packet.pts * packet.time_base > until:
+            starts = None if packet.pts is None else packet.pts * packet.time_base
+            if until is not None and starts is not None and starts > until:
                 self._pending_audio = packet
                 return
             self._route_audio(packet)
@@ -268,7 +277,8 @@ def _pad_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
 def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[str, str]:
     """Map crf/preset onto the options this encoder has (NVENC calls constant quality ``cq``)."""
     try:
-        known = {option.name for option in av.CodecContext.create(encoder, "w").supported_options.private}
+        private = av.CodecContext.create(encoder, "w").supported_options.private
+        known = {option.name for option in private}
     except (av.codec.codec.UnknownCodecError, av.error.FFmpegError):
         raise OutputError(
             f"unknown video encoder {encoder!r}; choose one of: {', '.join(available_encoders())}"
@@ -284,15 +294,22 @@ def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[
     return options
 
 
-def _check_encoder(encoder: str, pix_fmt: str, options: dict[str, str], width: int, height: int) -> None:
+def _check_encoder(
+    encoder: str, pix_fmt: str, options: dict[str, str], width: int, height: int
+) -> None:
     """Open the encoder once with the real settings, so a missing GPU or a bad option fails
     now, not after the first frame has been decoded."""
     codec = av.Codec(encoder, "w")
     if codec.type != "video":
-        raise OutputError(f"{encoder} is not a video encoder; choose one of: {', '.join(available_encoders())}")
+        raise OutputError(
+            f"{encoder} is not a video encoder; choose one of: {', '.join(available_encoders())}"
+        )
     formats = [f.name for f in codec.video_formats or ()]
     if formats and pix_fmt not in formats:
-        raise OutputError(f"encoder {encoder} does not take pix_fmt {pix_fmt}; choose one of: {', '.join(formats)}")
+        raise OutputError(
+            f"encoder {encoder} does not take pix_fmt {pix_fmt}; "
+            f"choose one of: {', '.join(formats)}"
+        )
     context = av.CodecContext.create(codec, "w")
     context.width, context.height, context.pix_fmt = width, height, pix_fmt
     context.time_base = Fraction(1, 30)
@@ -305,9 +322,10 @@ def _check_encoder(encoder: str, pix_fmt: str, options: dict[str, str], width: i
                 f"encoder {encoder} cannot start ({exc.strerror}): it needs its GPU and driver; "
                 "use --encoder libx264 (CPU) instead"
             ) from None
-        settings = ", ".join(f"{name}={value}" for name, value in {**options, "pix_fmt": pix_fmt}.items())
+        settings = {**options, "pix_fmt": pix_fmt}
+        listed = ", ".join(f"{name}={value}" for name, value in settings.items())
         raise OutputError(
-            f"encoder {encoder} rejects {settings} ({exc.strerror}); change these settings"
+            f"encoder {encoder} rejects {listed} ({exc.strerror}); change these settings"
         ) from None
 
 
@@ -342,4 +360,6 @@ def _open_audio(path: str | os.PathLike) -> av.container.InputContainer:
     try:
         return av.open(os.fspath(path), "r")
     except av.error.FFmpegError as exc:
-        raise InputError(f"cannot read audio from {path} ({exc.strerror}); give a media file") from None
+        raise InputError(
+            f"cannot read audio from {path} ({exc.strerror}); give a media file"
+        ) from None

@@ -55,7 +55,9 @@ class ImageSink:
             encoded.tofile(self._temporary)
         except OSError as exc:
             discard(self._temporary)
-            raise OutputError(f"cannot write {self.path} ({exc.strerror}); check free disk space") from None
+            raise OutputError(
+                f"cannot write {self.path} ({exc.strerror}); check free disk space"
+            ) from None
         self._written = True
 
     def close(self) -> None:
@@ -70,7 +72,10 @@ class ImageSink:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if exc_type is None:
             self.close()

@@ -51,9 +51,12 @@ class FileSource:
         self._closed = False
         if not self._container.streams.video:
             self.close()
-            raise InputError(f"input {self.path} has no video stream (audio only?); give a video file")
+            raise InputError(
+                f"input {self.path} has no video stream (audio only?); give a video file"
+            )
         self._stream = self._container.streams.video[0]
-        self._stream.thread_type = "AUTO"  # frame + slice threads: decoding keeps pace with inference
+        # frame + slice threads, so decoding keeps pace with inference
+        self._stream.thread_type = "AUTO"
         self._decode_errors = 0
         self._decoded = self._decode()
         first = next(self._decoded, None)
@@ -150,7 +153,10 @@ class FileSource:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -180,7 +186,9 @@ def _video_duration(stream: av.video.stream.VideoStream) -> float | None:
         return None
 
 
-def _duration(stream: av.video.stream.VideoStream, container: av.container.InputContainer) -> float | None:
+def _duration(
+    stream: av.video.stream.VideoStream, container: av.container.InputContainer
+) -> float | None:
     video = _video_duration(stream)
     if video is not None:
         return video

@@ -141,7 +141,9 @@ def test_exception_mid_stream_leaves_no_file(clip, tmp_path):
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with pytest.raises(RuntimeError, match="stage failed"):
-        with FileSource(clip) as source, EncoderSink(out_dir / "out.mp4", info=source.info, audio_from=clip, **FAST) as sink:
+        with FileSource(clip) as source, EncoderSink(
+            out_dir / "out.mp4", info=source.info, audio_from=clip, **FAST
+        ) as sink:
             for frame in source:
                 sink.write(frame)
                 if frame.index == 4:
