@@ -89,6 +89,7 @@ def process_video(
                 encoder=encode.encoder,
                 crf=encode.crf,
                 preset=encode.preset,
+                pix_fmt=encode.pix_fmt,
                 overwrite=encode.overwrite,
             )
         )

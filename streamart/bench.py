@@ -68,7 +68,7 @@ def benchmark(
         def encoder(name: str) -> EncoderSink:
             return EncoderSink(
                 Path(folder) / name, info=synthetic.info, audio_from=clip,
-                encoder=encode.encoder, crf=encode.crf, preset=encode.preset,
+                encoder=encode.encoder, crf=encode.crf, preset=encode.preset, pix_fmt=encode.pix_fmt,
             )
 
         started = time.perf_counter()

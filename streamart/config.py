@@ -38,4 +38,5 @@ class EncodeConfig:
     encoder: str = "libx264"
     crf: int | None = 18
     preset: str | None = "medium"
+    pix_fmt: str = "yuv420p"
     overwrite: bool = False

@@ -91,10 +91,18 @@ def add_encode_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--encoder", default="libx264", help="video encoder, e.g. libx264, libx265, h264_nvenc (default: libx264)")
     group.add_argument("--crf", type=int, default=18, help="quality: lower is better and bigger (default: 18)")
     group.add_argument("--preset", default="medium", help="encoder speed preset (default: medium)")
+    group.add_argument(
+        "--pix-fmt",
+        default="yuv420p",
+        help="pixel format (default: yuv420p, which every player decodes; it pads odd sizes by "
+        "one pixel: yuv444p keeps them exact)",
+    )
 
 
 def encode_config(args: argparse.Namespace) -> EncodeConfig:
-    return EncodeConfig(encoder=args.encoder, crf=args.crf, preset=args.preset, overwrite=args.overwrite)
+    return EncodeConfig(
+        encoder=args.encoder, crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt, overwrite=args.overwrite
+    )
 
 
 class ProgressBar:

@@ -84,6 +84,9 @@ def test_odd_size_and_working_size(clip_factory, tiny_model, tmp_path):
     assert len(frames) == 6
     # yuv420p needs even sizes: the encoder pads the last row and column (see EncoderSink).
     assert frames[0].shape[:2] == (50, 76)
+    exact = tmp_path / "odd-exact.mkv"
+    assert main(["video", str(clip), str(exact), "--style", str(tiny_model), "--pix-fmt", "yuv444p", "-q"]) == 0
+    assert video_frames(exact)[1][0].shape[:2] == (49, 75)
 
 
 def test_existing_output_is_not_overwritten_without_flag(clip, tiny_model, tmp_path, capsys):
