@@ -1,0 +1,452 @@
+"""Neural style transfer by optimisation (Gatys, Ecker and Bethge, 2015) for still images.
+
+The output image itself is the variable: starting from the content image (or noise), it is
+changed step by step so that, seen through the pretrained VGG16,
+
+- its activations on one mid layer match the content image's (content loss),
+- the Gram matrices (channel-to-channel correlations, i.e. texture statistics with the layout
+  thrown away) on several layers match the style images' (style loss), blended by weight,
+- neighbouring pixels differ little (total variation loss, against high-frequency noise).
+
+Coarse-to-fine: with ``scales`` the problem is first solved at small sizes and each result,
+upsampled, starts the next size, ending at the content's own size. Large structures form
+cheaply at the coarse sizes; the final size only has to refine them.
+
+Pixel values are 0..255 throughout, the VGG's input convention.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from . import imageops
+from .errors import DeviceError, InputError, require
+
+torch = require("torch", "torch")
+
+from .nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, checked above)
+
+OPTIMIZERS = ("lbfgs", "adam")
+INITS = ("content", "noise")
+PRESERVE_COLORS = ("none", "luminance", "histogram")
+DEVICES = ("auto", "cpu", "cuda")
+POOLINGS = ("max", "avg")
+
+#: The smallest side, in pixels, at any scale: the deepest default style layer (relu5_1) sits
+#: after four 2x poolings, so it would be under 2 x 2 activations below this.
+MIN_SIDE = 32
+
+# L-BFGS keeps this many past (step, gradient change) pairs, each the size of the image.
+LBFGS_HISTORY = 50
+# Peak memory of one optimisation step per image pixel: VGG16 activations up to relu5_1 and
+# their gradients, in float32 (peak RSS on the CPU grew by about 2.5 kB per pixel from 256 to
+# 512 px; rounded up).
+OPTIMISATION_BYTES_PER_PIXEL = 3_000
+# Memory of a forward pass without gradients per style pixel (only one layer lives at a time).
+STYLE_BYTES_PER_PIXEL = 1_000
+# VGG16 conv weights up to relu5_1 plus allocator slack.
+FIXED_BYTES = 300 * 2**20
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatysConfig:
+    """Settings of a Gatys style transfer. Losses are weighted sums; see docs/GATYS.md."""
+
+    #: VGG16 layer whose activations must match the content image's.
+    content_layer: str = "relu4_2"
+    #: VGG16 layers whose Gram matrices must match the style's.
+    style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    #: Relative weight of each style layer (same length as ``style_layers``); None: all equal.
+    style_layer_weights: tuple[float, ...] | None = None
+    #: Weight of the content loss: squared activation error relative to the content's.
+    content_weight: float = 1.0
+    #: Weight of the style loss: squared Gram matrix error relative to the style's, averaged
+    #: over the layers. Only the ratio to content_weight matters for the look.
+    style_weight: float = 5.0
+    #: Weight of the total variation loss: mean squared neighbour difference (0..1 values).
+    tv_weight: float = 1.0
+    #: "lbfgs" (fewer iterations to a good result, more memory) or "adam".
+    optimizer: Literal["lbfgs", "adam"] = "lbfgs"
+    #: Adam's step size in pixel units (0..255); L-BFGS does not use it.
+    learning_rate: float = 10.0
+    #: Optimisation steps at each scale (one VGG forward + backward each).
+    iterations: int = 500
+    #: Start from the content image or from uniform noise (``seed`` picks the noise).
+    init: Literal["content", "noise"] = "content"
+    #: Longer-side sizes of the coarse passes before the content's own size, increasing.
+    scales: tuple[int, ...] = ()
+    #: Size of the style image relative to the image being optimised (longer sides): larger
+    #: values give larger brush strokes and motifs.
+    style_scale: float = 1.0
+    #: "luminance": keep the content's colours (result luminance + content chroma);
+    #: "histogram": recolour the style images to the content's histogram first.
+    preserve_color: Literal["none", "luminance", "histogram"] = "none"
+    #: VGG pooling: Gatys et al. found average pooling gives slightly smoother results.
+    pooling: Literal["max", "avg"] = "max"
+    #: Seed for the noise start; with it, results repeat on the same machine and device.
+    seed: int = 0
+    #: "auto" takes the CUDA GPU when torch sees one.
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    def __post_init__(self) -> None:
+        for name, value, allowed in (
+            ("optimizer", self.optimizer, OPTIMIZERS),
+            ("init", self.init, INITS),
+            ("preserve_color", self.preserve_color, PRESERVE_COLORS),
+            ("device", self.device, DEVICES),
+            ("pooling", self.pooling, POOLINGS),
+        ):
+            if value not in allowed:
+                raise InputError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+        for layer in (self.content_layer, *self.style_layers):
+            if layer not in LAYER_INDEX:
+                raise InputError(
+                    f"unknown VGG16 layer {layer!r}; use names like relu3_1 or relu4_2"
+                )
+        if not self.style_layers:
+            raise InputError("style_layers must name at least one VGG16 layer")
+        if self.style_layer_weights is not None:
+            if len(self.style_layer_weights) != len(self.style_layers):
+                raise InputError(
+                    f"{len(self.style_layer_weights)} style layer weights given for "
+                    f"{len(self.style_layers)} style layers; give one per layer"
+                )
+            _check_non_negative("style layer weights", self.style_layer_weights)
+            if sum(self.style_layer_weights) == 0:
+                raise InputError("style layer weights are all zero; make at least one positive")
+        _check_non_negative("weights", (self.content_weight, self.style_weight, self.tv_weight))
+        if self.iterations < 1:
+            raise InputError(f"iterations must be at least 1, got {self.iterations}")
+        if not self.learning_rate > 0:
+            raise InputError(f"learning_rate must be positive, got {self.learning_rate}")
+        if not self.style_scale > 0:
+            raise InputError(f"style_scale must be positive, got {self.style_scale}")
+        if any(b <= a for a, b in zip(self.scales, self.scales[1:])):
+            raise InputError(f"scales must increase, got {', '.join(map(str, self.scales))}")
+
+
+@dataclass(frozen=True)
+class GatysProgress:
+    """One optimisation step: the weighted losses at the image that step started from."""
+
+    iteration: int  # 1-based, counted over all scales
+    total_iterations: int
+    scale_index: int  # 0-based; the last scale is the content's own size
+    scale_count: int
+    size: tuple[int, int]  # (height, width) being optimised
+    content_loss: float
+    style_loss: float
+    tv_loss: float
+
+    @property
+    def total_loss(self) -> float:
+        return self.content_loss + self.style_loss + self.tv_loss
+
+
+ProgressCallback = Callable[[GatysProgress], None]
+
+
+def transfer(
+    content: np.ndarray,
+    styles: Sequence[np.ndarray],
+    *,
+    style_weights: Sequence[float] | None = None,
+    config: GatysConfig,
+    progress: ProgressCallback | None = None,
+) -> np.ndarray:
+    """Paint ``content`` in the style of ``styles``; returns RGB uint8 of the content's size.
+
+    ``content`` and each style are RGB uint8 H x W x 3. ``style_weights`` (one per style,
+    non-negative, not all zero; default equal) blend the styles' Gram matrices, so weights
+    1, 0 give exactly the first style alone. ``progress`` is called after every step.
+
+    Raises :class:`InputError` for bad images, weights or sizes and :class:`DeviceError` when
+    the device is missing or the image would not fit in its memory.
+    """
+    imageops.check_rgb(content, "content image")
+    if len(styles) == 0:
+        raise InputError("give at least one style image")
+    for index, style in enumerate(styles, start=1):
+        imageops.check_rgb(style, f"style image {index}")
+    blend = _blend_weights(style_weights, len(styles))
+    sizes = _scale_sizes(content.shape[:2], config.scales)
+    style_sizes = [
+        [_style_size(style, size, config.style_scale) for style in styles] for size in sizes
+    ]
+    device = _select_device(config.device)
+    _check_memory(sizes[-1], max(h * w for per_scale in style_sizes for h, w in per_scale), device)
+
+    if config.preserve_color == "histogram":
+        styles = [imageops.match_histograms(style, content) for style in styles]
+    layers = (config.content_layer, *config.style_layers)
+    vgg = _load_vgg(str(device), max(layers, key=LAYER_INDEX.__getitem__), config.pooling)
+    layer_weights = _layer_weights(config)
+
+    total_iterations = config.iterations * len(sizes)
+    image = None
+    try:
+        for scale_index, (height, width) in enumerate(sizes):
+            content_tensor = _to_tensor(imageops.resize(content, height, width), device)
+            if image is None:
+                image = _initial_image(content_tensor, config)
+            else:  # coarse-to-fine: the previous scale's result starts this one
+                image = torch.nn.functional.interpolate(
+                    image, size=(height, width), mode="bicubic", align_corners=False
+                )
+            with torch.no_grad():
+                content_target = vgg(content_tensor, [config.content_layer])[config.content_layer]
+                style_targets = _blended_grams(
+                    vgg, styles, style_sizes[scale_index], blend, config.style_layers, device
+                )
+
+            image = image.detach().requires_grad_(True)  # optimised in place
+            steps = _optimise(vgg, image, content_target, style_targets, layer_weights, config)
+            for step, losses in enumerate(steps, start=1):
+                if progress is not None:
+                    progress(
+                        GatysProgress(
+                            scale_index * config.iterations + step, total_iterations,
+                            scale_index, len(sizes), (height, width), *losses,
+                        )
+                    )  # fmt: skip
+    except torch.cuda.OutOfMemoryError:
+        raise DeviceError(
+            f"a {content.shape[1]}x{content.shape[0]} image does not fit in the GPU's memory; "
+            "use a smaller --size or --scales"
+        ) from None
+
+    result = image.detach().clamp(0, 255).round().to(torch.uint8)[0].permute(1, 2, 0)
+    result = np.ascontiguousarray(result.cpu().numpy())
+    if config.preserve_color == "luminance":
+        result = imageops.keep_chroma(result, content)
+    return result
+
+
+@contextmanager
+def tqdm_progress(**tqdm_options) -> Iterator[ProgressCallback]:
+    """A progress callback that drives a tqdm bar showing the scale and the losses.
+
+    Usage: ``with tqdm_progress() as progress: transfer(..., progress=progress)``.
+    """
+    from tqdm import tqdm
+
+    with tqdm(desc="gatys", unit="it", **tqdm_options) as bar:
+
+        def update(step: GatysProgress) -> None:
+            bar.total = step.total_iterations
+            bar.set_postfix(
+                scale=f"{step.scale_index + 1}/{step.scale_count}",
+                content=f"{step.content_loss:.3g}",
+                style=f"{step.style_loss:.3g}",
+                tv=f"{step.tv_loss:.3g}",
+                refresh=False,
+            )
+            bar.update(step.iteration - bar.n)
+
+        yield update
+
+
+def _optimise(vgg, image, content_target, style_targets, layer_weights, config):
+    """Run ``config.iterations`` optimiser steps on the leaf tensor ``image`` in place, yielding
+    each step's weighted (content, style, tv) losses."""
+    if config.optimizer == "lbfgs":
+        # One iteration per step() call (the history persists between calls), so progress
+        # can be reported per iteration. No line search: a unit step works in pixel units.
+        optimizer = torch.optim.LBFGS([image], lr=1.0, max_iter=1, history_size=LBFGS_HISTORY)
+    else:
+        optimizer = torch.optim.Adam([image], lr=config.learning_rate)
+    layers = list(dict.fromkeys((config.content_layer, *config.style_layers)))
+    losses: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def closure():
+        nonlocal losses
+        optimizer.zero_grad()
+        features = vgg(image, layers)
+        content_loss = config.content_weight * _relative_error(
+            features[config.content_layer], content_target
+        )
+        style_loss = config.style_weight * sum(
+            weight * _relative_error(_gram(features[layer]), style_targets[layer])
+            for layer, weight in zip(config.style_layers, layer_weights)
+        )
+        tv_loss = config.tv_weight * _total_variation(image)
+        total = content_loss + style_loss + tv_loss
+        # The gradient of the sum over pixels rather than of the mean: per-pixel gradients of
+        # the mean are ~1e-5, under the absolute thresholds inside torch's L-BFGS (it drops
+        # curvature pairs with s.y <= 1e-10), where it would barely move from noise.
+        (total * image.numel()).backward()
+        losses = (content_loss.item(), style_loss.item(), tv_loss.item())
+        return total
+
+    for _ in range(config.iterations):
+        optimizer.step(closure)
+        yield losses
+
+
+def _relative_error(value, target):
+    """Squared error relative to the target's squared size.
+
+    VGG layers differ by orders of magnitude in activation size (relu3_1's Gram matrices
+    are about 10,000 times relu1_1's), so plain squared errors would let one layer decide the
+    whole style; relative errors give every layer a say and make the weights independent of
+    how contrasty the images are.
+    """
+    return (value - target).pow(2).sum() / target.pow(2).sum()
+
+
+def _gram(features):
+    """Channel correlations of 1 x C x H x W features, averaged over the H x W positions."""
+    _, channels, height, width = features.shape
+    flat = features.reshape(channels, height * width)
+    return flat @ flat.T / (height * width)
+
+
+def _total_variation(image):
+    """Mean squared difference between neighbouring pixels, on a 0..1 value scale."""
+    vertical = (image[:, :, 1:, :] - image[:, :, :-1, :]).pow(2).mean()
+    horizontal = (image[:, :, :, 1:] - image[:, :, :, :-1]).pow(2).mean()
+    return (vertical + horizontal) / 255**2
+
+
+def _blended_grams(vgg, styles, sizes, blend, layers, device):
+    """Per layer, the weighted sum of the styles' Gram matrices (weights sum to 1)."""
+    targets = {}
+    for style, (height, width), weight in zip(styles, sizes, blend):
+        features = vgg(_to_tensor(imageops.resize(style, height, width), device), layers)
+        for layer in layers:
+            targets[layer] = targets.get(layer, 0) + weight * _gram(features[layer])
+    return targets
+
+
+def _initial_image(content_tensor, config):
+    if config.init == "content":
+        return content_tensor.clone()
+    # Drawn on the CPU so that one seed gives the same start on every device.
+    generator = torch.Generator().manual_seed(config.seed)
+    noise = torch.rand(content_tensor.shape, generator=generator) * 255
+    return noise.to(content_tensor.device)
+
+
+def _to_tensor(image: np.ndarray, device):
+    """RGB uint8 H x W x 3 -> float 1 x 3 x H x W in 0..255 on ``device``."""
+    tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None]
+    return tensor.to(device=device, dtype=torch.float32).contiguous()
+
+
+def _blend_weights(style_weights: Sequence[float] | None, count: int) -> list[float]:
+    """The styles' weights normalised to sum to 1 (equal when not given)."""
+    if style_weights is None:
+        return [1.0 / count] * count
+    weights = [float(weight) for weight in style_weights]
+    if len(weights) != count:
+        raise InputError(
+            f"{len(weights)} style weights given for {count} style images; give one per style"
+        )
+    _check_non_negative("style weights", weights)
+    total = sum(weights)
+    if total == 0:
+        raise InputError("style weights are all zero; give at least one a positive weight")
+    return [weight / total for weight in weights]
+
+
+def _layer_weights(config: GatysConfig) -> list[float]:
+    """Per-style-layer weights normalised to sum to 1, so style_weight means the same for any
+    number of layers."""
+    weights = config.style_layer_weights or (1.0,) * len(config.style_layers)
+    total = sum(weights)
+    return [weight / total for weight in weights]
+
+
+def _scale_sizes(content_size: tuple[int, int], scales: Sequence[int]) -> list[tuple[int, int]]:
+    """(height, width) of every pass: each of ``scales`` (longer side), then the content's."""
+    height, width = content_size
+    long_side = max(height, width)
+    for scale in scales:
+        if scale >= long_side:
+            raise InputError(
+                f"scale {scale} is not smaller than the image's longer side ({long_side} px); "
+                "scales are the coarse passes before the full size: use smaller --scales"
+            )
+    sizes = [imageops.fit_long_side(height, width, scale) for scale in scales]
+    sizes.append((height, width))
+    for h, w in sizes:
+        if min(h, w) < MIN_SIDE:
+            raise InputError(
+                f"{w}x{h} is too small for style transfer: every side must be at least "
+                f"{MIN_SIDE} px (use a larger image, --size or --scales)"
+            )
+    return sizes
+
+
+def _style_size(style: np.ndarray, size: tuple[int, int], style_scale: float) -> tuple[int, int]:
+    """The size the style image is resized to for an image being optimised at ``size``."""
+    long_side = max(1, round(style_scale * max(size)))
+    height, width = imageops.fit_long_side(style.shape[0], style.shape[1], long_side)
+    if min(height, width) < MIN_SIDE:
+        raise InputError(
+            f"style image scaled to {width}x{height} is too small: every side must be at least "
+            f"{MIN_SIDE} px (raise --style-scale or the image size)"
+        )
+    return height, width
+
+
+def _select_device(name: str):
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise DeviceError(
+            "device cuda was asked for but torch sees no CUDA GPU (a CPU-only torch build, or "
+            "no GPU/driver); use device cpu or auto"
+        )
+    return torch.device(name)
+
+
+def _check_memory(size: tuple[int, int], style_pixels: int, device) -> None:
+    """Refuse, before allocating anything, a transfer that would not fit in free memory."""
+    height, width = size
+    lbfgs_bytes = 2 * LBFGS_HISTORY * 3 * 4  # per pixel, float32 RGB
+    per_pixel = OPTIMISATION_BYTES_PER_PIXEL + lbfgs_bytes
+    needed = per_pixel * height * width + STYLE_BYTES_PER_PIXEL * style_pixels + FIXED_BYTES
+    available = _free_memory(device)
+    if available is None or needed <= available:
+        return
+    # Largest longer side that would fit, ignoring the style's share.
+    share = max(available - FIXED_BYTES, 0) / (needed - FIXED_BYTES)
+    fitting = max(height, width) * math.sqrt(share)
+    raise DeviceError(
+        f"style transfer at {width}x{height} needs about {needed / 2**30:.1f} GiB but the "
+        f"{device.type.upper()} has {available / 2**30:.1f} GiB free; use --size "
+        f"{int(fitting * 0.9)} or smaller (and a smaller --style-scale)"
+    )
+
+
+def _free_memory(device) -> int | None:
+    """Free memory in bytes on ``device``, or None when it cannot be told."""
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+@functools.lru_cache(maxsize=2)
+def _load_vgg(device: str, upto: str, pooling: str):
+    """The frozen VGG16, kept between calls: loading it costs about a second."""
+    return load_vgg16(device=device, upto=upto, pooling=pooling)
+
+
+def _check_non_negative(what: str, values: Sequence[float]) -> None:
+    if any(not (value >= 0 and math.isfinite(value)) for value in values):
+        raise InputError(f"{what} must be finite and non-negative, got {list(values)}")
