@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +79,7 @@ class TrainingConfig:
     fp16: bool = False
     style_name: str | None = None  # for the model's metadata; None: the painting's file name
     progress: bool = True
-    extra_metadata: dict[str, str] = field(default_factory=dict)
+    licence: str | None = None  # for the model's metadata
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -249,7 +249,8 @@ class Trainer:
         self.vgg = load_vgg16(device=self.device, upto=STYLE_LAYERS[-1])
         self.content = ContentImages(config.data, config.image_size, self.generator)
         style = imageops.load_image(config.style)
-        style = imageops.resize_long_side(style, config.style_size or 2 * config.image_size)
+        self.style_size = config.style_size or 2 * config.image_size
+        style = imageops.resize_long_side(style, self.style_size)
         with torch.no_grad():
             features = self.vgg(to_tensor(style).to(self.device), STYLE_LAYERS)
             self.style_grams = {name: gram_matrix(f) for name, f in features.items()}
@@ -339,10 +340,12 @@ class Trainer:
         config = self.config
         return {
             "streamart.style": config.style_name or config.style.stem,
+            "streamart.painting_file": config.style.name,
             "streamart.train_size": str(config.image_size),
+            "streamart.style_size": str(self.style_size),
             "streamart.iterations": str(self.iteration),
             "streamart.temporal_weight": str(config.temporal_weight),
-            **config.extra_metadata,
+            **({"licence": config.licence} if config.licence else {}),
         }
 
     def run(self) -> Path:

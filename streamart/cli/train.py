@@ -49,6 +49,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--fp16", action="store_true", help="export a float16 model")
     parser.add_argument("--name", help="style name in the model's metadata "
                         "(default: the painting's file name)")
+    parser.add_argument("--licence", help="licence recorded in the model's metadata")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         checkpoint_dir=args.checkpoint_dir, checkpoint_every=args.checkpoint_every,
         sample_every=args.sample_every, resume=args.resume, device=args.device, amp=args.amp,
         threads=args.threads, fp16=args.fp16, style_name=args.name, progress=not args.quiet,
+        licence=args.licence,
     )
     path = train(config)
     print(f"wrote {path}")
