@@ -20,6 +20,7 @@ from ..errors import StreamartError
 COMMANDS = (
     "video",
     "image",
+    "dream",
     "models",
     "weights",
     "eval",

@@ -1,0 +1,443 @@
+"""DeepDream: gradient ascent on an image to amplify what a pretrained network sees in it.
+
+The image is nudged, step by step, in the direction that increases an objective: the
+activations of chosen layers (or channels of them), an ImageNet class logit, or the similarity
+to a guide image's features. Classic tricks keep the result structured rather than noisy:
+
+- *octaves*: start on a small copy of the image and carry the added detail up to larger ones,
+  so that structures appear at several scales;
+- *jitter*: roll the image by a random offset before each step, which averages out the
+  network's stride-aligned artefacts;
+- *normalised and smoothed gradients*: every step moves pixels by about ``step_size`` grey
+  levels on average, whatever the gradient's magnitude, and a Gaussian blur of the gradient
+  suppresses the highest (noise-like) frequencies.
+
+Pixel values stay in 0..255 throughout. Tensors are RGB float ``N x 3 x H x W`` in 0..255,
+the convention of :mod:`streamart.nets`.
+
+Typical use::
+
+    config = preset("dogs", steps=8)
+    out = dream(image, config=config)
+
+or, to run many images through one loaded network, ``Dreamer(config).dream(image)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import DeviceError, InputError, require
+from .frame import check_image
+
+if TYPE_CHECKING:
+    import torch
+
+#: Networks that can dream, with the layer used when a config names none.
+DEFAULT_LAYERS: dict[str, tuple[str, ...]] = {
+    "vgg16": ("relu4_3",),
+    "efficientnet_lite0": ("block10",),
+}
+
+#: Octaves whose shorter side would fall below this many pixels are skipped: the deep layers
+#: of a network see almost nothing of such a small image.
+MIN_OCTAVE_SIDE = 32
+
+#: Smallest image side :func:`dream` accepts.
+MIN_IMAGE_SIDE = 16
+
+#: Called after every ascent step with (steps done, steps in total).
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DreamConfig:
+    """What to amplify and how hard. Build one directly or with :func:`preset`.
+
+    The objective is, in order of precedence: the ``class_index`` logit of the ImageNet
+    classifier (``network="efficientnet_lite0"`` only); else the similarity of ``layers``'
+    features to those of ``guide``; else the mean square of ``layers``' activations, restricted
+    to ``channels`` when given. An empty ``layers`` means the network's default layer.
+
+    ``step_size`` is in grey levels (0..255): the mean absolute change of a pixel per step.
+    ``jitter`` is the largest random roll in pixels; ``smoothing`` the standard deviation in
+    pixels of the Gaussian blur applied to the gradient (0 turns it off). ``seed`` makes the
+    jitter (the only randomness) repeatable; None draws a fresh one.
+    ``guide`` is an RGB uint8 H x W x 3 image; it does not take part in comparisons.
+    """
+
+    network: str = "vgg16"
+    layers: tuple[str, ...] = ()
+    channels: tuple[int, ...] = ()
+    class_index: int | None = None
+    octaves: int = 4
+    octave_scale: float = 1.4
+    steps: int = 10
+    step_size: float = 1.5
+    jitter: int = 32
+    smoothing: float = 0.5
+    guide: np.ndarray | None = field(default=None, compare=False, repr=False)
+    seed: int | None = None
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        # Accept lists from callers, store tuples so the config stays immutable.
+        object.__setattr__(self, "layers", tuple(self.layers))
+        object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
+        if self.network not in DEFAULT_LAYERS:
+            raise InputError(
+                f"unknown dream network {self.network!r}: use one of {', '.join(DEFAULT_LAYERS)}"
+            )
+        if self.octaves < 1:
+            raise InputError(f"octaves must be 1 or more, got {self.octaves}")
+        if not self.octave_scale > 1.0:
+            raise InputError(f"octave scale must be above 1, got {self.octave_scale}")
+        if self.steps < 0:
+            raise InputError(f"steps must be 0 or more, got {self.steps}")
+        if not self.step_size > 0:
+            raise InputError(f"step size must be positive, got {self.step_size}")
+        if self.jitter < 0:
+            raise InputError(f"jitter must be 0 or more pixels, got {self.jitter}")
+        if self.smoothing < 0:
+            raise InputError(f"smoothing must be 0 or more pixels, got {self.smoothing}")
+        if any(c < 0 for c in self.channels):
+            raise InputError(f"channel indices must be 0 or more, got {list(self.channels)}")
+        if self.class_index is not None:
+            if self.network != "efficientnet_lite0":
+                raise InputError(
+                    "a class objective needs the ImageNet classifier: add "
+                    "--network efficientnet_lite0"
+                )
+            if not 0 <= self.class_index < 1000:
+                raise InputError(f"ImageNet class must be 0..999, got {self.class_index}")
+            if self.layers or self.channels or self.guide is not None:
+                raise InputError(
+                    "a class objective cannot be combined with layers, channels or a guide: "
+                    "choose one objective"
+                )
+        if self.guide is not None:
+            check_guide(self.guide)
+            if self.channels:
+                raise InputError("a guide matches whole layers: drop the channels")
+        known = network_layers(self.network)
+        unknown = [name for name in self.layers if name not in known]
+        if unknown:
+            raise InputError(
+                f"unknown {self.network} layer {unknown[0]!r}: use one of {', '.join(known)}"
+            )
+
+    @property
+    def objective_layers(self) -> tuple[str, ...]:
+        """The layers the objective reads (none for a class objective)."""
+        if self.class_index is not None:
+            return ()
+        return self.layers or DEFAULT_LAYERS[self.network]
+
+    def replace(self, **changes: Any) -> DreamConfig:
+        """A copy with the given fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def network_layers(network: str) -> tuple[str, ...]:
+    """The layer names ``network`` offers as dream objectives, in network order."""
+    require("torch", "torch")
+    if network == "vgg16":
+        from .nets.vgg import LAYER_NAMES
+
+        return LAYER_NAMES
+    from .nets.efficientnet import FEATURE_NAMES
+
+    return FEATURE_NAMES
+
+
+def check_guide(guide: Any) -> None:
+    """Raise :class:`InputError` unless ``guide`` is an RGB uint8 image of a usable size."""
+    try:
+        check_image(guide)
+    except ValueError as exc:
+        raise InputError(f"guide image: {exc}") from None
+    if min(guide.shape[:2]) < MIN_IMAGE_SIDE:
+        raise InputError(
+            f"guide image is {guide.shape[1]}x{guide.shape[0]}: it needs at least "
+            f"{MIN_IMAGE_SIDE} pixels on each side"
+        )
+
+
+# Presets: good starting points, each checked by eye on photographs (docs/dream_*.png).
+_PRESETS: dict[str, dict[str, Any]] = {
+    # Dog faces, eyes and fur: VGG16's deepest conv4 features.
+    "dogs": dict(network="vgg16", layers=("relu4_3",), steps=8, step_size=1.0),
+    # Fine lattices and brush-like strokes that follow the picture's own edges.
+    "patterns": dict(network="vgg16", layers=("relu3_3",), steps=6, step_size=1.0),
+    # Concentric eyes and round shapes everywhere.
+    "eyes": dict(network="vgg16", layers=("relu4_1",), steps=8, step_size=1.0),
+    # ImageNet classes of the classifier: what it takes for "espresso" (967) and "tiger cat"
+    # (282). A classifier's gradients are noisier than VGG's, hence the stronger smoothing.
+    "espresso": dict(
+        network="efficientnet_lite0", class_index=967, octaves=3, octave_scale=1.5,
+        steps=15, step_size=2.5, smoothing=1.5,
+    ),
+    "tiger-cat": dict(
+        network="efficientnet_lite0", class_index=282, octaves=3, octave_scale=1.5,
+        steps=15, step_size=2.5, smoothing=1.5,
+    ),
+}
+
+#: Preset names, for CLI choices and help.
+PRESETS: tuple[str, ...] = tuple(_PRESETS)
+
+
+def preset(name: str, **overrides: Any) -> DreamConfig:
+    """The named preset's :class:`DreamConfig`, with ``overrides`` applied on top."""
+    try:
+        settings = _PRESETS[name]
+    except KeyError:
+        raise InputError(f"unknown dream preset {name!r}: use one of {', '.join(PRESETS)}") from None
+    return DreamConfig(**{**settings, **overrides})
+
+
+def dream(
+    image: np.ndarray, *, config: DreamConfig, progress: ProgressCallback | None = None
+) -> np.ndarray:
+    """Dream on an RGB uint8 H x W x 3 image; returns a new image of the same size."""
+    return Dreamer(config).dream(image, progress=progress)
+
+
+class Dreamer:
+    """A loaded network and objective, ready to dream on many images.
+
+    Construction loads the network (cached per network, depth and device, so a second Dreamer
+    is cheap) and computes the guide's features once. The jitter generator lives as long as
+    the Dreamer: one seeded Dreamer gives the same results run after run.
+    """
+
+    def __init__(self, config: DreamConfig) -> None:
+        torch = require("torch", "torch")
+        self.config = config
+        self.device = _check_device(torch, config.device)
+        self.network = _load_network(config.network, _deepest(config), str(self.device))
+        self._rng = np.random.default_rng(config.seed)
+        self._guide_features: dict[str, torch.Tensor] | None = None
+        if config.guide is not None:
+            with torch.no_grad(), self._autocast():
+                guide = to_tensor(config.guide, self.device)
+                # The guide is seen at ImageNet scale: its features then describe objects,
+                # not the pixels of a large photograph.
+                guide = resize(guide, _fit_short_side(guide.shape[-2:], 224))
+                self._guide_features = {
+                    name: _flatten(act).float()
+                    for name, act in self._activations(guide).items()
+                }
+
+    def dream(self, image: np.ndarray, progress: ProgressCallback | None = None) -> np.ndarray:
+        """Dream on an RGB uint8 H x W x 3 image with the config's octaves and steps."""
+        try:
+            check_image(image)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        if min(image.shape[:2]) < MIN_IMAGE_SIDE:
+            raise InputError(
+                f"image is {image.shape[1]}x{image.shape[0]}: dreaming needs at least "
+                f"{MIN_IMAGE_SIDE} pixels on each side"
+            )
+        result = self.run(to_tensor(image, self.device), progress=progress)
+        return to_image(result)
+
+    def run(
+        self,
+        image: torch.Tensor,
+        *,
+        octaves: int | None = None,
+        steps: int | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> torch.Tensor:
+        """Dream on a 1 x 3 x H x W float tensor (0..255, on :attr:`device`).
+
+        ``octaves`` and ``steps`` override the config's (the video stage uses few). Returns a
+        new tensor of the same size; ``image`` is left unchanged.
+        """
+        config = self.config
+        octaves = config.octaves if octaves is None else octaves
+        steps = config.steps if steps is None else steps
+        sizes = octave_sizes(tuple(image.shape[-2:]), octaves, config.octave_scale)
+        total, done = len(sizes) * steps, 0
+        detail = None
+        for size in sizes:
+            base = resize(image, size)
+            x = base if detail is None else (base + resize(detail, size)).clamp(0, 255)
+            for _ in range(steps):
+                x = self.step(x)
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+            detail = x - base
+        return x
+
+    def step(self, x: torch.Tensor) -> torch.Tensor:
+        """One gradient-ascent step on ``x`` (1 x 3 x H x W, 0..255); returns the new image."""
+        torch = require("torch", "torch")
+        config = self.config
+        shift = tuple(int(s) for s in self._rng.integers(-config.jitter, config.jitter + 1, 2))
+        rolled = torch.roll(x, shift, dims=(2, 3)).detach().requires_grad_(True)
+        with self._autocast():
+            objective = self.objective(rolled)
+        (gradient,) = torch.autograd.grad(objective, rolled)
+        gradient = torch.roll(gradient, (-shift[0], -shift[1]), dims=(2, 3))
+        if config.smoothing > 0:
+            gradient = gaussian_blur(gradient, config.smoothing)
+        gradient = gradient / (gradient.abs().mean() + 1e-8)
+        return (x + config.step_size * gradient).clamp(0, 255).detach()
+
+    def objective(self, x: torch.Tensor) -> torch.Tensor:
+        """The scalar that dreaming increases, for an image batch ``x`` (0..255)."""
+        config = self.config
+        if config.class_index is not None:
+            return self.network(x)[:, config.class_index].float().sum()
+        total = x.new_zeros(())
+        for name, act in self._activations(x).items():
+            act = act.float()
+            if self._guide_features is not None:
+                total = total + _guide_similarity(_flatten(act), self._guide_features[name])
+                continue
+            if config.channels:
+                if max(config.channels) >= act.shape[1]:
+                    raise InputError(
+                        f"layer {name} has {act.shape[1]} channels: channel "
+                        f"{max(config.channels)} does not exist"
+                    )
+                act = act[:, list(config.channels)]
+            total = total + act.square().mean()
+        return total
+
+    def _activations(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        layers = list(self.config.objective_layers)
+        if self.config.network == "vgg16":
+            return self.network(x, layers=layers)
+        return self.network.features(x, layers)
+
+    def _autocast(self):
+        """bf16 autocast on CUDA (unverified here: no GPU); a no-op on the CPU, where float32
+        is both exact and the fastest kernel."""
+        torch = require("torch", "torch")
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda")
+
+
+def octave_sizes(size: tuple[int, int], octaves: int, scale: float) -> list[tuple[int, int]]:
+    """(H, W) of each octave, smallest first, ending with ``size`` itself.
+
+    Octaves whose shorter side would fall below :data:`MIN_OCTAVE_SIDE` are dropped (the
+    full size is always kept).
+    """
+    height, width = size
+    sizes = []
+    for i in reversed(range(octaves)):
+        factor = scale**i
+        octave = (max(1, round(height / factor)), max(1, round(width / factor)))
+        if i == 0 or min(octave) >= MIN_OCTAVE_SIDE:
+            sizes.append(octave)
+    return sizes
+
+
+def to_tensor(image: np.ndarray, device: Any = "cpu") -> torch.Tensor:
+    """RGB H x W x 3 (uint8, or float in 0..255) -> float32 1 x 3 x H x W on ``device``."""
+    torch = require("torch", "torch")
+    return torch.from_numpy(image).to(device).permute(2, 0, 1).unsqueeze(0).float()
+
+
+def to_image(tensor: torch.Tensor) -> np.ndarray:
+    """Float 1 x 3 x H x W (0..255) -> RGB uint8 H x W x 3 on the host, rounded."""
+    pixels = tensor.detach()[0].clamp(0, 255).round().byte().permute(1, 2, 0)
+    return np.ascontiguousarray(pixels.cpu().numpy())
+
+
+def resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Bilinear resize of N x C x H x W to ``size`` (H, W), antialiased when shrinking."""
+    import torch.nn.functional as F
+
+    if tuple(x.shape[-2:]) == tuple(size):
+        return x
+    shrinking = size[0] < x.shape[-2] or size[1] < x.shape[-1]
+    return F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=shrinking)
+
+
+def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Separable Gaussian blur of each channel of N x C x H x W, edges replicated."""
+    import torch
+    import torch.nn.functional as F
+
+    radius = max(1, math.ceil(2 * sigma))
+    offsets = torch.arange(-radius, radius + 1, device=x.device, dtype=x.dtype)
+    kernel = torch.exp(-(offsets**2) / (2 * sigma**2))
+    kernel = kernel / kernel.sum()
+    channels = x.shape[1]
+    # Replicate padding works at any size (reflection needs the pad smaller than the image).
+    x = F.pad(x, (radius, radius, radius, radius), mode="replicate")
+    x = F.conv2d(x, kernel.view(1, 1, 1, -1).repeat(channels, 1, 1, 1), groups=channels)
+    return F.conv2d(x, kernel.view(1, 1, -1, 1).repeat(channels, 1, 1, 1), groups=channels)
+
+
+def _guide_similarity(features: torch.Tensor, guide: torch.Tensor) -> torch.Tensor:
+    """Mean over positions of the dot product with the most similar guide feature.
+
+    ``features`` is C x N (this image), ``guide`` C x M. Its gradient at each position is the
+    best-matching guide feature, so ascent pulls every region towards what the guide shows.
+    """
+    similarity = features.T @ guide  # N x M
+    return similarity.max(dim=1).values.mean()
+
+
+def _flatten(act: torch.Tensor) -> torch.Tensor:
+    """1 x C x H x W -> C x (H*W)."""
+    return act[0].flatten(1)
+
+
+def _fit_short_side(size: Any, short: int) -> tuple[int, int]:
+    height, width = int(size[0]), int(size[1])
+    factor = short / min(height, width)
+    return max(1, round(height * factor)), max(1, round(width * factor))
+
+
+def _deepest(config: DreamConfig) -> str | None:
+    """The deepest VGG16 layer the objective needs (the network is cut there); None for
+    networks that are always loaded whole."""
+    if config.network != "vgg16":
+        return None
+    return max(config.objective_layers, key=network_layers("vgg16").index)
+
+
+def _check_device(torch: Any, device: str) -> torch.device:
+    try:
+        parsed = torch.device(device)
+    except RuntimeError:
+        raise DeviceError(f"unknown device {device!r}: use cpu or cuda") from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise DeviceError("device cuda is not available: this torch has no usable GPU; use --device cpu")
+    if parsed.type not in ("cpu", "cuda"):
+        raise DeviceError(f"device {device!r} is not supported for dreaming: use cpu or cuda")
+    return parsed
+
+
+@functools.lru_cache(maxsize=4)
+def _load_network(network: str, upto: str | None, device: str) -> Any:
+    """Load a frozen network once per (network, depth, device); dreaming never trains it."""
+    torch = require("torch", "torch")
+    if network == "vgg16":
+        from .nets.vgg import load_vgg16
+
+        model = load_vgg16(device=device, upto=upto, pooling="max")
+    else:
+        from .nets.efficientnet import load_efficientnet_lite0
+
+        model = load_efficientnet_lite0(device=device)
+    model.eval().requires_grad_(False)
+    if torch.device(device).type == "cuda":
+        # Tensor cores read NHWC natively; on the CPU the default layout is as fast.
+        model = model.to(memory_format=torch.channels_last)
+    return model

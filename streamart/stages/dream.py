@@ -1,0 +1,149 @@
+"""DeepDream as a pipeline stage, steady over time.
+
+Dreaming every frame afresh flickers: each frame grows different structures. Here each frame
+instead *starts* from a blend of itself and the previous output, warped along the optical
+flow that :class:`~streamart.stages.temporal.FlowStage` attached as ``frame.motion``:
+
+    start_t = frame_t + blend * confidence * (warp(out_{t-1}) - frame_t)
+
+then takes a few ascent steps. The dream so carries on along motion trajectories and keeps
+growing over frames, while occluded or untrusted regions (confidence 0) start from the frame.
+Without motion (no FlowStage, first frame, scene cut, size change, after ``reset()``) a frame
+starts from itself.
+
+The steps run at a working resolution (the shorter side, in pixels); only the *change* they
+make is resized back and added to the full-resolution start, so the frame keeps its sharpness.
+
+Drift guard: a feedback loop like this tends to creep brighter and more contrasted over long
+runs, since amplifying ReLU activations favours bright, saturated pixels. With ``anchor`` on,
+each output's per-channel mean and standard deviation are set to the input frame's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+
+from ..dream import Dreamer, DreamConfig, resize, to_image, to_tensor
+from ..errors import InputError
+from ..flow import Motion, warp
+from ..frame import Frame
+
+if TYPE_CHECKING:
+    import torch
+
+#: Smallest working size (shorter side, pixels).
+MIN_WORKING_SIZE = 16
+
+#: Share of the previous, flow-warped dream in each frame's start. With s steps of size z per
+#: frame a still scene's dream settles near s * z / (1 - blend) grey levels: high enough to
+#: show, while a pixel's history still fades within about ten frames.
+DEFAULT_BLEND = 0.9
+
+
+class DreamStage:
+    """DeepDream every frame, starting from the previous dream warped along the motion.
+
+    ``config`` sets the objective and, through ``octaves`` and ``steps``, the work per frame
+    (1 octave and 2 to 4 steps keep a live stream going; see tools/bench_dream.py).
+    ``blend`` (0..1) is the previous dream's share in each start: 0 dreams every frame afresh.
+    ``working_size`` is the shorter side the ascent runs at (None: the frame's own size; never
+    larger than it). The network is loaded on ``config.device`` when the stage is built; its
+    first frame is slower (allocation, kernel selection).
+    """
+
+    name = "dream"
+
+    def __init__(
+        self,
+        config: DreamConfig,
+        *,
+        blend: float = DEFAULT_BLEND,
+        working_size: int | None = None,
+        anchor: bool = True,
+    ) -> None:
+        if not 0.0 <= blend <= 1.0:
+            raise InputError(f"dream blend must be between 0 and 1, got {blend}")
+        if working_size is not None and working_size < MIN_WORKING_SIZE:
+            raise InputError(
+                f"dream working size must be at least {MIN_WORKING_SIZE} pixels, got {working_size}"
+            )
+        self.config = config
+        self.blend = blend
+        self.working_size = working_size
+        self.anchor = anchor
+        self._dreamer = Dreamer(config)
+        self._previous: np.ndarray | None = None  # last output image
+        self._previous_index: int | None = None
+
+    def process(self, frame: Frame) -> Frame:
+        image = frame.image
+        if min(image.shape[:2]) < MIN_WORKING_SIZE:
+            raise InputError(
+                f"frames of {frame.width}x{frame.height} are too small to dream on: "
+                f"at least {MIN_WORKING_SIZE} pixels on each side"
+            )
+        start = self._start(frame)
+        device = self._dreamer.device
+        start_full = to_tensor(start, device)
+        start_small = resize(start_full, self._working_shape(frame.height, frame.width))
+        dreamt = self._dreamer.run(start_small)
+        # Only the change goes back up, so the frame's own detail keeps its full resolution.
+        output = start_full + resize(dreamt - start_small, (frame.height, frame.width))
+        if self.anchor:
+            output = match_mean_std(output, to_tensor(image, device))
+        output = output.clamp(0, 255)
+        result = to_image(output)
+        self._previous, self._previous_index = result, frame.index
+        return frame.with_image(result)
+
+    def _start(self, frame: Frame) -> np.ndarray:
+        """The image this frame's ascent starts from (uint8 frame, or float32 blend)."""
+        motion = frame.motion
+        previous = self._previous
+        continues = (
+            self.blend > 0.0
+            and isinstance(motion, Motion)
+            and not motion.cut
+            and previous is not None
+            and previous.shape[:2] == frame.image.shape[:2]
+            and motion.previous_index == self._previous_index
+        )
+        if not continues:
+            return frame.image
+        weight = cv2.resize(motion.confidence, (frame.width, frame.height), interpolation=cv2.INTER_LINEAR)
+        weight = (self.blend * weight)[..., None]
+        current = frame.image.astype(np.float32)
+        return current + weight * (warp(previous, motion.flow) - current)
+
+    def _working_shape(self, height: int, width: int) -> tuple[int, int]:
+        if self.working_size is None or self.working_size >= min(height, width):
+            return height, width
+        factor = self.working_size / min(height, width)
+        return max(1, round(height * factor)), max(1, round(width * factor))
+
+    def reset(self) -> None:
+        """Forget the previous dream: the next frame starts from itself."""
+        self._previous = self._previous_index = None
+
+    def close(self) -> None:
+        self.reset()
+
+    def __enter__(self) -> DreamStage:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def match_mean_std(image: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """``image`` (1 x 3 x H x W float) with each channel's mean and standard deviation set to
+    ``reference``'s (same layout; sizes may differ)."""
+    mean = image.mean(dim=(2, 3), keepdim=True)
+    std = image.std(dim=(2, 3), keepdim=True)
+    target_mean = reference.mean(dim=(2, 3), keepdim=True)
+    target_std = reference.std(dim=(2, 3), keepdim=True)
+    return (image - mean) * (target_std / (std + 1e-6)) + target_mean
+

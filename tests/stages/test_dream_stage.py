@@ -1,0 +1,112 @@
+"""DreamStage on small real clips (real VGG16, real DIS flow): steady, anchored, resettable."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from streamart.dream import DreamConfig
+from streamart.errors import InputError
+from streamart.flow import Motion
+from streamart.frame import Frame
+from streamart.stages.dream import DreamStage
+from streamart.stages.temporal import FlowStage
+
+HEIGHT, WIDTH = 48, 64
+
+
+def still_picture() -> np.ndarray:
+    """RGB uint8 HEIGHT x WIDTH: ramps, a disc and mild noise."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
+    disc = ((x - 40) ** 2 + (y - 20) ** 2 < 10**2) * 120.0
+    image = np.stack([60 + 2 * x + disc, 60 + 2.5 * y, 140 - disc / 2], axis=-1)
+    return np.clip(image + rng.normal(0, 6, image.shape), 0, 255).astype(np.uint8)
+
+
+def panning_clip(frames: int, speed: int) -> list[np.ndarray]:
+    """A camera panning right by ``speed`` pixels per frame over a blurred-noise landscape."""
+    rng = np.random.default_rng(1)
+    landscape = rng.uniform(0, 255, (HEIGHT, WIDTH + speed * frames, 3)).astype(np.float32)
+    landscape = cv2.normalize(cv2.GaussianBlur(landscape, (0, 0), 3), None, 30, 225, cv2.NORM_MINMAX)
+    landscape = landscape.astype(np.uint8)
+    return [np.ascontiguousarray(landscape[:, speed * t : speed * t + WIDTH]) for t in range(frames)]
+
+
+def config(**changes) -> DreamConfig:
+    return DreamConfig(**{"layers": ("relu3_3",), "octaves": 1, "steps": 1, "seed": 0, **changes})
+
+
+def run(stages, images: list[np.ndarray]) -> list[np.ndarray]:
+    outputs = []
+    for index, image in enumerate(images):
+        frame = Frame(image=image, index=index)
+        for stage in stages:
+            frame = stage.process(frame)
+        outputs.append(frame.image)
+    return outputs
+
+
+def test_brightness_stays_anchored_over_a_still_video():
+    image = still_picture()
+    outputs = run([FlowStage(), DreamStage(config(), blend=0.9)], [image] * 30)
+    last = outputs[-1].astype(np.float32)
+    assert np.abs(last - image).mean() > 2  # it did dream, and the dream built up
+    assert np.abs(last - image).mean() > np.abs(outputs[0].astype(np.float32) - image).mean()
+    for output in outputs:
+        assert abs(output.mean() - image.mean()) < 0.02 * image.mean()
+        assert abs(output.std() - image.std()) < 0.05 * image.std()
+
+
+def test_flow_warped_start_lowers_frame_to_frame_change():
+    speed = 2
+    clip = panning_clip(8, speed)
+
+    def change(outputs: list[np.ndarray]) -> float:
+        # Content at x in frame t was at x + speed in frame t - 1.
+        return float(np.mean([
+            np.abs(outputs[t][:, :-speed].astype(np.float32) - outputs[t - 1][:, speed:]).mean()
+            for t in range(2, len(outputs))
+        ]))
+
+    warped = run([FlowStage(), DreamStage(config(steps=2), blend=0.7)], clip)
+    afresh = run([DreamStage(config(steps=2), blend=0.0)], clip)
+    assert change(warped) < 0.9 * change(afresh)
+
+
+def test_reset_and_cut_start_from_the_frame_itself():
+    # Without jitter a dream is a pure function of its start, so a frame that starts from
+    # itself gives exactly what a brand-new stage gives.
+    image = still_picture()
+    fresh = DreamStage(config(jitter=0), blend=0.9).process(Frame(image=image, index=0)).image
+
+    stage = DreamStage(config(jitter=0), blend=0.9)
+    flow = FlowStage()
+    history = run([flow, stage], [image] * 3)
+    assert not np.array_equal(history[-1], fresh)  # the history changed the start
+
+    cut = Frame(image=image, index=3, motion=Motion(index=3, cut=True))
+    np.testing.assert_array_equal(stage.process(cut).image, fresh)
+
+    run([flow, stage], [image] * 2)
+    stage.reset()
+    after_reset = stage.process(flow.process(Frame(image=image, index=9))).image
+    np.testing.assert_array_equal(after_reset, fresh)
+
+
+def test_working_size_dreams_smaller_and_keeps_the_frame_size():
+    image = still_picture()
+    frame = DreamStage(config(steps=2), working_size=24).process(Frame(image=image, index=0, pts=7))
+    assert frame.image.shape == image.shape
+    assert frame.pts == 7 and frame.original is image
+    assert np.abs(frame.image.astype(np.float32) - image).mean() > 0.5
+
+
+def test_bad_settings_and_tiny_frames_are_input_errors():
+    with pytest.raises(InputError, match="blend"):
+        DreamStage(config(), blend=1.5)
+    with pytest.raises(InputError, match="working size"):
+        DreamStage(config(), working_size=8)
+    with pytest.raises(InputError, match="too small"):
+        DreamStage(config()).process(Frame(image=np.zeros((8, 8, 3), np.uint8), index=0))

@@ -1,0 +1,181 @@
+"""The DeepDream core with the real ImageNet networks, on small synthetic pictures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from streamart.dream import (
+    PRESETS,
+    DreamConfig,
+    Dreamer,
+    dream,
+    octave_sizes,
+    preset,
+    to_tensor,
+)
+from streamart.errors import DeviceError, InputError
+
+
+def picture(height: int = 48, width: int = 64, seed: int = 0) -> np.ndarray:
+    """RGB uint8: colour ramps, a bright disc and a dark bar, plus mild noise, so the network
+    sees edges, blobs and texture."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    disc = ((x - 0.6 * width) ** 2 + (y - 0.4 * height) ** 2 < (0.2 * height) ** 2) * 120.0
+    bar = (np.abs(x - 0.25 * width) < 0.06 * width) * -80.0
+    image = np.stack(
+        [60 + 120 * x / width + disc, 60 + 120 * y / height + bar, 140 - disc / 2 + bar], axis=-1
+    )
+    image += rng.normal(0, 6, image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def changed(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference in grey levels."""
+    return float(np.abs(a.astype(np.float32) - b.astype(np.float32)).mean())
+
+
+def test_objective_rises_over_steps():
+    dreamer = Dreamer(DreamConfig(layers=("relu3_3",), octaves=1, jitter=0, seed=0))
+    x = to_tensor(picture())
+    with torch.no_grad():
+        values = [dreamer.objective(x).item()]
+    for _ in range(5):
+        x = dreamer.step(x)
+        with torch.no_grad():
+            values.append(dreamer.objective(x).item())
+    assert all(later > earlier for earlier, later in zip(values, values[1:])), values
+    assert values[-1] > 1.5 * values[0], values
+
+
+def test_class_objective_raises_the_class_probability():
+    # EfficientNet-Lite0's logit for "tiger cat" (282): dreaming must make the classifier
+    # itself more confident that the picture shows one.
+    config = DreamConfig(network="efficientnet_lite0", class_index=282, octaves=1, steps=4, seed=0)
+    image = picture(64, 64)
+    out = dream(image, config=config)
+    network = Dreamer(config).network
+    with torch.no_grad():
+        before = network(to_tensor(image)).softmax(dim=1)[0, 282].item()
+        after = network(to_tensor(out)).softmax(dim=1)[0, 282].item()
+    assert after > 2 * before, (before, after)
+
+
+def test_channel_objective_amplifies_that_channel_most():
+    image = picture()
+    whole = dream(image, config=DreamConfig(layers=("relu3_3",), octaves=1, steps=4, seed=0))
+    channel = dream(image, config=DreamConfig(layers=("relu3_3",), channels=(7,), octaves=1, steps=4, seed=0))
+    network = Dreamer(DreamConfig(layers=("relu3_3",))).network
+    with torch.no_grad():
+        energy = {
+            name: network(to_tensor(out), layers=["relu3_3"])["relu3_3"][0, 7].square().mean().item()
+            for name, out in (("whole", whole), ("channel", channel))
+        }
+    assert energy["channel"] > energy["whole"], energy
+
+
+def test_guide_pulls_features_towards_the_guide():
+    stripes = np.zeros((64, 64, 3), np.uint8)
+    stripes[:, ::8] = (255, 40, 40)
+    stripes[:, 1::8] = (255, 40, 40)
+    config = DreamConfig(layers=("relu3_1",), guide=stripes, octaves=1, steps=4, jitter=0, seed=0)
+    dreamer = Dreamer(config)
+    image = picture()
+    out = dreamer.dream(image)
+    with torch.no_grad():
+        before = dreamer.objective(to_tensor(image)).item()
+        after = dreamer.objective(to_tensor(out)).item()
+    assert after > 1.2 * before, (before, after)
+
+
+def test_different_layers_give_different_dreams():
+    image = picture()
+    shallow = dream(image, config=DreamConfig(layers=("relu2_2",), octaves=1, steps=4, seed=0))
+    deep = dream(image, config=DreamConfig(layers=("relu4_3",), octaves=1, steps=4, seed=0))
+    # Both changed the picture, and they differ from each other by about as much as each
+    # differs from the input, with changes that hardly correlate: not the same structures.
+    assert changed(shallow, image) > 2 and changed(deep, image) > 2
+    assert changed(shallow, deep) > 0.5 * min(changed(shallow, image), changed(deep, image))
+    shallow_change = shallow.astype(np.float32) - image
+    deep_change = deep.astype(np.float32) - image
+    assert np.corrcoef(shallow_change.ravel(), deep_change.ravel())[0, 1] < 0.5
+
+
+def test_octave_sizes_end_at_the_input_and_skip_tiny_ones():
+    sizes = octave_sizes((101, 67), octaves=4, scale=1.4)
+    assert sizes[-1] == (101, 67)
+    assert sizes == sorted(sizes)
+    assert len(sizes) == 3  # 67 / 1.4**3 = 24 pixels: too small, dropped
+    assert octave_sizes((20, 30), octaves=3, scale=1.5) == [(20, 30)]
+
+
+def test_octaves_handle_odd_sizes():
+    image = picture(67, 101)
+    one = dream(image, config=DreamConfig(layers=("relu3_3",), octaves=1, steps=2, seed=0))
+    three = dream(image, config=DreamConfig(layers=("relu3_3",), octaves=3, octave_scale=1.4, steps=2, seed=0))
+    assert three.shape == image.shape == one.shape
+    assert three.dtype == np.uint8
+    # The smaller octaves added structure of their own.
+    assert changed(three, one) > 1
+
+
+def test_seed_makes_a_run_repeatable():
+    image = picture()
+    config = DreamConfig(layers=("relu3_3",), octaves=2, steps=2, seed=5)
+    first = dream(image, config=config)
+    again = dream(image, config=config)
+    other = dream(image, config=config.replace(seed=6))
+    np.testing.assert_array_equal(first, again)
+    assert changed(first, other) > 0.1
+
+
+def test_progress_counts_every_step():
+    calls = []
+    dream(picture(), config=DreamConfig(layers=("relu2_2",), octaves=2, octave_scale=1.3, steps=2, seed=0),
+          progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_presets_are_valid(name):
+    config = preset(name, steps=3)
+    assert config.steps == 3
+    assert config.objective_layers or config.class_index is not None
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        (dict(layers=("relu9_9",)), "unknown vgg16 layer 'relu9_9'"),
+        (dict(network="resnet"), "unknown dream network"),
+        (dict(class_index=967), "--network efficientnet_lite0"),
+        (dict(network="efficientnet_lite0", class_index=1000), "0..999"),
+        (dict(network="efficientnet_lite0", class_index=1, layers=("block3",)), "choose one objective"),
+        (dict(octaves=0), "octaves"),
+        (dict(octave_scale=1.0), "octave scale"),
+        (dict(steps=-1), "steps"),
+    ],
+)
+def test_bad_settings_name_the_problem(settings, message):
+    with pytest.raises(InputError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        DreamConfig(**settings)
+
+
+def test_missing_channel_and_tiny_image_are_input_errors():
+    with pytest.raises(InputError, match="relu1_1 has 64 channels"):
+        dream(picture(), config=DreamConfig(layers=("relu1_1",), channels=(64,), octaves=1, steps=1))
+    with pytest.raises(InputError, match="at least 16 pixels"):
+        dream(picture(10, 40), config=DreamConfig(octaves=1, steps=1))
+
+
+@pytest.mark.parametrize("device", ["tpu", "meta"])
+def test_unusable_device_is_a_device_error(device):
+    with pytest.raises(DeviceError, match=f"{device}.*use cpu or cuda"):
+        Dreamer(DreamConfig(device=device))
+
+
+def test_unknown_preset():
+    with pytest.raises(InputError, match="unknown dream preset 'cats'.*dogs"):
+        preset("cats")
