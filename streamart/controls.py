@@ -1,0 +1,96 @@
+"""Live controls: the settings a person changes while a live pipeline runs.
+
+The window sink changes them from its hotkeys (in the sink's thread); the stages read them
+once per frame (in their own threads). Reads of single attributes are atomic in Python, so
+stages read plain attributes without locking; every change takes the lock so that two
+read-modify-write updates never interleave.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+STRENGTH_STEP = 0.1
+
+
+class LiveControls:
+    """Thread-safe live settings shared by the window sink and the stages.
+
+    Fields the stages read each frame:
+
+    - ``style_index``: which of ``style_names`` the style stage applies (0-based).
+    - ``strength``: 0.0 (original frame) .. 1.0 (fully stylized); the style stage blends.
+    - ``temporal_enabled``: whether the temporal-consistency stage blends with the previous
+      output (False: it passes frames through and forgets its state).
+
+    Fields only the window sink reads: ``split_view`` (left half original, right half
+    stylized) and ``overlay`` (fps and latency text).
+    """
+
+    def __init__(
+        self,
+        style_names: Sequence[str] = (),
+        *,
+        style_index: int = 0,
+        strength: float = 1.0,
+        temporal_enabled: bool = True,
+        split_view: bool = False,
+        overlay: bool = True,
+    ) -> None:
+        self.style_names = tuple(style_names)
+        if self.style_names and not 0 <= style_index < len(self.style_names):
+            raise ValueError(
+                f"style_index {style_index} is out of range for {len(self.style_names)} styles"
+            )
+        self.style_index = style_index
+        self.strength = _clamp_strength(strength)
+        self.temporal_enabled = temporal_enabled
+        self.split_view = split_view
+        self.overlay = overlay
+        self._lock = threading.Lock()
+
+    @property
+    def style_name(self) -> str | None:
+        """The name of the current style, or None when no styles were named."""
+        if not self.style_names:
+            return None
+        return self.style_names[self.style_index]
+
+    def next_style(self) -> None:
+        """Switch to the next style (wrapping around)."""
+        self._step_style(+1)
+
+    def prev_style(self) -> None:
+        """Switch to the previous style (wrapping around)."""
+        self._step_style(-1)
+
+    def adjust_strength(self, delta: float) -> None:
+        """Change the strength by ``delta``, kept within 0..1."""
+        with self._lock:
+            self.strength = _clamp_strength(self.strength + delta)
+
+    def toggle_temporal(self) -> None:
+        """Turn temporal consistency on or off."""
+        with self._lock:
+            self.temporal_enabled = not self.temporal_enabled
+
+    def toggle_split_view(self) -> None:
+        """Turn the before/after split view on or off."""
+        with self._lock:
+            self.split_view = not self.split_view
+
+    def toggle_overlay(self) -> None:
+        """Turn the fps/latency overlay on or off."""
+        with self._lock:
+            self.overlay = not self.overlay
+
+    def _step_style(self, step: int) -> None:
+        with self._lock:
+            if self.style_names:
+                self.style_index = (self.style_index + step) % len(self.style_names)
+
+
+def _clamp_strength(value: float) -> float:
+    # Rounded so that ten steps of 0.1 land exactly on 0.0 and 1.0 again.
+    return round(min(1.0, max(0.0, value)), 6)
