@@ -25,6 +25,7 @@ COMMANDS = (
     "weights",
     "eval",
     "train", "export",
+    "webcam",
     "devices",
 )
 

@@ -152,7 +152,7 @@ class WindowSink:
             lines.append(f"{fps:.1f} fps  latency {latency}")
             style = self.controls.style_name
             strength = f"strength {self.controls.strength:.1f}"
-            lines.append(f"{style}  {strength}" if style else strength)
+            lines.append(f"{Path(style).stem}  {strength}" if style else strength)  # a model path too
             if not self.controls.temporal_enabled:
                 lines.append("temporal off")
         if now < self._message_until:
