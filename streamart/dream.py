@@ -285,7 +285,8 @@ class Dreamer:
         torch = require("torch", "torch")
         config = self.config
         shift = tuple(int(s) for s in self._rng.integers(-config.jitter, config.jitter + 1, 2))
-        rolled = torch.roll(x, shift, dims=(2, 3)).detach().requires_grad_(True)
+        rolled = torch.roll(x, shift, dims=(2, 3)).contiguous(memory_format=torch.channels_last)
+        rolled = rolled.detach().requires_grad_(True)
         with self._autocast():
             objective = self.objective(rolled)
         (gradient,) = torch.autograd.grad(objective, rolled)
@@ -437,7 +438,6 @@ def _load_network(network: str, upto: str | None, device: str) -> Any:
 
         model = load_efficientnet_lite0(device=device)
     model.eval().requires_grad_(False)
-    if torch.device(device).type == "cuda":
-        # Tensor cores read NHWC natively; on the CPU the default layout is as fast.
-        model = model.to(memory_format=torch.channels_last)
-    return model
+    # NHWC: tensor cores read it natively, and on the CPU oneDNN's convolutions need 1.5x
+    # (VGG16) to 2x (Lite0's depthwise convolutions) less time than with NCHW.
+    return model.to(memory_format=torch.channels_last)

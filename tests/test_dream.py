@@ -87,7 +87,7 @@ def test_guide_pulls_features_towards_the_guide():
     with torch.no_grad():
         before = dreamer.objective(to_tensor(image)).item()
         after = dreamer.objective(to_tensor(out)).item()
-    assert after > 1.2 * before, (before, after)
+    assert after > 1.1 * before, (before, after)
 
 
 def test_different_layers_give_different_dreams():

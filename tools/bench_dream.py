@@ -1,0 +1,129 @@
+"""Benchmark the DeepDream video stage: frames per second per resolution and step count.
+
+    python3 tools/bench_dream.py --preset dogs --sizes 320x240 160x120 --steps 1 2 4
+
+Feeds a synthetic panning clip through FlowStage -> DreamStage one frame at a time and times
+each stage separately. In a pipeline the runner gives each stage its own thread, so the
+throughput is that of the slower stage (the dream, by far); the "serial" column is the
+rate if both ran on one thread. The first frames are warm-up and not timed. Prints a
+Markdown table for docs/BENCHMARKS.md, with the machine and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from streamart.dream import PRESETS, preset  # noqa: E402
+from streamart.frame import Frame  # noqa: E402
+from streamart.stages.dream import DEFAULT_BLEND, DreamStage  # noqa: E402
+from streamart.stages.temporal import FlowStage  # noqa: E402
+
+WARMUP_FRAMES = 2
+
+
+def panning_clip(width: int, height: int, frames: int, speed: int = 3) -> list[np.ndarray]:
+    """Smooth colour noise seen by a camera panning right by ``speed`` pixels per frame."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    wide = rng.uniform(0, 255, (height, width + speed * frames, 3)).astype(np.float32)
+    wide = cv2.normalize(cv2.GaussianBlur(wide, (0, 0), 4), None, 20, 235, cv2.NORM_MINMAX).astype(np.uint8)
+    return [np.ascontiguousarray(wide[:, speed * t : speed * t + width]) for t in range(frames)]
+
+
+def synchronize(device: str) -> None:
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def measure(
+    name: str, size: tuple[int, int], steps: int, frames: int, device: str, working_size: int | None
+) -> dict[str, float]:
+    """Mean seconds per frame of the flow and the dream stage (wall clock), and the dream's
+    process CPU seconds per frame (all threads), which other jobs on a shared machine disturb
+    less than the wall clock."""
+    width, height = size
+    config = preset(name, octaves=1, steps=steps, seed=0, device=device)
+    flow, dream = FlowStage(), DreamStage(config, blend=DEFAULT_BLEND, working_size=working_size)
+    flow_time = dream_time = dream_cpu = 0.0
+    for index, image in enumerate(panning_clip(width, height, WARMUP_FRAMES + frames)):
+        started = time.perf_counter()
+        frame = flow.process(Frame(image=image, index=index))
+        flowed, cpu_before = time.perf_counter(), time.process_time()
+        dream.process(frame)
+        synchronize(device)
+        done, cpu_after = time.perf_counter(), time.process_time()
+        if index >= WARMUP_FRAMES:
+            flow_time += flowed - started
+            dream_time += done - flowed
+            dream_cpu += cpu_after - cpu_before
+    return {"flow": flow_time / frames, "dream": dream_time / frames, "dream_cpu": dream_cpu / frames}
+
+
+def machine(device: str) -> str:
+    import torch
+
+    if device.startswith("cuda"):
+        return f"{torch.cuda.get_device_name()}, torch {torch.__version__}"
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} logical CPUs, torch {torch.__version__} ({torch.get_num_threads()} threads)"
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    return int(width), int(height)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preset", choices=PRESETS, nargs="+", default=["dogs"])
+    parser.add_argument("--sizes", type=parse_size, nargs="+", default=[(320, 240)], metavar="WxH")
+    parser.add_argument("--steps", type=int, nargs="+", default=[2])
+    parser.add_argument("--frames", type=int, default=8, help="timed frames per setting")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--working-size", type=int, metavar="PX", help="dream at this shorter side")
+    args = parser.parse_args()
+
+    print(f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC  ")
+    print(f"Machine: {machine(args.device)}  ")
+    print(f"Load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}  ")
+    print(f"Command: `python3 tools/bench_dream.py {' '.join(sys.argv[1:])}`\n")
+    if args.working_size:
+        print(f"Working size: shorter side {args.working_size} px\n")
+    print("| preset (layer) | size | steps | dream ms | dream CPU s | flow ms | dream fps | serial fps |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in args.preset:
+        layer = (preset(name).objective_layers or (f"class {preset(name).class_index}",))[0]
+        for width, height in args.sizes:
+            for steps in args.steps:
+                result = measure(name, (width, height), steps, args.frames, args.device, args.working_size)
+                print(
+                    f"| {name} ({layer}) | {width}x{height} | {steps} | {result['dream'] * 1e3:.0f} | "
+                    f"{result['dream_cpu']:.2f} | "
+                    f"{result['flow'] * 1e3:.1f} | {1 / result['dream']:.2f} | "
+                    f"{1 / (result['dream'] + result['flow']):.2f} |",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()
