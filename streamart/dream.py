@@ -324,8 +324,8 @@ class Dreamer:
         return self.network.features(x, layers)
 
     def _autocast(self):
-        """bf16 autocast on CUDA (unverified here: no GPU); a no-op on the CPU, where float32
-        is both exact and the fastest kernel."""
+        """bf16 autocast on CUDA (not yet measured on a GPU); a no-op on the CPU, where
+        float32 with channels_last measured faster than bf16 autocast (tools/bench_dream.py)."""
         torch = require("torch", "torch")
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda")
 

@@ -101,7 +101,16 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=8, help="timed frames per setting")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--working-size", type=int, metavar="PX", help="dream at this shorter side")
+    parser.add_argument(
+        "--threads", type=int,
+        help="torch CPU threads (default: torch's choice); on a busy machine 1 thread can beat "
+        "several, whose OpenMP workers spin while they wait for each other",
+    )
     args = parser.parse_args()
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
 
     print(f"Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC  ")
     print(f"Machine: {machine(args.device)}  ")
