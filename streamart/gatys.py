@@ -281,9 +281,10 @@ def _optimise(vgg, image, content_target, style_targets, layer_weights, config):
         # The gradient of the sum over pixels rather than of the mean: per-pixel gradients of
         # the mean are ~1e-5, under the absolute thresholds inside torch's L-BFGS (it drops
         # curvature pairs with s.y <= 1e-10), where it would barely move from noise.
-        (total * image.numel()).backward()
+        objective = total * image.numel()
+        objective.backward()
         losses = (content_loss.item(), style_loss.item(), tv_loss.item())
-        return total
+        return objective
 
     for _ in range(config.iterations):
         optimizer.step(closure)
