@@ -147,13 +147,14 @@ def bench_flow(frames: int) -> None:
                   f"{np.mean(confidences):10.2f}")
 
 
-def run_pipeline(clip: list[np.ndarray], stages: list) -> tuple[list[np.ndarray], float]:
+def run_pipeline(clip: list[np.ndarray], stages: list) -> tuple[list[np.ndarray], float, float]:
+    """The threaded pipeline over ``clip``: outputs, wall seconds, CPU seconds (all threads)."""
     from streamart.api import run
 
     sink = CollectSink()
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     run(ListSource(clip), stages, [sink])
-    return sink.images, time.perf_counter() - started
+    return sink.images, time.perf_counter() - wall, time.process_time() - cpu
 
 
 def bench_model(args: argparse.Namespace) -> None:
@@ -165,20 +166,24 @@ def bench_model(args: argparse.Namespace) -> None:
     style = StyleConfig(model=args.model, size=args.style_size)
     print(f"clip: {args.frames} frames {width}x{height}, model {args.model}, "
           f"style size {args.style_size or 'full'}, flow preset {args.preset}")
-    per_frame_times, temporal_times = [], []
+    walls: dict[str, list[float]] = {"per-frame": [], "temporal": []}
+    cpus: dict[str, list[float]] = {"per-frame": [], "temporal": []}
     for _ in range(args.repeats):
-        per_frame, seconds = run_pipeline(clip, [StyleStage(style)])
-        per_frame_times.append(seconds)
+        per_frame, wall, cpu = run_pipeline(clip, [StyleStage(style)])
+        walls["per-frame"].append(wall)
+        cpus["per-frame"].append(cpu)
         stages = temporal_stages([StyleStage(style)], strength=args.strength, preset=args.preset)
-        temporal, seconds = run_pipeline(clip, stages)
-        temporal_times.append(seconds)
-    best_per_frame, best_temporal = min(per_frame_times), min(temporal_times)
-    print(f"wall time per-frame: {best_per_frame:.2f} s ({args.frames / best_per_frame:.2f} fps), "
-          f"temporal {args.strength}: {best_temporal:.2f} s "
-          f"({args.frames / best_temporal:.2f} fps), "
-          f"added {100 * (best_temporal / best_per_frame - 1):+.1f}% "
-          f"(all runs: {', '.join(f'{s:.2f}' for s in per_frame_times)} / "
-          f"{', '.join(f'{s:.2f}' for s in temporal_times)} s)")
+        temporal, wall, cpu = run_pipeline(clip, stages)
+        walls["temporal"].append(wall)
+        cpus["temporal"].append(cpu)
+    for name in walls:
+        print(f"{name:>9}: wall {min(walls[name]):6.2f} s best of "
+              f"[{', '.join(f'{s:.2f}' for s in walls[name])}] "
+              f"({args.frames / min(walls[name]):.2f} fps); CPU {min(cpus[name]):6.2f} s")
+    added_wall = min(walls["temporal"]) / min(walls["per-frame"]) - 1
+    added_cpu = min(cpus["temporal"]) / min(cpus["per-frame"]) - 1
+    print(f"temporal {args.strength} adds {100 * added_wall:+.1f}% wall time, "
+          f"{100 * added_cpu:+.1f}% CPU time")
     report = flicker_report(clip, temporal, per_frame)
     print(f"strength {args.strength}: warping error {report.output_error:.3e} vs per-frame "
           f"{report.stylized_error:.3e}, ratio {report.error_ratio:.3f}, "
