@@ -125,7 +125,8 @@ def _skimage_images() -> tuple[str, Path, list[Path]]:
         raise DependencyError("scikit-image is not installed: pip install scikit-image, "
                               "or use --no-skimage") from None
     data = Path(skimage.__file__).parent / "data"
-    return skimage.__version__, data, [data / name for name in SKIMAGE_PHOTOS if (data / name).exists()]
+    photos = [data / name for name in SKIMAGE_PHOTOS if (data / name).exists()]
+    return skimage.__version__, data, photos
 
 
 def _sources(debian_photos: Mapping[str, Sequence[str]], use_skimage: bool,

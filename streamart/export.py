@@ -145,7 +145,7 @@ def convert_to_fp16(model):
             for attribute in node.attribute:
                 if attribute.name == "value" and attribute.t.data_type == TensorProto.FLOAT:
                     attribute.t.CopyFrom(half(attribute.t))
-        if node.op_type == "Cast" and helper.get_attribute_value(node.attribute[0]) == TensorProto.FLOAT:
+        if node.op_type == "Cast" and node.attribute[0].i == TensorProto.FLOAT:
             raise ModelError("unexpected Cast to float32 in the exported graph: "
                              "the float16 conversion does not handle it")
 

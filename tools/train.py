@@ -1,7 +1,8 @@
-"""Train a style model: the same as ``streamart train`` (see ``--help``), runnable from a checkout.
+"""Train a style model: the same as ``streamart train`` (see ``--help``), from a checkout.
 
-    python3 tools/train.py --style ../shared/styles/starry_night.jpg --data ~/.cache/streamart/corpus \
-        --out models/starry_night.onnx --variant lite --temporal-weight 50
+    python3 tools/train.py --style ../shared/styles/starry_night.jpg \
+        --data ~/.cache/streamart/corpus --out models/starry_night-lite.onnx --variant lite \
+        --temporal-weight 50
 """
 
 from __future__ import annotations
