@@ -84,7 +84,9 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         # Devices and outputs first: a missing camera is reported before a model loads.
         source = stack.enter_context(
-            WebcamSource(args.camera, width=args.width, height=args.height, fps=args.fps, reconnect=args.reconnect)
+            WebcamSource(
+                args.camera, width=args.width, height=args.height, fps=args.fps, reconnect=args.reconnect
+            )
         )
         sinks = _open_sinks(args, source, controls, stack)
         stages = [stack.enter_context(stage) for stage in _build_stages(args, controls)]
@@ -116,7 +118,8 @@ def _open_sinks(
     if args.window:
         from ..sinks.window import WindowSink
 
-        sinks.append(stack.enter_context(WindowSink("streamart", controls=controls, screenshot_dir=args.screenshots)))
+        window = WindowSink("streamart", controls=controls, screenshot_dir=args.screenshots)
+        sinks.append(stack.enter_context(window))
     if args.virtual_cam:
         from ..sinks.virtualcam import VirtualCameraSink
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from types import TracebackType
 
 import cv2
-import numpy as np
 
 from ..errors import DeviceError, require
 from ..frame import Frame
@@ -53,9 +52,12 @@ class VirtualCameraSink:
         device: str | None = None,
     ) -> None:
         if width < 2 or height < 2 or fps <= 0:
-            raise ValueError(f"a virtual camera needs a size of at least 2x2 and fps > 0, got {width}x{height} at {fps}")
+            raise ValueError(
+                f"a virtual camera needs a size of at least 2x2 and fps > 0, got {width}x{height} at {fps}"
+            )
         self.width, self.height, self.fps = width, height, fps
-        self._camera, self.pixel_format = _open_camera(width + width % 2, height + height % 2, fps, backend, device)
+        even_width, even_height = width + width % 2, height + height % 2
+        self._camera, self.pixel_format = _open_camera(even_width, even_height, fps, backend, device)
         self.backend: str = self._camera.backend
         self.device: str = self._camera.device
         self._warned_resize = False
@@ -77,7 +79,8 @@ class VirtualCameraSink:
         if image.shape[:2] != (self.height, self.width):
             if not self._warned_resize:
                 log.info(
-                    "virtual camera: resizing %dx%d frames to %dx%d", frame.width, frame.height, self.width, self.height
+                    "virtual camera: resizing %dx%d frames to %dx%d",
+                    frame.width, frame.height, self.width, self.height,
                 )
                 self._warned_resize = True
             image = cv2.resize(image, (self.width, self.height), interpolation=cv2.INTER_AREA)
@@ -153,7 +156,8 @@ def _open_camera(width: int, height: int, fps: float, backend: str | None, devic
             return opened
         failures.append(f"{name}: {opened}")
     if not backend:
-        failures += [f"{name}: only on {where}" for name, where in _PLATFORMS.items() if name not in registered]
+        elsewhere = [name for name in _PLATFORMS if name not in registered]
+        failures += [f"{name}: only on {_PLATFORMS[name]}" for name in elsewhere]
     raise DeviceError("no virtual camera could start: " + "; ".join(failures))
 
 
