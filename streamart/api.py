@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from .sources.file import FileSource
 from .sources.image import ImageSource
 from .stages.style import StyleStage
 from .stages.temporal import temporal_stages
+
+if TYPE_CHECKING:
+    from .gatys import GatysConfig, GatysProgress
 
 # Default strength of temporal consistency for video: enough to remove flicker, low enough
 # that moving detail stays sharp (docs/BENCHMARKS.md has the measurements behind it).
@@ -143,6 +147,37 @@ def stylize_image(
 ) -> None:
     """Stylize one image file with a fast style model."""
     process_image(input, output, lambda: [StyleStage(style)], overwrite=overwrite)
+
+
+def gatys_image(
+    input: str | os.PathLike,
+    output: str | os.PathLike,
+    styles: Sequence[str | os.PathLike],
+    *,
+    config: GatysConfig | None = None,
+    style_weights: Sequence[float] | None = None,
+    size: int | None = None,
+    overwrite: bool = False,
+    progress: Callable[[GatysProgress], None] | None = None,
+) -> None:
+    """Gatys optimisation-based style transfer of one image (needs ``streamart[torch]``).
+
+    ``size`` scales the content so its shorter side is that many pixels (never enlarges);
+    the result is made at that size. The output path is checked before the work starts.
+    """
+    from . import gatys  # imports torch: only when this is used
+    from .imageops import load_image, resize
+    from .stages.style import working_size
+
+    _refuse_same_file(input, output)
+    with ImageSink(output, overwrite=overwrite) as sink:
+        content = load_image(input)
+        content = resize(content, *working_size(*content.shape[:2], size))
+        images = [load_image(path) for path in styles]
+        result = gatys.transfer(
+            content, images, style_weights=style_weights, config=config or gatys.GatysConfig(), progress=progress
+        )
+        sink.write(Frame(image=result, index=0))
 
 
 class Stylizer:

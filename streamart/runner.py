@@ -10,6 +10,8 @@ any length of video, because a full queue makes its producer wait. Between a liv
 its first stage the channel is a latest-frame slot: a new frame replaces one that nobody has
 taken yet (counted as dropped), so latency never builds up behind a slow stage.
 
+In a live run every other channel holds a single frame, so no backlog can build up anywhere.
+
 Each stage runs in its own thread, so stages overlap like an assembly line (decode of frame
 n+2, flow of n+1 and inference of n at once). The first exception in any thread stops every
 thread and is re-raised in the caller with its original traceback. A stage or sink ends a run
@@ -122,10 +124,10 @@ class PipelineStats:
 class _Channel:
     """A hand-over point between two threads: a bounded queue or a latest-frame slot."""
 
-    def __init__(self, stop: threading.Event, *, latest_only: bool) -> None:
+    def __init__(self, stop: threading.Event, *, live: bool, latest_only: bool = False) -> None:
         self._stop = stop
         self._latest_only = latest_only
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=1 if latest_only else _QUEUE_FRAMES)
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=1 if live else _QUEUE_FRAMES)
         self.dropped = 0
 
     def put(self, item: object) -> None:
@@ -185,9 +187,13 @@ class _Run:
         )
         self._latency_lock = threading.Lock()
         # channels[0] feeds the first stage (or the sinks when there is no stage).
-        self.channels = [_Channel(stop, latest_only=self.live)]
-        self.channels += [_Channel(stop, latest_only=False) for _ in self.stages]
-        self.sink_channels = [_Channel(stop, latest_only=False) for _ in self.sinks]
+        # Live runs: a latest-frame slot after the source, and one-frame queues after that, so
+        # that at most one frame waits before each step and latency stays bounded. Frames are
+        # dropped only at the slot, so stages with memory (flow, temporal blend, dream) still
+        # see every frame that entered the pipeline, in order.
+        self.channels = [_Channel(stop, live=self.live, latest_only=self.live)]
+        self.channels += [_Channel(stop, live=self.live) for _ in self.stages]
+        self.sink_channels = [_Channel(stop, live=self.live) for _ in self.sinks]
         self.threads = [threading.Thread(target=self._guard, args=(self._read,), name="streamart-source", daemon=True)]
         for i, stage in enumerate(self.stages):
             self.threads.append(

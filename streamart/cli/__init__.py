@@ -20,13 +20,15 @@ from ..errors import StreamartError
 COMMANDS = (
     "video",
     "image",
+    "webcam",
     "dream",
     "models",
+    "devices",
+    "train",
+    "export",
     "weights",
     "eval",
-    "train", "export",
-    "webcam",
-    "devices",
+    "bench",
 )
 
 

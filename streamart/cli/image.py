@@ -1,22 +1,77 @@
-"""``streamart image IN OUT``: stylize one image."""
+"""``streamart image IN OUT``: stylize one image with a fast style model or with Gatys et al.'s
+optimisation (any painting as the style, no training, minutes instead of milliseconds)."""
 
 from __future__ import annotations
 
 import argparse
 
 from .. import api
-from .options import add_output_arguments, add_style_arguments, style_config
+from ..errors import StreamartError
+from .options import add_output_arguments, add_style_arguments, positive_int, style_config
+
+
+def _weights(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, e.g. 0.7,0.3, got '{text}'") from None
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes separated by commas, e.g. 256,512, got '{text}'") from None
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("image", help="stylize an image", description="Stylize one image file.")
+    parser = subparsers.add_parser(
+        "image",
+        help="stylize an image",
+        description="Stylize one image file: with a fast style model (--method fast, the "
+        "default), or by Gatys optimisation with any style pictures (--method gatys).",
+    )
     parser.add_argument("input", help="input image (PNG, JPEG, ...)")
     parser.add_argument("output", help="output image, e.g. out.png")
-    add_style_arguments(parser, temporal=False)
+    parser.add_argument("--method", choices=("fast", "gatys"), default="fast", help="default: fast")
+    add_style_arguments(parser, temporal=False, multiple=True)
+    gatys = parser.add_argument_group("gatys (with --method gatys; docs/GATYS.md explains the weights)")
+    gatys.add_argument("--style-weights", type=_weights, metavar="W1,W2", help="blend of several --style pictures")
+    # Defaults are GatysConfig's own: only options given on the command line are passed on.
+    gatys.add_argument("--iterations", type=positive_int, help="steps at each scale (default: 500)")
+    gatys.add_argument("--optimizer", choices=("lbfgs", "adam"), help="default: lbfgs")
+    gatys.add_argument("--init", choices=("content", "noise"), help="starting image (default: content)")
+    gatys.add_argument("--content-weight", type=float, metavar="W")
+    gatys.add_argument("--style-weight", type=float, metavar="W")
+    gatys.add_argument("--tv-weight", type=float, metavar="W")
+    gatys.add_argument("--scales", type=_sizes, metavar="PX,PX", help="coarse passes first, e.g. 256,512")
+    gatys.add_argument("--style-scale", type=float, metavar="S", help="larger: bigger brush strokes (default: 1)")
+    gatys.add_argument("--seed", type=int)
     add_output_arguments(parser)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    api.stylize_image(args.input, args.output, style=style_config(args), overwrite=args.overwrite)
+    styles = args.style or []
+    if args.method == "fast":
+        if len(styles) > 1 or args.style_weights:
+            raise StreamartError("several styles and --style-weights need --method gatys")
+        if args.preserve_color == "histogram":
+            raise StreamartError("--preserve-color histogram needs --method gatys; use --preserve-color")
+        api.stylize_image(args.input, args.output, style=style_config(args), overwrite=args.overwrite)
+        return 0
+    from ..gatys import GatysConfig, tqdm_progress
+
+    if not styles:
+        raise StreamartError("--method gatys needs at least one --style picture (JPEG or PNG)")
+    options = (
+        "content_weight", "style_weight", "tv_weight", "optimizer", "iterations", "init", "scales",
+        "style_scale", "preserve_color", "seed", "device",
+    )
+    config = GatysConfig(**{name: getattr(args, name) for name in options if getattr(args, name) is not None})
+    with tqdm_progress(disable=args.quiet) as progress:
+        api.gatys_image(
+            args.input, args.output, styles, config=config, style_weights=args.style_weights,
+            size=args.size, overwrite=args.overwrite, progress=progress,
+        )
     return 0

@@ -33,13 +33,18 @@ def positive_int(text: str) -> int:
     return value
 
 
-def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool) -> None:
-    """--style, --size, --strength, --preserve-color, --device (and --temporal for video)."""
+def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool, multiple: bool = False) -> None:
+    """--style, --size, --strength, --preserve-color, --device (and --temporal for video).
+
+    ``multiple``: --style may be repeated (a list, for Gatys' style pictures).
+    """
     group = parser.add_argument_group("style")
     group.add_argument(
         "--style",
+        action="append" if multiple else "store",
         metavar="NAME|MODEL.onnx",
-        help=f"style name ('streamart models' lists them) or ONNX model path (default: {DEFAULT_STYLE})",
+        help=f"style name ('streamart models' lists them) or ONNX model path (default: {DEFAULT_STYLE})"
+        + ("; with --method gatys a style picture, repeat for several" if multiple else ""),
     )
     group.add_argument(
         "--size",
@@ -52,7 +57,12 @@ def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool) -> N
         "--strength", type=fraction, default=1.0, help="0 = original, 1 = fully stylized (default: 1)"
     )
     group.add_argument(
-        "--preserve-color", action="store_true", help="keep the input's colours; take only luminance from the style"
+        "--preserve-color",
+        nargs="?",
+        const="luminance",
+        choices=("luminance", "histogram"),
+        help="keep the input's colours: take only luminance from the style (histogram: "
+        "recolour the style pictures first, Gatys only)",
     )
     group.add_argument(
         "--device",
@@ -72,11 +82,12 @@ def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool) -> N
 
 
 def style_config(args: argparse.Namespace) -> StyleConfig:
+    model = args.style[0] if isinstance(args.style, list) else args.style
     return StyleConfig(
-        model=args.style,
+        model=model,
         size=args.size,
         strength=args.strength,
-        preserve_color=args.preserve_color,
+        preserve_color=args.preserve_color is not None,
         device=args.device,
     )
 

@@ -239,3 +239,23 @@ def test_sigint_stops_a_running_video_and_leaves_nothing(tmp_path, tiny_model):
     assert process.returncode == 130, (seen + rest).decode(errors="replace")
     assert not out.exists()
     assert leftovers(tmp_path) == []
+
+
+def test_style_and_dream_together_are_refused(clip, tiny_model, tmp_path, capsys):
+    out = tmp_path / "out.mp4"
+    assert main(["video", str(clip), str(out), "--style", str(tiny_model), "--dream", "-q"]) != 0
+    assert "not both" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_fast_image_refuses_gatys_only_options(tmp_path, tiny_model, capsys):
+    import cv2
+
+    source = tmp_path / "in.png"
+    cv2.imwrite(str(source), np.zeros((16, 16, 3), np.uint8))
+    out = tmp_path / "out.png"
+    assert main(["image", str(source), str(out), "--style", str(tiny_model), "--style", str(tiny_model)]) != 0
+    assert "--method gatys" in capsys.readouterr().err
+    assert main(["image", str(source), str(out), "--method", "gatys"]) != 0
+    assert "at least one --style" in capsys.readouterr().err
+    assert not out.exists()
