@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .config import EncodeConfig, StyleConfig
+from .controls import LiveControls
 from .errors import OutputError
 from .frame import Frame, check_image
 from .protocols import Sink, Source, Stage
@@ -43,12 +44,18 @@ DEFAULT_TEMPORAL = 0.5
 Progress = Callable[[PipelineStats], None]
 
 
-def build_style_stages(style: StyleConfig = StyleConfig(), *, temporal: float = DEFAULT_TEMPORAL) -> list[Stage]:
+def build_style_stages(
+    style: StyleConfig = StyleConfig(),
+    *,
+    temporal: float = DEFAULT_TEMPORAL,
+    controls: LiveControls | None = None,
+) -> list[Stage]:
     """The stages that stylize video: optical flow, the style network, the temporal blend.
 
-    ``temporal`` 0 leaves out temporal consistency (each frame stylized on its own).
+    ``temporal`` 0 leaves out temporal consistency (each frame stylized on its own). With
+    ``controls`` (a live session) the style, strength and temporal on/off follow them.
     """
-    return temporal_stages([StyleStage(style)], strength=temporal)
+    return temporal_stages([StyleStage(style, controls=controls)], strength=temporal, controls=controls)
 
 
 def run(

@@ -129,6 +129,16 @@ class _Channel:
         self._latest_only = latest_only
         self._queue: queue.Queue[object] = queue.Queue(maxsize=1 if live else _QUEUE_FRAMES)
         self.dropped = 0
+        # Set while a consumer waits in get() on an empty channel: a live stage takes its next
+        # frame only then, so the frame it takes is the newest and does not wait downstream.
+        self.consumer_waiting = threading.Event()
+
+    def wait_for_consumer(self) -> None:
+        """Return once the consumer waits for a frame (or raise when the run stops)."""
+        while not self._stop.is_set():
+            if self.consumer_waiting.wait(_POLL_SECONDS):
+                return
+        raise _Stopped
 
     def put(self, item: object) -> None:
         if self._latest_only and item is not _END:
@@ -158,12 +168,20 @@ class _Channel:
                 self.dropped += 1
 
     def get(self) -> object:
-        while not self._stop.is_set():
-            try:
-                return self._queue.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                continue
-        raise _Stopped
+        try:
+            return self._queue.get_nowait()
+        except queue.Empty:
+            pass
+        self.consumer_waiting.set()
+        try:
+            while not self._stop.is_set():
+                try:
+                    return self._queue.get(timeout=_POLL_SECONDS)
+                except queue.Empty:
+                    continue
+            raise _Stopped
+        finally:
+            self.consumer_waiting.clear()
 
 
 class _Run:
@@ -254,6 +272,10 @@ class _Run:
         stage, step = self.stages[i], self.stats.stages[i]
         inbox, outbox = self.channels[i], self.channels[i + 1]
         while True:
+            if self.live:
+                # Take a frame only when the next step can start on it at once: a frame taken
+                # earlier would age in the channel while that step is busy.
+                outbox.wait_for_consumer()
             item = inbox.get()
             if item is _END:
                 outbox.put(_END)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import cv2  # noqa: F401 - before av (imported by media_factory): see streamart/__init__.py
+
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path

@@ -9,6 +9,7 @@ from contextlib import ExitStack
 
 from .. import api
 from ..controls import LiveControls
+from ..models import DEFAULT_STYLE, list_models
 from ..errors import StreamartError
 from ..protocols import Sink, Stage
 from ..runner import PipelineStats, run_pipeline
@@ -19,6 +20,8 @@ from .options import add_output_arguments, add_style_arguments, positive_int, re
 # Live recording must keep up with the camera on a small CPU: a fast x264 preset.
 RECORD_PRESET = "veryfast"
 RECORD_CRF = 20
+# Working size (shorter side) of the style network for live input; --size overrides it.
+LIVE_WORKING_SIZE = 240
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -42,7 +45,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     camera.add_argument(
         "--reconnect", action="store_true", help="when the camera disappears, wait for it for 30 s instead of stopping"
     )
-    add_style_arguments(parser, temporal=True)
+    add_style_arguments(parser, temporal=True, multiple=True)
+    # Live on a CPU needs a small working size to keep up (docs/BENCHMARKS.md).
+    parser.set_defaults(size=LIVE_WORKING_SIZE)
     add_dream_arguments(parser, video=True)
     outputs = parser.add_argument_group("outputs (at least one)")
     outputs.add_argument(
@@ -104,10 +109,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _style_names(args: argparse.Namespace) -> list[str]:
-    """The styles the n/p keys cycle through ([] for the default style)."""
-    if args.style is None:
-        return []
-    return list(args.style) if isinstance(args.style, list) else [args.style]
+    """The styles the n/p keys cycle through: those given with --style, else every installed
+    style, the default first."""
+    if args.style:
+        return list(args.style)
+    styles = sorted({entry.style for entry in list_models()}, key=lambda name: (name != DEFAULT_STYLE, name))
+    return styles
 
 
 def _open_sinks(

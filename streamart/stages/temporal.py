@@ -36,6 +36,7 @@ from ..flow import (
     reduced_size,
     warp,
 )
+from ..controls import LiveControls
 from ..frame import Frame
 from ..protocols import Stage
 
@@ -132,15 +133,19 @@ class TemporalBlendStage:
 
     name = "temporal-blend"
 
-    def __init__(self, strength: float = 0.5) -> None:
+    def __init__(self, strength: float = 0.5, *, controls: LiveControls | None = None) -> None:
         if not 0.0 <= strength <= 1.0:
             raise ValueError(f"temporal strength must be between 0 and 1, got {strength}")
         self.strength = strength
+        self.controls = controls  # live sessions: a hotkey turns blending off and on
         self._previous: np.ndarray | None = None
         self._previous_index: int | None = None
 
     def process(self, frame: Frame) -> Frame:
         if self.strength == 0.0:
+            return frame
+        if self.controls is not None and not self.controls.temporal_enabled:
+            self.reset()  # turned back on later, it starts afresh instead of from a stale frame
             return frame
         motion = frame.motion
         previous = self._previous
@@ -173,8 +178,8 @@ class TemporalBlendStage:
 
 
 def temporal_stages(inner: list[Stage], strength: float = 0.5, preset: str = "fast",
-                    flow_width: int = 320) -> list[Stage]:
+                    flow_width: int = 320, controls: LiveControls | None = None) -> list[Stage]:
     """``[FlowStage, *inner, TemporalBlendStage]``, or ``inner`` unchanged at strength 0."""
     if strength == 0.0:
         return list(inner)
-    return [FlowStage(preset, flow_width), *inner, TemporalBlendStage(strength)]
+    return [FlowStage(preset, flow_width), *inner, TemporalBlendStage(strength, controls=controls)]
