@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from ..config import EncodeConfig, StyleConfig
+from ..config import DEFAULT_WORKING_SIZE, EncodeConfig, StyleConfig
 from ..models import DEFAULT_STYLE
 from ..runner import PipelineStats
 
@@ -33,6 +33,16 @@ def positive_int(text: str) -> int:
     return value
 
 
+def working_size(text: str) -> int | None:
+    """argparse type: a size in pixels of at least 16, or 'full' (None: the frame's own size)."""
+    if text == "full":
+        return None
+    value = positive_int(text)
+    if value < 16:
+        raise argparse.ArgumentTypeError(f"expected at least 16 pixels or 'full', got {value}")
+    return value
+
+
 def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool, multiple: bool = False) -> None:
     """--style, --size, --strength, --preserve-color, --device (and --temporal for video).
 
@@ -48,10 +58,12 @@ def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool, mult
     )
     group.add_argument(
         "--size",
-        type=positive_int,
-        metavar="PX",
+        type=working_size,
+        default=DEFAULT_WORKING_SIZE,
+        metavar="PX|full",
         help="working resolution as the shorter side in pixels: stylize smaller and resize "
-        "back for bigger strokes and more speed (default: the frame's own size)",
+        "back for bigger strokes and more speed; 'full' for the frame's own size "
+        f"(default: {DEFAULT_WORKING_SIZE}, never enlarging)",
     )
     group.add_argument(
         "--strength", type=fraction, default=1.0, help="0 = original, 1 = fully stylized (default: 1)"
