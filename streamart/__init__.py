@@ -1,7 +1,44 @@
-"""streamart: real-time video stylization with neural networks."""
+"""streamart: real-time video stylization with neural networks.
+
+The public API (see README.md): :func:`stylize_video`, :func:`stylize_image`,
+:func:`process_video`, :func:`process_image`, :func:`run`, :class:`Stylizer`, the settings
+:class:`StyleConfig` and :class:`EncodeConfig`, the :class:`Frame` type and the errors.
+"""
 
 # OpenCV before PyAV: PyAV's wheel bundles libxcb libraries under the same names as OpenCV's
 # copies, and if PyAV's load first, OpenCV's preview window hangs (see streamart/sinks/window.py).
 import cv2  # noqa: F401, E402
 
 __version__ = "0.1.0"
+
+from .api import (  # noqa: E402
+    Stylizer,
+    build_style_stages,
+    gatys_image,
+    process_image,
+    process_video,
+    run,
+    stylize_image,
+    stylize_video,
+)
+from .config import EncodeConfig, StyleConfig  # noqa: E402
+from .errors import StreamartError  # noqa: E402
+from .frame import Frame  # noqa: E402
+from .runner import PipelineStats, StopPipeline  # noqa: E402
+
+__all__ = [
+    "EncodeConfig",
+    "Frame",
+    "PipelineStats",
+    "StopPipeline",
+    "StreamartError",
+    "StyleConfig",
+    "Stylizer",
+    "build_style_stages",
+    "gatys_image",
+    "process_image",
+    "process_video",
+    "run",
+    "stylize_image",
+    "stylize_video",
+]

@@ -50,6 +50,7 @@ def test_objective_rises_over_steps():
     assert values[-1] > 1.5 * values[0], values
 
 
+@pytest.mark.slow
 def test_class_objective_raises_the_class_probability():
     # EfficientNet-Lite0's logit for "tiger cat" (282): dreaming must make the classifier
     # itself more confident that the picture shows one.
@@ -90,6 +91,7 @@ def test_guide_pulls_features_towards_the_guide():
     assert after > 1.1 * before, (before, after)
 
 
+@pytest.mark.slow
 def test_different_layers_give_different_dreams():
     image = picture()
     shallow = dream(image, config=DreamConfig(layers=("relu2_2",), octaves=1, steps=4, seed=0))
@@ -111,6 +113,7 @@ def test_octave_sizes_end_at_the_input_and_skip_tiny_ones():
     assert octave_sizes((20, 30), octaves=3, scale=1.5) == [(20, 30)]
 
 
+@pytest.mark.slow
 def test_octaves_handle_odd_sizes():
     image = picture(67, 101)
     one = dream(image, config=DreamConfig(layers=("relu3_3",), octaves=1, steps=2, seed=0))

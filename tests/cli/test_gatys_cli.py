@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 import cv2
 import numpy as np
 
 from streamart.cli import main
 
 
+@pytest.mark.slow
 def test_gatys_from_the_command_line(tmp_path):
     rng = np.random.default_rng(0)
     content = cv2.resize(rng.integers(0, 255, (6, 8, 3), dtype=np.uint8), (48, 36), interpolation=cv2.INTER_CUBIC)

@@ -218,6 +218,7 @@ def test_image_command(tmp_path, tiny_model):
     assert np.abs(result.astype(int) - image.astype(int)).mean() > 5
 
 
+@pytest.mark.slow
 def test_sigint_stops_a_running_video_and_leaves_nothing(tmp_path, tiny_model):
     clip = tmp_path / "long.mp4"
     make_clip(clip, width=320, height=240, frames=900, fps=30, audio=True)

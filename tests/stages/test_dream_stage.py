@@ -48,6 +48,7 @@ def run(stages, images: list[np.ndarray]) -> list[np.ndarray]:
     return outputs
 
 
+@pytest.mark.slow
 def test_brightness_stays_anchored_over_a_still_video():
     image = still_picture()
     outputs = run([FlowStage(), DreamStage(config(), blend=0.9)], [image] * 30)
@@ -59,6 +60,7 @@ def test_brightness_stays_anchored_over_a_still_video():
         assert abs(output.std() - image.std()) < 0.05 * image.std()
 
 
+@pytest.mark.slow
 def test_flow_warped_start_lowers_frame_to_frame_change():
     speed = 2
     clip = panning_clip(8, speed)

@@ -1,0 +1,41 @@
+"""The public Python API, as a developer embedding a filter would use it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import streamart
+from model_factory import reference_style
+from streamart import StyleConfig, Stylizer
+
+
+def test_stylizer_stylizes_a_sequence_of_frames(tiny_model):
+    image = np.random.default_rng(0).integers(0, 255, (40, 60, 3), dtype=np.uint8)
+    with Stylizer(StyleConfig(model=tiny_model), temporal=0.0) as stylize:
+        out = stylize(image)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    assert np.abs(out[1:-1, 1:-1].astype(float) - reference_style(image)[1:-1, 1:-1]).max() <= 1
+
+
+def test_stylizer_with_temporal_consistency_keeps_a_still_scene_steady(tiny_model):
+    rng = np.random.default_rng(1)
+    base = rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    with Stylizer(StyleConfig(model=tiny_model), temporal=1.0) as stylize:
+        outputs = [stylize(np.clip(base.astype(int) + rng.integers(-12, 13, base.shape), 0, 255).astype(np.uint8)) for _ in range(6)]
+        stylize.reset()
+    plain = Stylizer(StyleConfig(model=tiny_model), temporal=0.0)
+    noisy = [plain(np.clip(base.astype(int) + rng.integers(-12, 13, base.shape), 0, 255).astype(np.uint8)) for _ in range(6)]
+    change = lambda frames: np.mean([np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(frames, frames[1:])])  # noqa: E731
+    assert change(outputs) < change(noisy)
+
+
+def test_stylizer_rejects_images_of_the_wrong_type(tiny_model):
+    stylize = Stylizer(StyleConfig(model=tiny_model))
+    with pytest.raises(ValueError, match="H x W x 3 uint8"):
+        stylize(np.zeros((10, 10), np.float32))
+
+
+def test_public_names_are_exported():
+    for name in streamart.__all__:
+        assert hasattr(streamart, name)
