@@ -88,7 +88,10 @@ class ListSink:
 
 
 def streamart_threads() -> list[str]:
-    return [t.name for t in threading.enumerate() if t.name.startswith("streamart-")]
+    """Threads a pipeline run started that are still alive (the preview window's long-lived
+    GUI thread, streamart-gui, is not the runner's)."""
+    prefixes = ("streamart-source", "streamart-stage-", "streamart-sink-", "streamart-fan-out")
+    return [t.name for t in threading.enumerate() if t.name.startswith(prefixes)]
 
 
 def test_every_frame_arrives_in_order_through_all_stages():
