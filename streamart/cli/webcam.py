@@ -20,10 +20,10 @@ from .options import add_output_arguments, add_style_arguments, positive_int, re
 # Live recording must keep up with the camera on a small CPU: a fast x264 preset.
 RECORD_PRESET = "veryfast"
 RECORD_CRF = 20
-# Working size (shorter side) of the style network for live input; --size overrides it. On a
-# 2-core CPU, 160 px is what keeps 640x480 at 20+ fps with p95 latency under 100 ms
-# (docs/BENCHMARKS.md); on a GPU pass a larger --size.
-LIVE_WORKING_SIZE = 160
+# Working size (shorter side) of the style network for live input; --size overrides it. On an
+# idle 2-core CPU, 240 px keeps 640x480 at 28 fps with p95 latency 76 ms (docs/BENCHMARKS.md);
+# on a busy one, --size 160; on a GPU, a larger --size.
+LIVE_WORKING_SIZE = 240
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
