@@ -212,29 +212,20 @@ class _Run:
         self.channels = [_Channel(stop, live=self.live, latest_only=self.live)]
         self.channels += [_Channel(stop, live=self.live) for _ in self.stages]
         self.sink_channels = [_Channel(stop, live=self.live) for _ in self.sinks]
-        self.threads = [threading.Thread(target=self._guard, args=(self._read,), name="streamart-source", daemon=True)]
-        for i, stage in enumerate(self.stages):
-            self.threads.append(
-                threading.Thread(
-                    target=self._guard,
-                    args=(self._process, i),
-                    name=f"streamart-stage-{i}-{self.stats.stages[i].name}",
-                    daemon=True,
-                )
-            )
+        self.threads = [self._thread("streamart-source", self._read)]
+        self.threads += [
+            self._thread(f"streamart-stage-{i}-{step.name}", self._process, i) for i, step in enumerate(self.stats.stages)
+        ]
         if len(self.sinks) > 1:
-            self.threads.append(
-                threading.Thread(target=self._guard, args=(self._fan_out,), name="streamart-fan-out", daemon=True)
-            )
-        for i in range(len(self.sinks)):
-            self.threads.append(
-                threading.Thread(
-                    target=self._guard,
-                    args=(self._write, i),
-                    name=f"streamart-sink-{i}-{self.stats.sinks[i].name}",
-                    daemon=True,
-                )
-            )
+            self.threads.append(self._thread("streamart-fan-out", self._fan_out))
+        self.threads += [
+            self._thread(f"streamart-sink-{i}-{step.name}", self._write, i) for i, step in enumerate(self.stats.sinks)
+        ]
+
+    def _thread(self, name: str, body: Callable[..., None], *args: object) -> threading.Thread:
+        # Daemon threads: a step stuck in a blocking call cannot keep the process alive after
+        # the caller has given up on it (the runner warns about such threads).
+        return threading.Thread(target=self._guard, args=(body, *args), name=name, daemon=True)
 
     # -- thread bodies -------------------------------------------------------------------
 
