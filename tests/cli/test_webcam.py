@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import av
-import numpy as np
 
 from streamart.cli import main
-from streamart.controls import LiveControls
-from streamart.flow import Motion
-from streamart.frame import Frame
-from streamart.stages.temporal import TemporalBlendStage
 
 
 def test_webcam_records_what_it_streams(clip_factory, tiny_model, tmp_path, capsys):
@@ -31,18 +26,3 @@ def test_webcam_records_what_it_streams(clip_factory, tiny_model, tmp_path, caps
 def test_webcam_needs_an_output(clip, capsys):
     assert main(["webcam", "--camera", str(clip)]) != 0
     assert "--window" in capsys.readouterr().err
-
-
-def test_temporal_hotkey_turns_blending_off_and_on():
-    controls = LiveControls()
-    stage = TemporalBlendStage(1.0, controls=controls)
-    still = np.zeros((8, 8, 2), np.float32)
-    trust = np.ones((8, 8), np.float32)
-    first = Frame(image=np.full((8, 8, 3), 200, np.uint8), index=0)
-    second = Frame(image=np.zeros((8, 8, 3), np.uint8), index=1, motion=Motion(index=1, cut=False, previous_index=0, flow=still, confidence=trust))
-    stage.process(first)
-    assert stage.process(second).image.mean() > 100  # blended with the bright previous frame
-    stage.reset()
-    controls.toggle_temporal()
-    stage.process(first)
-    assert stage.process(second).image.mean() == 0  # off: frames pass through untouched

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from streamart.controls import LiveControls
 from streamart.evaluation import flicker_report, psnr
 from streamart.flow import Motion
 from streamart.frame import Frame
@@ -206,3 +207,18 @@ def test_stages_follow_the_stage_protocol():
         with stage as entered:
             assert entered is stage
         stage.close()  # idempotent
+
+
+def test_temporal_hotkey_turns_blending_off_and_on():
+    controls = LiveControls()
+    stage = TemporalBlendStage(1.0, controls=controls)
+    still = np.zeros((8, 8, 2), np.float32)
+    trust = np.ones((8, 8), np.float32)
+    first = Frame(image=np.full((8, 8, 3), 200, np.uint8), index=0)
+    second = Frame(image=np.zeros((8, 8, 3), np.uint8), index=1, motion=Motion(index=1, cut=False, previous_index=0, flow=still, confidence=trust))
+    stage.process(first)
+    assert stage.process(second).image.mean() > 100  # blended with the bright previous frame
+    stage.reset()
+    controls.toggle_temporal()
+    stage.process(first)
+    assert stage.process(second).image.mean() == 0  # off: frames pass through untouched
