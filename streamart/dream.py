@@ -34,8 +34,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import DeviceError, InputError, require
+from .errors import InputError, require
 from .frame import check_image
+from .runtimes.torch import select_device, to_image, to_tensor
 
 if TYPE_CHECKING:
     import torch
@@ -221,7 +222,7 @@ class Dreamer:
     def __init__(self, config: DreamConfig) -> None:
         torch = require("torch", "torch")
         self.config = config
-        self.device = _check_device(torch, config.device)
+        self.device = select_device(config.device)
         self.network = _load_network(config.network, _deepest(config), str(self.device))
         self._rng = np.random.default_rng(config.seed)
         self._guide_features: dict[str, torch.Tensor] | None = None
@@ -346,18 +347,6 @@ def octave_sizes(size: tuple[int, int], octaves: int, scale: float) -> list[tupl
     return sizes
 
 
-def to_tensor(image: np.ndarray, device: Any = "cpu") -> torch.Tensor:
-    """RGB H x W x 3 (uint8, or float in 0..255) -> float32 1 x 3 x H x W on ``device``."""
-    torch = require("torch", "torch")
-    return torch.from_numpy(image).to(device).permute(2, 0, 1).unsqueeze(0).float()
-
-
-def to_image(tensor: torch.Tensor) -> np.ndarray:
-    """Float 1 x 3 x H x W (0..255) -> RGB uint8 H x W x 3 on the host, rounded."""
-    pixels = tensor.detach()[0].clamp(0, 255).round().byte().permute(1, 2, 0)
-    return np.ascontiguousarray(pixels.cpu().numpy())
-
-
 def resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     """Bilinear resize of N x C x H x W to ``size`` (H, W), antialiased when shrinking."""
     import torch.nn.functional as F
@@ -411,18 +400,6 @@ def _deepest(config: DreamConfig) -> str | None:
     if config.network != "vgg16":
         return None
     return max(config.objective_layers, key=network_layers("vgg16").index)
-
-
-def _check_device(torch: Any, device: str) -> torch.device:
-    try:
-        parsed = torch.device(device)
-    except RuntimeError:
-        raise DeviceError(f"unknown device {device!r}: use cpu or cuda") from None
-    if parsed.type == "cuda" and not torch.cuda.is_available():
-        raise DeviceError("device cuda is not available: this torch has no usable GPU; use --device cpu")
-    if parsed.type not in ("cpu", "cuda"):
-        raise DeviceError(f"device {device!r} is not supported for dreaming: use cpu or cuda")
-    return parsed
 
 
 @functools.lru_cache(maxsize=4)

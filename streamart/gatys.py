@@ -32,6 +32,7 @@ from .errors import DeviceError, InputError, require
 torch = require("torch", "torch")
 
 from .nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, checked above)
+from .runtimes.torch import select_device, to_image, to_tensor  # noqa: E402
 
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise")
@@ -180,7 +181,7 @@ def transfer(
     style_sizes = [
         [_style_size(style, size, config.style_scale) for style in styles] for size in sizes
     ]
-    device = _select_device(config.device)
+    device = select_device(config.device)
     _check_memory(sizes[-1], max(h * w for per_scale in style_sizes for h, w in per_scale), device)
 
     if config.preserve_color == "histogram":
@@ -193,7 +194,7 @@ def transfer(
     image = None
     try:
         for scale_index, (height, width) in enumerate(sizes):
-            content_tensor = _to_tensor(imageops.resize(content, height, width), device)
+            content_tensor = to_tensor(imageops.resize(content, height, width), device)
             if image is None:
                 image = _initial_image(content_tensor, config)
             else:  # coarse-to-fine: the previous scale's result starts this one
@@ -222,8 +223,7 @@ def transfer(
             "use a smaller --size or --scales"
         ) from None
 
-    result = image.detach().clamp(0, 255).round().to(torch.uint8)[0].permute(1, 2, 0)
-    result = np.ascontiguousarray(result.cpu().numpy())
+    result = to_image(image)
     if config.preserve_color == "luminance":
         result = imageops.keep_chroma(result, content)
     return result
@@ -320,7 +320,7 @@ def _blended_grams(vgg, styles, sizes, blend, layers, device):
     """Per layer, the weighted sum of the styles' Gram matrices (weights sum to 1)."""
     targets = {}
     for style, (height, width), weight in zip(styles, sizes, blend):
-        features = vgg(_to_tensor(imageops.resize(style, height, width), device), layers)
+        features = vgg(to_tensor(imageops.resize(style, height, width), device), layers)
         for layer in layers:
             targets[layer] = targets.get(layer, 0) + weight * _gram(features[layer])
     return targets
@@ -333,12 +333,6 @@ def _initial_image(content_tensor, config):
     generator = torch.Generator().manual_seed(config.seed)
     noise = torch.rand(content_tensor.shape, generator=generator) * 255
     return noise.to(content_tensor.device)
-
-
-def _to_tensor(image: np.ndarray, device):
-    """RGB uint8 H x W x 3 -> float 1 x 3 x H x W in 0..255 on ``device``."""
-    tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None]
-    return tensor.to(device=device, dtype=torch.float32).contiguous()
 
 
 def _blend_weights(style_weights: Sequence[float] | None, count: int) -> list[float]:
@@ -396,17 +390,6 @@ def _style_size(style: np.ndarray, size: tuple[int, int], style_scale: float) ->
             f"{MIN_SIDE} px (raise --style-scale or the image size)"
         )
     return height, width
-
-
-def _select_device(name: str):
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise DeviceError(
-            "device cuda was asked for but torch sees no CUDA GPU (a CPU-only torch build, or "
-            "no GPU/driver); use device cpu or auto"
-        )
-    return torch.device(name)
 
 
 def _check_memory(size: tuple[int, int], style_pixels: int, device) -> None:

@@ -29,9 +29,10 @@ from pathlib import Path
 import numpy as np
 
 from . import imageops
-from .errors import DeviceError, InputError, InputNotFoundError, OutputError, require
+from .errors import InputError, InputNotFoundError, OutputError, require
 from .export import CHECKPOINT_FORMAT, export_onnx, load_checkpoint
 from .nets.transformer import STRIDE, VARIANTS, TransformerNet
+from .runtimes.torch import select_device, to_image, to_tensor
 
 torch = require("torch", "torch")
 F = torch.nn.functional
@@ -200,31 +201,12 @@ class ContentImages:
         return torch.from_numpy(crops).permute(0, 3, 1, 2).float()
 
 
-def to_tensor(image: np.ndarray) -> torch.Tensor:
-    """RGB uint8 H x W x 3 -> float 1 x 3 x H x W, 0..255."""
-    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float()
-
-
-def to_image(tensor: torch.Tensor) -> np.ndarray:
-    """Float 1 x 3 x H x W, 0..255 -> RGB uint8 H x W x 3."""
-    array = tensor[0].detach().float().clamp(0, 255).round().byte().permute(1, 2, 0)
-    return array.cpu().numpy()
-
-
 def save_png(path: Path, image: np.ndarray) -> None:
     """Write an RGB uint8 image as PNG, raising OutputError when that fails."""
     import cv2
 
     if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
         raise OutputError(f"cannot write {path}: check that the folder is writable")
-
-
-def select_device(name: str):
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise DeviceError("--device cuda asked for, but torch sees no CUDA GPU: use --device cpu")
-    return torch.device(name)
 
 
 class Trainer:
@@ -252,7 +234,7 @@ class Trainer:
         self.style_size = config.style_size or 2 * config.image_size
         style = imageops.resize_long_side(style, self.style_size)
         with torch.no_grad():
-            features = self.vgg(to_tensor(style).to(self.device), STYLE_LAYERS)
+            features = self.vgg(to_tensor(style, self.device), STYLE_LAYERS)
             self.style_grams = {name: gram_matrix(f) for name, f in features.items()}
         # Fixed sample crops, taken before training so they do not shift the random stream.
         self.samples = self.content.batch(2)

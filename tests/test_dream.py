@@ -13,9 +13,9 @@ from streamart.dream import (
     dream,
     octave_sizes,
     preset,
-    to_tensor,
 )
 from streamart.errors import DeviceError, InputError
+from streamart.runtimes.torch import to_tensor
 
 
 def picture(height: int = 48, width: int = 64, seed: int = 0) -> np.ndarray:

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from ..dream import DEFAULT_LAYERS, PRESETS, DreamConfig, Dreamer, preset
+from ..runtimes.torch import select_device
 from ..protocols import Stage
 from ..stages.dream import DEFAULT_BLEND
 from .options import fraction, positive_int
@@ -134,8 +135,8 @@ def dream_config_from_args(args: argparse.Namespace, *, video: bool) -> DreamCon
         from ..imageops import load_image
 
         overrides["guide"] = load_image(args.guide)
-    device = getattr(args, "device", "cpu")
-    overrides["device"] = _torch_device(device)
+    # "auto" is resolved here, so the config names the device the dream really runs on.
+    overrides["device"] = str(select_device(getattr(args, "device", "cpu")))
     return preset(name, **overrides)
 
 
@@ -148,17 +149,6 @@ def dream_stages_from_args(args: argparse.Namespace) -> list[Stage]:
     config = dream_config_from_args(args, video=True)
     stage = DreamStage(config, blend=args.dream_blend, working_size=args.size)
     return [FlowStage(), stage] if args.dream_blend > 0 else [stage]
-
-
-def _torch_device(device: str) -> str:
-    """Map the style commands' onnxruntime device names onto torch's: ``auto`` picks cuda when
-    torch sees a GPU, else cpu."""
-    if device != "auto":
-        return device
-    from ..errors import require
-
-    torch = require("torch", "torch")
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 class _StepBar:

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from ..dream import Dreamer, DreamConfig, resize, to_image, to_tensor
+from ..dream import Dreamer, DreamConfig, resize
+from ..runtimes.torch import to_image, to_tensor
 from ..errors import InputError
 from ..flow import Motion, warp
 from ..frame import Frame
