@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
-from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
 

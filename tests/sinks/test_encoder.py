@@ -9,7 +9,7 @@ import av
 import numpy as np
 import pytest
 
-from media_factory import audio_seconds, make_clip, pattern_frame
+from media_factory import audio_seconds, pattern_frame
 from streamart.errors import DeviceError, OutputError
 from streamart.frame import Frame
 from streamart.protocols import StreamInfo
