@@ -36,7 +36,7 @@ import numpy as np
 
 from .errors import InputError, require
 from .frame import check_image
-from .runtimes.torch import select_device, to_image, to_tensor
+from .runtimes.torch import CudaGraph, select_device, to_image, to_tensor
 
 if TYPE_CHECKING:
     import torch
@@ -53,6 +53,10 @@ MIN_OCTAVE_SIDE = 32
 
 #: Smallest image side :func:`dream` accepts.
 MIN_IMAGE_SIDE = 16
+
+#: CUDA graphs a Dreamer keeps (one per input size, octave and step count; each holds its own
+#: GPU memory). A video stage needs one.
+MAX_CUDA_GRAPHS = 4
 
 #: Called after every ascent step with (steps done, steps in total).
 ProgressCallback = Callable[[int, int], None]
@@ -217,14 +221,26 @@ class Dreamer:
     Construction loads the network (cached per network, depth and device, so a second Dreamer
     is cheap) and computes the guide's features once. The jitter generator lives as long as
     the Dreamer: one seeded Dreamer gives the same results run after run.
+
+    An ascent never waits for the GPU: the jitter offsets of all its steps are drawn up front
+    and sent along as one small tensor, so the host queues every step without reading a value
+    back. With ``cuda_graph`` (CUDA only) the whole ascent for an input size is captured as a
+    :class:`~streamart.runtimes.torch.CudaGraph` on first use and replayed afterwards, which
+    pays off when one size repeats, as in video; runs that report progress are not captured.
     """
 
-    def __init__(self, config: DreamConfig) -> None:
+    def __init__(self, config: DreamConfig, *, cuda_graph: bool = False) -> None:
         torch = require("torch", "torch")
         self.config = config
         self.device = select_device(config.device)
+        if self.device.type == "cuda":
+            # Let cuDNN time its algorithms once per shape: dreaming repeats a few shapes.
+            torch.backends.cudnn.benchmark = True
         self.network = _load_network(config.network, _deepest(config), str(self.device))
         self._rng = np.random.default_rng(config.seed)
+        self._graphs: dict[tuple[Any, ...], CudaGraph] | None = (
+            {} if cuda_graph and self.device.type == "cuda" else None
+        )
         self._guide_features: dict[str, torch.Tensor] | None = None
         if config.guide is not None:
             with torch.no_grad(), self._autocast():
@@ -264,34 +280,63 @@ class Dreamer:
         ``octaves`` and ``steps`` override the config's (the video stage uses few). Returns a
         new tensor of the same size; ``image`` is left unchanged.
         """
+        torch = require("torch", "torch")
         config = self.config
         octaves = config.octaves if octaves is None else octaves
         steps = config.steps if steps is None else steps
         sizes = octave_sizes(tuple(image.shape[-2:]), octaves, config.octave_scale)
+        drawn = self._rng.integers(-config.jitter, config.jitter + 1, (len(sizes) * steps, 2))
+        shifts = torch.from_numpy(drawn)
+        if self.device.type == "cuda":
+            # From pinned memory the upload is queued like a kernel, without a wait.
+            shifts = shifts.pin_memory()
+        shifts = shifts.to(self.device, non_blocking=True)
+        if self._graphs is None or progress is not None:
+            return self._ascend(image, shifts, sizes, steps, progress)
+        key = (tuple(image.shape), octaves, steps)
+        graph = self._graphs.get(key)
+        if graph is None:
+            if len(self._graphs) >= MAX_CUDA_GRAPHS:
+                self._graphs.clear()  # sizes changed for good; free the old graphs' memory
+            graph = self._graphs[key] = CudaGraph(
+                functools.partial(self._ascend, sizes=sizes, steps=steps), image, shifts
+            )
+        return graph(image, shifts)
+
+    def _ascend(
+        self,
+        image: torch.Tensor,
+        shifts: torch.Tensor,
+        sizes: list[tuple[int, int]],
+        steps: int,
+        progress: ProgressCallback | None = None,
+    ) -> torch.Tensor:
+        """``steps`` ascent steps per octave of ``sizes``; ``shifts`` holds each step's jitter."""
         total, done = len(sizes) * steps, 0
         detail = None
+        x = image
         for size in sizes:
             base = resize(image, size)
             x = base if detail is None else (base + resize(detail, size)).clamp(0, 255)
             for _ in range(steps):
-                x = self.step(x)
+                x = self.step(x, shifts[done])
                 done += 1
                 if progress is not None:
                     progress(done, total)
             detail = x - base
         return x
 
-    def step(self, x: torch.Tensor) -> torch.Tensor:
-        """One gradient-ascent step on ``x`` (1 x 3 x H x W, 0..255); returns the new image."""
+    def step(self, x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+        """One gradient-ascent step on ``x`` (1 x 3 x H x W, 0..255), seen rolled by ``shift``
+        (int64 rows and columns, on :attr:`device`); returns the new image."""
         torch = require("torch", "torch")
         config = self.config
-        shift = tuple(int(s) for s in self._rng.integers(-config.jitter, config.jitter + 1, 2))
-        rolled = torch.roll(x, shift, dims=(2, 3)).contiguous(memory_format=torch.channels_last)
-        rolled = rolled.detach().requires_grad_(True)
+        x = x.detach().requires_grad_(True)
+        rolled = roll(x, shift).contiguous(memory_format=torch.channels_last)
         with self._autocast():
             objective = self.objective(rolled)
-        (gradient,) = torch.autograd.grad(objective, rolled)
-        gradient = torch.roll(gradient, (-shift[0], -shift[1]), dims=(2, 3))
+        # The gradient is taken through the roll, so it comes back unrolled.
+        (gradient,) = torch.autograd.grad(objective, x)
         if config.smoothing > 0:
             gradient = gaussian_blur(gradient, config.smoothing)
         gradient = gradient / (gradient.abs().mean() + 1e-8)
@@ -325,10 +370,15 @@ class Dreamer:
         return self.network.features(x, layers)
 
     def _autocast(self):
-        """bf16 autocast on CUDA (not yet measured on a GPU); a no-op on the CPU, where
-        float32 with channels_last measured faster than bf16 autocast (tools/bench_dream.py)."""
+        """bf16 autocast on CUDA (tensor cores; not yet measured on a GPU); a no-op on the CPU,
+        where float32 with channels_last measured faster than bf16 autocast
+        (tools/bench_dream.py). The cast-weight cache is off because CUDA graph capture does
+        not allow it; it would only save casts within one step anyway."""
         torch = require("torch", "torch")
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda")
+        return torch.autocast(
+            self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda",
+            cache_enabled=False,
+        )
 
 
 def octave_sizes(size: tuple[int, int], octaves: int, scale: float) -> list[tuple[int, int]]:
@@ -345,6 +395,17 @@ def octave_sizes(size: tuple[int, int], octaves: int, scale: float) -> list[tupl
         if i == 0 or min(octave) >= MIN_OCTAVE_SIDE:
             sizes.append(octave)
     return sizes
+
+
+def roll(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
+    """``torch.roll(x, shift, dims=(2, 3))`` for a shift held in a tensor (rows, columns), so
+    that the offset can change between replays of a CUDA graph."""
+    import torch
+
+    height, width = x.shape[-2:]
+    rows = (torch.arange(height, device=x.device) - shift[0]) % height
+    columns = (torch.arange(width, device=x.device) - shift[1]) % width
+    return x.index_select(2, rows).index_select(3, columns)
 
 
 def resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:

@@ -13,6 +13,7 @@ from streamart.dream import (
     dream,
     octave_sizes,
     preset,
+    roll,
 )
 from streamart.errors import DeviceError, InputError
 from streamart.runtimes.torch import to_tensor
@@ -43,11 +44,34 @@ def test_objective_rises_over_steps():
     with torch.no_grad():
         values = [dreamer.objective(x).item()]
     for _ in range(5):
-        x = dreamer.step(x)
+        x = dreamer.step(x, torch.zeros(2, dtype=torch.int64))
         with torch.no_grad():
             values.append(dreamer.objective(x).item())
     assert all(later > earlier for earlier, later in zip(values, values[1:])), values
     assert values[-1] > 1.5 * values[0], values
+
+
+@pytest.mark.parametrize("shift", [(0, 0), (3, -5), (-7, 11), (40, -90)])
+def test_roll_by_a_tensor_matches_torch_roll(shift):
+    x = torch.arange(2 * 3 * 9 * 13, dtype=torch.float32).reshape(2, 3, 9, 13)
+    expected = torch.roll(x, shift, dims=(2, 3))
+    assert torch.equal(roll(x, torch.tensor(shift)), expected)
+
+
+def test_jitter_is_taken_back_from_the_gradient():
+    # The step sees a rolled image, but its change must land where the features are: with
+    # smoothing off, a step with any jitter equals the step without (rolling is exact and a
+    # conv net without padding effects at the rolled-in seam is nearly shift-equivariant),
+    # so compare away from the borders.
+    dreamer = Dreamer(DreamConfig(layers=("relu2_2",), octaves=1, smoothing=0, seed=0))
+    x = to_tensor(picture(64, 64))
+    still = dreamer.step(x, torch.tensor([0, 0])) - x
+    jittered = dreamer.step(x, torch.tensor([8, -8])) - x
+    inner = (slice(None), slice(None), slice(16, -16), slice(16, -16))
+    agreement = torch.nn.functional.cosine_similarity(
+        still[inner].flatten(), jittered[inner].flatten(), dim=0
+    )
+    assert agreement > 0.95, agreement
 
 
 @pytest.mark.slow
@@ -182,3 +206,33 @@ def test_unusable_device_is_a_device_error(device):
 def test_unknown_preset():
     with pytest.raises(InputError, match="unknown dream preset 'cats'.*dogs"):
         preset("cats")
+
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("settings", [dict(layers=("relu4_3",)), dict(network="efficientnet_lite0", class_index=282)])
+def test_cuda_graph_ascent_matches_the_eager_one(settings):
+    config = DreamConfig(**settings, octaves=2, steps=3, seed=3, device="cuda")
+    eager, graphed = Dreamer(config), Dreamer(config, cuda_graph=True)
+    for seed in (0, 1):  # the second frame replays the graph on a new image and new jitter
+        x = to_tensor(picture(96, 128, seed=seed), "cuda")
+        expected, result = eager.run(x), graphed.run(x)
+        assert (expected - x).abs().mean() > 1  # it dreamt
+        assert (result - expected).abs().mean() < 0.1
+    assert len(graphed._graphs) == 1
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_ascent_queues_all_steps_without_waiting_for_the_gpu():
+    dreamer = Dreamer(DreamConfig(layers=("relu4_3",), octaves=2, steps=4, seed=0, device="cuda"))
+    x = to_tensor(picture(), "cuda")
+    dreamer.run(x)  # first run: lazy initialisation may synchronise
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        dreamer.run(x)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")

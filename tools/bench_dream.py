@@ -49,14 +49,17 @@ def synchronize(device: str) -> None:
 
 
 def measure(
-    name: str, size: tuple[int, int], steps: int, frames: int, device: str, working_size: int | None
+    name: str, size: tuple[int, int], steps: int, frames: int, device: str, working_size: int | None,
+    cuda_graph: bool,
 ) -> dict[str, float]:
     """Mean seconds per frame of the flow and the dream stage (wall clock), and the dream's
     process CPU seconds per frame (all threads), which other jobs on a shared machine disturb
     less than the wall clock."""
     width, height = size
     config = preset(name, octaves=1, steps=steps, seed=0, device=device)
-    flow, dream = FlowStage(), DreamStage(config, blend=DEFAULT_BLEND, working_size=working_size)
+    flow, dream = FlowStage(), DreamStage(
+        config, blend=DEFAULT_BLEND, working_size=working_size, cuda_graph=cuda_graph
+    )
     flow_time = dream_time = dream_cpu = 0.0
     for index, image in enumerate(panning_clip(width, height, WARMUP_FRAMES + frames)):
         started = time.perf_counter()
@@ -102,6 +105,10 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--working-size", type=int, metavar="PX", help="dream at this shorter side")
     parser.add_argument(
+        "--no-cuda-graph", action="store_true",
+        help="run the ascent eagerly on CUDA (default: captured once as a CUDA graph per size)",
+    )
+    parser.add_argument(
         "--threads", type=int,
         help="torch CPU threads (default: torch's choice); on a busy machine 1 thread can beat "
         "several, whose OpenMP workers spin while they wait for each other",
@@ -124,7 +131,10 @@ def main() -> None:
         layer = (preset(name).objective_layers or (f"class {preset(name).class_index}",))[0]
         for width, height in args.sizes:
             for steps in args.steps:
-                result = measure(name, (width, height), steps, args.frames, args.device, args.working_size)
+                result = measure(
+                    name, (width, height), steps, args.frames, args.device, args.working_size,
+                    not args.no_cuda_graph,
+                )
                 print(
                     f"| {name} ({layer}) | {width}x{height} | {steps} | {result['dream'] * 1e3:.0f} | "
                     f"{result['dream_cpu']:.2f} | "

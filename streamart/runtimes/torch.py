@@ -1,8 +1,10 @@
-"""torch behind the same few calls everywhere (DeepDream, Gatys, training): pick a device and
-move RGB images to and from tensors in the project-wide convention (0..255, N x 3 x H x W)."""
+"""torch behind the same few calls everywhere (DeepDream, Gatys, training): pick a device,
+move RGB images to and from tensors in the project-wide convention (0..255, N x 3 x H x W),
+and replay fixed-shape GPU work as a CUDA graph."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,11 +38,48 @@ def select_device(name: str = "auto") -> torch.device:
 def to_tensor(image: np.ndarray, device: Any = "cpu") -> torch.Tensor:
     """RGB H x W x 3 (uint8, or float in 0..255) -> float32 1 x 3 x H x W on ``device``."""
     torch = require("torch", "torch")
-    tensor = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None]
-    return tensor.to(device=device, dtype=torch.float32).contiguous()
+    # Move first, convert after: a uint8 frame is a quarter of the bytes of its float copy.
+    tensor = torch.from_numpy(np.ascontiguousarray(image)).to(device)
+    return tensor.permute(2, 0, 1)[None].to(torch.float32).contiguous()
 
 
 def to_image(tensor: torch.Tensor) -> np.ndarray:
     """Float 1 x 3 x H x W (0..255) -> RGB uint8 H x W x 3 on the host, rounded and clamped."""
     pixels = tensor.detach()[0].float().clamp(0, 255).round().byte().permute(1, 2, 0)
     return np.ascontiguousarray(pixels.cpu().numpy())
+
+
+class CudaGraph:
+    """``function`` captured once as a CUDA graph, then replayed on new inputs.
+
+    A graph launches all of the function's kernels with one call, without Python or the
+    launch queue in between: worth it when many small kernels run on the same shapes again
+    and again, as dreaming does on every frame of a video. ``function`` takes and returns
+    CUDA tensors; calls must pass tensors of the shapes and dtypes of ``example_inputs``, and
+    everything that changes between calls must be such an input (random draws included:
+    values computed on the host are frozen into the graph). ``function`` runs a few times
+    while capturing, so it must have no side effects besides its result.
+    """
+
+    def __init__(self, function: Callable[..., torch.Tensor], *example_inputs: torch.Tensor) -> None:
+        torch = require("torch", "torch")
+        self._inputs = tuple(tensor.clone() for tensor in example_inputs)
+        # Warm up on a side stream first, as capture requires: lazy initialisation (cuDNN
+        # algorithm choice, autograd's buffers) must not happen inside the graph.
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(2):
+                function(*self._inputs)
+        torch.cuda.current_stream().wait_stream(side)
+        self._graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self._graph):
+            self._output = function(*self._inputs)
+
+    def __call__(self, *inputs: torch.Tensor) -> torch.Tensor:
+        """Run the graph on ``inputs``; returns a new tensor (the next replay reuses the
+        graph's own output buffer)."""
+        for static, value in zip(self._inputs, inputs, strict=True):
+            static.copy_(value)
+        self._graph.replay()
+        return self._output.clone()

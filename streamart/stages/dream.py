@@ -23,13 +23,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import cv2
 import numpy as np
 
 from ..dream import Dreamer, DreamConfig, resize
 from ..runtimes.torch import to_image, to_tensor
 from ..errors import InputError
-from ..flow import Motion, warp
+from ..flow import Motion
 from ..frame import Frame
 
 if TYPE_CHECKING:
@@ -52,7 +51,8 @@ class DreamStage:
     ``blend`` (0..1) is the previous dream's share in each start: 0 dreams every frame afresh.
     ``working_size`` is the shorter side the ascent runs at (None: the frame's own size; never
     larger than it). The network is loaded on ``config.device`` when the stage is built; its
-    first frame is slower (allocation, kernel selection).
+    first frame is slower (allocation, kernel selection, and on CUDA the capture of the
+    ascent as a CUDA graph, which ``cuda_graph=False`` turns off).
     """
 
     name = "dream"
@@ -64,6 +64,7 @@ class DreamStage:
         blend: float = DEFAULT_BLEND,
         working_size: int | None = None,
         anchor: bool = True,
+        cuda_graph: bool = True,
     ) -> None:
         if not 0.0 <= blend <= 1.0:
             raise InputError(f"dream blend must be between 0 and 1, got {blend}")
@@ -75,8 +76,8 @@ class DreamStage:
         self.blend = blend
         self.working_size = working_size
         self.anchor = anchor
-        self._dreamer = Dreamer(config)
-        self._previous: np.ndarray | None = None  # last output image
+        self._dreamer = Dreamer(config, cuda_graph=cuda_graph)
+        self._previous: torch.Tensor | None = None  # last output, on the device
         self._previous_index: int | None = None
 
     def process(self, frame: Frame) -> Frame:
@@ -86,22 +87,22 @@ class DreamStage:
                 f"frames of {frame.width}x{frame.height} are too small to dream on: "
                 f"at least {MIN_WORKING_SIZE} pixels on each side"
             )
-        start = self._start(frame)
-        device = self._dreamer.device
-        start_full = to_tensor(start, device)
-        start_small = resize(start_full, self._working_shape(frame.height, frame.width))
+        # Everything from here to the output stays on the dream's device: one upload of the
+        # frame (and of the small flow), one download of the result.
+        current = to_tensor(image, self._dreamer.device)
+        start = self._start(frame, current)
+        start_small = resize(start, self._working_shape(frame.height, frame.width))
         dreamt = self._dreamer.run(start_small)
         # Only the change goes back up, so the frame's own detail keeps its full resolution.
-        output = start_full + resize(dreamt - start_small, (frame.height, frame.width))
+        output = start + resize(dreamt - start_small, (frame.height, frame.width))
         if self.anchor:
-            output = match_mean_std(output, to_tensor(image, device))
+            output = match_mean_std(output, current)
         output = output.clamp(0, 255)
-        result = to_image(output)
-        self._previous, self._previous_index = result, frame.index
-        return frame.with_image(result)
+        self._previous, self._previous_index = output, frame.index
+        return frame.with_image(to_image(output))
 
-    def _start(self, frame: Frame) -> np.ndarray:
-        """The image this frame's ascent starts from (uint8 frame, or float32 blend)."""
+    def _start(self, frame: Frame, current: torch.Tensor) -> torch.Tensor:
+        """The image this frame's ascent starts from (1 x 3 x H x W on the device)."""
         motion = frame.motion
         previous = self._previous
         continues = (
@@ -109,15 +110,15 @@ class DreamStage:
             and isinstance(motion, Motion)
             and not motion.cut
             and previous is not None
-            and previous.shape[:2] == frame.image.shape[:2]
+            and previous.shape == current.shape
             and motion.previous_index == self._previous_index
         )
         if not continues:
-            return frame.image
-        weight = cv2.resize(motion.confidence, (frame.width, frame.height), interpolation=cv2.INTER_LINEAR)
-        weight = (self.blend * weight)[..., None]
-        current = frame.image.astype(np.float32)
-        return current + weight * (warp(previous, motion.flow) - current)
+            return current
+        size = (frame.height, frame.width)
+        weight = resize(_grid_tensor(motion.confidence, current.device), size)
+        flow = _grid_tensor(motion.flow, current.device)
+        return current + self.blend * weight * (warp(previous, flow) - current)
 
     def _working_shape(self, height: int, width: int) -> tuple[int, int]:
         if self.working_size is None or self.working_size >= min(height, width):
@@ -137,6 +138,33 @@ class DreamStage:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    """:func:`streamart.flow.warp` on the device: ``result[y, x] = image[(x, y) + flow(x, y)]``,
+    bilinear, borders replicated. ``image`` is 1 x C x H x W, ``flow`` 1 x 2 x h x w (x, y
+    displacements in pixels of its own grid), resized and rescaled to the image's size."""
+    import torch
+    import torch.nn.functional as F
+
+    height, width = image.shape[-2:]
+    flow_height, flow_width = flow.shape[-2:]
+    flow = resize(flow, (height, width))
+    rows = torch.arange(height, device=image.device, dtype=flow.dtype)
+    columns = torch.arange(width, device=image.device, dtype=flow.dtype)
+    x = columns + flow[0, 0] * (width / flow_width)
+    y = rows[:, None] + flow[0, 1] * (height / flow_height)
+    # grid_sample's coordinates run from -1 to 1 across pixel centres (align_corners=True).
+    grid = torch.stack([2 * x / max(width - 1, 1) - 1, 2 * y / max(height - 1, 1) - 1], dim=-1)
+    return F.grid_sample(image, grid[None], mode="bilinear", padding_mode="border", align_corners=True)
+
+
+def _grid_tensor(values: np.ndarray, device: torch.device) -> torch.Tensor:
+    """H x W or H x W x C float array -> 1 x C x H x W float32 tensor on ``device``."""
+    import torch
+
+    array = values if values.ndim == 3 else values[..., None]
+    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32)).to(device).permute(2, 0, 1)[None]
 
 
 def match_mean_std(image: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:

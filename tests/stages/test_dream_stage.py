@@ -8,9 +8,11 @@ import pytest
 
 from streamart.dream import DreamConfig
 from streamart.errors import InputError
-from streamart.flow import Motion
+from streamart.flow import Motion, warp
 from streamart.frame import Frame
-from streamart.stages.dream import DreamStage
+from streamart.runtimes.torch import to_image, to_tensor
+from streamart.stages.dream import DreamStage, _grid_tensor
+from streamart.stages.dream import warp as warp_tensor
 from streamart.stages.temporal import FlowStage
 
 HEIGHT, WIDTH = 48, 64
@@ -112,3 +114,14 @@ def test_bad_settings_and_tiny_frames_are_input_errors():
         DreamStage(config(), working_size=8)
     with pytest.raises(InputError, match="too small"):
         DreamStage(config()).process(Frame(image=np.zeros((8, 8, 3), np.uint8), index=0))
+
+
+def test_device_warp_matches_the_flow_modules_warp():
+    # A smooth flow on a coarser grid than the image, as FlowStage delivers it.
+    image = panning_clip(1, 0)[0]
+    y, x = np.mgrid[0:12, 0:16].astype(np.float32)
+    flow = np.stack([3 * np.sin(y / 4) - 2, 2 * np.cos(x / 5) + 1.5], axis=-1)
+    expected = warp(image, flow).astype(np.float32)
+    result = to_image(warp_tensor(to_tensor(image), _grid_tensor(flow, "cpu"))).astype(np.float32)
+    assert np.abs(expected - image).mean() > 10  # the flow does move things
+    assert np.abs(result - expected).max() <= 1  # rounding apart, the same pixels
