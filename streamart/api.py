@@ -80,23 +80,28 @@ def process_video(
     output: str | os.PathLike,
     stages: Sequence[Stage] | Callable[[], Sequence[Stage]],
     *,
+    start: float | None = None,
+    duration: float | None = None,
     encode: EncodeConfig = EncodeConfig(),
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
 ) -> PipelineStats:
     """Decode ``input``, run ``stages`` on every frame, encode to ``output`` with the audio kept.
 
-    ``stages`` may be a callable that builds them, so that a bad input or output path is
-    reported before a model is loaded. The output appears only when the run succeeds.
+    ``start`` and ``duration`` (seconds) process only that span of the input, video and audio;
+    the output starts at time 0. ``stages`` may be a callable that builds them, so that a bad
+    input or output path is reported before a model is loaded. The output appears only when
+    the run succeeds.
     """
     _refuse_same_file(input, output)
     with ExitStack() as stack:
-        source = stack.enter_context(FileSource(input))
+        source = stack.enter_context(FileSource(input, start=start, duration=duration))
         sink = stack.enter_context(
             EncoderSink(
                 output,
                 info=source.info,
                 audio_from=input,
+                audio_start=source.offset,
                 encoder=encode.encoder,
                 crf=encode.crf,
                 preset=encode.preset,
@@ -114,15 +119,23 @@ def stylize_video(
     *,
     style: StyleConfig = StyleConfig(),
     temporal: float = DEFAULT_TEMPORAL,
+    start: float | None = None,
+    duration: float | None = None,
     encode: EncodeConfig = EncodeConfig(),
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
 ) -> PipelineStats:
-    """Stylize a video file with a fast style model; audio and timestamps are kept."""
+    """Stylize a video file with a fast style model; audio and timestamps are kept.
+
+    ``start`` and ``duration`` (seconds) stylize only that span, e.g. to preview a style on a
+    few seconds of a long clip.
+    """
     return process_video(
         input,
         output,
         lambda: build_style_stages(style, temporal=temporal),
+        start=start,
+        duration=duration,
         encode=encode,
         on_progress=on_progress,
         stop=stop,

@@ -8,6 +8,7 @@ import pytest
 import streamart
 from model_factory import reference_style
 from streamart import StyleConfig, Stylizer
+from streamart.sources.file import FileSource
 
 
 def test_stylizer_stylizes_a_sequence_of_frames(tiny_model):
@@ -39,3 +40,12 @@ def test_stylizer_rejects_images_of_the_wrong_type(tiny_model):
 def test_public_names_are_exported():
     for name in streamart.__all__:
         assert hasattr(streamart, name)
+
+
+def test_stylize_video_takes_a_span(clip_factory, tiny_model, tmp_path):
+    clip = clip_factory("long.mp4", frames=30, fps=10)
+    out = tmp_path / "out.mp4"
+    stats = streamart.stylize_video(clip, out, style=StyleConfig(model=tiny_model), start=2, duration=0.5)
+    assert stats.frames_out == stats.frame_count == 5
+    with FileSource(out) as source:
+        assert [float(f.time) for f in source] == pytest.approx([0, 0.1, 0.2, 0.3, 0.4])

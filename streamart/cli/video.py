@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from .. import api
-from ..errors import StreamartError
+from ..errors import InputError, StreamartError
 from .dream import add_dream_arguments, dream_stages_from_args
 from .options import (
     ProgressBar,
@@ -27,6 +28,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("input", help="input video (anything FFmpeg reads)")
     parser.add_argument("output", help="output video, e.g. out.mp4")
+    span = parser.add_argument_group("span (to preview a style on part of a long video)")
+    span.add_argument(
+        "--start", metavar="TIME", help="begin this far into the input: SS, MM:SS or HH:MM:SS(.fff) (default: 0)"
+    )
+    span.add_argument(
+        "--duration", metavar="TIME", help="process this much of the input, same forms (default: to the end)"
+    )
     add_style_arguments(parser, temporal=True)
     add_dream_arguments(parser, video=True)
     add_encode_arguments(parser)
@@ -43,7 +51,30 @@ def run(args: argparse.Namespace) -> int:
     else:
         style = style_config(args)
         stages = lambda: api.build_style_stages(style, temporal=args.temporal)  # noqa: E731
+    start = None if args.start is None else parse_time(args.start, "--start")
+    duration = None if args.duration is None else parse_time(args.duration, "--duration")
     with ProgressBar(quiet=args.quiet, description="dreaming" if args.dream else "stylizing") as progress:
-        stats = api.process_video(args.input, args.output, stages, encode=encode_config(args), on_progress=progress)
+        stats = api.process_video(
+            args.input, args.output, stages, start=start, duration=duration, encode=encode_config(args),
+            on_progress=progress,
+        )
     report_stats(stats, show=args.stats)
     return 0
+
+
+_TIME = re.compile(r"(?:(?:(?P<hours>\d+):)?(?P<minutes>\d+):)?(?P<seconds>\d+(?:\.\d*)?|\.\d+)")
+
+
+def parse_time(text: str, option: str) -> float:
+    """Seconds from ``SS``, ``MM:SS`` or ``HH:MM:SS``, each with optional decimals on the
+    seconds. Parsed here rather than by argparse, whose errors are a usage dump, not one line."""
+    match = _TIME.fullmatch(text.strip())
+    if match is not None:
+        hours, minutes = int(match["hours"] or 0), int(match["minutes"] or 0)
+        seconds = float(match["seconds"])
+        # 1:75 or 1:75:00 is a typo, not 2:15
+        if match["minutes"] is None or (seconds < 60 and (match["hours"] is None or minutes < 60)):
+            return hours * 3600 + minutes * 60 + seconds
+    raise InputError(
+        f"{option} {text!r} is not a time; give 0 or more seconds as SS, MM:SS or HH:MM:SS (e.g. 12.5, 1:30, 0:01:30.5)"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import os
 from collections.abc import Iterator
 from fractions import Fraction
@@ -28,6 +29,8 @@ _SUGGESTED_ENCODERS = (
 _BT709 = 1  # the ITU-R BT.709 value of FFmpeg's colorspace, primaries and transfer enums
 # Where a live source gives no timestamps, frames are placed on this clock.
 _FALLBACK_TIME_BASE = Fraction(1, 90_000)
+# How far before a trimmed start the audio input is sought: more than muxers interleave.
+_AUDIO_SEEK_MARGIN = 1
 
 
 class EncoderSink:
@@ -40,7 +43,11 @@ class EncoderSink:
 
     Every audio stream of ``audio_from`` is copied without re-encoding when the output
     container accepts its codec, else re-encoded to AAC; audio is muxed as the video
-    progresses, so the file interleaves well.
+    progresses, so the file interleaves well, and stops with the video (at the end of the last
+    frame, give or take half an audio packet), however early the frames stopped coming.
+    ``audio_start`` (seconds in ``audio_from``) is where a trimmed video's time 0 lies: audio
+    before it is left out and the rest shifted to start at 0. Audio is cut between packets
+    (about 21 ms at 48 kHz AAC), at the boundary nearest to each end.
 
     Odd sizes: pixel formats with 2x chroma subsampling (the default ``yuv420p``, which every
     player decodes) need even sizes, so an odd width or height is padded by repeating the last
@@ -62,6 +69,7 @@ class EncoderSink:
         *,
         info: StreamInfo,
         audio_from: str | os.PathLike | None = None,
+        audio_start: float | None = None,
         encoder: str = "libx264",
         crf: int | None = 18,
         preset: str | None = "medium",
@@ -78,6 +86,10 @@ class EncoderSink:
         _check_encoder(encoder, pix_fmt, self._options, encoded_width, encoded_height)
         _check_container(self.path, encoder)
         self._audio_input = _open_audio(audio_from) if audio_from is not None else None
+        self._audio_start = None if audio_start is None else Fraction(audio_start)
+        # Per audio stream: ticks subtracted from its packets' timestamps (the first packet
+        # kept, when trimming; 0 otherwise).
+        self._audio_shifts: dict[int, int] = {}
         self._temporary = temporary_path(self.path)
         self._container: av.container.OutputContainer | None = None
         self._video: av.video.stream.VideoStream | None = None
@@ -131,9 +143,11 @@ class EncoderSink:
                     self._audio_input.close()
                 return
             self._container.mux(self._video.encode(None))
-            self._mux_audio_until(None)
-            for stream, copied in self._audio_routes.values():
+            self._mux_audio_until(self._video_end())
+            for index, (stream, copied) in self._audio_routes.items():
                 if not copied:
+                    # drain the decoder (the audio may have stopped mid-stream), then the encoder
+                    self._reencode(self._audio_input.streams[index].decode(None), stream)
                     self._container.mux(stream.encode(None))
             self._container.close()
             if self._audio_input is not None:
@@ -204,6 +218,15 @@ class EncoderSink:
                     target.format = target.codec_context.codec.audio_formats[0]
                 self._audio_routes[source.index] = (target, copied)
             if self._audio_routes:
+                if self._audio_start is not None and self._audio_start > _AUDIO_SEEK_MARGIN:
+                    # Skip most of what comes before the start; packets are then dropped one
+                    # by one up to it. The margin covers packets stored before the video
+                    # keyframe that the seek lands on.
+                    target = (self._audio_start - _AUDIO_SEEK_MARGIN) * av.time_base
+                    try:
+                        self._audio_input.seek(math.floor(target))
+                    except av.error.FFmpegError:
+                        pass  # not seekable: every packet before the start is dropped instead
                 self._audio_packets = self._audio_input.demux(self._audio_input.streams.audio)
 
     def _pts(self, frame: Frame) -> int:
@@ -217,8 +240,16 @@ class EncoderSink:
         self._last_pts = pts
         return pts
 
-    def _mux_audio_until(self, until: Fraction | None) -> None:
-        """Mux audio packets that start at or before ``until`` seconds (all when None)."""
+    def _video_end(self) -> Fraction:
+        """Seconds at which the last frame written ends (its pts plus one frame at the average
+        rate: the duration the muxer gives it)."""
+        assert self._last_pts is not None
+        frame_seconds = 1 / Fraction(self._info.fps).limit_denominator(1001) if self._info.fps else 0
+        return self._last_pts * self._time_base + frame_seconds
+
+    def _mux_audio_until(self, until: Fraction) -> None:
+        """Mux the audio packets whose middle lies before ``until`` seconds, so audio is cut at
+        the packet boundary nearest to it."""
         if self._audio_packets is None:
             return
         while True:
@@ -229,24 +260,42 @@ class EncoderSink:
             if packet is None:
                 self._audio_packets = None
                 return
-            if packet.dts is None and packet.size == 0:
-                # the demuxer's end-of-stream marker: drains a re-encoding decoder
+            if packet.pts is None:
+                if packet.size == 0:
+                    continue  # the demuxer's end-of-stream marker; close() drains the decoders
                 self._route_audio(packet)
                 continue
-            starts = None if packet.pts is None else packet.pts * packet.time_base
-            if until is not None and starts is not None and starts > until:
+            index = packet.stream.index
+            middle = (packet.pts + Fraction(packet.duration or 0, 2)) * packet.time_base
+            if index not in self._audio_shifts:
+                if self._audio_start is None:
+                    self._audio_shifts[index] = 0
+                elif middle < self._audio_start:
+                    continue  # before the trimmed start
+                else:
+                    self._audio_shifts[index] = packet.pts
+            middle -= self._audio_shifts[index] * packet.time_base
+            if middle >= until:
                 self._pending_audio = packet
                 return
             self._route_audio(packet)
 
     def _route_audio(self, packet: av.Packet) -> None:
-        target, copied = self._audio_routes[packet.stream.index]
+        index = packet.stream.index
+        target, copied = self._audio_routes[index]
         if copied:
-            if packet.size:
-                packet.stream = target
-                self._container.mux(packet)
-            return
-        for decoded in packet.decode():
+            shift = self._audio_shifts.get(index, 0)
+            if packet.pts is not None:
+                packet.pts -= shift
+            if packet.dts is not None:
+                packet.dts -= shift
+            packet.stream = target
+            self._container.mux(packet)
+        else:
+            self._reencode(packet.decode(), target)
+
+    def _reencode(self, frames: list[av.AudioFrame], target: av.audio.stream.AudioStream) -> None:
+        for decoded in frames:
             decoded.pts = None  # the AAC encoder numbers its own frames after resampling
             self._container.mux(target.encode(decoded))
 

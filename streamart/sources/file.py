@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Iterator
+from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
 
@@ -17,6 +19,10 @@ from ..protocols import StreamInfo
 
 log = logging.getLogger(__name__)
 
+# Slack when comparing frame times with a start or end given as a float (0.1 s is not
+# exactly 1/10): far below any frame interval.
+_TOLERANCE = 1e-6
+
 
 class FileSource:
     """Decode the first video stream of a file into RGB uint8 frames.
@@ -26,15 +32,28 @@ class FileSource:
     applied to the pixels, and ``info`` reports the rotated size. Any pixel format (10-bit
     included) is converted to rgb24; odd sizes are fine.
 
-    The first frame is decoded on construction, so a file without decodable video fails here
-    (:class:`InputError`) rather than mid-pipeline. Damaged files are read best effort: packets
-    that fail to decode are skipped, and a warning on the ``streamart.sources.file`` logger
-    says how many frames were recovered. Iterate once.
+    ``start`` and ``duration`` (seconds, from the first frame) trim the video: the source seeks
+    to the keyframe before ``start``, decodes and drops the frames before it, and stops at
+    ``start + duration``. A trimmed video is shifted to start at time 0; ``offset`` says where
+    that lies in the file (so an encoder can cut the audio to match), and ``info`` describes
+    the trimmed span.
+
+    The first frame is decoded on construction, so a file without decodable video, or a start
+    past its end, fails here (:class:`InputError`) rather than mid-pipeline. Damaged files are
+    read best effort: packets that fail to decode are skipped, and a warning on the
+    ``streamart.sources.file`` logger says how many frames were recovered. Iterate once.
     """
 
     live = False
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        start: float | None = None,
+        duration: float | None = None,
+    ) -> None:
+        _check_span(start, duration)
         self.path = Path(path)
         if not self.path.exists():
             raise InputNotFoundError(f"input {self.path} does not exist; check the path")
@@ -65,19 +84,79 @@ class FileSource:
                 f"input {self.path} has no decodable video frames (empty or corrupt); "
                 "give another video file"
             )
-        self._first: av.VideoFrame | None = first
         self._quarter_turns = _quarter_turns(first)
         width, height = first.width, first.height
         if self._quarter_turns % 2:
             width, height = height, width
+        fps = _fps(self._stream)
+        frame_count = self._stream.frames or None
+        duration_seconds = _duration(self._stream, self._container)
+        #: Seconds subtracted from every frame's time: the file time of the first frame kept,
+        #: when trimming; None when frames keep the file's own timestamps.
+        self.offset: Fraction | None = None
+        self._end: Fraction | None = None  # file time at which a trimmed video stops
+        self._trimmed = start is not None or duration is not None
+        if self._trimmed:
+            try:
+                first, frame_count, duration_seconds = self._trim(
+                    first, start or 0.0, duration, fps, duration_seconds
+                )
+            except InputError:
+                self.close()
+                raise
+        self._first: av.VideoFrame | None = first
         self.info = StreamInfo(
             width=width,
             height=height,
-            fps=_fps(self._stream),
-            frame_count=self._stream.frames or None,
+            fps=fps,
+            frame_count=frame_count,
             time_base=self._stream.time_base,
-            duration=_duration(self._stream, self._container),
+            duration=duration_seconds,
         )
+
+    def _trim(
+        self,
+        first: av.VideoFrame,
+        start: float,
+        duration: float | None,
+        fps: float | None,
+        length: float | None,
+    ) -> tuple[av.VideoFrame, int | None, float | None]:
+        """Seek to ``start`` and set ``offset`` and the end. Returns the first frame kept, and
+        the span's frame count and duration for ``info`` (``length``: the whole video's)."""
+        if length is not None and start >= length:
+            raise InputError(_past_end_message(self.path, start, length))
+        video_start = first.time or 0.0
+        first = self._seek(first, video_start + start)
+        if first is None:
+            raise InputError(_past_end_message(self.path, start, length))
+        self.offset = _time(first) or Fraction(0)
+        if duration is not None:
+            self._end = Fraction(video_start + start + duration)
+        if length is not None:
+            duration = min(duration or length, length - start)
+        frame_count = None
+        if duration is not None and fps:
+            # Frames from the first kept one to the end, one every 1/fps: exact for a constant
+            # frame rate, an estimate (for the progress bar) otherwise.
+            until_end = video_start + start + duration - float(self.offset)
+            frame_count = math.ceil(until_end * fps - _TOLERANCE)
+        return first, frame_count, duration
+
+    def _seek(self, first: av.VideoFrame, target: float) -> av.VideoFrame | None:
+        """The first frame at or after file time ``target`` (None past the end): seek to the
+        keyframe before it, then decode and drop the frames before it."""
+        if first.time is None or target > first.time + _TOLERANCE:
+            try:
+                self._container.seek(math.floor(target / self._stream.time_base), stream=self._stream)
+            except av.error.FFmpegError:
+                pass  # not seekable (no index): decode on from here, dropping frames instead
+            else:
+                self._decoded = self._decode()  # PyAV flushed the decoder; demux afresh
+            first = next(self._decoded, None)
+        while first is not None and first.time is not None and first.time < target - _TOLERANCE:
+            first = next(self._decoded, None)
+        return first
 
     def __iter__(self) -> Iterator[Frame]:
         index, last_time = 0, None
@@ -88,15 +167,17 @@ class FileSource:
                 decoded = next(self._decoded, None)
                 if decoded is None:
                     break
+            time = _time(decoded)
+            if self._end is not None and time is not None and time >= self._end - _TOLERANCE:
+                return  # the end of the trimmed span, not of the file: nothing to check
             if decoded.is_corrupt:
                 self._decode_errors += 1
-            frame = Frame(
-                image=self._to_rgb(decoded),
-                index=index,
-                pts=decoded.pts,
-                time_base=decoded.time_base or self._stream.time_base,
-            )
-            last_time = frame.time if frame.time is not None else last_time
+            time_base = decoded.time_base or self._stream.time_base
+            pts = decoded.pts
+            if self.offset is not None and pts is not None:
+                pts -= round(self.offset / time_base)
+            frame = Frame(image=self._to_rgb(decoded), index=index, pts=pts, time_base=time_base)
+            last_time = time if time is not None else last_time
             yield frame
             index += 1
         if not self._closed:  # reached the end, rather than stopped early by close()
@@ -127,11 +208,12 @@ class FileSource:
             image = np.rot90(image, self._quarter_turns)
         return np.ascontiguousarray(image)
 
-    def _warn_if_damaged(self, recovered: int, last_time: float | None) -> None:
+    def _warn_if_damaged(self, recovered: int, last_time: Fraction | None) -> None:
         """Warn when decoding failed somewhere, or frames are missing at the end: fewer than the
         index promised, or (containers without an index, such as Matroska, resync silently
-        past damage) the last frame more than two frame intervals before the video's end."""
-        expected = self.info.frame_count
+        past damage) the last frame (file time) more than two frame intervals before the
+        video's end. A trimmed video has no exact count to compare with."""
+        expected = None if self._trimmed else self.info.frame_count
         end = _video_duration(self._stream)
         interval = 1 / self.info.fps if self.info.fps else 0.1
         short_in_time = end is not None and last_time is not None and last_time + 2 * interval < end
@@ -158,6 +240,25 @@ class FileSource:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _check_span(start: float | None, duration: float | None) -> None:
+    if start is not None and not (math.isfinite(start) and start >= 0):
+        raise InputError(f"start {start} s is not a time in the video; give 0 or more seconds")
+    if duration is not None and not (math.isfinite(duration) and duration > 0):
+        raise InputError(f"duration {duration} s is not a length; give more than 0 seconds")
+
+
+def _past_end_message(path: Path, start: float, length: float | None) -> str:
+    long = "" if length is None else f" ({length:.3f} s long)"
+    return f"start {start} s is past the end of {path}{long}; give an earlier start"
+
+
+def _time(frame: av.VideoFrame) -> Fraction | None:
+    """The frame's file time in seconds, exact (None without a timestamp)."""
+    if frame.pts is None or frame.time_base is None:
+        return None
+    return frame.pts * frame.time_base
 
 
 def _quarter_turns(first: av.VideoFrame) -> int:

@@ -260,3 +260,38 @@ def test_fast_image_refuses_gatys_only_options(tmp_path, tiny_model, capsys):
     assert main(["image", str(source), str(out), "--method", "gatys"]) != 0
     assert "at least one --style" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_start_and_duration_trim_video_and_audio(clip_factory, tiny_model, tmp_path):
+    clip = clip_factory("long.mp4", frames=40, fps=10)
+    out = tmp_path / "out.mp4"
+    span = ["--start", "0:01.5", "--duration", "1"]
+    assert main(["video", str(clip), str(out), "--style", str(tiny_model), *span, "-q"]) == 0
+    pts, _ = video_frames(out)
+    with av.open(str(out)) as container:
+        video = container.streams.video[0]
+        times = [p * video.time_base for p in pts]
+        end = (video.start_time + video.duration) * video.time_base
+    assert len(times) == 10 and times[0] == 0 and times[-1] == pytest.approx(0.9)
+    assert end == pytest.approx(1.0)
+    assert audio_seconds(out) == pytest.approx(1.0, abs=1024 / 48_000)  # one AAC packet
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--start", "1:75", "--start '1:75' is not a time"),
+        ("--start", "-1", "--start '-1' is not a time"),
+        ("--duration", "two", "--duration 'two' is not a time"),
+        ("--duration", "0", "duration 0.0 s is not a length"),
+        ("--start", "00:00:01", "past the end"),
+    ],
+)
+def test_bad_start_or_duration_is_a_one_line_input_error(option, value, message, clip, tiny_model, tmp_path, capsys):
+    out = tmp_path / "out.mp4"
+    assert main(["video", str(clip), str(out), "--style", str(tiny_model), option, value, "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and len(err.splitlines()) == 1 and message in err, err
+    assert "give" in err  # the fix
+    assert not out.exists() and leftovers(tmp_path) == []

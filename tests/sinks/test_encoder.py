@@ -235,3 +235,58 @@ def test_frame_size_change_is_refused(tmp_path):
             sink.write(Frame(pattern_frame(0, 64, 48), 0))
             sink.write(Frame(pattern_frame(1, 32, 32), 1))
     assert list(tmp_path.iterdir()) == []
+
+
+def audio_packets(path) -> list[tuple[Fraction, Fraction, bytes]]:
+    """(start, end, payload) in seconds of each packet of the first audio stream."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        return [
+            (p.pts * p.time_base, (p.pts + p.duration) * p.time_base, bytes(p))
+            for p in container.demux(stream)
+            if p.size
+        ]
+
+
+def video_span(path) -> tuple[Fraction, Fraction]:
+    """When the first video frame starts and the last one ends, in seconds."""
+    with av.open(str(path)) as container:
+        packets = [p for p in container.demux(container.streams.video[0]) if p.size]
+        return (
+            min(p.pts * p.time_base for p in packets),
+            max((p.pts + p.duration) * p.time_base for p in packets),
+        )
+
+
+def test_trimmed_audio_covers_the_trimmed_video(clip_factory, tmp_path):
+    source_path = clip_factory("long.mp4", frames=40, fps=10)
+    output = tmp_path / "out.mp4"
+    with FileSource(source_path, start=1.55, duration=1.0) as source, EncoderSink(
+        output, info=source.info, audio_from=source_path, audio_start=source.offset, **FAST
+    ) as sink:
+        offset = source.offset
+        for frame in source:
+            sink.write(frame)
+    assert offset == Fraction(16, 10)
+    assert video_span(output) == (0, 1)
+    copied = audio_packets(output)
+    packet = copied[0][1] - copied[0][0]
+    assert copied[0][0] == 0 and abs(copied[-1][1] - 1) <= packet / 2
+    # The same packets as the input over that span, cut at the nearest boundaries.
+    kept = [p for p in audio_packets(source_path) if offset <= (p[0] + p[1]) / 2 < offset + 1]
+    assert [p[2] for p in copied] == [p[2] for p in kept]
+    assert abs(kept[0][0] - offset) <= packet / 2
+
+
+def test_audio_stops_with_the_last_frame_written(clip_factory, tmp_path):
+    # A run stopped early (a StopPipeline, a source that ended early): audio must not go on.
+    source_path = clip_factory("long.mkv", frames=20, fps=10, audio_codec="pcm_u8")
+    for name in ("copied.mkv", "reencoded.mp4"):
+        output = tmp_path / name
+        with FileSource(source_path) as source, EncoderSink(
+            output, info=source.info, audio_from=source_path, **FAST
+        ) as sink:
+            for frame, _ in zip(source, range(5)):
+                sink.write(frame)
+        assert video_span(output) == (0, Fraction(1, 2))
+        assert audio_seconds(output) == pytest.approx(0.5, abs=1024 / 48_000), name

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from fractions import Fraction
+
 import cv2
 import numpy as np
 import pytest
@@ -152,3 +154,47 @@ def test_close_is_idempotent_and_ends_iteration_quietly(clip, caplog):
         source.close()
         assert list(frames) == []
     assert caplog.records == []  # stopping early is not damage
+
+
+# Trimming. MPEG-4 Part 2 puts a keyframe every 12 frames, so a start inside the clip really
+# seeks (x264 here would make frame 0 the only keyframe).
+@pytest.mark.parametrize(
+    "start, duration, first, count",
+    [(2.5, 1.0, 25, 10), (2.55, 0.2, 26, 2), (3.0, None, 30, 10), (None, 0.25, 0, 3), (0, 0.1, 0, 1)],
+)
+def test_trimmed_span_is_shifted_to_start_at_zero(clip_factory, start, duration, first, count):
+    path = clip_factory("keyframes.mkv", frames=40, fps=10, codec="mpeg4", audio=False)
+    with FileSource(path, start=start, duration=duration) as source:
+        info, offset = source.info, source.offset
+        frames = list(source)
+    assert [f.index for f in frames] == list(range(count))
+    assert [f.pts * f.time_base for f in frames] == [Fraction(i, 10) for i in range(count)]
+    assert offset == Fraction(first, 10)
+    assert info.frame_count == count  # the progress bar's total
+    assert info.duration == pytest.approx(duration or 4.0 - start)
+    for frame in frames:  # each is the picture it should be (the nearest of all 40)
+        errors = [mean_error(frame.image, pattern_frame(i, 64, 48)) for i in range(40)]
+        assert int(np.argmin(errors)) == first + frame.index
+
+
+def test_untrimmed_source_keeps_the_file_timestamps(clip):
+    with FileSource(clip) as source:
+        assert source.offset is None
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"start": -1}, "start -1 s is not a time"),
+        ({"start": float("nan")}, "not a time"),
+        ({"duration": 0}, "duration 0 s is not a length"),
+        ({"start": 0, "duration": -2}, "not a length"),
+        ({"start": 1.0}, "start 1.0 s is past the end of"),
+        ({"start": 5, "duration": 1}, "past the end"),
+    ],
+)
+def test_bad_spans_are_input_errors(clip, options, message):
+    with pytest.raises(InputError) as caught:
+        FileSource(clip, **options)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+    assert "give" in str(caught.value)  # names the fix
