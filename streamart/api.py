@@ -32,7 +32,7 @@ from .sinks.image import ImageSink
 from .sources.file import FileSource
 from .sources.image import ImageSource
 from .stages.style import StyleStage
-from .stages.temporal import temporal_stages
+from .stages.temporal import DEFAULT_FLOW_PRESET, temporal_stages
 
 if TYPE_CHECKING:
     from .gatys import GatysConfig, GatysProgress
@@ -48,14 +48,19 @@ def build_style_stages(
     style: StyleConfig = StyleConfig(),
     *,
     temporal: float = DEFAULT_TEMPORAL,
+    flow_preset: str = DEFAULT_FLOW_PRESET,
     controls: LiveControls | None = None,
 ) -> list[Stage]:
     """The stages that stylize video: optical flow, the style network, the temporal blend.
 
-    ``temporal`` 0 leaves out temporal consistency (each frame stylized on its own). With
-    ``controls`` (a live session) the style, strength and temporal on/off follow them.
+    ``temporal`` 0 leaves out temporal consistency (each frame stylized on its own).
+    ``flow_preset`` is the optical flow's speed against precision: "ultrafast", "fast" or
+    "medium" (coarser motion lets more flicker through). With ``controls`` (a live session)
+    the style, strength and temporal on/off follow them.
     """
-    return temporal_stages([StyleStage(style, controls=controls)], strength=temporal, controls=controls)
+    return temporal_stages(
+        [StyleStage(style, controls=controls)], strength=temporal, preset=flow_preset, controls=controls
+    )
 
 
 def run(
@@ -119,6 +124,7 @@ def stylize_video(
     *,
     style: StyleConfig = StyleConfig(),
     temporal: float = DEFAULT_TEMPORAL,
+    flow_preset: str = DEFAULT_FLOW_PRESET,
     start: float | None = None,
     duration: float | None = None,
     encode: EncodeConfig = EncodeConfig(),
@@ -128,12 +134,12 @@ def stylize_video(
     """Stylize a video file with a fast style model; audio and timestamps are kept.
 
     ``start`` and ``duration`` (seconds) stylize only that span, e.g. to preview a style on a
-    few seconds of a long clip.
+    few seconds of a long clip. ``flow_preset``: see :func:`build_style_stages`.
     """
     return process_video(
         input,
         output,
-        lambda: build_style_stages(style, temporal=temporal),
+        lambda: build_style_stages(style, temporal=temporal, flow_preset=flow_preset),
         start=start,
         duration=duration,
         encode=encode,

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 
 from ..config import DEFAULT_WORKING_SIZE, EncodeConfig, StyleConfig
+from ..flow import DIS_PRESETS
 from ..models import DEFAULT_STYLE
 from ..runner import PipelineStats
 
@@ -44,7 +45,8 @@ def working_size(text: str) -> int | None:
 
 
 def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool, multiple: bool = False) -> None:
-    """--style, --size, --strength, --preserve-color, --device (and --temporal for video).
+    """--style, --size, --strength, --preserve-color, --device (and --temporal, --flow-preset
+    for video).
 
     ``multiple``: --style may be repeated (a list, for Gatys' style pictures).
     """
@@ -90,6 +92,18 @@ def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool, mult
             default=DEFAULT_TEMPORAL,
             metavar="0..1",
             help=f"temporal consistency against flicker; 0 turns it off (default: {DEFAULT_TEMPORAL})",
+        )
+        from ..stages.temporal import DEFAULT_FLOW_PRESET
+
+        # Flicker left at --temporal 0.5 (warping error vs per-frame stylization, starry_night,
+        # tools/bench_temporal.py at 320x240): ultrafast 45 %, fast 38 %, medium 31 %.
+        group.add_argument(
+            "--flow-preset",
+            choices=tuple(DIS_PRESETS),
+            default=DEFAULT_FLOW_PRESET,
+            help="optical flow behind --temporal, speed against flicker: ultrafast takes the least CPU "
+            "but leaves more flicker; medium leaves the least at 2-3x the flow time of fast "
+            f"(default: {DEFAULT_FLOW_PRESET})",
         )
 
 

@@ -7,6 +7,7 @@ import re
 
 from .. import api
 from ..errors import InputError, StreamartError
+from ..protocols import Stage
 from .dream import add_dream_arguments, dream_stages_from_args
 from .options import (
     ProgressBar,
@@ -46,20 +47,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     if args.dream and args.style:
         raise StreamartError("choose --style or --dream, not both")
-    if args.dream:
-        stages = lambda: dream_stages_from_args(args)  # noqa: E731 - built after the I/O checks
-    else:
-        style = style_config(args)
-        stages = lambda: api.build_style_stages(style, temporal=args.temporal)  # noqa: E731
     start = None if args.start is None else parse_time(args.start, "--start")
     duration = None if args.duration is None else parse_time(args.duration, "--duration")
     with ProgressBar(quiet=args.quiet, description="dreaming" if args.dream else "stylizing") as progress:
         stats = api.process_video(
-            args.input, args.output, stages, start=start, duration=duration, encode=encode_config(args),
-            on_progress=progress,
+            args.input, args.output, lambda: _build_stages(args), start=start, duration=duration,
+            encode=encode_config(args), on_progress=progress,
         )
     report_stats(stats, show=args.stats)
     return 0
+
+
+def _build_stages(args: argparse.Namespace) -> list[Stage]:
+    """The stages asked for; called after the input and output checks, so that a bad path is
+    reported before a model loads."""
+    if args.dream:
+        return dream_stages_from_args(args)
+    return api.build_style_stages(style_config(args), temporal=args.temporal, flow_preset=args.flow_preset)
 
 
 _TIME = re.compile(r"(?:(?:(?P<hours>\d+):)?(?P<minutes>\d+):)?(?P<seconds>\d+(?:\.\d*)?|\.\d+)")

@@ -159,4 +159,4 @@ def _build_stages(args: argparse.Namespace, controls: LiveControls) -> list[Stag
     if args.dream:
         return dream_stages_from_args(args)
     style = dataclasses.replace(style_config(args), model=controls.style_name)
-    return api.build_style_stages(style, temporal=args.temporal, controls=controls)
+    return api.build_style_stages(style, temporal=args.temporal, flow_preset=args.flow_preset, controls=controls)

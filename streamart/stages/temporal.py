@@ -48,6 +48,8 @@ CUT_HISTOGRAM_CHANGE = 0.5
 CUT_MIN_CONFIDENCE = 0.2
 #: Photometric tolerance: confidence exp(-this * |RGB difference in 0..1|^2), as in Lai et al. 2018.
 PHOTOMETRIC_SHARPNESS = 50.0
+#: The flow stage's DIS preset unless one is chosen (``streamart.flow.DIS_PRESETS`` lists them).
+DEFAULT_FLOW_PRESET = "fast"
 
 
 class FlowStage:
@@ -61,10 +63,11 @@ class FlowStage:
 
     name = "flow"
 
-    def __init__(self, preset: str = "fast", flow_width: int = 320) -> None:
+    def __init__(self, preset: str = DEFAULT_FLOW_PRESET, flow_width: int = 320) -> None:
         if flow_width < 16:
             raise ValueError(f"flow_width must be at least 16 pixels, got {flow_width}")
         self._flow = DisFlow(preset)
+        self.preset = preset
         self.flow_width = flow_width
         # The previous input frame at flow resolution, in RGB and grey, and its index.
         self._previous: np.ndarray | None = None
@@ -177,7 +180,7 @@ class TemporalBlendStage:
         self.close()
 
 
-def temporal_stages(inner: list[Stage], strength: float = 0.5, preset: str = "fast",
+def temporal_stages(inner: list[Stage], strength: float = 0.5, preset: str = DEFAULT_FLOW_PRESET,
                     flow_width: int = 320, controls: LiveControls | None = None) -> list[Stage]:
     """``[FlowStage, *inner, TemporalBlendStage]``, or ``inner`` unchanged at strength 0."""
     if strength == 0.0:
