@@ -183,6 +183,13 @@ _PRESETS: dict[str, dict[str, Any]] = {
     "patterns": dict(network="vgg16", layers=("relu3_3",), steps=6, step_size=1.0),
     # Concentric eyes and round shapes everywhere.
     "eyes": dict(network="vgg16", layers=("relu4_1",), steps=8, step_size=1.0),
+    # EfficientNet-Lite0 layers: about 20 times less work per pixel than VGG16, so these
+    # dream live on a laptop CPU (docs/BENCHMARKS.md). Furry faces, snouts and eyes:
+    "creatures": dict(network="efficientnet_lite0", layers=("block10",), steps=10, step_size=1.5, smoothing=1.0),
+    # Glossy, bulging blobs and spotted skins.
+    "blobs": dict(network="efficientnet_lite0", layers=("block8",), steps=10, step_size=1.5, smoothing=1.0),
+    # Flowing stripes that follow the picture's contours.
+    "swirls": dict(network="efficientnet_lite0", layers=("block5",), steps=10, step_size=1.5, smoothing=1.0),
     # ImageNet classes of the classifier: what it takes for "espresso" (967) and "tiger cat"
     # (282). A classifier's gradients are noisier than VGG's, hence the stronger smoothing.
     "espresso": dict(

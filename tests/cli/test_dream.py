@@ -89,6 +89,19 @@ def test_video_options_build_per_frame_settings():
     assert video_parser().parse_args([]).dream is None  # off unless asked for
 
 
+@pytest.mark.parametrize(
+    ("options", "network", "layers"),
+    [
+        ([], "efficientnet_lite0", ("block10",)),  # the live default, creatures
+        (["--layer", "relu3_3"], "vgg16", ("relu3_3",)),
+        (["--layer", "block5", "--layer", "block8"], "efficientnet_lite0", ("block5", "block8")),
+    ],
+)
+def test_video_dream_picks_the_network_that_has_the_layers(options, network, layers):
+    config = dream_config_from_args(video_parser().parse_args(["--dream", *options]), video=True)
+    assert (config.network, config.objective_layers) == (network, layers)
+
+
 def test_video_options_build_the_stages():
     args = video_parser().parse_args(["--dream", "--size", "32", "--dream-blend", "0.5"])
     flow, stage = dream_stages_from_args(args)
