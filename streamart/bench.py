@@ -18,6 +18,7 @@ from .runner import PipelineStats
 from .sinks.encoder import EncoderSink
 from .sources.file import FileSource
 from .sources.synthetic import SyntheticSource
+from .stages.temporal import DEFAULT_FLOW_PRESET
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,14 @@ def benchmark(
     *,
     style: StyleConfig = StyleConfig(),
     temporal: float = 0.5,
+    flow_preset: str = DEFAULT_FLOW_PRESET,
     width: int = 1280,
     height: int = 720,
     frames: int = 120,
     encode: EncodeConfig = EncodeConfig(preset="veryfast"),
 ) -> BenchResult:
-    """Run the three measurements on a synthetic clip written to a temporary folder."""
+    """Run the three measurements on a synthetic clip written to a temporary folder.
+    ``temporal`` and ``flow_preset`` are those of :func:`~streamart.api.build_style_stages`."""
     with tempfile.TemporaryDirectory(prefix="streamart-bench-") as folder:
         clip = Path(folder) / "clip.mp4"
         synthetic = SyntheticSource(width=width, height=height, frames=frames)
@@ -78,7 +81,7 @@ def benchmark(
 
         with FileSource(clip) as source:
             decoded = list(source)
-        stages = build_style_stages(style, temporal=temporal)
+        stages = build_style_stages(style, temporal=temporal, flow_preset=flow_preset)
         started = time.perf_counter()
         for frame in decoded:
             for stage in stages:
@@ -86,7 +89,7 @@ def benchmark(
         model_seconds = time.perf_counter() - started
         del decoded
 
-        stages = build_style_stages(style, temporal=temporal)
+        stages = build_style_stages(style, temporal=temporal, flow_preset=flow_preset)
         started = time.perf_counter()
         with FileSource(clip) as source:
             stats = run(source, stages, [encoder("full.mp4")])

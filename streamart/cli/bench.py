@@ -24,7 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     result = benchmark(
-        style=style_config(args), temporal=args.temporal, width=args.width, height=args.height, frames=args.frames
+        style=style_config(args), temporal=args.temporal, flow_preset=args.flow_preset,
+        width=args.width, height=args.height, frames=args.frames,
     )
     print(result.summary())
     return 0

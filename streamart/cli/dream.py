@@ -161,7 +161,7 @@ def dream_stages_from_args(args: argparse.Namespace) -> list[Stage]:
 
     config = dream_config_from_args(args, video=True)
     stage = DreamStage(config, blend=args.dream_blend, working_size=args.size)
-    return [FlowStage(), stage] if args.dream_blend > 0 else [stage]
+    return [FlowStage(args.flow_preset), stage] if args.dream_blend > 0 else [stage]
 
 
 class _StepBar:

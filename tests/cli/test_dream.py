@@ -70,10 +70,12 @@ def test_missing_input(tmp_path, capsys):
 
 
 def video_parser() -> argparse.ArgumentParser:
-    """What `streamart video` provides besides the dream options: --size and --device."""
+    """What `streamart video` provides besides the dream options: --size, --device and
+    --flow-preset."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--flow-preset", default="fast")
     add_dream_arguments(parser, video=True)
     return parser
 
@@ -103,9 +105,10 @@ def test_video_dream_picks_the_network_that_has_the_layers(options, network, lay
 
 
 def test_video_options_build_the_stages():
-    args = video_parser().parse_args(["--dream", "--size", "32", "--dream-blend", "0.5"])
+    args = video_parser().parse_args(["--dream", "--size", "32", "--dream-blend", "0.5", "--flow-preset", "medium"])
     flow, stage = dream_stages_from_args(args)
     assert isinstance(flow, FlowStage) and isinstance(stage, DreamStage)
+    assert flow.preset == "medium"
     assert (stage.blend, stage.working_size) == (0.5, 32)
     args = video_parser().parse_args(["--dream", "--dream-blend", "0"])
     (stage,) = dream_stages_from_args(args)  # no history to warp: no flow needed
