@@ -3,9 +3,11 @@ not a test).
 
     python3 tools/bench_live.py [--input FILE] [--style NAME|MODEL.onnx] [--size PX]
                                 [--temporal 0.5] [--seconds 20] [--width 640 --height 480 --fps 30]
+                                [--dream [PRESET] [--steps N ...]]
 
 The file goes through WebcamSource exactly as a camera would (latest-frame slot, frames
-dropped when the stages fall behind), then the style stages, into a sink that keeps nothing.
+dropped when the stages fall behind), then the style stages (or, with ``--dream``, the DeepDream stages of ``streamart webcam
+--dream``, which take the same dream options), into a sink that keeps nothing.
 Reports the end-to-end fps, capture-to-sink latency p50/p95 and dropped frames, plus a
 Markdown row for docs/BENCHMARKS.md. Without ``--input`` a synthetic clip (moving shapes over
 gradients, H.264) of the given size, rate and length is written to a temporary folder first.
@@ -33,6 +35,7 @@ import av  # noqa: E402
 import numpy as np  # noqa: E402
 
 from streamart.api import DEFAULT_TEMPORAL, build_style_stages, run  # noqa: E402
+from streamart.cli.dream import add_dream_arguments, dream_stages_from_args  # noqa: E402
 from streamart.config import StyleConfig  # noqa: E402
 from streamart.frame import Frame  # noqa: E402
 from streamart.sources.webcam import WebcamSource  # noqa: E402
@@ -104,6 +107,8 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--fps", type=int, default=30)
+    parser.add_argument("--flow-preset", default="fast", help="DIS preset of the temporal flow")
+    add_dream_arguments(parser, video=True)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder:
@@ -112,14 +117,17 @@ def main() -> None:
             clip = str(Path(folder) / "live.mp4")
             write_clip(Path(clip), args.width, args.height, args.fps, args.seconds)
         source = WebcamSource(clip)
-        style = StyleConfig(model=args.style, size=args.size, device=args.device)
-        stages = build_style_stages(style, temporal=args.temporal)
+        if args.dream:
+            stages = dream_stages_from_args(args)
+        else:
+            style = StyleConfig(model=args.style, size=args.size, device=args.device)
+            stages = build_style_stages(style, temporal=args.temporal, flow_preset=args.flow_preset)
         stats = run(source, stages, [NullSink()])
 
     print(stats.summary())
     p50, p95 = stats.latency_percentile(50), stats.latency_percentile(95)
     model = next((getattr(s, "model", None) for s in stages if hasattr(s, "model")), None)
-    model_name = getattr(model, "name", args.style or "default")
+    model_name = f"dream {args.dream}" if args.dream else getattr(model, "name", args.style or "default")
     size = f"{source.info.width}x{source.info.height}@{source.info.fps:g}"
     command = "python3 tools/bench_live.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     print()
