@@ -248,6 +248,9 @@ class Dreamer:
         self._graphs: dict[tuple[Any, ...], CudaGraph] | None = (
             {} if cuda_graph and self.device.type == "cuda" else None
         )
+        # On the device once: indexing with a Python list would upload it at every step,
+        # a copy that waits for the GPU and that a CUDA graph cannot hold.
+        self._channels = torch.tensor(config.channels, dtype=torch.int64, device=self.device)
         self._guide_features: dict[str, torch.Tensor] | None = None
         if config.guide is not None:
             with torch.no_grad(), self._autocast():
@@ -366,7 +369,7 @@ class Dreamer:
                         f"layer {name} has {act.shape[1]} channels: channel "
                         f"{max(config.channels)} does not exist"
                     )
-                act = act[:, list(config.channels)]
+                act = act.index_select(1, self._channels)
             total = total + act.square().mean()
         return total
 

@@ -213,22 +213,33 @@ needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 
 @pytest.mark.gpu
 @needs_cuda
-@pytest.mark.parametrize("settings", [dict(layers=("relu4_3",)), dict(network="efficientnet_lite0", class_index=282)])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        dict(layers=("relu4_3",)),
+        dict(layers=("relu3_3",), channels=(3, 40)),
+        dict(layers=("relu3_1",), guide=picture(64, 64, seed=9)),
+        dict(network="efficientnet_lite0", layers=("block10",)),
+        dict(network="efficientnet_lite0", class_index=282),
+    ],
+)
 def test_cuda_graph_ascent_matches_the_eager_one(settings):
     config = DreamConfig(**settings, octaves=2, steps=3, seed=3, device="cuda")
     eager, graphed = Dreamer(config), Dreamer(config, cuda_graph=True)
     for seed in (0, 1):  # the second frame replays the graph on a new image and new jitter
         x = to_tensor(picture(96, 128, seed=seed), "cuda")
         expected, result = eager.run(x), graphed.run(x)
-        assert (expected - x).abs().mean() > 1  # it dreamt
-        assert (result - expected).abs().mean() < 0.1
+        change = (expected - x).abs().mean()
+        assert change > 1  # it dreamt
+        # bf16 convolutions may pick other algorithms run to run: equal up to rounding noise
+        assert (result - expected).abs().mean() < 0.05 * change
     assert len(graphed._graphs) == 1
 
 
 @pytest.mark.gpu
 @needs_cuda
 def test_ascent_queues_all_steps_without_waiting_for_the_gpu():
-    dreamer = Dreamer(DreamConfig(layers=("relu4_3",), octaves=2, steps=4, seed=0, device="cuda"))
+    dreamer = Dreamer(DreamConfig(layers=("relu4_3",), channels=(5,), octaves=2, steps=4, seed=0, device="cuda"))
     x = to_tensor(picture(), "cuda")
     dreamer.run(x)  # first run: lazy initialisation may synchronise
     torch.cuda.set_sync_debug_mode("error")
