@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import torch
 
 from streamart.dream import DreamConfig
 from streamart.errors import InputError
@@ -125,3 +126,17 @@ def test_device_warp_matches_the_flow_modules_warp():
     result = to_image(warp_tensor(to_tensor(image), _grid_tensor(flow, "cpu"))).astype(np.float32)
     assert np.abs(expected - image).mean() > 10  # the flow does move things
     assert np.abs(result - expected).max() <= 1  # rounding apart, the same pixels
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_stage_with_graph_matches_the_eager_stage():
+    clip = panning_clip(6, 2)
+    outputs = {
+        graph: run([FlowStage(), DreamStage(config(steps=2, device="cuda"), cuda_graph=graph)], clip)
+        for graph in (False, True)
+    }
+    for eager, graphed, image in zip(outputs[False], outputs[True], clip):
+        change = np.abs(eager.astype(np.float32) - image).mean()
+        assert change > 0.5
+        assert np.abs(graphed.astype(np.float32) - eager).mean() < 0.1 * change
