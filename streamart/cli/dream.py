@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from ..dream import DEFAULT_LAYERS, PRESETS, DreamConfig, Dreamer, network_layers, preset
+from ..errors import InputError
 from ..runtimes.torch import select_device
 from ..protocols import Stage
 from ..stages.dream import DEFAULT_BLEND
@@ -143,14 +144,15 @@ def dream_config_from_args(args: argparse.Namespace, *, video: bool) -> DreamCon
 
 
 def _network_for(args: argparse.Namespace) -> str:
-    """The network a new objective needs: the classifier for a class, else the network whose
-    layers are named (VGG16 when none has them all; the config then names the unknown one)."""
+    """The network a new objective needs: the classifier for a class, else the network that
+    has every ``--layer`` named."""
     if args.class_index is not None:
         return "efficientnet_lite0"
     for network in DEFAULT_LAYERS:
         if set(args.layers or ()) <= set(network_layers(network)):
             return network
-    return "vgg16"
+    offers = "; ".join(f"{network} has {', '.join(network_layers(network))}" for network in DEFAULT_LAYERS)
+    raise InputError(f"no network has all of the layers {', '.join(args.layers)}: {offers}")
 
 
 def dream_stages_from_args(args: argparse.Namespace) -> list[Stage]:

@@ -11,6 +11,7 @@ import pytest
 
 from streamart.cli import main
 from streamart.cli.dream import add_dream_arguments, dream_config_from_args, dream_stages_from_args
+from streamart.errors import InputError
 from streamart.stages.dream import DreamStage
 from streamart.stages.temporal import FlowStage
 
@@ -52,7 +53,7 @@ def test_existing_output_needs_overwrite(photo, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("extra", "code", "message"),
     [
-        (["--layer", "relu7_1"], 2, "unknown vgg16 layer 'relu7_1'"),
+        (["--layer", "relu7_1"], 2, "no network has all of the layers relu7_1"),
         (["--class", "5", "--network", "vgg16"], 2, "--network efficientnet_lite0"),
         (["--device", "cuda:9"], 5, "cuda"),
     ],
@@ -102,6 +103,12 @@ def test_video_options_build_per_frame_settings():
 def test_video_dream_picks_the_network_that_has_the_layers(options, network, layers):
     config = dream_config_from_args(video_parser().parse_args(["--dream", *options]), video=True)
     assert (config.network, config.objective_layers) == (network, layers)
+
+
+def test_layers_of_no_single_network_are_an_input_error():
+    args = video_parser().parse_args(["--dream", "--layer", "relu3_3", "--layer", "block5"])
+    with pytest.raises(InputError, match="no network has all of the layers relu3_3, block5: vgg16 has .*block15"):
+        dream_config_from_args(args, video=True)
 
 
 def test_video_options_build_the_stages():
