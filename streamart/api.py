@@ -25,7 +25,7 @@ from .config import EncodeConfig, StyleConfig
 from .controls import LiveControls
 from .errors import OutputError
 from .frame import Frame, check_image
-from .protocols import Sink, Source, Stage
+from .protocols import ClosingContext, Sink, Source, Stage
 from .runner import PipelineStats, run_pipeline
 from .sinks.encoder import EncoderSink
 from .sinks.image import ImageSink
@@ -206,7 +206,7 @@ def gatys_image(
         sink.write(Frame(image=result, index=0))
 
 
-class Stylizer:
+class Stylizer(ClosingContext):
     """Stylize a sequence of RGB uint8 images in your own program, one call per frame.
 
     With ``temporal`` > 0, consecutive calls are treated as video frames and kept stable with
@@ -233,12 +233,6 @@ class Stylizer:
     def close(self) -> None:
         for stage in self.stages:
             stage.close()
-
-    def __enter__(self) -> Stylizer:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def _refuse_same_file(input: str | os.PathLike, output: str | os.PathLike) -> None:

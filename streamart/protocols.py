@@ -1,7 +1,7 @@
 """The three roles in a pipeline: source -> stage(s) -> sink(s).
 
 These are ``typing.Protocol`` classes: nothing has to inherit from them. All three are context
-managers whose ``close()`` is idempotent.
+managers whose ``close()`` is idempotent; :class:`ClosingContext` gives a class that behaviour.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 from .frame import Frame
 
@@ -25,6 +25,30 @@ class StreamInfo:
     frame_count: int | None = None  # None when unknown (live, or no index)
     time_base: Fraction | None = None
     duration: float | None = None  # seconds
+
+
+class ClosingContext:
+    """``with obj:`` gives ``obj`` and closes it on the way out, or, when an exception leaves the
+    block, calls :meth:`abort`: the same as :meth:`close` unless a subclass (a sink with partial
+    output) overrides it. Subclasses implement ``close()``."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Release everything after a failure; by default the same as :meth:`close`."""
+        self.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 @runtime_checkable

@@ -9,7 +9,6 @@ import os
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 
 import av
 import numpy as np
@@ -17,7 +16,7 @@ import numpy as np
 from ..errors import DeviceError, InputError, InputNotFoundError, OutputError
 from ..frame import Frame
 from ..media import check_output_path, commit, discard, temporary_path
-from ..protocols import StreamInfo
+from ..protocols import ClosingContext, StreamInfo
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +32,7 @@ _FALLBACK_TIME_BASE = Fraction(1, 90_000)
 _AUDIO_SEEK_MARGIN = 1
 
 
-class EncoderSink:
+class EncoderSink(ClosingContext):
     """Write frames to a video file (container chosen by the extension).
 
     Timestamps are kept: the video stream uses the input's ``time_base`` and each frame's own
@@ -153,7 +152,7 @@ class EncoderSink:
             if self._audio_input is not None:
                 self._audio_input.close()
         except BaseException as exc:
-            self._abort()
+            self.abort()
             if isinstance(exc, av.error.FFmpegError):
                 raise OutputError(
                     f"cannot finish {self.path} ({exc.strerror}); check free disk space"
@@ -161,7 +160,7 @@ class EncoderSink:
             raise
         commit(self._temporary, self.path)
 
-    def _abort(self) -> None:
+    def abort(self) -> None:
         """Drop the partial output; ``path`` is left as it was."""
         self._closed = True
         if self._container is not None:
@@ -172,20 +171,6 @@ class EncoderSink:
         if self._audio_input is not None:
             self._audio_input.close()
         discard(self._temporary)
-
-    def __enter__(self) -> EncoderSink:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self._abort()
 
     def _open(self, width: int, height: int) -> None:
         self._frame_size = (width, height)

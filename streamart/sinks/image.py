@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import os
-from types import TracebackType
 
 import cv2
 
 from ..errors import OutputError
 from ..frame import Frame
 from ..media import check_output_path, commit, discard, temporary_path
+from ..protocols import ClosingContext
 
 JPEG_QUALITY = 95
 
 
-class ImageSink:
+class ImageSink(ClosingContext):
     """Save a single frame as a picture; the format follows the extension.
 
     One picture per sink: a second frame raises :class:`OutputError` (write video to a
@@ -68,17 +68,7 @@ class ImageSink:
         if self._written:
             commit(self._temporary, self.path)
 
-    def __enter__(self) -> ImageSink:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self._closed = True
-            discard(self._temporary)
+    def abort(self) -> None:
+        """Drop the unfinished picture; ``path`` is left as it was."""
+        self._closed = True
+        discard(self._temporary)

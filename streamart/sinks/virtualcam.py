@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import platform
 from dataclasses import dataclass
-from types import TracebackType
 
 import cv2
 
 from ..errors import DeviceError, require
 from ..frame import Frame
+from ..protocols import ClosingContext
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ _BUSY_WORDS = ("busy", "in use", "already")
 _BUSY_FIX = "the device is busy: close the program that writes to it, or pick another device"
 
 
-class VirtualCameraSink:
+class VirtualCameraSink(ClosingContext):
     """Send frames to a virtual camera at ``width`` x ``height`` and ``fps``.
 
     ``backend`` None tries every backend this platform has; ``device`` picks one device of the
@@ -99,14 +99,6 @@ class VirtualCameraSink:
         if self._camera is not None:
             self._camera.close()
             self._camera = None
-
-    def __enter__(self) -> VirtualCameraSink:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,6 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import TracebackType
 from typing import TypeVar
 
 import cv2
@@ -32,6 +31,7 @@ from ..controls import STRENGTH_STEP, LiveControls
 from ..errors import DeviceError, OutputError
 from ..frame import Frame
 from ..runner import StopPipeline
+from ..protocols import ClosingContext
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def _gui(call: Callable[..., _T], *args: object) -> _T:
     return _gui_executor.submit(call, *args).result()
 
 
-class WindowSink:
+class WindowSink(ClosingContext):
     """Show frames in a window; hotkeys change ``controls``, which the stages read.
 
     ``screenshot_dir`` is where the c key saves PNGs (default: the current folder). The
@@ -97,14 +97,6 @@ class WindowSink:
         self._closed = True
         if self._opened:
             _gui(_destroy_window, self.title)
-
-    def __enter__(self) -> WindowSink:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _show(self, frame: Frame) -> bool:
         """In the GUI thread: display one frame; False when the user wants to stop."""

@@ -8,14 +8,13 @@ import os
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
-from types import TracebackType
 
 import av
 import numpy as np
 
 from ..errors import InputError, InputNotFoundError
 from ..frame import Frame
-from ..protocols import StreamInfo
+from ..protocols import ClosingContext, StreamInfo
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +23,7 @@ log = logging.getLogger(__name__)
 _TOLERANCE = 1e-6
 
 
-class FileSource:
+class FileSource(ClosingContext):
     """Decode the first video stream of a file into RGB uint8 frames.
 
     Frames keep the decoder's own ``pts`` and ``time_base``, so variable frame rate survives
@@ -229,17 +228,6 @@ class FileSource:
         if not self._closed:
             self._closed = True
             self._container.close()
-
-    def __enter__(self) -> FileSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _check_span(start: float | None, duration: float | None) -> None:

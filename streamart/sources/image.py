@@ -5,17 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 
 import cv2
 import numpy as np
 
 from ..errors import InputError, InputNotFoundError
 from ..frame import Frame
-from ..protocols import StreamInfo
+from ..protocols import ClosingContext, StreamInfo
 
 
-class ImageSource:
+class ImageSource(ClosingContext):
     """One RGB uint8 frame from a picture file; EXIF orientation is applied.
 
     The file is decoded on construction, so an unreadable picture fails at once. Grey,
@@ -46,14 +45,3 @@ class ImageSource:
 
     def close(self) -> None:
         """Nothing is held open; present for the Source protocol."""
-
-    def __enter__(self) -> ImageSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 
 from ..frame import Frame
-from ..protocols import StreamInfo
+from ..protocols import ClosingContext, StreamInfo
 
 
-class SyntheticSource:
+class SyntheticSource(ClosingContext):
     """``frames`` frames of a moving, textured pattern at ``fps`` (pts in units of 1/fps).
 
     The picture has smooth gradients, hard edges and motion, so codecs, style models and
@@ -45,9 +45,3 @@ class SyntheticSource:
 
     def close(self) -> None:
         """Nothing to release."""
-
-    def __enter__(self) -> SyntheticSource:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()

@@ -19,14 +19,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from types import TracebackType
 
 import cv2
 import numpy as np
 
 from ..errors import DeviceError, InputError, InputNotFoundError
 from ..frame import Frame
-from ..protocols import StreamInfo
+from ..protocols import ClosingContext, StreamInfo
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ RECONNECT_INTERVAL_S = 1.0
 RECONNECT_TIMEOUT_S = 30.0
 
 
-class WebcamSource:
+class WebcamSource(ClosingContext):
     """Frames from a camera (index, ``/dev/videoN``), a stream URL or a video file.
 
     ``width``, ``height`` and ``fps`` are requests: the camera picks its nearest mode, and
@@ -130,14 +129,6 @@ class WebcamSource:
             if self._capture is not None:
                 self._capture.release()
                 self._capture = None
-
-    def __enter__(self) -> WebcamSource:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _open_capture(self) -> cv2.VideoCapture:
         """Open the device with the requested mode, or raise a one-line error."""

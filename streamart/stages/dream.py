@@ -30,6 +30,7 @@ from ..runtimes.torch import to_image, to_tensor
 from ..errors import InputError
 from ..flow import Motion
 from ..frame import Frame
+from ..protocols import ClosingContext
 
 if TYPE_CHECKING:
     import torch
@@ -43,7 +44,7 @@ MIN_WORKING_SIZE = 16
 DEFAULT_BLEND = 0.9
 
 
-class DreamStage:
+class DreamStage(ClosingContext):
     """DeepDream every frame, starting from the previous dream warped along the motion.
 
     ``config`` sets the objective and, through ``octaves`` and ``steps``, the work per frame
@@ -133,12 +134,6 @@ class DreamStage:
     def close(self) -> None:
         self.reset()
 
-    def __enter__(self) -> DreamStage:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
 
 def warp(image: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     """:func:`streamart.flow.warp` on the device: ``result[y, x] = image[(x, y) + flow(x, y)]``,
@@ -175,4 +170,3 @@ def match_mean_std(image: torch.Tensor, reference: torch.Tensor) -> torch.Tensor
     target_mean = reference.mean(dim=(2, 3), keepdim=True)
     target_std = reference.std(dim=(2, 3), keepdim=True)
     return (image - mean) * (target_std / (std + 1e-6)) + target_mean
-

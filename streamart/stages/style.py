@@ -20,6 +20,7 @@ from ..frame import Frame
 from ..imageops import keep_chroma, resize
 from ..models import resolve_model
 from ..runtimes.onnx import OnnxModel
+from ..protocols import ClosingContext
 
 DEFAULT_STRIDE = 4
 
@@ -74,7 +75,7 @@ class StyleModel:
         return np.ascontiguousarray(np.clip(output, 0, 255).astype(np.uint8).transpose(1, 2, 0))
 
 
-class StyleStage:
+class StyleStage(ClosingContext):
     """Stylize each frame at a working size, then restore colours and blend by strength.
 
     With ``controls`` (a live session), the style and strength are read from them on every
@@ -119,9 +120,3 @@ class StyleStage:
 
     def close(self) -> None:
         """Nothing to release: the onnxruntime session is freed with the stage."""
-
-    def __enter__(self) -> StyleStage:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()

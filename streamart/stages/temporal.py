@@ -38,7 +38,7 @@ from ..flow import (
 )
 from ..controls import LiveControls
 from ..frame import Frame
-from ..protocols import Stage
+from ..protocols import ClosingContext, Stage
 
 #: History weight at strength 1: a still pixel keeps 10% of each new stylized frame.
 MAX_HISTORY_WEIGHT = 0.9
@@ -52,7 +52,7 @@ PHOTOMETRIC_SHARPNESS = 50.0
 DEFAULT_FLOW_PRESET = "fast"
 
 
-class FlowStage:
+class FlowStage(ClosingContext):
     """Attaches ``Motion`` (backward flow, confidence, scene cut) to each frame; leaves the
     image alone.
 
@@ -103,12 +103,6 @@ class FlowStage:
     def close(self) -> None:
         self.reset()
 
-    def __enter__(self) -> FlowStage:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
 
 def motion_confidence(current: np.ndarray, previous: np.ndarray, backward: np.ndarray,
                       forward: np.ndarray) -> np.ndarray:
@@ -126,7 +120,7 @@ def motion_confidence(current: np.ndarray, previous: np.ndarray, backward: np.nd
     return confidence
 
 
-class TemporalBlendStage:
+class TemporalBlendStage(ClosingContext):
     """Blends the previous output, warped along ``frame.motion``, into each new frame.
 
     ``strength`` 0..1 (0 passes frames through). Starts afresh (no blending) on the first frame,
@@ -172,12 +166,6 @@ class TemporalBlendStage:
 
     def close(self) -> None:
         self.reset()
-
-    def __enter__(self) -> TemporalBlendStage:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def temporal_stages(inner: list[Stage], strength: float = 0.5, preset: str = DEFAULT_FLOW_PRESET,
