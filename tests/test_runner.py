@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from streamart.frame import Frame
-from streamart.protocols import StreamInfo
+from streamart.protocols import ClosingContext, StreamInfo
 from streamart.runner import StopPipeline, run_pipeline
 
 
-class CountingSource:
+class CountingSource(ClosingContext):
     """A file-like source of numbered frames that records how far it has read."""
 
     name = "counting"
@@ -31,14 +31,8 @@ class CountingSource:
     def close(self) -> None:
         pass
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        self.close()
-
-
-class AddStage:
+class AddStage(ClosingContext):
     name = "add"
 
     def __init__(self, amount: int = 1, *, fail_at: int | None = None, stop_at: int | None = None) -> None:
@@ -57,14 +51,8 @@ class AddStage:
     def close(self) -> None:
         pass
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        pass
-
-
-class ListSink:
+class ListSink(ClosingContext):
     name = "list"
 
     def __init__(self, *, source: CountingSource | None = None) -> None:
@@ -78,12 +66,6 @@ class ListSink:
             self.in_flight.append(self.source.produced - len(self.frames))
 
     def close(self) -> None:
-        pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
         pass
 
 

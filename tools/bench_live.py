@@ -38,10 +38,11 @@ from streamart.api import DEFAULT_TEMPORAL, build_style_stages, run  # noqa: E40
 from streamart.cli.dream import add_dream_arguments, dream_stages_from_args  # noqa: E402
 from streamart.config import StyleConfig  # noqa: E402
 from streamart.frame import Frame  # noqa: E402
+from streamart.protocols import ClosingContext  # noqa: E402
 from streamart.sources.webcam import WebcamSource  # noqa: E402
 
 
-class NullSink:
+class NullSink(ClosingContext):
     """Keeps nothing: the runner still measures each frame's capture-to-sink latency."""
 
     name = "null"
@@ -51,12 +52,6 @@ class NullSink:
 
     def close(self) -> None:
         pass
-
-    def __enter__(self) -> NullSink:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def write_clip(path: Path, width: int, height: int, fps: int, seconds: float) -> None:

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from streamart.evaluation import flicker_report, plot_errors  # noqa: E402
 from streamart.flow import DIS_PRESETS  # noqa: E402
 from streamart.frame import Frame  # noqa: E402
-from streamart.protocols import StreamInfo  # noqa: E402
+from streamart.protocols import ClosingContext, StreamInfo  # noqa: E402
 from streamart.stages.temporal import FlowStage, TemporalBlendStage, temporal_stages  # noqa: E402
 
 
@@ -67,7 +67,7 @@ def photo_clip(width: int, height: int, frames: int) -> list[np.ndarray]:
     return clip
 
 
-class ListSource:
+class ListSource(ClosingContext):
     """Frames from memory (so that decoding does not blur the timing)."""
 
     live = False
@@ -84,14 +84,8 @@ class ListSource:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> ListSource:
-        return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
-class CollectSink:
+class CollectSink(ClosingContext):
     """Keeps the output images in memory."""
 
     name = "collect"
@@ -104,12 +98,6 @@ class CollectSink:
 
     def close(self) -> None:
         pass
-
-    def __enter__(self) -> CollectSink:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def median_ms(samples: list[float]) -> float:

@@ -23,7 +23,7 @@ from media_factory import pattern_frame
 from streamart.controls import LiveControls
 from streamart.errors import DeviceError, OutputError
 from streamart.frame import Frame
-from streamart.protocols import StreamInfo
+from streamart.protocols import ClosingContext, StreamInfo
 from streamart.runner import StopPipeline, run_pipeline
 from streamart.sinks.window import WindowSink
 
@@ -297,7 +297,7 @@ def test_quit_key_and_closing_the_window_stop_the_pipeline(x_server: XServer) ->
         assert x_server.window_id(title) is None, f"{title}: the window is still on screen"
 
 
-class EndlessLiveSource:
+class EndlessLiveSource(ClosingContext):
     """A live source that never ends: only the window can stop this pipeline."""
 
     live = True
@@ -313,14 +313,8 @@ class EndlessLiveSource:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> EndlessLiveSource:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class InvertStage:
+class InvertStage(ClosingContext):
     """A deterministic stand-in for a style stage."""
 
     name = "invert"
@@ -333,12 +327,6 @@ class InvertStage:
 
     def close(self) -> None:
         pass
-
-    def __enter__(self) -> InvertStage:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def test_quit_key_ends_a_running_live_pipeline_normally(x_server: XServer) -> None:

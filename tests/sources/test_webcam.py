@@ -15,7 +15,7 @@ from media_factory import pattern_frame
 from streamart.cli import main
 from streamart.errors import DeviceError, InputError, InputNotFoundError
 from streamart.frame import Frame
-from streamart.protocols import StreamInfo
+from streamart.protocols import ClosingContext, StreamInfo
 from streamart.runner import run_pipeline
 from streamart.sources import webcam
 from streamart.sources.webcam import LIVE_TIME_BASE, WebcamSource
@@ -152,7 +152,7 @@ def test_camera_that_opens_but_delivers_nothing_is_reported_busy() -> None:
         UnpluggedCamera(frames_per_connection=0, connections=1)
 
 
-class FastLiveCamera:
+class FastLiveCamera(ClosingContext):
     """A fake live camera: a new frame every 5 ms, faster than the stage below can take them."""
 
     live = True
@@ -173,14 +173,8 @@ class FastLiveCamera:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> FastLiveCamera:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class SlowStage:
+class SlowStage(ClosingContext):
     """Takes 5x a camera frame interval per frame; records how stale each frame it takes is."""
 
     name = "slow"
@@ -200,14 +194,8 @@ class SlowStage:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> SlowStage:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class CollectingSink:
+class CollectingSink(ClosingContext):
     name = "collect"
 
     def __init__(self) -> None:
@@ -218,12 +206,6 @@ class CollectingSink:
 
     def close(self) -> None:
         pass
-
-    def __enter__(self) -> CollectingSink:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def test_a_slow_stage_drops_frames_instead_of_falling_behind() -> None:

@@ -12,7 +12,7 @@ from streamart.controls import LiveControls
 from streamart.evaluation import flicker_report, psnr
 from streamart.flow import Motion
 from streamart.frame import Frame
-from streamart.protocols import Stage
+from streamart.protocols import ClosingContext, Stage
 from streamart.stages.temporal import FlowStage, TemporalBlendStage, temporal_stages
 
 HEIGHT, WIDTH = 120, 160
@@ -50,7 +50,7 @@ def flickering_stylize(image: np.ndarray, index: int) -> np.ndarray:
     return np.clip(styled, 0, 255).astype(np.uint8)
 
 
-class FlickeringStyle:
+class FlickeringStyle(ClosingContext):
     """The stand-in style model as a stage (replaces the image, as a style stage does)."""
 
     name = "flickering-style"
@@ -63,12 +63,6 @@ class FlickeringStyle:
 
     def close(self) -> None:
         pass
-
-    def __enter__(self) -> FlickeringStyle:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def run(stages: list, images: list[np.ndarray]) -> list[Frame]:
