@@ -43,7 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "--size", type=positive_int, metavar="PX",
         help="resize the input so its longer side is PX pixels first (default: its own size)",
     )
-    parser.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    parser.add_argument("--device", default="auto", help="auto (CUDA when torch sees a GPU), cpu or cuda (default: auto)")
     parser.add_argument("-y", "--overwrite", action="store_true", help="replace the output file if it exists")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only errors")
     return parser
