@@ -65,7 +65,8 @@ class CudaGraph:
         torch = require("torch", "torch")
         self._inputs = tuple(tensor.clone() for tensor in example_inputs)
         # Warm up on a side stream first, as capture requires: lazy initialisation (cuDNN
-        # algorithm choice, autograd's buffers) must not happen inside the graph.
+        # algorithm choice, library handles, autograd's buffers) must not happen inside the
+        # graph. Capture on that same stream, whose per-stream handles the warm-up created.
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):
@@ -73,7 +74,7 @@ class CudaGraph:
                 function(*self._inputs)
         torch.cuda.current_stream().wait_stream(side)
         self._graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self._graph):
+        with torch.cuda.graph(self._graph, stream=side):
             self._output = function(*self._inputs)
 
     def __call__(self, *inputs: torch.Tensor) -> torch.Tensor:
