@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import DeviceError, InputError, InputNotFoundError, OutputError
 from ..frame import Frame
-from ..media import check_output_path, commit, discard, temporary_path
+from ..media import EXACT_CONVERSION, check_output_path, commit, discard, temporary_path
 from ..protocols import ClosingContext, StreamInfo
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ class EncoderSink(ClosingContext):
         if self._yuv:
             video_frame = video_frame.reformat(
                 format=self._pix_fmt, dst_colorspace="itu709", dst_color_range="MPEG",
-                dst_color_trc=_BT709, dst_color_primaries=_BT709,
+                dst_color_trc=_BT709, dst_color_primaries=_BT709, interpolation=EXACT_CONVERSION,
             )
         video_frame.pts = self._pts(frame)
         video_frame.time_base = self._time_base

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import InputError, InputNotFoundError
 from ..frame import Frame
+from ..media import EXACT_CONVERSION
 from ..protocols import ClosingContext, StreamInfo
 
 log = logging.getLogger(__name__)
@@ -202,7 +203,7 @@ class FileSource(ClosingContext):
             yield from frames
 
     def _to_rgb(self, decoded: av.VideoFrame) -> np.ndarray:
-        image = decoded.to_ndarray(format="rgb24")
+        image = decoded.to_ndarray(format="rgb24", interpolation=EXACT_CONVERSION)
         if self._quarter_turns:
             image = np.rot90(image, self._quarter_turns)
         return np.ascontiguousarray(image)

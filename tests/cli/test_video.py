@@ -17,13 +17,14 @@ import pytest
 from media_factory import make_clip
 from model_factory import make_style_model
 from streamart.cli import main
+from streamart.media import EXACT_CONVERSION
 
 
 def video_frames(path: Path) -> tuple[list[int], list[np.ndarray]]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         frames = list(container.decode(stream))
-        return [f.pts for f in frames], [f.to_ndarray(format="rgb24") for f in frames]
+        return [f.pts for f in frames], [f.to_ndarray(format="rgb24", interpolation=EXACT_CONVERSION) for f in frames]
 
 
 def audio_seconds(path: Path) -> float:
@@ -70,10 +71,10 @@ def test_strength_zero_gives_back_the_input(clip_factory, tiny_model, tmp_path):
     assert main(["video", str(clip), str(out), "--style", str(tiny_model), "--strength", "0", "--crf", "0", "-q"]) == 0
     _, original = video_frames(clip)
     _, result = video_frames(out)
-    # Codec tolerance: FFmpeg's rgb24 -> yuv420p conversion alone shifts levels by about 1.2
-    # on average (measured on an in-memory round trip), so allow 2.
-    for a, b in zip(original, result, strict=True):
-        assert np.abs(a.astype(int) - b.astype(int)).mean() < 2.0
+    # What is left is the 4:2:0 chroma round trip: 0.8 grey levels on average on this clip,
+    # 1.25 with swscale's default (biased) conversion.
+    errors = [np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(original, result, strict=True)]
+    assert np.mean(errors) < 1.0 and max(errors) < 1.6, errors
 
 
 def test_odd_size_and_working_size(clip_factory, tiny_model, tmp_path):

@@ -121,8 +121,10 @@ def test_odd_size_is_padded_by_repeating_the_edge(clip_factory, tmp_path):
     frames = read_frames(output)
     assert frames[0].image.shape == (26, 34, 3)
     image = frames[0].image.astype(int)
-    assert np.abs(image[:, 33] - image[:, 32]).max() <= 6
-    assert np.abs(image[25] - image[24]).max() <= 6
+    # Neighbouring columns of this gradient differ by 4-7 levels after 4:2:0 chroma; a black
+    # or mirrored pad would differ by far more.
+    assert np.abs(image[:, 33] - image[:, 32]).max() <= 8
+    assert np.abs(image[25] - image[24]).max() <= 8
     exact = tmp_path / "exact.mp4"
     transcode(odd, exact, pix_fmt="yuv444p")
     assert read_frames(exact)[0].image.shape == (25, 33, 3)
