@@ -183,8 +183,9 @@ _PRESETS: dict[str, dict[str, Any]] = {
     "patterns": dict(network="vgg16", layers=("relu3_3",), steps=6, step_size=1.0),
     # Concentric eyes and round shapes everywhere.
     "eyes": dict(network="vgg16", layers=("relu4_1",), steps=8, step_size=1.0),
-    # EfficientNet-Lite0 layers: about 20 times less work per pixel than VGG16, so these
-    # dream live on a laptop CPU (docs/BENCHMARKS.md). Furry faces, snouts and eyes:
+    # EfficientNet-Lite0 layers: a fiftieth of VGG16's arithmetic per pixel and a tenth of its
+    # time on the CPU, so these dream live on a laptop (docs/BENCHMARKS.md). Furry faces,
+    # snouts and eyes:
     "creatures": dict(network="efficientnet_lite0", layers=("block10",), steps=10, step_size=1.5, smoothing=1.0),
     # Glossy, bulging blobs and spotted skins.
     "blobs": dict(network="efficientnet_lite0", layers=("block8",), steps=10, step_size=1.5, smoothing=1.0),
@@ -324,7 +325,6 @@ class Dreamer:
         """``steps`` ascent steps per octave of ``sizes``; ``shifts`` holds each step's jitter."""
         total, done = len(sizes) * steps, 0
         detail = None
-        x = image
         for size in sizes:
             base = resize(image, size)
             x = base if detail is None else (base + resize(detail, size)).clamp(0, 255)
