@@ -101,7 +101,7 @@ def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool, mult
             "--flow-preset",
             choices=tuple(DIS_PRESETS),
             default=DEFAULT_FLOW_PRESET,
-            help="optical flow behind --temporal, speed against flicker: ultrafast takes the least CPU "
+            help="optical flow behind --temporal and --dream, speed against flicker: ultrafast takes the least CPU "
             "but leaves more flicker; medium leaves the least at 2-3x the flow time of fast "
             f"(default: {DEFAULT_FLOW_PRESET})",
         )
