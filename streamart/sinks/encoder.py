@@ -376,9 +376,15 @@ def _check_container(path: Path, encoder: str) -> None:
     with container:
         codec = av.Codec(encoder, "w").canonical_name
         if codec not in container.supported_codecs:
+            fitting = [  # software encoders only: they need no particular GPU
+                name for name in available_encoders()
+                if av.Codec(name, "w").canonical_name in container.supported_codecs
+                and not av.Codec(name, "w").hardware_configs
+            ]
+            instead = f"--encoder {' or '.join(fitting)}" if fitting else "another encoder"
             raise OutputError(
                 f"a {path.suffix} file cannot hold {codec} video from {encoder}; "
-                "use .mp4 or .mkv, or another encoder"
+                f"use .mp4 or .mkv, or {instead}"
             )
 
 
