@@ -107,6 +107,8 @@ def process_video(
                 info=source.info,
                 audio_from=input,
                 audio_start=source.offset,
+                # All of the audio when all of the video went through; else it ends with the video.
+                audio_tail=lambda: source.finished and duration is None,
                 encoder=encode.encoder,
                 crf=encode.crf,
                 preset=encode.preset,

@@ -60,12 +60,14 @@ def make_clip(
     audio_codec: str = "aac",
     audio_tracks: int = 1,
     rotation: int | None = None,
+    tone_seconds: float | None = None,
 ) -> list[Fraction]:
     """Write a clip of :func:`pattern_frame` pictures (and a sine tone) to ``path``.
 
     The container follows the extension. ``rotation`` stores a display matrix that rotates the
     picture counter-clockwise by that many degrees on playback (phones record portrait video
-    this way). ``audio_tracks`` tones (440 Hz, 880 Hz, ...) follow the video when ``audio``.
+    this way). ``audio_tracks`` tones (440 Hz, 880 Hz, ...) follow the video when ``audio``,
+    as long as the video unless ``tone_seconds`` says otherwise.
     ``frames=0`` writes a video stream without any frame (only Matroska keeps such a stream, and
     only next to an audio track: use ``.mkv`` with ``audio=True``). Odd sizes need a pixel
     format without chroma subsampling (e.g. ``yuv444p``). Returns the frame times in seconds.
@@ -96,7 +98,7 @@ def make_clip(
                 container.mux(stream.encode(frame))
             container.mux(stream.encode(None))
         for track, audio_stream in enumerate(audio_streams):
-            _write_tone(container, audio_stream, duration, 440 * (track + 1))
+            _write_tone(container, audio_stream, tone_seconds or duration, 440 * (track + 1))
     return times
 
 

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 import streamart
+from media_factory import audio_seconds
 from model_factory import reference_style
 from streamart import StyleConfig, Stylizer
+from streamart.protocols import ClosingContext
 from streamart.sources.file import FileSource
 
 
@@ -40,6 +42,30 @@ def test_stylizer_rejects_images_of_the_wrong_type(tiny_model):
 def test_public_names_are_exported():
     for name in streamart.__all__:
         assert hasattr(streamart, name)
+
+
+def test_audio_running_past_the_video_is_kept_unless_the_run_stops_early(clip_factory, tiny_model, tmp_path):
+    clip = clip_factory("long_audio.mp4", frames=10, fps=10, tone_seconds=1.6)  # 1 s of video
+    whole, stopped = tmp_path / "whole.mp4", tmp_path / "stopped.mp4"
+    streamart.stylize_video(clip, whole, style=StyleConfig(model=tiny_model))
+    assert audio_seconds(whole) == pytest.approx(1.6, abs=0.03)
+
+    class StopAfterFive(ClosingContext):
+        name = "stop"
+
+        def process(self, frame):
+            if frame.index == 5:
+                raise streamart.StopPipeline
+            return frame
+
+        def reset(self) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    streamart.process_video(clip, stopped, [StopAfterFive()])
+    assert audio_seconds(stopped) == pytest.approx(0.5, abs=1024 / 48_000)  # one AAC packet
 
 
 def test_stylize_video_takes_a_span(clip_factory, tiny_model, tmp_path):

@@ -6,7 +6,7 @@ import io
 import logging
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -44,6 +44,8 @@ class EncoderSink(ClosingContext):
     container accepts its codec, else re-encoded to AAC; audio is muxed as the video
     progresses, so the file interleaves well, and stops with the video (at the end of the last
     frame, give or take half an audio packet), however early the frames stopped coming.
+    ``audio_tail`` is asked when the file is finished: if it says True (the whole video went
+    through), audio that runs on past the last frame is kept too, as FFmpeg keeps it.
     ``audio_start`` (seconds in ``audio_from``) is where a trimmed video's time 0 lies: audio
     before it is left out and the rest shifted to start at 0. Audio is cut between packets
     (about 21 ms at 48 kHz AAC), at the boundary nearest to each end.
@@ -69,6 +71,7 @@ class EncoderSink(ClosingContext):
         info: StreamInfo,
         audio_from: str | os.PathLike | None = None,
         audio_start: float | None = None,
+        audio_tail: Callable[[], bool] | None = None,
         encoder: str = "libx264",
         crf: int | None = 18,
         preset: str | None = "medium",
@@ -96,6 +99,7 @@ class EncoderSink(ClosingContext):
         self._audio_packets: Iterator[av.Packet] | None = None
         self._pending_audio: av.Packet | None = None
         self._last_pts: int | None = None
+        self._audio_tail = audio_tail
         self._closed = False
 
     def write(self, frame: Frame) -> None:
@@ -142,7 +146,8 @@ class EncoderSink(ClosingContext):
                     self._audio_input.close()
                 return
             self._container.mux(self._video.encode(None))
-            self._mux_audio_until(self._video_end())
+            whole = self._audio_tail is not None and self._audio_tail()
+            self._mux_audio_until(math.inf if whole else self._video_end())
             for index, (stream, copied) in self._audio_routes.items():
                 if not copied:
                     # drain the decoder (the audio may have stopped mid-stream), then the encoder
@@ -232,7 +237,7 @@ class EncoderSink(ClosingContext):
         frame_seconds = 1 / Fraction(self._info.fps).limit_denominator(1001) if self._info.fps else 0
         return self._last_pts * self._time_base + frame_seconds
 
-    def _mux_audio_until(self, until: Fraction) -> None:
+    def _mux_audio_until(self, until: Fraction | float) -> None:
         """Mux the audio packets whose middle lies before ``until`` seconds, so audio is cut at
         the packet boundary nearest to it."""
         if self._audio_packets is None:

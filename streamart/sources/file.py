@@ -67,6 +67,8 @@ class FileSource(ClosingContext):
                 "give a video file such as .mp4 or .mkv"
             ) from None
         self._closed = False
+        #: True once iteration has reached the end of the file's video (not of a trimmed span).
+        self.finished = False
         if not self._container.streams.video:
             self.close()
             raise InputError(
@@ -181,6 +183,7 @@ class FileSource(ClosingContext):
             yield frame
             index += 1
         if not self._closed:  # reached the end, rather than stopped early by close()
+            self.finished = True
             self._warn_if_damaged(index, last_time)
 
     def _decode(self) -> Iterator[av.VideoFrame]:
