@@ -32,7 +32,7 @@ from .errors import DeviceError, InputError, require
 torch = require("torch", "torch")
 
 from .nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, checked above)
-from .runtimes.torch import select_device, to_image, to_tensor  # noqa: E402
+from .runtimes.torch import free_memory, select_device, to_image, to_tensor  # noqa: E402
 
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise")
@@ -398,7 +398,7 @@ def _check_memory(size: tuple[int, int], style_pixels: int, device) -> None:
     lbfgs_bytes = 2 * LBFGS_HISTORY * 3 * 4  # per pixel, float32 RGB
     per_pixel = OPTIMISATION_BYTES_PER_PIXEL + lbfgs_bytes
     needed = per_pixel * height * width + STYLE_BYTES_PER_PIXEL * style_pixels + FIXED_BYTES
-    available = _free_memory(device)
+    available = free_memory(device)
     if available is None or needed <= available:
         return
     # Largest longer side that would fit, ignoring the style's share.
@@ -409,20 +409,6 @@ def _check_memory(size: tuple[int, int], style_pixels: int, device) -> None:
         f"{device.type.upper()} has {available / 2**30:.1f} GiB free; use --size "
         f"{int(fitting * 0.9)} or smaller (and a smaller --style-scale)"
     )
-
-
-def _free_memory(device) -> int | None:
-    """Free memory in bytes on ``device``, or None when it cannot be told."""
-    if device.type == "cuda":
-        return torch.cuda.mem_get_info(device)[0]
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
 
 
 @functools.lru_cache(maxsize=2)

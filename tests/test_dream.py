@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -195,6 +197,17 @@ def test_missing_channel_and_tiny_image_are_input_errors():
         dream(picture(), config=DreamConfig(layers=("relu1_1",), channels=(64,), octaves=1, steps=1))
     with pytest.raises(InputError, match="at least 16 pixels"):
         dream(picture(10, 40), config=DreamConfig(octaves=1, steps=1))
+
+
+def test_an_image_too_big_for_memory_is_refused_with_a_size_that_fits():
+    # A 100,000 x 100,000 view of one pixel: no memory behind it, but a real size to check.
+    huge = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (100_000, 100_000, 3))
+    dreamer = Dreamer(DreamConfig(octaves=1, steps=1))
+    with pytest.raises(DeviceError, match=r"dreaming at 100000x100000 needs about .* GiB") as refused:
+        dreamer.dream(huge)
+    width, height = map(int, re.search(r"dream at (\d+)x(\d+) or less", str(refused.value)).groups())
+    assert 100 < width == height < 100_000
+    dreamer.check_memory(height, width)  # the suggested size passes
 
 
 @pytest.mark.parametrize("device", ["tpu", "meta"])

@@ -35,6 +35,22 @@ def select_device(name: str = "auto") -> torch.device:
     return device
 
 
+def free_memory(device: torch.device) -> int | None:
+    """Free memory in bytes on ``device`` (the GPU's, or the machine's available RAM for the
+    CPU), or None when it cannot be told."""
+    torch = require("torch", "torch")
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def to_tensor(image: np.ndarray, device: Any = "cpu") -> torch.Tensor:
     """RGB H x W x 3 (uint8, or float in 0..255) -> float32 1 x 3 x H x W on ``device``."""
     torch = require("torch", "torch")

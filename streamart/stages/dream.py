@@ -53,7 +53,9 @@ class DreamStage(ClosingContext):
     ``working_size`` is the shorter side the ascent runs at (None: the frame's own size; never
     larger than it). The network is loaded on ``config.device`` when the stage is built; its
     first frame is slower (allocation, kernel selection, and on CUDA the capture of the
-    ascent as a CUDA graph, which ``cuda_graph=False`` turns off).
+    ascent as a CUDA graph, which ``cuda_graph=False`` turns off). A working size whose
+    ascent would not fit in the device's free memory is refused (:class:`DeviceError`) before
+    anything is allocated.
     """
 
     name = "dream"
@@ -80,6 +82,7 @@ class DreamStage(ClosingContext):
         self._dreamer = Dreamer(config, cuda_graph=cuda_graph)
         self._previous: torch.Tensor | None = None  # last output, on the device
         self._previous_index: int | None = None
+        self._checked_shape: tuple[int, int] | None = None
 
     def process(self, frame: Frame) -> Frame:
         image = frame.image
@@ -90,9 +93,10 @@ class DreamStage(ClosingContext):
             )
         # Everything from here to the output stays on the dream's device: one upload of the
         # frame (and of the small flow), one download of the result.
+        working_shape = self._working_shape(frame.height, frame.width)
         current = to_tensor(image, self._dreamer.device)
         start = self._start(frame, current)
-        start_small = resize(start, self._working_shape(frame.height, frame.width))
+        start_small = resize(start, working_shape)
         dreamt = self._dreamer.run(start_small)
         # Only the change goes back up, so the frame's own detail keeps its full resolution.
         output = start + resize(dreamt - start_small, (frame.height, frame.width))
@@ -123,9 +127,14 @@ class DreamStage(ClosingContext):
 
     def _working_shape(self, height: int, width: int) -> tuple[int, int]:
         if self.working_size is None or self.working_size >= min(height, width):
-            return height, width
-        factor = self.working_size / min(height, width)
-        return max(1, round(height * factor)), max(1, round(width * factor))
+            shape = height, width
+        else:
+            factor = self.working_size / min(height, width)
+            shape = max(1, round(height * factor)), max(1, round(width * factor))
+        if shape != self._checked_shape:  # a new stream size: will it fit?
+            self._dreamer.check_memory(*shape)
+            self._checked_shape = shape
+        return shape
 
     def reset(self) -> None:
         """Forget the previous dream: the next frame starts from itself."""

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from streamart.dream import DreamConfig
-from streamart.errors import InputError
+from streamart.errors import DeviceError, InputError
 from streamart.flow import Motion, warp
 from streamart.frame import Frame
 from streamart.runtimes.torch import to_image, to_tensor
@@ -106,6 +106,12 @@ def test_working_size_dreams_smaller_and_keeps_the_frame_size():
     assert frame.image.shape == image.shape
     assert frame.pts == 7 and frame.original is image
     assert np.abs(frame.image.astype(np.float32) - image).mean() > 0.5
+
+
+def test_a_working_size_too_big_for_memory_is_refused_before_allocating():
+    huge = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (100_000, 100_000, 3))
+    with pytest.raises(DeviceError, match="dreaming at 100000x100000 needs"):
+        DreamStage(config()).process(Frame(image=huge, index=0))
 
 
 def test_bad_settings_and_tiny_frames_are_input_errors():
