@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,6 +42,8 @@ from .runtimes.torch import CudaGraph, free_memory, select_device, to_image, to_
 
 if TYPE_CHECKING:
     import torch
+
+log = logging.getLogger(__name__)
 
 #: Networks that can dream, with the layer used when a config names none.
 DEFAULT_LAYERS: dict[str, tuple[str, ...]] = {
@@ -243,6 +246,8 @@ class Dreamer:
     back. With ``cuda_graph`` (CUDA only) the whole ascent for an input size is captured as a
     :class:`~streamart.runtimes.torch.CudaGraph` on first use and replayed afterwards, which
     pays off when one size repeats, as in video; runs that report progress are not captured.
+    If capture fails (an operation this torch build cannot capture), the Dreamer logs a
+    warning and carries on without graphs.
     """
 
     def __init__(self, config: DreamConfig, *, cuda_graph: bool = False) -> None:
@@ -332,9 +337,15 @@ class Dreamer:
         if graph is None:
             if len(self._graphs) >= MAX_CUDA_GRAPHS:
                 self._graphs.clear()  # sizes changed for good; free the old graphs' memory
-            graph = self._graphs[key] = CudaGraph(
-                functools.partial(self._ascend, sizes=sizes, steps=steps), image, shifts
-            )
+            try:
+                graph = self._graphs[key] = CudaGraph(
+                    functools.partial(self._ascend, sizes=sizes, steps=steps), image, shifts
+                )
+            except RuntimeError as exc:
+                # An operation this torch build cannot capture: slower, but still dreaming.
+                log.warning("CUDA graph capture failed, dreaming without graphs: %s", exc)
+                self._graphs = None
+                return self._ascend(image, shifts, sizes, steps)
         return graph(image, shifts)
 
     def _ascend(

@@ -260,3 +260,18 @@ def test_ascent_queues_all_steps_without_waiting_for_the_gpu():
         dreamer.run(x)
     finally:
         torch.cuda.set_sync_debug_mode("default")
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_a_failed_capture_falls_back_to_the_eager_ascent(monkeypatch, caplog):
+    def refuse(*args):
+        raise RuntimeError("operation not permitted when stream is capturing")
+
+    monkeypatch.setattr("streamart.dream.CudaGraph", refuse)
+    config = DreamConfig(layers=("relu3_3",), octaves=1, steps=2, seed=1, device="cuda")
+    x = to_tensor(picture(), "cuda")
+    result = Dreamer(config, cuda_graph=True).run(x)
+    expected = Dreamer(config).run(x)
+    assert "dreaming without graphs" in caplog.text
+    assert (result - expected).abs().mean() < 0.05 * (expected - x).abs().mean()
