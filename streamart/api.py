@@ -195,7 +195,7 @@ def gatys_image(
     """
     from . import gatys  # imports torch: only when this is used
     from .imageops import load_image, resize
-    from .stages.style import working_size
+    from .imageops import working_size
 
     _refuse_same_file(input, output)
     with ImageSink(output, overwrite=overwrite) as sink:

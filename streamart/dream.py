@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import InputError, require
+from .errors import DeviceError, InputError, require
 from .frame import check_image
-from .errors import DeviceError
+from .imageops import fit_short_side
 from .runtimes.torch import CudaGraph, free_memory, select_device, to_image, to_tensor
 
 if TYPE_CHECKING:
@@ -271,7 +271,7 @@ class Dreamer:
                 guide = to_tensor(config.guide, self.device)
                 # The guide is seen at ImageNet scale: its features then describe objects,
                 # not the pixels of a large photograph.
-                guide = resize(guide, _fit_short_side(guide.shape[-2:], 224))
+                guide = resize(guide, fit_short_side(*guide.shape[-2:], 224))
                 self._guide_features = {
                     name: _flatten(act).float()
                     for name, act in self._activations(guide).items()
@@ -491,12 +491,6 @@ def _guide_similarity(features: torch.Tensor, guide: torch.Tensor) -> torch.Tens
 def _flatten(act: torch.Tensor) -> torch.Tensor:
     """1 x C x H x W -> C x (H*W)."""
     return act[0].flatten(1)
-
-
-def _fit_short_side(size: Any, short: int) -> tuple[int, int]:
-    height, width = int(size[0]), int(size[1])
-    factor = short / min(height, width)
-    return max(1, round(height * factor)), max(1, round(width * factor))
 
 
 def _deepest(config: DreamConfig) -> str | None:

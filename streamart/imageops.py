@@ -52,6 +52,22 @@ def fit_long_side(height: int, width: int, long_side: int) -> tuple[int, int]:
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
+def fit_short_side(height: int, width: int, short_side: int) -> tuple[int, int]:
+    """The (height, width) with the same aspect ratio whose shorter side is ``short_side``."""
+    if short_side < 1:
+        raise InputError(f"image size must be at least 1 pixel, got {short_side}")
+    scale = short_side / min(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def working_size(height: int, width: int, short_side: int | None) -> tuple[int, int]:
+    """(height, width) scaled down so the shorter side is ``short_side``; never enlarges, and
+    None keeps the size."""
+    if short_side is None or min(height, width) <= short_side:
+        return height, width
+    return fit_short_side(height, width, short_side)
+
+
 def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """Resize to exactly ``height`` x ``width``: area averaging to shrink, bicubic to enlarge."""
     if (height, width) == image.shape[:2]:

@@ -60,6 +60,13 @@ def test_fit_long_side_keeps_the_aspect_ratio():
         imageops.fit_long_side(300, 450, 0)
 
 
+def test_fit_short_side_keeps_the_aspect_ratio_and_may_enlarge():
+    assert imageops.fit_short_side(300, 450, 100) == (100, 150)
+    assert imageops.fit_short_side(45, 30, 224) == (336, 224)
+    with pytest.raises(InputError, match="at least 1"):
+        imageops.fit_short_side(300, 450, 0)
+
+
 def test_resize_long_side_shrinks_and_enlarges():
     image = random_image(40, 60)
     assert imageops.resize_long_side(image, 30).shape == (20, 30, 3)

@@ -30,6 +30,7 @@ from ..runtimes.torch import to_image, to_tensor
 from ..errors import InputError
 from ..flow import Motion
 from ..frame import Frame
+from ..imageops import working_size
 from ..protocols import ClosingContext
 
 if TYPE_CHECKING:
@@ -126,11 +127,7 @@ class DreamStage(ClosingContext):
         return current + self.blend * weight * (warp(previous, flow) - current)
 
     def _working_shape(self, height: int, width: int) -> tuple[int, int]:
-        if self.working_size is None or self.working_size >= min(height, width):
-            shape = height, width
-        else:
-            factor = self.working_size / min(height, width)
-            shape = max(1, round(height * factor)), max(1, round(width * factor))
+        shape = working_size(height, width, self.working_size)
         if shape != self._checked_shape:  # a new stream size: will it fit?
             self._dreamer.check_memory(*shape)
             self._checked_shape = shape

@@ -17,20 +17,12 @@ from ..config import StyleConfig
 from ..controls import LiveControls
 from ..errors import ModelError
 from ..frame import Frame
-from ..imageops import keep_chroma, resize
+from ..imageops import keep_chroma, resize, working_size
 from ..models import resolve_model
 from ..runtimes.onnx import OnnxModel
 from ..protocols import ClosingContext
 
 DEFAULT_STRIDE = 4
-
-
-def working_size(height: int, width: int, short_side: int | None) -> tuple[int, int]:
-    """(height, width) scaled so the shorter side is ``short_side``; never enlarges."""
-    if short_side is None or min(height, width) <= short_side:
-        return height, width
-    scale = short_side / min(height, width)
-    return max(1, round(height * scale)), max(1, round(width * scale))
 
 
 class StyleModel:

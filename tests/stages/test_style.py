@@ -11,7 +11,8 @@ from streamart.config import StyleConfig
 from streamart.controls import LiveControls
 from streamart.errors import ModelError
 from streamart.frame import Frame
-from streamart.stages.style import StyleStage, working_size
+from streamart.imageops import working_size
+from streamart.stages.style import StyleStage
 
 
 def picture(height: int, width: int, seed: int = 0) -> np.ndarray:
