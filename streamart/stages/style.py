@@ -18,7 +18,7 @@ from ..controls import LiveControls
 from ..errors import ModelError
 from ..frame import Frame
 from ..imageops import keep_chroma, resize, working_size
-from ..models import resolve_model
+from ..models import DEFAULT_STYLE, resolve_model
 from ..runtimes.onnx import OnnxModel
 from ..protocols import ClosingContext
 
@@ -81,15 +81,17 @@ class StyleStage(ClosingContext):
         self.config = config
         self.controls = controls
         self.model = StyleModel(config.model, device=config.device)
-        self._models = {self.model.name: self.model}
+        # Keyed as the controls name styles (a style name or a path), so the first choice is
+        # not loaded a second time.
+        requested = os.fspath(config.model) if config.model is not None else DEFAULT_STYLE
+        self._models = {requested: self.model}
 
     def _current(self) -> tuple[StyleModel, float]:
         if self.controls is None:
             return self.model, self.config.strength
         name = self.controls.style_name
         if name is not None and name not in self._models:
-            model = StyleModel(name, device=self.config.device)
-            self._models[name] = self._models[model.name] = model
+            self._models[name] = StyleModel(name, device=self.config.device)
         return self._models.get(name, self.model), self.controls.strength
 
     def process(self, frame: Frame) -> Frame:

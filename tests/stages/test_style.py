@@ -12,6 +12,7 @@ from streamart.controls import LiveControls
 from streamart.errors import ModelError
 from streamart.frame import Frame
 from streamart.imageops import working_size
+from streamart.stages import style
 from streamart.stages.style import StyleStage
 
 
@@ -90,6 +91,32 @@ def test_live_controls_switch_style_and_strength(tmp_path, monkeypatch):
     assert np.abs(second[1:-1, 1:-1].astype(float) - reference_style(frame.image, seed=2)[1:-1, 1:-1]).max() <= 1
     controls.adjust_strength(-1.0)
     assert np.array_equal(stage.process(frame).image, frame.image)
+
+
+def test_live_styles_are_each_loaded_once(tmp_path, monkeypatch):
+    # Shipped files carry a variant suffix (starry_night-lite.onnx) that style names lack.
+    folder = tmp_path / "zoo"
+    folder.mkdir()
+    make_style_model(folder / "alpha-lite.onnx", seed=1)
+    make_style_model(folder / "beta-lite.onnx", seed=2)
+    monkeypatch.setenv("STREAMART_MODELS", str(folder))
+    loaded = []
+    real_style_model = style.StyleModel
+
+    def counting_style_model(name, **options):
+        loaded.append(name)
+        return real_style_model(name, **options)
+
+    monkeypatch.setattr(style, "StyleModel", counting_style_model)
+    controls = LiveControls(["alpha", "beta"])
+    stage = style.StyleStage(StyleConfig(model="alpha"), controls=controls)
+    frame = Frame(image=picture(32, 32), index=0)
+    for _ in range(2):  # alpha, beta, alpha, beta
+        stage.process(frame)
+        controls.next_style()
+        stage.process(frame)
+        controls.next_style()
+    assert loaded == ["alpha", "beta"]
 
 
 def test_a_model_that_returns_the_wrong_shape_is_reported(tmp_path):
