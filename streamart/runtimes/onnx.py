@@ -7,6 +7,7 @@ allocates nothing per frame.
 
 from __future__ import annotations
 
+import functools
 import logging
 from importlib import metadata
 from pathlib import Path
@@ -32,7 +33,10 @@ _AUTO_ORDER = ("cuda", "rocm", "directml", "coreml", "cpu")
 _GPU_DEVICES = {"cuda": "cuda", "rocm": "cuda", "tensorrt": "cuda"}
 
 
+@functools.cache
 def _onnxruntime():
+    """The onnxruntime module; checked once per process, since scanning the installed
+    packages for a conflicting build takes tens of milliseconds."""
     ort = require("onnxruntime", "cpu")
     installed = {d.metadata["Name"].lower() for d in metadata.distributions() if d.metadata["Name"]}
     if {"onnxruntime", "onnxruntime-gpu"} <= installed:
