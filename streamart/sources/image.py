@@ -6,11 +6,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import cv2
-import numpy as np
-
-from ..errors import InputError, InputNotFoundError
 from ..frame import Frame
+from ..imageops import load_image
 from ..protocols import ClosingContext, StreamInfo
 
 
@@ -25,18 +22,7 @@ class ImageSource(ClosingContext):
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
-        if not self.path.exists():
-            raise InputNotFoundError(f"input {self.path} does not exist; check the path")
-        if self.path.is_dir():
-            raise InputError(f"input {self.path} is a folder; give a picture file")
-        # imdecode on the bytes, not imread: imread cannot open non-ASCII paths on Windows
-        data = np.fromfile(self.path, dtype=np.uint8)
-        bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-        if bgr is None:
-            raise InputError(
-                f"input {self.path} is not a picture OpenCV can read; give a .png or .jpg file"
-            )
-        self._image = np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+        self._image = load_image(self.path)
         height, width = self._image.shape[:2]
         self.info = StreamInfo(width=width, height=height, frame_count=1)
 

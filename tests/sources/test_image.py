@@ -32,13 +32,13 @@ def test_grey_picture_becomes_rgb(tmp_path):
 
 
 def test_missing_and_unreadable_files(tmp_path):
-    with pytest.raises(InputNotFoundError, match="does not exist"):
+    with pytest.raises(InputNotFoundError, match="not found"):
         ImageSource(tmp_path / "nothing.png")
     text = tmp_path / "notes.png"
     text.write_text("not a picture")
-    with pytest.raises(InputError, match="not a picture"):
+    with pytest.raises(InputError, match="not an image"):
         ImageSource(text)
     empty = tmp_path / "empty.jpg"
     empty.touch()
-    with pytest.raises(InputError, match="not a picture"):
+    with pytest.raises(InputError, match="not an image"):
         ImageSource(empty)
