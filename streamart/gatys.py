@@ -27,6 +27,7 @@ from typing import Literal
 import numpy as np
 
 from . import imageops
+from .losses import gram_matrix, total_variation
 from .errors import DeviceError, InputError, require
 
 torch = require("torch", "torch")
@@ -273,10 +274,11 @@ def _optimise(vgg, image, content_target, style_targets, layer_weights, config):
             features[config.content_layer], content_target
         )
         style_loss = config.style_weight * sum(
-            weight * _relative_error(_gram(features[layer]), style_targets[layer])
+            weight * _relative_error(gram_matrix(features[layer]), style_targets[layer])
             for layer, weight in zip(config.style_layers, layer_weights)
         )
-        tv_loss = config.tv_weight * _total_variation(image)
+        # on a 0..1 value scale, as the weights were tuned
+        tv_loss = config.tv_weight * total_variation(image) / 255**2
         total = content_loss + style_loss + tv_loss
         # The gradient of the sum over pixels rather than of the mean: per-pixel gradients of
         # the mean are ~1e-5, under the absolute thresholds inside torch's L-BFGS (it drops
@@ -302,27 +304,13 @@ def _relative_error(value, target):
     return (value - target).pow(2).sum() / target.pow(2).sum()
 
 
-def _gram(features):
-    """Channel correlations of 1 x C x H x W features, averaged over the H x W positions."""
-    _, channels, height, width = features.shape
-    flat = features.reshape(channels, height * width)
-    return flat @ flat.T / (height * width)
-
-
-def _total_variation(image):
-    """Mean squared difference between neighbouring pixels, on a 0..1 value scale."""
-    vertical = (image[:, :, 1:, :] - image[:, :, :-1, :]).pow(2).mean()
-    horizontal = (image[:, :, :, 1:] - image[:, :, :, :-1]).pow(2).mean()
-    return (vertical + horizontal) / 255**2
-
-
 def _blended_grams(vgg, styles, sizes, blend, layers, device):
     """Per layer, the weighted sum of the styles' Gram matrices (weights sum to 1)."""
     targets = {}
     for style, (height, width), weight in zip(styles, sizes, blend):
         features = vgg(to_tensor(imageops.resize(style, height, width), device), layers)
         for layer in layers:
-            targets[layer] = targets.get(layer, 0) + weight * _gram(features[layer])
+            targets[layer] = targets.get(layer, 0) + weight * gram_matrix(features[layer])
     return targets
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from . import imageops
 from .errors import InputError, InputNotFoundError, OutputError, require
 from .export import CHECKPOINT_FORMAT, export_onnx, load_checkpoint
+from .losses import gram_matrix, total_variation
 from .nets.transformer import STRIDE, VARIANTS, TransformerNet
 from .runtimes.torch import select_device, to_image, to_tensor
 
@@ -114,19 +115,6 @@ class Losses:
     @property
     def total(self) -> float:
         return self.content + self.style + self.tv + self.temporal
-
-
-def gram_matrix(features: torch.Tensor) -> torch.Tensor:
-    """Channel correlations N x C x C, normalised by C x H x W (computed in float32)."""
-    n, c, h, w = features.shape
-    flat = features.float().reshape(n, c, h * w)
-    return flat @ flat.transpose(1, 2) / (c * h * w)
-
-
-def total_variation(images: torch.Tensor) -> torch.Tensor:
-    """Mean squared difference of horizontally and vertically neighbouring pixels."""
-    return (images[..., 1:, :] - images[..., :-1, :]).pow(2).mean() + \
-        (images[..., :, 1:] - images[..., :, :-1]).pow(2).mean()
 
 
 def random_affine(batch: int, generator: torch.Generator) -> torch.Tensor:

@@ -35,7 +35,8 @@ from streamart.corpus import SKIMAGE_HELD_OUT  # noqa: E402
 from streamart.nets.vgg import load_vgg16  # noqa: E402
 from streamart.nets.transformer import TransformerNet  # noqa: E402
 from streamart.runtimes.torch import to_image, to_tensor  # noqa: E402
-from streamart.training import STYLE_LAYERS, gram_matrix  # noqa: E402
+from streamart.losses import gram_matrix  # noqa: E402
+from streamart.training import STYLE_LAYERS  # noqa: E402
 
 import onnx  # noqa: E402
 import onnxruntime  # noqa: E402
