@@ -36,9 +36,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import DeviceError, InputError, require
-from .frame import check_image
-from .imageops import fit_short_side
-from .runtimes.torch import CudaGraph, free_memory, select_device, to_image, to_tensor
+from .imageops import check_rgb, fit_short_side
+from .runtimes.torch import CudaGraph, free_memory, select_device, shrink_to_fit, to_image, to_tensor
 
 if TYPE_CHECKING:
     import torch
@@ -139,7 +138,7 @@ class DreamConfig:
                     "choose one objective"
                 )
         if self.guide is not None:
-            check_guide(self.guide)
+            check_dreamable(self.guide, "guide image")
             if self.channels:
                 raise InputError("a guide matches whole layers: drop the channels")
         known = network_layers(self.network)
@@ -173,15 +172,13 @@ def network_layers(network: str) -> tuple[str, ...]:
     return FEATURE_NAMES
 
 
-def check_guide(guide: Any) -> None:
-    """Raise :class:`InputError` unless ``guide`` is an RGB uint8 image of a usable size."""
-    try:
-        check_image(guide)
-    except ValueError as exc:
-        raise InputError(f"guide image: {exc}") from None
-    if min(guide.shape[:2]) < MIN_IMAGE_SIDE:
+def check_dreamable(image: Any, what: str = "image") -> None:
+    """Raise :class:`InputError` unless ``image`` is an RGB uint8 image with at least
+    :data:`MIN_IMAGE_SIDE` pixels on each side."""
+    check_rgb(image, what)
+    if min(image.shape[:2]) < MIN_IMAGE_SIDE:
         raise InputError(
-            f"guide image is {guide.shape[1]}x{guide.shape[0]}: it needs at least "
+            f"{what} is {image.shape[1]}x{image.shape[0]}: dreaming needs at least "
             f"{MIN_IMAGE_SIDE} pixels on each side"
         )
 
@@ -279,15 +276,7 @@ class Dreamer:
 
     def dream(self, image: np.ndarray, progress: ProgressCallback | None = None) -> np.ndarray:
         """Dream on an RGB uint8 H x W x 3 image with the config's octaves and steps."""
-        try:
-            check_image(image)
-        except ValueError as exc:
-            raise InputError(str(exc)) from None
-        if min(image.shape[:2]) < MIN_IMAGE_SIDE:
-            raise InputError(
-                f"image is {image.shape[1]}x{image.shape[0]}: dreaming needs at least "
-                f"{MIN_IMAGE_SIDE} pixels on each side"
-            )
+        check_dreamable(image)
         self.check_memory(*image.shape[:2])
         result = self.run(to_tensor(image, self.device), progress=progress)
         return to_image(result)
@@ -296,14 +285,14 @@ class Dreamer:
         """Raise :class:`DeviceError`, before anything is allocated, when dreaming on a
         ``height`` x ``width`` image would not fit in the device's free memory."""
         needed = DREAM_BYTES_PER_PIXEL * height * width + DREAM_FIXED_BYTES
-        available = free_memory(self.device)
-        if available is None or needed <= available:
+        factor = shrink_to_fit(self.device, needed, DREAM_FIXED_BYTES)
+        if factor is None:
             return
-        share = math.sqrt(max(available - DREAM_FIXED_BYTES, 0) / (needed - DREAM_FIXED_BYTES)) * 0.9
+        factor *= 0.9
         raise DeviceError(
             f"dreaming at {width}x{height} needs about {needed / 2**30:.1f} GiB but the "
-            f"{self.device.type.upper()} has {available / 2**30:.1f} GiB free; dream at "
-            f"{int(width * share)}x{int(height * share)} or less (--size)"
+            f"{self.device.type.upper()} has {free_memory(self.device) / 2**30:.1f} GiB free; "
+            f"dream at {int(width * factor)}x{int(height * factor)} or less (--size)"
         )
 
     def run(

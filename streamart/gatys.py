@@ -33,7 +33,7 @@ from .errors import DeviceError, InputError, require
 torch = require("torch", "torch")
 
 from .nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, checked above)
-from .runtimes.torch import free_memory, select_device, to_image, to_tensor  # noqa: E402
+from .runtimes.torch import free_memory, select_device, shrink_to_fit, to_image, to_tensor  # noqa: E402
 
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise")
@@ -386,16 +386,14 @@ def _check_memory(size: tuple[int, int], style_pixels: int, device) -> None:
     lbfgs_bytes = 2 * LBFGS_HISTORY * 3 * 4  # per pixel, float32 RGB
     per_pixel = OPTIMISATION_BYTES_PER_PIXEL + lbfgs_bytes
     needed = per_pixel * height * width + STYLE_BYTES_PER_PIXEL * style_pixels + FIXED_BYTES
-    available = free_memory(device)
-    if available is None or needed <= available:
+    # The largest longer side that would fit ignores the style's share.
+    factor = shrink_to_fit(device, needed, FIXED_BYTES)
+    if factor is None:
         return
-    # Largest longer side that would fit, ignoring the style's share.
-    share = max(available - FIXED_BYTES, 0) / (needed - FIXED_BYTES)
-    fitting = max(height, width) * math.sqrt(share)
     raise DeviceError(
         f"style transfer at {width}x{height} needs about {needed / 2**30:.1f} GiB but the "
-        f"{device.type.upper()} has {available / 2**30:.1f} GiB free; use --size "
-        f"{int(fitting * 0.9)} or smaller (and a smaller --style-scale)"
+        f"{device.type.upper()} has {free_memory(device) / 2**30:.1f} GiB free; use --size "
+        f"{int(max(height, width) * factor * 0.9)} or smaller (and a smaller --style-scale)"
     )
 
 

@@ -4,6 +4,7 @@ and replay fixed-shape GPU work as a CUDA graph."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,16 @@ def free_memory(device: torch.device) -> int | None:
     except OSError:
         pass
     return None
+
+
+def shrink_to_fit(device: torch.device, needed: int, fixed: int) -> float | None:
+    """None when ``needed`` bytes fit in ``device``'s free memory (or it cannot be told);
+    else the factor, below 1, by which both sides of an image must shrink so that work whose
+    ``needed - fixed`` bytes grow with the pixel count fits."""
+    available = free_memory(device)
+    if available is None or needed <= available:
+        return None
+    return math.sqrt(max(available - fixed, 0) / (needed - fixed))
 
 
 def to_tensor(image: np.ndarray, device: Any = "cpu") -> torch.Tensor:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..dream import Dreamer, DreamConfig, resize
+from ..dream import MIN_IMAGE_SIDE, Dreamer, DreamConfig, resize
 from ..runtimes.torch import to_image, to_tensor
 from ..errors import InputError
 from ..flow import Motion
@@ -35,9 +35,6 @@ from ..protocols import ClosingContext
 
 if TYPE_CHECKING:
     import torch
-
-#: Smallest working size (shorter side, pixels).
-MIN_WORKING_SIZE = 16
 
 #: Share of the previous, flow-warped dream in each frame's start. With s steps of size z per
 #: frame a still scene's dream settles near s * z / (1 - blend) grey levels: high enough to
@@ -72,9 +69,9 @@ class DreamStage(ClosingContext):
     ) -> None:
         if not 0.0 <= blend <= 1.0:
             raise InputError(f"dream blend must be between 0 and 1, got {blend}")
-        if working_size is not None and working_size < MIN_WORKING_SIZE:
+        if working_size is not None and working_size < MIN_IMAGE_SIDE:
             raise InputError(
-                f"dream working size must be at least {MIN_WORKING_SIZE} pixels, got {working_size}"
+                f"dream working size must be at least {MIN_IMAGE_SIDE} pixels, got {working_size}"
             )
         self.config = config
         self.blend = blend
@@ -87,10 +84,10 @@ class DreamStage(ClosingContext):
 
     def process(self, frame: Frame) -> Frame:
         image = frame.image
-        if min(image.shape[:2]) < MIN_WORKING_SIZE:
+        if min(image.shape[:2]) < MIN_IMAGE_SIDE:
             raise InputError(
                 f"frames of {frame.width}x{frame.height} are too small to dream on: "
-                f"at least {MIN_WORKING_SIZE} pixels on each side"
+                f"at least {MIN_IMAGE_SIDE} pixels on each side"
             )
         # Everything from here to the output stays on the dream's device: one upload of the
         # frame (and of the small flow), one download of the result.
