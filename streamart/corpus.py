@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import subprocess
 import tempfile
@@ -26,7 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import imageops
 from .errors import DependencyError, InputError, OutputError
+from .weights import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,6 @@ SKIMAGE_PHOTOS = ("motorcycle_left.png", "brick.png", "grass.png", "gravel.png")
 #: ... except these, kept out of the corpus so that quality checks use unseen photos.
 SKIMAGE_HELD_OUT = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg")
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-
 
 @dataclass(frozen=True)
 class CorpusEntry:
@@ -71,24 +70,15 @@ class CorpusEntry:
 
 
 def default_corpus_dir() -> Path:
-    """``$STREAMART_CACHE/corpus``, else ``~/.cache/streamart/corpus``."""
-    root = os.environ.get("STREAMART_CACHE") or Path.home() / ".cache" / "streamart"
-    return Path(root) / "corpus"
-
-
-def _read_rgb(path: Path) -> np.ndarray | None:
-    import cv2
-
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    return None if image is None else cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    """``corpus`` in the user cache folder (:func:`streamart.weights.cache_dir`)."""
+    return cache_dir() / "corpus"
 
 
 def _write_jpeg(image: np.ndarray, path: Path, max_side: int) -> tuple[int, int]:
     import cv2
 
-    scale = min(1.0, max_side / max(image.shape[:2]))
-    if scale < 1.0:
-        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if max(image.shape[:2]) > max_side:
+        image = imageops.resize_long_side(image, max_side)
     if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
                        [cv2.IMWRITE_JPEG_QUALITY, 92]):
         raise OutputError(f"cannot write {path}: check that the folder is writable")
@@ -158,8 +148,11 @@ def build_corpus(out_dir: Path, *,
                 if digest in seen:
                     continue
                 seen.add(digest)
-                image = _read_rgb(path)
-                if image is None or min(image.shape[:2]) < min_side:
+                try:
+                    image = imageops.load_image(path)
+                except InputError:
+                    continue  # not a picture OpenCV can decode
+                if min(image.shape[:2]) < min_side:
                     continue
                 # Plasma wallpapers are named by their folder, the file by its resolution.
                 label = path.parents[2].name if path.parent.name == "images" else path.stem
