@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-import cv2
 from tqdm import tqdm
 
 from ..errors import OutputError
 from ..evaluation import FlickerReport, flicker_report, plot_errors
+from ..frame import Frame
+from ..media import check_output_path
+from ..sinks.image import ImageSink
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
         series = {"output": report.output_errors}
         if report.stylized_errors is not None:
             series["per-frame"] = report.stylized_errors
-        _write_png(args.plot, plot_errors(series))
+        with ImageSink(args.plot, overwrite=True) as sink:
+            sink.write(Frame(image=plot_errors(series), index=0))
         print(f"plot: {args.plot}")
     return 0
 
@@ -88,28 +89,7 @@ def _check_plot_path(path: Path) -> None:
     """Fail before the (long) measurement if the plot could not be written."""
     if path.suffix.lower() != ".png":
         raise OutputError(f"the plot is written as PNG: name it *.png, not {path.name}")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"cannot write the plot {path}: folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise OutputError(f"cannot write the plot {path}: folder {folder} is not writable")
-
-
-def _write_png(path: Path, rgb) -> None:
-    """Write under a temporary name in the same folder, then rename (no half-written file)."""
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise OutputError(f"cannot encode the plot for {path}")
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".tmp",
-                                             delete=False)
-    except OSError as exc:
-        raise OutputError(f"cannot write the plot {path}: {exc.strerror or exc}") from None
-    try:
-        with handle:
-            handle.write(encoded.tobytes())
-        os.replace(handle.name, path)
-    except OSError as exc:
-        Path(handle.name).unlink(missing_ok=True)
-        raise OutputError(f"cannot write the plot {path}: {exc.strerror or exc}") from None
+        check_output_path(path, overwrite=True)
+    except OutputError as exc:
+        raise OutputError(f"cannot write the plot: {exc}") from None
