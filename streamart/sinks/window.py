@@ -32,6 +32,7 @@ from ..errors import DeviceError, OutputError
 from ..frame import Frame
 from ..runner import StopPipeline
 from ..protocols import ClosingContext
+from .image import ImageSink
 
 log = logging.getLogger(__name__)
 
@@ -189,13 +190,10 @@ class WindowSink(ClosingContext):
         """Save what the window shows (without the overlay) as PNG; returns a notice."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path = self.screenshot_dir / f"streamart-{stamp}-{frame.index:06d}.png"
-        partial = path.with_name(f".{path.stem}.partial.png")
         try:
-            if not cv2.imwrite(str(partial), cv2.cvtColor(view, cv2.COLOR_RGB2BGR)):
-                raise OSError("OpenCV could not write it")
-            os.replace(partial, path)
-        except (OSError, cv2.error) as exc:
-            partial.unlink(missing_ok=True)
+            with ImageSink(path, overwrite=True) as sink:
+                sink.write(frame.replace(image=view))
+        except (OutputError, cv2.error) as exc:
             log.warning("screenshot not saved to %s: %s", self.screenshot_dir, exc)
             return "screenshot failed (see log)"
         log.info("screenshot saved to %s", path)
