@@ -117,7 +117,8 @@ def process_video(
             )
         )
         stages = list(stages() if callable(stages) else stages)
-        return run(source, stages, [sink], on_progress=on_progress, stop=stop)
+        stack.pop_all()  # built: from here run() opens and closes every part, once
+    return run(source, stages, [sink], on_progress=on_progress, stop=stop)
 
 
 def stylize_video(
@@ -163,7 +164,8 @@ def process_image(
         source = stack.enter_context(ImageSource(input))
         sink = stack.enter_context(ImageSink(output, overwrite=overwrite))
         stages = list(stages() if callable(stages) else stages)
-        run(source, stages, [sink])
+        stack.pop_all()  # built: from here run() opens and closes every part, once
+    run(source, stages, [sink])
 
 
 def stylize_image(
