@@ -49,6 +49,18 @@ class Motion:
     confidence: np.ndarray | None = None
 
 
+def continues(motion: object, previous_index: int | None) -> bool:
+    """Whether ``motion`` (a frame's ``Frame.motion``) ties the frame to frame
+    ``previous_index``, the one a stage keeps history from: no cut, and the flow was computed
+    against exactly that frame. A stage without history passes None."""
+    return (
+        isinstance(motion, Motion)
+        and not motion.cut
+        and previous_index is not None
+        and motion.previous_index == previous_index
+    )
+
+
 class DisFlow:
     """OpenCV DIS optical flow with a named preset. Not thread-safe: one per thread."""
 

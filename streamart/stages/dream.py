@@ -28,7 +28,7 @@ import numpy as np
 from ..dream import MIN_IMAGE_SIDE, Dreamer, DreamConfig, resize
 from ..runtimes.torch import to_image, to_tensor
 from ..errors import InputError
-from ..flow import Motion
+from ..flow import continues
 from ..frame import Frame
 from ..imageops import working_size
 from ..protocols import ClosingContext
@@ -108,15 +108,11 @@ class DreamStage(ClosingContext):
         """The image this frame's ascent starts from (1 x 3 x H x W on the device)."""
         motion = frame.motion
         previous = self._previous
-        continues = (
+        if not (
             self.blend > 0.0
-            and isinstance(motion, Motion)
-            and not motion.cut
-            and previous is not None
+            and continues(motion, self._previous_index)
             and previous.shape == current.shape
-            and motion.previous_index == self._previous_index
-        )
-        if not continues:
+        ):
             return current
         size = (frame.height, frame.width)
         weight = resize(_grid_tensor(motion.confidence, current.device), size)

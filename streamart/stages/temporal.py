@@ -30,6 +30,7 @@ from ..flow import (
     MIN_FLOW_SIDE,
     DisFlow,
     Motion,
+    continues,
     grey,
     histogram_change,
     occlusion_mask,
@@ -146,12 +147,7 @@ class TemporalBlendStage(ClosingContext):
             return frame
         motion = frame.motion
         previous = self._previous
-        continues = (
-            isinstance(motion, Motion) and not motion.cut
-            and previous is not None and previous.shape == frame.image.shape
-            and motion.previous_index == self._previous_index
-        )
-        if continues:
+        if continues(motion, self._previous_index) and previous.shape == frame.image.shape:
             height, width = frame.height, frame.width
             history = cv2.resize(motion.confidence, (width, height), interpolation=cv2.INTER_LINEAR)
             history *= self.strength * MAX_HISTORY_WEIGHT
