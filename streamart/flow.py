@@ -13,6 +13,7 @@ Conventions used throughout:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import cv2
@@ -100,18 +101,13 @@ def resize_flow(flow: np.ndarray, height: int, width: int) -> np.ndarray:
     return resized
 
 
-_GRIDS: dict[tuple[int, int], np.ndarray] = {}
-
-
+@functools.lru_cache(maxsize=8)
 def _pixel_grid(height: int, width: int) -> np.ndarray:
-    """H x W x 2 float32 (x, y) coordinates, cached per size (warping reuses them per frame)."""
-    grid = _GRIDS.get((height, width))
-    if grid is None:
-        xs, ys = np.meshgrid(
-            np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
-        )
-        grid = np.dstack([xs, ys])
-        _GRIDS[(height, width)] = grid
+    """H x W x 2 float32 (x, y) coordinates, read-only and cached for the few sizes in use
+    (warping reuses them every frame; a bounded cache, since each is 8 bytes a pixel)."""
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    grid = np.dstack([xs, ys])
+    grid.flags.writeable = False
     return grid
 
 
