@@ -36,9 +36,7 @@ def make_style_model(
     output. It refuses (with an onnxruntime error) sizes that are not multiples of ``stride``
     only through the stage's padding, which the tests check by comparing shapes.
     """
-    rng = np.random.default_rng(seed)
-    mix = (np.eye(3) * 0.5 + rng.uniform(0.0, 0.5, (3, 3))).astype(np.float32)
-    mix /= mix.sum(axis=1, keepdims=True)
+    mix = colour_mix(seed)
     blur = np.full((3, 1, 3, 3), 1.0 / 9.0, dtype=np.float32)
     nodes = [
         helper.make_node("Conv", ["input", "mix"], ["mixed"], kernel_shape=[1, 1]),
@@ -64,13 +62,18 @@ def make_style_model(
     return _save(graph, Path(path), {"streamart.stride": str(stride)})
 
 
+def colour_mix(seed: int) -> np.ndarray:
+    """The tiny style's 3x3 colour mix for ``seed``: rows sum to 1, mostly each channel itself."""
+    rng = np.random.default_rng(seed)
+    mix = (np.eye(3) * 0.5 + rng.uniform(0.0, 0.5, (3, 3))).astype(np.float32)
+    return mix / mix.sum(axis=1, keepdims=True)
+
+
 def reference_style(image: np.ndarray, seed: int = 0) -> np.ndarray:
     """What :func:`make_style_model` computes, in numpy (float32 RGB H x W x 3), for checks."""
     import cv2
 
-    rng = np.random.default_rng(seed)
-    mix = (np.eye(3) * 0.5 + rng.uniform(0.0, 0.5, (3, 3))).astype(np.float32)
-    mix /= mix.sum(axis=1, keepdims=True)
+    mix = colour_mix(seed)
     mixed = image.astype(np.float32) @ mix.T
     blurred = cv2.blur(mixed, (3, 3), borderType=cv2.BORDER_CONSTANT)
     return np.clip(blurred, 0, 255)

@@ -14,7 +14,7 @@ import av
 import numpy as np
 import pytest
 
-from media_factory import make_clip
+from media_factory import audio_seconds, make_clip
 from model_factory import make_style_model
 from streamart.cli import main
 from streamart.media import EXACT_CONVERSION
@@ -25,16 +25,6 @@ def video_frames(path: Path) -> tuple[list[int], list[np.ndarray]]:
         stream = container.streams.video[0]
         frames = list(container.decode(stream))
         return [f.pts for f in frames], [f.to_ndarray(format="rgb24", interpolation=EXACT_CONVERSION) for f in frames]
-
-
-def audio_seconds(path: Path) -> float:
-    with av.open(str(path)) as container:
-        stream = container.streams.audio[0]
-        last = None
-        for packet in container.demux(stream):
-            if packet.pts is not None:
-                last = packet
-        return float((last.pts + last.duration) * stream.time_base)
 
 
 def digest(path: Path) -> str:
