@@ -502,7 +502,6 @@ def _load_network(network: str, upto: str | None, device: str) -> Any:
         from .nets.efficientnet import load_efficientnet_lite0
 
         model = load_efficientnet_lite0(device=device)
-    model.eval().requires_grad_(False)
     # NHWC: tensor cores read it natively, and on the CPU oneDNN's convolutions need 1.5x
     # (VGG16) to 2x (Lite0's depthwise convolutions) less time than with NCHW.
     return model.to(memory_format=torch.channels_last)

@@ -8,7 +8,6 @@ variant that suits the device (``-full`` on a GPU, ``-lite`` on the CPU), else t
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -42,9 +41,6 @@ class ModelEntry:
     @property
     def size_bytes(self) -> int:
         return self.path.stat().st_size
-
-    def sha256(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
 def search_folders() -> list[Path]:
