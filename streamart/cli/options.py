@@ -124,15 +124,24 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_encode_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = EncodeConfig()
     group = parser.add_argument_group("encoding")
-    group.add_argument("--encoder", default="libx264", help="video encoder, e.g. libx264, libx265, h264_nvenc (default: libx264)")
-    group.add_argument("--crf", type=int, default=18, help="quality: lower is better and bigger (default: 18)")
-    group.add_argument("--preset", default="medium", help="encoder speed preset (default: medium)")
+    group.add_argument(
+        "--encoder", default=defaults.encoder,
+        help=f"video encoder, e.g. libx264, libx265, h264_nvenc (default: {defaults.encoder})",
+    )
+    group.add_argument(
+        "--crf", type=int, default=defaults.crf,
+        help=f"quality: lower is better and bigger (default: {defaults.crf})",
+    )
+    group.add_argument(
+        "--preset", default=defaults.preset, help=f"encoder speed preset (default: {defaults.preset})"
+    )
     group.add_argument(
         "--pix-fmt",
-        default="yuv420p",
-        help="pixel format (default: yuv420p, which every player decodes; it pads odd sizes by "
-        "one pixel: yuv444p keeps them exact)",
+        default=defaults.pix_fmt,
+        help=f"pixel format (default: {defaults.pix_fmt}, which every player decodes; it pads odd "
+        "sizes by one pixel: yuv444p keeps them exact)",
     )
 
 
