@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelError, OutputError, require
+from .media import commit, discard, temporary_path
 from .nets.transformer import STRIDE, TransformerNet
 
 torch = require("torch", "torch")
@@ -73,7 +74,7 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
     was_training = model.training
     model.eval()
     example = torch.rand(1, 3, 8 * STRIDE, 8 * STRIDE) * 255
-    temporary = path.with_name(f".{path.name}.tmp")
+    temporary = temporary_path(path)
     try:
         with warnings.catch_warnings():
             # The legacy exporter warns that it is legacy, and that instance norm uses input
@@ -96,9 +97,9 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
         onnx.helper.set_model_props(proto, {key: str(value) for key, value in properties.items()})
         onnx.checker.check_model(proto, full_check=True)
         onnx.save(proto, str(temporary))
-        os.replace(temporary, path)
+        commit(temporary, path)
     finally:
-        temporary.unlink(missing_ok=True)
+        discard(temporary)  # after a failure; a committed file is no longer there
         model.train(was_training)
     return path
 

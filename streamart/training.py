@@ -31,9 +31,12 @@ import numpy as np
 from . import imageops
 from .errors import InputError, InputNotFoundError, OutputError, require
 from .export import CHECKPOINT_FORMAT, export_onnx, load_checkpoint
+from .frame import Frame
 from .losses import gram_matrix, total_variation
+from .media import commit, discard, temporary_path
 from .nets.transformer import STRIDE, VARIANTS, TransformerNet
 from .runtimes.torch import select_device, to_image, to_tensor
+from .sinks.image import ImageSink
 
 torch = require("torch", "torch")
 F = torch.nn.functional
@@ -190,11 +193,9 @@ class ContentImages:
 
 
 def save_png(path: Path, image: np.ndarray) -> None:
-    """Write an RGB uint8 image as PNG, raising OutputError when that fails."""
-    import cv2
-
-    if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
-        raise OutputError(f"cannot write {path}: check that the folder is writable")
+    """Write an RGB uint8 image as PNG (through :class:`ImageSink`: complete or absent)."""
+    with ImageSink(path, overwrite=True) as sink:
+        sink.write(Frame(image=image, index=0))
 
 
 class Trainer:
@@ -290,9 +291,13 @@ class Trainer:
                        for key, value in asdict(self.config).items()},
             "metadata": self.metadata(),
         }
-        temporary = path.with_name(f".{path.name}.tmp")
-        torch.save(checkpoint, temporary)
-        os.replace(temporary, path)
+        temporary = temporary_path(path)
+        try:
+            torch.save(checkpoint, temporary)
+        except BaseException:
+            discard(temporary)
+            raise
+        commit(temporary, path)
         return path
 
     def _resume(self, path: Path) -> None:
