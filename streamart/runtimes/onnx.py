@@ -53,14 +53,15 @@ def available_devices() -> list[str]:
     return [name for name, provider in DEVICE_PROVIDERS.items() if provider in providers]
 
 
-def _providers_for(device: str) -> tuple[str, list[str]]:
-    """The device actually used and its onnxruntime provider list (with fallbacks)."""
+def resolve_device(device: str) -> str:
+    """The ``--device`` name that ``device`` runs on with this build: ``auto`` becomes the
+    fastest one available; an unknown or unavailable device is a :class:`DeviceError`."""
     available = available_devices()
     if device == "auto":
-        chosen = next((d for d in _AUTO_ORDER if d in available), "cpu")
-    elif device not in DEVICE_PROVIDERS:
+        return next((d for d in _AUTO_ORDER if d in available), "cpu")
+    if device not in DEVICE_PROVIDERS:
         raise DeviceError(f"unknown device '{device}'; choose auto or one of: {', '.join(DEVICE_PROVIDERS)}")
-    elif device not in available:
+    if device not in available:
         hint = (
             "; on NVIDIA: pip uninstall -y onnxruntime && pip install 'streamart[gpu]'"
             if device in ("cuda", "tensorrt")
@@ -70,8 +71,12 @@ def _providers_for(device: str) -> tuple[str, list[str]]:
             f"device '{device}' is not available in this onnxruntime build "
             f"(available: {', '.join(available)}){hint}"
         )
-    else:
-        chosen = device
+    return device
+
+
+def _providers_for(device: str) -> tuple[str, list[str]]:
+    """The device actually used and its onnxruntime provider list (with fallbacks)."""
+    chosen = resolve_device(device)
     providers = [DEVICE_PROVIDERS[chosen]]
     if chosen == "tensorrt":  # let TensorRT hand unsupported nodes to CUDA
         providers.append(DEVICE_PROVIDERS["cuda"])

@@ -19,7 +19,7 @@ from ..errors import ModelError
 from ..frame import Frame
 from ..imageops import keep_chroma, resize, working_size
 from ..models import DEFAULT_STYLE, resolve_model
-from ..runtimes.onnx import OnnxModel
+from ..runtimes.onnx import OnnxModel, resolve_device
 from ..protocols import ClosingContext
 
 DEFAULT_STRIDE = 4
@@ -29,8 +29,8 @@ class StyleModel:
     """A style network on onnxruntime that turns an RGB uint8 image into a stylized one."""
 
     def __init__(self, model: str | os.PathLike | None, *, device: str = "auto") -> None:
-        gpu_wanted = device not in ("auto", "cpu")
-        self.path = resolve_model(model, gpu=gpu_wanted)
+        # The variant follows the device really used: "auto" on a GPU prefers -full models.
+        self.path = resolve_model(model, gpu=resolve_device(device) != "cpu")
         self.runtime = OnnxModel(self.path, device=device)
         self.name = self.path.stem
         shape = self.runtime.input_shape

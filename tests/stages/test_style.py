@@ -137,3 +137,15 @@ def test_a_model_that_returns_the_wrong_shape_is_reported(tmp_path):
     stage = StyleStage(StyleConfig(model=path))
     with pytest.raises(ModelError, match="returned shape"):
         stage.process(Frame(image=picture(8, 8), index=0))
+
+
+def test_the_model_variant_follows_the_device_really_used(tmp_path, monkeypatch):
+    folder = tmp_path / "zoo"
+    folder.mkdir()
+    make_style_model(folder / "gamma-lite.onnx", seed=1)
+    make_style_model(folder / "gamma-full.onnx", seed=2)
+    monkeypatch.setenv("STREAMART_MODELS", str(folder))
+    assert style.StyleModel("gamma", device="auto").name == "gamma-lite"  # auto is the CPU here
+    # "auto" on an NVIDIA machine (the GPU we lack: only the device resolution is faked)
+    monkeypatch.setattr(style, "resolve_device", lambda device: "cuda")
+    assert style.StyleModel("gamma", device="auto").name == "gamma-full"
