@@ -82,6 +82,15 @@ def resize_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
     return resize(image, *fit_long_side(image.shape[0], image.shape[1], long_side))
 
 
+def pad_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``image`` grown to ``width`` x ``height`` by repeating its last column and row (for
+    outputs that need even sizes)."""
+    pad_y, pad_x = height - image.shape[0], width - image.shape[1]
+    if pad_x == 0 and pad_y == 0:
+        return image
+    return np.pad(image, ((0, pad_y), (0, pad_x), (0, 0)), mode="edge")
+
+
 def keep_chroma(styled: np.ndarray, content: np.ndarray) -> np.ndarray:
     """Luminance of ``styled`` with the colour (chroma) of ``content``, in YCrCb space.
 

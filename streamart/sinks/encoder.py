@@ -11,10 +11,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
-import numpy as np
 
 from ..errors import DeviceError, InputError, InputNotFoundError, OutputError
 from ..frame import Frame
+from ..imageops import pad_to
 from ..media import EXACT_CONVERSION, check_output_path, commit, discard, temporary_path
 from ..protocols import ClosingContext, StreamInfo
 
@@ -122,7 +122,7 @@ class EncoderSink(ClosingContext):
                 f"frame {frame.index} is {frame.width}x{frame.height}, but the video was started "
                 f"at {self._frame_size[0]}x{self._frame_size[1]}; every frame must have one size"
             )
-        image = _pad_to(frame.image, self._video.width, self._video.height)
+        image = pad_to(frame.image, self._video.width, self._video.height)
         video_frame = av.VideoFrame.from_ndarray(image, format="rgb24")
         if self._yuv:
             video_frame = video_frame.reformat(
@@ -303,14 +303,6 @@ def _even_size(width: int, height: int, pix_fmt: str) -> tuple[int, int]:
     step_x = 2 if chroma.width < luma.width else 1
     step_y = 2 if chroma.height < luma.height else 1
     return width + (-width) % step_x, height + (-height) % step_y
-
-
-def _pad_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """Repeat the last column/row so the image is ``width`` x ``height``."""
-    pad_y, pad_x = height - image.shape[0], width - image.shape[1]
-    if pad_x == 0 and pad_y == 0:
-        return image
-    return np.pad(image, ((0, pad_y), (0, pad_x), (0, 0)), mode="edge")
 
 
 def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[str, str]:

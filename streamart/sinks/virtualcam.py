@@ -15,6 +15,7 @@ import cv2
 
 from ..errors import DeviceError, require
 from ..frame import Frame
+from ..imageops import pad_to
 from ..protocols import ClosingContext
 
 log = logging.getLogger(__name__)
@@ -85,10 +86,7 @@ class VirtualCameraSink(ClosingContext):
                 self._warned_resize = True
             image = cv2.resize(image, (self.width, self.height), interpolation=cv2.INTER_AREA)
         camera = self._camera
-        if (camera.width, camera.height) != (self.width, self.height):
-            image = cv2.copyMakeBorder(
-                image, 0, camera.height - self.height, 0, camera.width - self.width, cv2.BORDER_REPLICATE
-            )
+        image = pad_to(image, camera.width, camera.height)
         if self.pixel_format == "I420":
             image = cv2.cvtColor(image, cv2.COLOR_RGB2YUV_I420)
         camera.send(image)
