@@ -7,6 +7,7 @@ perfect overlap the full run takes as long as the slower of the other two.
 
 from __future__ import annotations
 
+import platform
 import tempfile
 import time
 from dataclasses import dataclass
@@ -49,6 +50,18 @@ class BenchResult:
                 self.pipeline_stats.summary(),
             ]
         )
+
+
+def cpu_name() -> str:
+    """The CPU's model name, for benchmark reports (Linux's /proc/cpuinfo, else platform's)."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def benchmark(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import shlex
 import sys
 import tempfile
@@ -35,6 +34,7 @@ import av  # noqa: E402
 import numpy as np  # noqa: E402
 
 from streamart.api import DEFAULT_TEMPORAL, build_style_stages, run  # noqa: E402
+from streamart.bench import cpu_name  # noqa: E402
 from streamart.cli.dream import add_dream_arguments, dream_stages_from_args  # noqa: E402
 from streamart.config import StyleConfig  # noqa: E402
 from streamart.frame import Frame  # noqa: E402
@@ -78,17 +78,6 @@ def write_clip(path: Path, width: int, height: int, fps: int, seconds: float) ->
             frame.pts, frame.time_base = index, Fraction(1, fps)
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main() -> None:
