@@ -75,12 +75,17 @@ def test_the_stage_remembers_the_original(tiny_model):
     assert out.original is image and out.index == 3 and out.pts == 30
 
 
-def test_live_controls_switch_style_and_strength(tmp_path, monkeypatch):
+def install_models(tmp_path, monkeypatch, *file_names: str) -> None:
+    """Tiny style models (seeds 1, 2, ...) in a folder on the model search path."""
     folder = tmp_path / "zoo"
     folder.mkdir()
-    make_style_model(folder / "alpha.onnx", seed=1)
-    make_style_model(folder / "beta.onnx", seed=2)
+    for seed, file_name in enumerate(file_names, start=1):
+        make_style_model(folder / file_name, seed=seed)
     monkeypatch.setenv("STREAMART_MODELS", str(folder))
+
+
+def test_live_controls_switch_style_and_strength(tmp_path, monkeypatch):
+    install_models(tmp_path, monkeypatch, "alpha.onnx", "beta.onnx")
     controls = LiveControls(["alpha", "beta"])
     stage = StyleStage(StyleConfig(model="alpha"), controls=controls)
     frame = Frame(image=picture(32, 32), index=0)
@@ -95,11 +100,7 @@ def test_live_controls_switch_style_and_strength(tmp_path, monkeypatch):
 
 def test_live_styles_are_each_loaded_once(tmp_path, monkeypatch):
     # Shipped files carry a variant suffix (starry_night-lite.onnx) that style names lack.
-    folder = tmp_path / "zoo"
-    folder.mkdir()
-    make_style_model(folder / "alpha-lite.onnx", seed=1)
-    make_style_model(folder / "beta-lite.onnx", seed=2)
-    monkeypatch.setenv("STREAMART_MODELS", str(folder))
+    install_models(tmp_path, monkeypatch, "alpha-lite.onnx", "beta-lite.onnx")
     loaded = []
     real_style_model = style.StyleModel
 
@@ -140,11 +141,7 @@ def test_a_model_that_returns_the_wrong_shape_is_reported(tmp_path):
 
 
 def test_the_model_variant_follows_the_device_really_used(tmp_path, monkeypatch):
-    folder = tmp_path / "zoo"
-    folder.mkdir()
-    make_style_model(folder / "gamma-lite.onnx", seed=1)
-    make_style_model(folder / "gamma-full.onnx", seed=2)
-    monkeypatch.setenv("STREAMART_MODELS", str(folder))
+    install_models(tmp_path, monkeypatch, "gamma-lite.onnx", "gamma-full.onnx")
     assert style.StyleModel("gamma", device="auto").name == "gamma-lite"  # auto is the CPU here
     # "auto" on an NVIDIA machine (the GPU we lack: only the device resolution is faked)
     monkeypatch.setattr(style, "resolve_device", lambda device: "cuda")
