@@ -23,8 +23,8 @@ from .api import (  # noqa: E402
 )
 from .config import EncodeConfig, StyleConfig  # noqa: E402
 from .errors import StreamartError  # noqa: E402
-from .frame import Frame  # noqa: E402
-from .runner import PipelineStats, StopPipeline  # noqa: E402
+from .core.frame import Frame  # noqa: E402
+from .core.runner import PipelineStats, StopPipeline  # noqa: E402
 
 __all__ = [
     "EncodeConfig",

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .config import EncodeConfig, StyleConfig
-from .controls import LiveControls
+from .core.controls import LiveControls
 from .errors import OutputError
-from .frame import Frame, check_image
-from .protocols import ClosingContext, Sink, Source, Stage
-from .runner import PipelineStats, run_pipeline
+from .core.frame import Frame, check_image
+from .core.protocols import ClosingContext, Sink, Source, Stage
+from .core.runner import PipelineStats, run_pipeline
 from .sinks.encoder import EncoderSink
 from .sinks.image import ImageSink
 from .sources.file import FileSource
@@ -35,7 +35,7 @@ from .stages.style import StyleStage
 from .stages.temporal import DEFAULT_FLOW_PRESET, temporal_stages
 
 if TYPE_CHECKING:
-    from .gatys import GatysConfig, GatysProgress
+    from .art.gatys import GatysConfig, GatysProgress
 
 # Default strength of temporal consistency for video: enough to remove flicker, low enough
 # that moving detail stays sharp (docs/BENCHMARKS.md has the measurements behind it).
@@ -195,9 +195,9 @@ def gatys_image(
     ``size`` scales the content so its shorter side is that many pixels (never enlarges);
     the result is made at that size. The output path is checked before the work starts.
     """
-    from . import gatys  # imports torch: only when this is used
-    from .imageops import load_image, resize
-    from .imageops import working_size
+    from .art import gatys  # imports torch: only when this is used
+    from .ops.image import load_image, resize
+    from .ops.image import working_size
 
     _refuse_same_file(input, output)
     with ImageSink(output, overwrite=overwrite) as sink:

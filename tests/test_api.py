@@ -9,7 +9,7 @@ import streamart
 from media_factory import audio_seconds
 from model_factory import reference_style
 from streamart import StyleConfig, Stylizer
-from streamart.protocols import ClosingContext
+from streamart.core.protocols import ClosingContext
 from streamart.sources.file import FileSource
 
 

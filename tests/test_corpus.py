@@ -7,7 +7,7 @@ import json
 import cv2
 import pytest
 
-from streamart.corpus import SKIMAGE_HELD_OUT, SKIMAGE_PHOTOS, build_corpus
+from streamart.offline.corpus import SKIMAGE_HELD_OUT, SKIMAGE_PHOTOS, build_corpus
 from streamart.errors import DependencyError
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from streamart.dream import (
+from streamart.art.dream import (
     PRESETS,
     DreamConfig,
     Dreamer,
@@ -268,7 +268,7 @@ def test_a_failed_capture_falls_back_to_the_eager_ascent(monkeypatch, caplog):
     def refuse(*args):
         raise RuntimeError("operation not permitted when stream is capturing")
 
-    monkeypatch.setattr("streamart.dream.CudaGraph", refuse)
+    monkeypatch.setattr("streamart.art.dream.CudaGraph", refuse)
     config = DreamConfig(layers=("relu3_3",), octaves=1, steps=2, seed=1, device="cuda")
     x = to_tensor(picture(), "cuda")
     result = Dreamer(config, cuda_graph=True).run(x)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from streamart.errors import InputError
-from streamart.evaluation import flicker_report, plot_errors, psnr, warping_error
-from streamart.frame import Frame
+from streamart.offline.evaluation import flicker_report, plot_errors, psnr, warping_error
+from streamart.core.frame import Frame
 
 
 def world(height: int, width: int, seed: int = 0) -> np.ndarray:

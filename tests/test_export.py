@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from streamart.errors import ModelError, OutputError
-from streamart.export import export_onnx, load_checkpoint
+from streamart.offline.export import export_onnx, load_checkpoint
 from streamart.nets.transformer import TransformerNet
 
 

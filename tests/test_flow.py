@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from streamart.flow import (
+from streamart.ops.flow import (
     DIS_PRESETS,
     DisFlow,
     grey,

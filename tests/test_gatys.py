@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from streamart import gatys
+from streamart.art import gatys
 from streamart.errors import DeviceError, InputError
 
 # Few iterations keep the suite fast; the asserts only need the optimisation to get going

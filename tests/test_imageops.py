@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from streamart import imageops
+from streamart.ops import image as imageops
 from streamart.errors import InputError, InputNotFoundError
 
 

@@ -9,8 +9,8 @@ from model_factory import make_style_model
 from streamart.cli import main
 from streamart.config import StyleConfig
 from streamart.errors import ModelError
-from streamart.frame import Frame
-from streamart.models import DEFAULT_STYLE, list_models, resolve_model
+from streamart.core.frame import Frame
+from streamart.assets.models import DEFAULT_STYLE, list_models, resolve_model
 from streamart.stages.style import StyleStage
 
 SHIPPED = {"starry_night", "the_scream", "shipwreck", "matisse_woman_with_hat"}

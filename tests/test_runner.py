@@ -7,9 +7,9 @@ import threading
 import numpy as np
 import pytest
 
-from streamart.frame import Frame
-from streamart.protocols import ClosingContext, StreamInfo
-from streamart.runner import StopPipeline, run_pipeline
+from streamart.core.frame import Frame
+from streamart.core.protocols import ClosingContext, StreamInfo
+from streamart.core.runner import StopPipeline, run_pipeline
 
 
 class CountingSource(ClosingContext):

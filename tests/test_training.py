@@ -12,7 +12,7 @@ import torch
 
 from streamart.cli import main
 from streamart.errors import InputError, InputNotFoundError
-from streamart.training import Trainer, TrainingConfig, temporal_loss
+from streamart.offline.training import Trainer, TrainingConfig, temporal_loss
 
 
 def write_photo(path: Path, seed: int, size=(96, 128)) -> None:

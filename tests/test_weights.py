@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from streamart import weights
+from streamart.assets import weights
 from streamart.cli import weights as weights_cli
 from streamart.errors import WeightsError
 

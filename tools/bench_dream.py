@@ -22,9 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streamart.bench import cpu_name  # noqa: E402
-from streamart.dream import PRESETS, preset  # noqa: E402
-from streamart.frame import Frame  # noqa: E402
+from streamart.offline.bench import cpu_name  # noqa: E402
+from streamart.art.dream import PRESETS, preset  # noqa: E402
+from streamart.core.frame import Frame  # noqa: E402
 from streamart.stages.dream import DEFAULT_BLEND, DreamStage  # noqa: E402
 from streamart.stages.temporal import FlowStage  # noqa: E402
 

@@ -34,11 +34,11 @@ import av  # noqa: E402
 import numpy as np  # noqa: E402
 
 from streamart.api import DEFAULT_TEMPORAL, build_style_stages, run  # noqa: E402
-from streamart.bench import cpu_name  # noqa: E402
+from streamart.offline.bench import cpu_name  # noqa: E402
 from streamart.cli.dream import add_dream_arguments, dream_stages_from_args  # noqa: E402
 from streamart.config import StyleConfig  # noqa: E402
-from streamart.frame import Frame  # noqa: E402
-from streamart.protocols import ClosingContext  # noqa: E402
+from streamart.core.frame import Frame  # noqa: E402
+from streamart.core.protocols import ClosingContext  # noqa: E402
 from streamart.sources.webcam import WebcamSource  # noqa: E402
 
 

@@ -30,10 +30,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streamart.evaluation import flicker_report, plot_errors  # noqa: E402
-from streamart.flow import DIS_PRESETS  # noqa: E402
-from streamart.frame import Frame  # noqa: E402
-from streamart.protocols import ClosingContext, StreamInfo  # noqa: E402
+from streamart.offline.evaluation import flicker_report, plot_errors  # noqa: E402
+from streamart.ops.flow import DIS_PRESETS  # noqa: E402
+from streamart.core.frame import Frame  # noqa: E402
+from streamart.core.protocols import ClosingContext, StreamInfo  # noqa: E402
 from streamart.stages.temporal import FlowStage, TemporalBlendStage, temporal_stages  # noqa: E402
 
 

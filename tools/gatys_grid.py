@@ -16,7 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from streamart import gatys, imageops
+from streamart.art import gatys
+from streamart.ops import image as imageops
 
 LABEL_HEIGHT = 22
 

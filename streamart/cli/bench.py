@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..bench import benchmark
+from ..offline.bench import benchmark
 from .options import add_style_arguments, positive_int, style_config
 
 

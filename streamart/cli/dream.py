@@ -8,10 +8,10 @@ import argparse
 import sys
 from typing import Any
 
-from ..dream import DEFAULT_LAYERS, PRESETS, DreamConfig, Dreamer, network_layers, preset
+from ..art.dream import DEFAULT_LAYERS, PRESETS, DreamConfig, Dreamer, network_layers, preset
 from ..errors import InputError
 from ..runtimes.torch import select_device
-from ..protocols import Stage
+from ..core.protocols import Stage
 from ..stages.dream import DEFAULT_BLEND
 from .options import fraction, positive_int
 
@@ -50,9 +50,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..frame import Frame
-    from ..imageops import load_image, resize_long_side
-    from ..media import check_output_path
+    from ..core.frame import Frame
+    from ..ops.image import load_image, resize_long_side
+    from ..core.files import check_output_path
     from ..sinks.image import ImageSink
 
     check_output_path(args.output, overwrite=args.overwrite)  # fail before minutes of work
@@ -135,7 +135,7 @@ def dream_config_from_args(args: argparse.Namespace, *, video: bool) -> DreamCon
         overrides.setdefault("class_index", None)
         overrides.setdefault("network", _network_for(args))
     if args.guide is not None:
-        from ..imageops import load_image
+        from ..ops.image import load_image
 
         overrides["guide"] = load_image(args.guide)
     # "auto" is resolved here, so the config names the device the dream really runs on.

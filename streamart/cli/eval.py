@@ -15,9 +15,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..errors import OutputError
-from ..evaluation import FlickerReport, flicker_report, plot_errors
-from ..frame import Frame
-from ..media import check_output_path
+from ..offline.evaluation import FlickerReport, flicker_report, plot_errors
+from ..core.frame import Frame
+from ..core.files import check_output_path
 from ..sinks.image import ImageSink
 
 

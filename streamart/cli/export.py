@@ -21,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..export import export_checkpoint
+    from ..offline.export import export_checkpoint
 
     path = export_checkpoint(args.checkpoint, args.output, fp16=args.fp16)
     print(f"wrote {path}")

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             raise StreamartError("--preserve-color histogram needs --method gatys; use --preserve-color")
         api.stylize_image(args.input, args.output, style=style_config(args), overwrite=args.overwrite)
         return 0
-    from ..gatys import GatysConfig, tqdm_progress
+    from ..art.gatys import GatysConfig, tqdm_progress
 
     if not styles:
         raise StreamartError("--method gatys needs at least one --style picture (JPEG or PNG)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..models import DEFAULT_STYLE, list_models, search_folders
+from ..assets.models import DEFAULT_STYLE, list_models, search_folders
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -7,9 +7,9 @@ import sys
 from collections.abc import Callable
 
 from ..config import DEFAULT_WORKING_SIZE, EncodeConfig, StyleConfig
-from ..flow import DIS_PRESETS
-from ..models import DEFAULT_STYLE
-from ..runner import PipelineStats
+from ..ops.flow import DIS_PRESETS
+from ..assets.models import DEFAULT_STYLE
+from ..core.runner import PipelineStats
 
 
 def fraction(text: str) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..corpus import default_corpus_dir
+from ..offline.corpus import default_corpus_dir
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -55,7 +55,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..training import TrainingConfig, train
+    from ..offline.training import TrainingConfig, train
 
     config = TrainingConfig(
         style=args.style, data=args.data, out=args.out, variant=args.variant,

@@ -7,7 +7,7 @@ import re
 
 from .. import api
 from ..errors import InputError, StreamartError
-from ..protocols import Stage
+from ..core.protocols import Stage
 from .dream import add_dream_arguments, dream_stages_from_args
 from .options import (
     ProgressBar,

@@ -8,11 +8,11 @@ import sys
 from contextlib import ExitStack
 
 from .. import api
-from ..controls import LiveControls
-from ..models import DEFAULT_STYLE, list_models
+from ..core.controls import LiveControls
+from ..assets.models import DEFAULT_STYLE, list_models
 from ..errors import StreamartError
-from ..protocols import Sink, Stage
-from ..runner import PipelineStats, run_pipeline
+from ..core.protocols import Sink, Stage
+from ..core.runner import PipelineStats, run_pipeline
 from ..sources.webcam import WebcamSource
 from .dream import add_dream_arguments, dream_stages_from_args
 from .options import add_output_arguments, add_style_arguments, positive_int, report_stats, style_config

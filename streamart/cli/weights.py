@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .. import weights
+from ..assets import weights
 from ..errors import WeightsError
 
 

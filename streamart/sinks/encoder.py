@@ -13,10 +13,10 @@ from pathlib import Path
 import av
 
 from ..errors import DeviceError, InputError, InputNotFoundError, OutputError
-from ..frame import Frame
-from ..imageops import pad_to
-from ..media import EXACT_CONVERSION, check_output_path, commit, discard, temporary_path
-from ..protocols import ClosingContext, StreamInfo
+from ..core.frame import Frame
+from ..ops.image import pad_to
+from ..core.files import EXACT_CONVERSION, check_output_path, commit, discard, temporary_path
+from ..core.protocols import ClosingContext, StreamInfo
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ import os
 import cv2
 
 from ..errors import OutputError
-from ..frame import Frame
-from ..media import check_output_path, commit, discard, temporary_path
-from ..protocols import ClosingContext
+from ..core.frame import Frame
+from ..core.files import check_output_path, commit, discard, temporary_path
+from ..core.protocols import ClosingContext
 
 JPEG_QUALITY = 95
 

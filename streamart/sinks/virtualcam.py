@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import cv2
 
 from ..errors import DeviceError, require
-from ..frame import Frame
-from ..imageops import pad_to
-from ..protocols import ClosingContext
+from ..core.frame import Frame
+from ..ops.image import pad_to
+from ..core.protocols import ClosingContext
 
 log = logging.getLogger(__name__)
 

@@ -27,11 +27,11 @@ from typing import TypeVar
 import cv2
 import numpy as np
 
-from ..controls import STRENGTH_STEP, LiveControls
+from ..core.controls import STRENGTH_STEP, LiveControls
 from ..errors import DeviceError, OutputError
-from ..frame import Frame
-from ..runner import StopPipeline
-from ..protocols import ClosingContext
+from ..core.frame import Frame
+from ..core.runner import StopPipeline
+from ..core.protocols import ClosingContext
 from .image import ImageSink
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,9 @@ import av
 import numpy as np
 
 from ..errors import InputError, InputNotFoundError
-from ..frame import Frame
-from ..media import EXACT_CONVERSION
-from ..protocols import ClosingContext, StreamInfo
+from ..core.frame import Frame
+from ..core.files import EXACT_CONVERSION
+from ..core.protocols import ClosingContext, StreamInfo
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..frame import Frame
-from ..imageops import load_image
-from ..protocols import ClosingContext, StreamInfo
+from ..core.frame import Frame
+from ..ops.image import load_image
+from ..core.protocols import ClosingContext, StreamInfo
 
 
 class ImageSource(ClosingContext):

@@ -8,8 +8,8 @@ from fractions import Fraction
 import cv2
 import numpy as np
 
-from ..frame import Frame
-from ..protocols import ClosingContext, StreamInfo
+from ..core.frame import Frame
+from ..core.protocols import ClosingContext, StreamInfo
 
 
 class SyntheticSource(ClosingContext):

@@ -24,8 +24,8 @@ import cv2
 import numpy as np
 
 from ..errors import DeviceError, InputError, InputNotFoundError
-from ..frame import Frame
-from ..protocols import ClosingContext, StreamInfo
+from ..core.frame import Frame
+from ..core.protocols import ClosingContext, StreamInfo
 
 log = logging.getLogger(__name__)
 

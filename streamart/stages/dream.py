@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..dream import MIN_IMAGE_SIDE, Dreamer, DreamConfig, resize
+from ..art.dream import MIN_IMAGE_SIDE, Dreamer, DreamConfig, resize
 from ..runtimes.torch import to_image, to_tensor
 from ..errors import InputError
-from ..flow import continues
-from ..frame import Frame
-from ..imageops import working_size
-from ..protocols import ClosingContext
+from ..ops.flow import continues
+from ..core.frame import Frame
+from ..ops.image import working_size
+from ..core.protocols import ClosingContext
 
 if TYPE_CHECKING:
     import torch

@@ -14,13 +14,13 @@ import cv2
 import numpy as np
 
 from ..config import StyleConfig
-from ..controls import LiveControls
+from ..core.controls import LiveControls
 from ..errors import ModelError
-from ..frame import Frame
-from ..imageops import keep_chroma, resize, working_size
-from ..models import DEFAULT_STYLE, resolve_model
+from ..core.frame import Frame
+from ..ops.image import keep_chroma, resize, working_size
+from ..assets.models import DEFAULT_STYLE, resolve_model
 from ..runtimes.onnx import OnnxModel, resolve_device
-from ..protocols import ClosingContext
+from ..core.protocols import ClosingContext
 
 DEFAULT_STRIDE = 4
 

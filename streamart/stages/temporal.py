@@ -26,7 +26,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..flow import (
+from ..ops.flow import (
     MIN_FLOW_SIDE,
     DisFlow,
     Motion,
@@ -37,9 +37,9 @@ from ..flow import (
     reduced_size,
     warp,
 )
-from ..controls import LiveControls
-from ..frame import Frame
-from ..protocols import ClosingContext, Stage
+from ..core.controls import LiveControls
+from ..core.frame import Frame
+from ..core.protocols import ClosingContext, Stage
 
 #: History weight at strength 1: a still pixel keeps 10% of each new stylized frame.
 MAX_HISTORY_WEIGHT = 0.9

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from streamart.cli import main
-from streamart.evaluation import flicker_report
+from streamart.offline.evaluation import flicker_report
 
 
 def pan(frames: int, seed: int = 0) -> list[np.ndarray]:

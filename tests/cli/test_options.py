@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from streamart.cli import build_parser, video, webcam
-from streamart.controls import LiveControls
+from streamart.core.controls import LiveControls
 from streamart.stages.temporal import DEFAULT_FLOW_PRESET, FlowStage
 
 POSITIONALS = {"video": ["in.mp4", "out.mp4"], "webcam": []}

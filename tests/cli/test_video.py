@@ -17,7 +17,7 @@ import pytest
 from media_factory import audio_seconds, make_clip
 from model_factory import make_style_model
 from streamart.cli import main
-from streamart.media import EXACT_CONVERSION
+from streamart.core.files import EXACT_CONVERSION
 
 
 def video_frames(path: Path) -> tuple[list[int], list[np.ndarray]]:

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from streamart import weights
+from streamart.assets import weights
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import onnxruntime
 import pytest
 import torch
 
-from streamart import weights
+from streamart.assets import weights
 from streamart.nets.vgg import LAYER_NAMES, VGG16Features, load_vgg16
 
 CAFFE_MEAN_BGR = np.array([103.939, 116.779, 123.68], dtype=np.float32)

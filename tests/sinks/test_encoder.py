@@ -11,8 +11,8 @@ import pytest
 
 from media_factory import audio_seconds, pattern_frame
 from streamart.errors import DeviceError, OutputError
-from streamart.frame import Frame
-from streamart.protocols import StreamInfo
+from streamart.core.frame import Frame
+from streamart.core.protocols import StreamInfo
 from streamart.sinks.encoder import EncoderSink, available_encoders
 from streamart.sources.file import FileSource
 

@@ -8,7 +8,7 @@ import pytest
 
 from media_factory import pattern_frame
 from streamart.errors import OutputError
-from streamart.frame import Frame
+from streamart.core.frame import Frame
 from streamart.sinks.image import ImageSink
 
 

@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 
 from media_factory import pattern_frame
-from streamart.controls import LiveControls
+from streamart.core.controls import LiveControls
 from streamart.errors import DeviceError, OutputError
-from streamart.frame import Frame
-from streamart.protocols import ClosingContext, StreamInfo
-from streamart.runner import StopPipeline, run_pipeline
+from streamart.core.frame import Frame
+from streamart.core.protocols import ClosingContext, StreamInfo
+from streamart.core.runner import StopPipeline, run_pipeline
 from streamart.sinks.window import WindowSink
 
 pytestmark = pytest.mark.display

@@ -14,9 +14,9 @@ import pytest
 from media_factory import pattern_frame
 from streamart.cli import main
 from streamart.errors import DeviceError, InputError, InputNotFoundError
-from streamart.frame import Frame
-from streamart.protocols import ClosingContext, StreamInfo
-from streamart.runner import run_pipeline
+from streamart.core.frame import Frame
+from streamart.core.protocols import ClosingContext, StreamInfo
+from streamart.core.runner import run_pipeline
 from streamart.sources import webcam
 from streamart.sources.webcam import LIVE_TIME_BASE, WebcamSource
 

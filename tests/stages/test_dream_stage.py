@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from streamart.dream import DreamConfig
+from streamart.art.dream import DreamConfig
 from streamart.errors import DeviceError, InputError
-from streamart.flow import Motion, warp
-from streamart.frame import Frame
+from streamart.ops.flow import Motion, warp
+from streamart.core.frame import Frame
 from streamart.runtimes.torch import to_image, to_tensor
 from streamart.stages.dream import DreamStage, _grid_tensor
 from streamart.stages.dream import warp as warp_tensor

@@ -8,10 +8,10 @@ import pytest
 
 from model_factory import make_style_model, reference_style
 from streamart.config import StyleConfig
-from streamart.controls import LiveControls
+from streamart.core.controls import LiveControls
 from streamart.errors import ModelError
-from streamart.frame import Frame
-from streamart.imageops import working_size
+from streamart.core.frame import Frame
+from streamart.ops.image import working_size
 from streamart.stages import style
 from streamart.stages.style import StyleStage
 

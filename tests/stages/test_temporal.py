@@ -8,11 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-from streamart.controls import LiveControls
-from streamart.evaluation import flicker_report, psnr
-from streamart.flow import Motion
-from streamart.frame import Frame
-from streamart.protocols import ClosingContext, Stage
+from streamart.core.controls import LiveControls
+from streamart.offline.evaluation import flicker_report, psnr
+from streamart.ops.flow import Motion
+from streamart.core.frame import Frame
+from streamart.core.protocols import ClosingContext, Stage
 from streamart.stages.temporal import FlowStage, TemporalBlendStage, temporal_stages
 
 HEIGHT, WIDTH = 120, 160

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ModelError, OutputError, require
-from .media import commit, discard, temporary_path
-from .nets.transformer import STRIDE, TransformerNet
+from ..errors import ModelError, OutputError, require
+from ..core.files import commit, discard, temporary_path
+from ..nets.transformer import STRIDE, TransformerNet
 
 torch = require("torch", "torch")
 

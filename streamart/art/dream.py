@@ -35,9 +35,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import DeviceError, InputError, require
-from .imageops import check_rgb, fit_short_side
-from .runtimes.torch import CudaGraph, free_memory, select_device, shrink_to_fit, to_image, to_tensor
+from ..errors import DeviceError, InputError, require
+from ..ops.image import check_rgb, fit_short_side
+from ..runtimes.torch import CudaGraph, free_memory, select_device, shrink_to_fit, to_image, to_tensor
 
 if TYPE_CHECKING:
     import torch
@@ -164,10 +164,10 @@ def network_layers(network: str) -> tuple[str, ...]:
     """The layer names ``network`` offers as dream objectives, in network order."""
     require("torch", "torch")
     if network == "vgg16":
-        from .nets.vgg import LAYER_NAMES
+        from ..nets.vgg import LAYER_NAMES
 
         return LAYER_NAMES
-    from .nets.efficientnet import FEATURE_NAMES
+    from ..nets.efficientnet import FEATURE_NAMES
 
     return FEATURE_NAMES
 
@@ -495,11 +495,11 @@ def _load_network(network: str, upto: str | None, device: str) -> Any:
     """Load a frozen network once per (network, depth, device); dreaming never trains it."""
     torch = require("torch", "torch")
     if network == "vgg16":
-        from .nets.vgg import load_vgg16
+        from ..nets.vgg import load_vgg16
 
         model = load_vgg16(device=device, upto=upto, pooling="max")
     else:
-        from .nets.efficientnet import load_efficientnet_lite0
+        from ..nets.efficientnet import load_efficientnet_lite0
 
         model = load_efficientnet_lite0(device=device)
     # NHWC: tensor cores read it natively, and on the CPU oneDNN's convolutions need 1.5x

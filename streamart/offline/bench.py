@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .api import DEFAULT_TEMPORAL, build_style_stages, process_video, run
-from .config import EncodeConfig, StyleConfig
-from .runner import PipelineStats
-from .sinks.encoder import EncoderSink
-from .sources.file import FileSource
-from .sources.synthetic import SyntheticSource
-from .stages.temporal import DEFAULT_FLOW_PRESET
+from ..api import DEFAULT_TEMPORAL, build_style_stages, process_video, run
+from ..config import EncodeConfig, StyleConfig
+from ..core.runner import PipelineStats
+from ..sinks.encoder import EncoderSink
+from ..sources.file import FileSource
+from ..sources.synthetic import SyntheticSource
+from ..stages.temporal import DEFAULT_FLOW_PRESET
 
 
 @dataclass(frozen=True)

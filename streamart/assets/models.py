@@ -1,7 +1,7 @@
 """Find style models by name or path.
 
 Search order for a name: the folders in ``$STREAMART_MODELS`` (separated by ``os.pathsep``),
-the models shipped inside the package (``streamart.zoo``), then ``<cache>/models``. A name
+the models shipped inside the package (``streamart.assets.zoo``), then ``<cache>/models``. A name
 without a variant (``starry_night``) picks ``starry_night.onnx`` if present, else the
 variant that suits the device (``-full`` on a GPU, ``-lite`` on the CPU), else the other.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .errors import ModelError
+from ..errors import ModelError
 from .weights import cache_dir
 
 DEFAULT_STYLE = "starry_night"
@@ -46,7 +46,7 @@ class ModelEntry:
 def search_folders() -> list[Path]:
     """The folders searched for models, in order."""
     folders = [Path(p).expanduser() for p in os.environ.get("STREAMART_MODELS", "").split(os.pathsep) if p]
-    folders.append(Path(str(resources.files("streamart.zoo"))))
+    folders.append(Path(str(resources.files("streamart.assets.zoo"))))
     folders.append(cache_dir() / "models")
     return folders
 

@@ -26,14 +26,14 @@ from typing import Literal
 
 import numpy as np
 
-from . import imageops
+from ..ops import image as imageops
 from .losses import gram_matrix, total_variation
-from .errors import DeviceError, InputError, require
+from ..errors import DeviceError, InputError, require
 
 torch = require("torch", "torch")
 
-from .nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, checked above)
-from .runtimes.torch import free_memory, select_device, shrink_to_fit, to_image, to_tensor  # noqa: E402
+from ..nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, checked above)
+from ..runtimes.torch import free_memory, select_device, shrink_to_fit, to_image, to_tensor  # noqa: E402
 
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise")

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import imageops
-from .errors import DependencyError, InputError, OutputError
-from .weights import cache_dir
+from ..ops import image as imageops
+from ..errors import DependencyError, InputError, OutputError
+from ..assets.weights import cache_dir
 
 log = logging.getLogger(__name__)
 

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .flow import MIN_FLOW_SIDE, DisFlow, grey, histogram_change, occlusion_mask, warp
-from .errors import InputError
-from .frame import Frame
+from ..ops.flow import MIN_FLOW_SIDE, DisFlow, grey, histogram_change, occlusion_mask, warp
+from ..errors import InputError
+from ..core.frame import Frame
 
 #: Pairs whose input histograms differ more than this are scene cuts and are not scored.
 CUT_HISTOGRAM_CHANGE = 0.5

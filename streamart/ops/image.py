@@ -11,7 +11,7 @@ import os
 import cv2
 import numpy as np
 
-from .errors import InputError, InputNotFoundError
+from ..errors import InputError, InputNotFoundError
 
 
 def load_image(path: str | os.PathLike[str]) -> np.ndarray:

@@ -28,15 +28,15 @@ from pathlib import Path
 
 import numpy as np
 
-from . import imageops
-from .errors import InputError, InputNotFoundError, OutputError, require
+from ..ops import image as imageops
+from ..errors import InputError, InputNotFoundError, OutputError, require
 from .export import CHECKPOINT_FORMAT, export_onnx, load_checkpoint
-from .frame import Frame
-from .losses import gram_matrix, total_variation
-from .media import commit, discard, temporary_path
-from .nets.transformer import STRIDE, VARIANTS, TransformerNet
-from .runtimes.torch import select_device, to_image, to_tensor
-from .sinks.image import ImageSink
+from ..core.frame import Frame
+from ..art.losses import gram_matrix, total_variation
+from ..core.files import commit, discard, temporary_path
+from ..nets.transformer import STRIDE, VARIANTS, TransformerNet
+from ..runtimes.torch import select_device, to_image, to_tensor
+from ..sinks.image import ImageSink
 
 torch = require("torch", "torch")
 F = torch.nn.functional
@@ -205,7 +205,7 @@ class Trainer:
     """
 
     def __init__(self, config: TrainingConfig):
-        from .nets.vgg import load_vgg16
+        from ..nets.vgg import load_vgg16
 
         self.config = config
         self.device = select_device(config.device)

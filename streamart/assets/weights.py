@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import WeightsError, require
+from ..errors import WeightsError, require
 
 # Torchvision's vgg16().features: indices of the 13 convolutions and their shapes (out, in).
 VGG16_CONV_INDICES = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)

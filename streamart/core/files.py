@@ -15,7 +15,7 @@ from pathlib import Path
 
 from av.video.reformatter import Interpolation
 
-from .errors import OutputError
+from ..errors import OutputError
 
 #: swscale flags for converting between RGB and YUV. FFmpeg's default path truncates where it
 #: should round and interpolates chroma coarsely. A frame taken through yuv420p and back comes

@@ -1,0 +1,1 @@
+"""The torch algorithms: DeepDream, Gatys style transfer and their losses."""

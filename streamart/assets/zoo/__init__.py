@@ -1,0 +1,1 @@
+"""Shipped style models (package data; see README.md here)."""
