@@ -22,9 +22,10 @@ from .api import (  # noqa: E402
     stylize_video,
 )
 from .config import EncodeConfig, StyleConfig  # noqa: E402
-from .errors import StreamartError  # noqa: E402
 from .core.frame import Frame  # noqa: E402
-from .core.runner import PipelineStats, StopPipeline  # noqa: E402
+from .core.protocols import StopPipeline  # noqa: E402
+from .core.runner import PipelineStats  # noqa: E402
+from .errors import StreamartError  # noqa: E402
 
 __all__ = [
     "EncodeConfig",

@@ -1,4 +1,5 @@
-"""The Python API: open sources, stages and sinks, and hand them to the runner.
+"""The Python API: every user-facing operation, each opening its sources, stages and sinks and
+handing them to the runner. The CLI and the web app call these and nothing below them.
 
 Typical use::
 
@@ -12,6 +13,7 @@ Typical use::
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -21,26 +23,39 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .config import EncodeConfig, StyleConfig
+from .assets.models import DEFAULT_STYLE, list_models
+from .config import (
+    DEFAULT_TEMPORAL,
+    RECORD_ENCODE,
+    VIDEO_DREAM_PRESET,
+    VIDEO_DREAM_SETTINGS,
+    DreamVideoConfig,
+    EncodeConfig,
+    LiveConfig,
+    StyleConfig,
+)
 from .core.controls import LiveControls
-from .errors import OutputError
+from .core.files import check_output_path
 from .core.frame import Frame, check_image
 from .core.protocols import ClosingContext, Sink, Source, Stage
 from .core.runner import PipelineStats, run_pipeline
+from .errors import OutputError
+from .ops.flow import DEFAULT_FLOW_PRESET
+from .ops.image import limit_short_side, load_image, resize, resize_long_side
 from .sinks.encoder import EncoderSink
 from .sinks.image import ImageSink
+from .sinks.virtualcam import virtual_camera_backends  # noqa: F401 - part of the API
 from .sources.file import FileSource
 from .sources.image import ImageSource
+from .sources.webcam import WebcamSource, list_cameras  # noqa: F401 - part of the API
 from .stages.style import StyleStage
-from .stages.temporal import DEFAULT_FLOW_PRESET, temporal_stages
+from .stages.temporal import TemporalBlendStage
 
 if TYPE_CHECKING:
+    from .art.dream import DreamConfig, ProgressCallback
     from .art.gatys import GatysConfig, GatysProgress
 
-# Default strength of temporal consistency for video: enough to remove flicker, low enough
-# that moving detail stays sharp (docs/BENCHMARKS.md has the measurements behind it).
-DEFAULT_TEMPORAL = 0.5
-
+#: Called from the caller's thread a few times a second while a pipeline runs.
 Progress = Callable[[PipelineStats], None]
 
 
@@ -51,16 +66,34 @@ def build_style_stages(
     flow_preset: str = DEFAULT_FLOW_PRESET,
     controls: LiveControls | None = None,
 ) -> list[Stage]:
-    """The stages that stylize video: optical flow, the style network, the temporal blend.
+    """The stages that stylize video: the style network, then the temporal blend.
 
     ``temporal`` 0 leaves out temporal consistency (each frame stylized on its own).
     ``flow_preset`` is the optical flow's speed against precision: "ultrafast", "fast" or
     "medium" (coarser motion lets more flicker through). With ``controls`` (a live session)
     the style, strength and temporal on/off follow them.
     """
-    return temporal_stages(
-        [StyleStage(style, controls=controls)], strength=temporal, preset=flow_preset, controls=controls
-    )
+    stages: list[Stage] = [StyleStage(style, controls=controls)]
+    if temporal > 0:
+        stages.append(TemporalBlendStage(temporal, flow_preset=flow_preset, controls=controls))
+    return stages
+
+
+def video_dream_config(device: str = "auto") -> DreamConfig:
+    """The DeepDream settings for video and live input when none are given: the
+    :data:`~streamart.config.VIDEO_DREAM_PRESET` with :data:`~streamart.config.VIDEO_DREAM_SETTINGS`."""
+    from .art.dream import preset
+
+    return preset(VIDEO_DREAM_PRESET, device=device, **VIDEO_DREAM_SETTINGS)
+
+
+def build_dream_stages(dream: DreamVideoConfig = DreamVideoConfig()) -> list[Stage]:
+    """The stages that DeepDream video: one :class:`~streamart.stages.dream.DreamStage`, which
+    starts each frame from the previous dream warped along the motion (needs torch)."""
+    from .stages.dream import DreamStage
+
+    config = dream.dream if dream.dream is not None else video_dream_config()
+    return [DreamStage(config, blend=dream.blend, size=dream.size, flow_preset=dream.flow_preset)]
 
 
 def run(
@@ -109,11 +142,7 @@ def process_video(
                 audio_start=source.offset,
                 # All of the audio when all of the video went through; else it ends with the video.
                 audio_tail=lambda: source.finished and duration is None,
-                encoder=encode.encoder,
-                crf=encode.crf,
-                preset=encode.preset,
-                pix_fmt=encode.pix_fmt,
-                overwrite=encode.overwrite,
+                encode=encode,
             )
         )
         stages = list(stages() if callable(stages) else stages)
@@ -148,6 +177,25 @@ def stylize_video(
         encode=encode,
         on_progress=on_progress,
         stop=stop,
+    )
+
+
+def dream_video(
+    input: str | os.PathLike,
+    output: str | os.PathLike,
+    *,
+    dream: DreamVideoConfig = DreamVideoConfig(),
+    start: float | None = None,
+    duration: float | None = None,
+    encode: EncodeConfig = EncodeConfig(),
+    on_progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> PipelineStats:
+    """DeepDream a video file, steady over time along the optical flow (needs
+    ``streamart[torch]``); audio and timestamps are kept, as in :func:`stylize_video`."""
+    return process_video(
+        input, output, lambda: build_dream_stages(dream), start=start, duration=duration,
+        encode=encode, on_progress=on_progress, stop=stop,
     )
 
 
@@ -196,18 +244,127 @@ def gatys_image(
     the result is made at that size. The output path is checked before the work starts.
     """
     from .art import gatys  # imports torch: only when this is used
-    from .ops.image import load_image, resize
-    from .ops.image import working_size
 
     _refuse_same_file(input, output)
     with ImageSink(output, overwrite=overwrite) as sink:
         content = load_image(input)
-        content = resize(content, *working_size(*content.shape[:2], size))
+        content = resize(content, *limit_short_side(*content.shape[:2], size))
         images = [load_image(path) for path in styles]
         result = gatys.transfer(
             content, images, style_weights=style_weights, config=config or gatys.GatysConfig(), progress=progress
         )
         sink.write(Frame(image=result, index=0))
+
+
+def dream_image(
+    input: str | os.PathLike,
+    output: str | os.PathLike,
+    *,
+    config: DreamConfig,
+    long_side: int | None = None,
+    overwrite: bool = False,
+    progress: ProgressCallback | None = None,
+) -> None:
+    """DeepDream one picture (needs ``streamart[torch]``). ``long_side`` first resizes it so
+    its longer side is that many pixels. The output path is checked before the work starts."""
+    from .art.dream import Dreamer
+
+    _refuse_same_file(input, output)
+    check_output_path(output, overwrite=overwrite)  # fail before minutes of work
+    image = load_image(input)
+    if long_side is not None:
+        image = resize_long_side(image, long_side)
+    result = Dreamer(config).dream(image, progress=progress)
+    with ImageSink(output, overwrite=overwrite) as sink:
+        sink.write(Frame(image=result, index=0))
+
+
+def live_styles(styles: Sequence[str] = ()) -> list[str]:
+    """The styles a live session cycles through: ``styles``, else every installed style with
+    the default first."""
+    if styles:
+        return list(styles)
+    return sorted({entry.style for entry in list_models()}, key=lambda name: (name != DEFAULT_STYLE, name))
+
+
+def live(
+    config: LiveConfig,
+    *,
+    on_progress: Progress | None = None,
+    stop: threading.Event | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> PipelineStats | None:
+    """Run a live session until the camera ends, the window is closed, ``stop`` is set or
+    Ctrl-C is pressed; the outputs (a recording too) are finished normally in every case.
+
+    The camera and the outputs are opened before any model loads, so a missing camera is
+    reported at once. ``announce`` receives a few lines for the person watching (what is
+    streaming, where the virtual camera is). Returns the run's statistics (None if it
+    stopped before the first frame).
+    """
+    controls = LiveControls(live_styles(config.styles), strength=config.style.strength, overlay=config.overlay)
+    stats: PipelineStats | None = None
+
+    def progress(current: PipelineStats) -> None:
+        nonlocal stats
+        stats = current
+        if on_progress is not None:
+            on_progress(current)
+
+    camera = config.camera
+    with ExitStack() as stack:
+        source = stack.enter_context(
+            WebcamSource(camera.device, width=camera.width, height=camera.height, fps=camera.fps,
+                         reconnect=camera.reconnect)
+        )
+        sinks = _open_live_sinks(config, source, controls, stack, announce)
+        if config.dream is not None:
+            stages = build_dream_stages(config.dream)
+        else:
+            style = dataclasses.replace(config.style, model=controls.style_name)
+            stages = build_style_stages(style, temporal=config.temporal, flow_preset=config.flow_preset,
+                                        controls=controls)
+        for stage in stages:
+            stack.enter_context(stage)
+        if announce is not None:
+            how = "press q in the window or Ctrl-C" if config.window else "press Ctrl-C"
+            announce(f"streaming {source.description} ({source.info.width}x{source.info.height}); {how} to stop")
+        try:
+            run_pipeline(source, stages, sinks, on_progress=progress, stop=stop)
+        except KeyboardInterrupt:
+            pass  # Ctrl-C is how a live session ends: the sinks finish normally
+    return stats
+
+
+def _open_live_sinks(
+    config: LiveConfig,
+    source: WebcamSource,
+    controls: LiveControls,
+    stack: ExitStack,
+    announce: Callable[[str], None] | None,
+) -> list[Sink]:
+    """The outputs a live session asked for, each entered in ``stack`` as soon as it exists."""
+    sinks: list[Sink] = []
+    if config.window:
+        from .sinks.window import WindowSink
+
+        sinks.append(stack.enter_context(WindowSink("streamart", controls=controls, screenshot_dir=config.screenshots)))
+    if config.virtual_camera:
+        from .sinks.virtualcam import VirtualCameraSink
+
+        camera = stack.enter_context(
+            VirtualCameraSink(
+                width=source.info.width, height=source.info.height, fps=source.info.fps or 30,
+                backend=config.vcam_backend, device=config.vcam_device,
+            )
+        )
+        if announce is not None:
+            announce(f"virtual camera: {camera.device} ({camera.backend})")
+        sinks.append(camera)
+    if config.record:
+        encode = dataclasses.replace(RECORD_ENCODE, overwrite=config.overwrite)
+        sinks.append(stack.enter_context(EncoderSink(config.record, info=source.info, encode=encode)))
+    return sinks
 
 
 class Stylizer(ClosingContext):

@@ -1,15 +1,67 @@
-"""Frozen, keyword-only settings objects: what the CLI parses and the API takes."""
+"""Frozen, keyword-only settings objects, what the CLI parses and the API takes, and the
+defaults that are policy rather than a property of one function.
+
+Defaults owned by one function live next to it: the flow preset with the motion estimate
+(:data:`streamart.ops.flow.DEFAULT_FLOW_PRESET`), the default style with the model registry
+(:data:`streamart.assets.models.DEFAULT_STYLE`), training settings with
+:class:`streamart.offline.training.TrainingConfig`.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import InputError
+from .ops.flow import DEFAULT_FLOW_PRESET, DIS_PRESETS
+
+if TYPE_CHECKING:
+    from .art.dream import DreamConfig
 
 
 # Working size (shorter side) of the style network: the shipped models were trained on
 # 128 px crops, and at 480 px their strokes read well on any frame size (at a frame's full
 # 1080p the texture becomes too fine to see); it is also 4-9x less work than full HD.
 DEFAULT_WORKING_SIZE = 480
+# Working size for live input: on an idle 2-core CPU, 240 px keeps 640x480 at 28 fps with p95
+# latency 76 ms (docs/BENCHMARKS.md); on a busy one, 160; on a GPU, a larger size.
+LIVE_WORKING_SIZE = 240
+# Default strength of temporal consistency for video: enough to remove flicker, low enough
+# that moving detail stays sharp (docs/BENCHMARKS.md has the measurements behind it).
+DEFAULT_TEMPORAL = 0.5
+# DeepDream presets: VGG16's dog faces for pictures; for video and live input
+# EfficientNet-Lite0's creatures, which look as good and run about ten times faster.
+DEFAULT_DREAM_PRESET = "dogs"
+VIDEO_DREAM_PRESET = "creatures"
+# Per-frame dream work for video and live input, under explicit settings: one octave and two
+# steps a frame; the dream still builds up over frames through the blend with the previous
+# (warped) dream.
+VIDEO_DREAM_SETTINGS: dict[str, Any] = {"octaves": 1, "steps": 2}
+# Share of the previous, flow-warped dream in each video frame's start. With s steps of size z
+# per frame a still scene's dream settles near s * z / (1 - blend) grey levels: high enough to
+# show, while a pixel's history still fades within about ten frames.
+DEFAULT_DREAM_BLEND = 0.9
+
+
+def check_fraction(name: str, value: float) -> None:
+    """Raise :class:`InputError` unless ``value`` is a number from 0 to 1 (NaN is refused)."""
+    if not 0.0 <= value <= 1.0:
+        raise InputError(f"{name} must be between 0 and 1, got {value}")
+
+
+def check_torch_device(name: str) -> None:
+    """Raise :class:`InputError` unless ``name`` names a device torch work can ask for: auto,
+    cpu, cuda or cuda:N (whether it is there is found out when the work starts)."""
+    kind, _, index = name.partition(":")
+    if not (name in ("auto", "cpu") or (kind == "cuda" and (not index or index.isdigit()))):
+        raise InputError(f"device {name!r} cannot run torch work; use auto, cpu, cuda or cuda:N")
+
+
+def check_flow_preset(preset: str) -> None:
+    if preset not in DIS_PRESETS:
+        raise InputError(f"unknown flow preset {preset!r}: choose one of {', '.join(DIS_PRESETS)}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -31,18 +83,146 @@ class StyleConfig:
     device: str = "auto"
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.strength <= 1.0:
-            raise ValueError(f"strength must be between 0 and 1, got {self.strength}")
+        check_fraction("strength", self.strength)
         if self.size is not None and self.size < 16:
-            raise ValueError(f"working size must be at least 16 pixels, got {self.size}")
+            raise InputError(f"working size must be at least 16 pixels, got {self.size}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class EncodeConfig:
-    """How the output video is encoded."""
+    """How the output video is encoded: the encoder, its constant-quality level (``crf``, or
+    ``cq`` for NVENC), its speed ``preset`` and the pixel format."""
 
     encoder: str = "libx264"
     crf: int | None = 18
     preset: str | None = "medium"
     pix_fmt: str = "yuv420p"
     overwrite: bool = False
+
+
+#: Live recording must keep up with the camera on a small CPU: a fast x264 preset.
+RECORD_ENCODE = EncodeConfig(crf=20, preset="veryfast")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DreamVideoConfig:
+    """DeepDream on video: the objective and per-frame work (``dream``, by default the
+    :data:`VIDEO_DREAM_PRESET` with :data:`VIDEO_DREAM_SETTINGS`), the share of the previous,
+    flow-warped dream in each frame's start (``blend``; 0 dreams each frame afresh), the
+    working size as the shorter side (``size``, None for the frame's own) and the flow preset.
+    """
+
+    dream: DreamConfig | None = None
+    blend: float = DEFAULT_DREAM_BLEND
+    size: int | None = DEFAULT_WORKING_SIZE
+    flow_preset: str = DEFAULT_FLOW_PRESET
+
+    def __post_init__(self) -> None:
+        check_fraction("dream blend", self.blend)
+        check_flow_preset(self.flow_preset)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainingConfig:
+    """Everything a style-network training run depends on (saved in its checkpoints).
+
+    ``style`` is the painting, ``data`` a folder of content photos, ``out`` the ONNX file to
+    write. ``variant`` is the network size (:mod:`streamart.nets.transformer`); training crops
+    are ``image_size`` pixels square, the painting is scaled to ``style_size`` on its long side
+    (None: twice the crop). The loss weights are those of the perceptual loss
+    (:mod:`streamart.offline.training`). Checkpoints and sample images go to
+    ``checkpoint_dir`` (None: ``out`` with the suffix ``.checkpoints``).
+    """
+
+    style: Path
+    data: Path
+    out: Path
+    variant: str = "full"
+    iterations: int = 20_000
+    batch_size: int = 4
+    image_size: int = 256
+    style_size: int | None = None
+    content_weight: float = 1.0
+    style_weight: float = 10.0
+    tv_weight: float = 10.0
+    temporal_weight: float = 0.0
+    learning_rate: float = 1e-3
+    seed: int = 0
+    checkpoint_dir: Path | None = None
+    checkpoint_every: int = 500
+    sample_every: int = 250
+    resume: Path | None = None
+    device: str = "auto"
+    amp: bool = True
+    threads: int | None = None
+    fp16: bool = False
+    style_name: str | None = None  # for the model's metadata; None: the painting's file name
+    licence: str | None = None  # for the model's metadata
+
+    def __post_init__(self) -> None:
+        if self.image_size < 32:
+            raise InputError(f"--image-size must be at least 32, got {self.image_size}")
+        for name in ("iterations", "batch_size", "checkpoint_every", "sample_every"):
+            if getattr(self, name) < 1:
+                raise InputError(f"--{name.replace('_', '-')} must be at least 1")
+        for name in ("content_weight", "style_weight", "tv_weight", "temporal_weight", "learning_rate"):
+            if not getattr(self, name) >= 0:
+                raise InputError(f"--{name.replace('_', '-')} must not be negative")
+        check_torch_device(self.device)
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.checkpoint_dir or self.out.with_suffix(".checkpoints")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CameraConfig:
+    """Which camera a live session reads and the mode it asks for.
+
+    ``device`` is a camera index, ``/dev/videoN``, a stream URL, or a video file played at its
+    own rate as if it were a camera. ``width``, ``height`` and ``fps`` are requests (the camera
+    picks its nearest mode); ``reconnect`` waits for a camera that disappears.
+    """
+
+    device: int | str = 0
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    reconnect: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LiveConfig:
+    """A live session: camera in; stylized (or dreamt) frames out to any of a preview window,
+    a virtual camera and a recording.
+
+    ``styles`` are the styles the window's n/p keys cycle through (the first is shown first);
+    empty means every installed style, the default first. ``style`` gives the working size,
+    strength, colour preservation and device (its ``model`` is ignored in favour of
+    ``styles``). With ``dream`` set, DeepDream replaces the style. ``temporal`` and
+    ``flow_preset`` are the temporal consistency's. Outputs: ``window`` (with its fps/latency
+    ``overlay`` and the folder ``screenshots`` go to), ``virtual_camera`` (``vcam_backend``,
+    ``vcam_device``), ``record`` (a video path; ``overwrite`` replaces an existing one).
+    """
+
+    camera: CameraConfig = CameraConfig()
+    styles: tuple[str, ...] = ()
+    style: StyleConfig = StyleConfig(size=LIVE_WORKING_SIZE)
+    temporal: float = DEFAULT_TEMPORAL
+    flow_preset: str = DEFAULT_FLOW_PRESET
+    dream: DreamVideoConfig | None = None
+    window: bool = False
+    overlay: bool = True
+    screenshots: str | os.PathLike | None = None
+    virtual_camera: bool = False
+    vcam_backend: str | None = None
+    vcam_device: str | None = None
+    record: str | os.PathLike | None = None
+    overwrite: bool = False
+
+    def __post_init__(self) -> None:
+        if not (self.window or self.virtual_camera or self.record):
+            raise InputError("nothing to send the frames to: add --window, --virtual-cam and/or --record OUT")
+        check_fraction("temporal", self.temporal)
+        check_flow_preset(self.flow_preset)
+

@@ -35,7 +35,7 @@ def test_stylizer_with_temporal_consistency_keeps_a_still_scene_steady(tiny_mode
 
 def test_stylizer_rejects_images_of_the_wrong_type(tiny_model):
     stylize = Stylizer(StyleConfig(model=tiny_model))
-    with pytest.raises(ValueError, match="H x W x 3 uint8"):
+    with pytest.raises(ValueError, match="must be a uint8 numpy array"):
         stylize(np.zeros((10, 10), np.float32))
 
 

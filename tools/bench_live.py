@@ -33,12 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import av  # noqa: E402
 import numpy as np  # noqa: E402
 
-from streamart.api import DEFAULT_TEMPORAL, build_style_stages, run  # noqa: E402
-from streamart.offline.bench import cpu_name  # noqa: E402
-from streamart.cli.dream import add_dream_arguments, dream_stages_from_args  # noqa: E402
-from streamart.config import StyleConfig  # noqa: E402
+from streamart.api import build_dream_stages, build_style_stages, run  # noqa: E402
+from streamart.cli.options import add_dream_arguments, dream_video_config  # noqa: E402
+from streamart.config import DEFAULT_TEMPORAL, StyleConfig  # noqa: E402
 from streamart.core.frame import Frame  # noqa: E402
 from streamart.core.protocols import ClosingContext  # noqa: E402
+from streamart.offline.bench import cpu_name  # noqa: E402
 from streamart.sources.webcam import WebcamSource  # noqa: E402
 
 
@@ -102,7 +102,7 @@ def main() -> None:
             write_clip(Path(clip), args.width, args.height, args.fps, args.seconds)
         source = WebcamSource(clip)
         if args.dream:
-            stages = dream_stages_from_args(args)
+            stages = build_dream_stages(dream_video_config(args))
         else:
             style = StyleConfig(model=args.style, size=args.size, device=args.device)
             stages = build_style_stages(style, temporal=args.temporal, flow_preset=args.flow_preset)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from streamart.offline.corpus import DEBIAN_PHOTOS, build_corpus, default_corpus_dir  # noqa: E402
 from streamart.errors import StreamartError  # noqa: E402
+from streamart.offline.corpus import DEBIAN_PHOTOS, build_corpus, default_corpus_dir  # noqa: E402
 
 
 def main() -> int:

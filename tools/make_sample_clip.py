@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from streamart.api import run
+from streamart.config import EncodeConfig
 from streamart.sinks.encoder import EncoderSink
 from streamart.sources.synthetic import SyntheticSource
 
@@ -22,7 +23,7 @@ def main() -> None:
     parser.add_argument("-y", "--overwrite", action="store_true")
     args = parser.parse_args()
     source = SyntheticSource(width=args.width, height=args.height, frames=round(args.seconds * args.fps), fps=args.fps)
-    run(source, [], [EncoderSink(args.output, info=source.info, overwrite=args.overwrite)])
+    run(source, [], [EncoderSink(args.output, info=source.info, encode=EncodeConfig(overwrite=args.overwrite))])
     print(f"wrote {args.output}")
 
 

@@ -30,18 +30,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from streamart.art import gatys  # noqa: E402
-from streamart.ops import image as imageops  # noqa: E402
-from streamart.offline.corpus import SKIMAGE_HELD_OUT  # noqa: E402
-from streamart.nets.vgg import load_vgg16  # noqa: E402
-from streamart.nets.transformer import TransformerNet  # noqa: E402
-from streamart.runtimes.torch import to_image, to_tensor  # noqa: E402
-from streamart.art.losses import gram_matrix  # noqa: E402
-from streamart.offline.training import STYLE_LAYERS  # noqa: E402
-
 import onnx  # noqa: E402
 import onnxruntime  # noqa: E402
 import torch  # noqa: E402
+
+from streamart.art import gatys  # noqa: E402
+from streamart.art.losses import gram_matrix  # noqa: E402
+from streamart.nets.transformer import TransformerNet  # noqa: E402
+from streamart.nets.vgg import load_vgg16  # noqa: E402
+from streamart.offline.corpus import SKIMAGE_HELD_OUT  # noqa: E402
+from streamart.offline.training import STYLE_LAYERS  # noqa: E402
+from streamart.ops import image as imageops  # noqa: E402
+from streamart.ops.tensor import to_image, to_tensor  # noqa: E402
 
 
 def held_out_photos(size: int) -> dict[str, np.ndarray]:

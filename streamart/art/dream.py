@@ -29,15 +29,17 @@ import dataclasses
 import functools
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..core.frame import check_image
 from ..errors import DeviceError, InputError, require
-from ..ops.image import check_rgb, fit_short_side
-from ..runtimes.torch import CudaGraph, free_memory, select_device, shrink_to_fit, to_image, to_tensor
+from ..ops.image import fit_short_side
+from ..ops.tensor import resize, to_image, to_tensor
+from ..runtimes.torch import CudaGraph, free_memory, select_device, shrink_to_fit
 
 if TYPE_CHECKING:
     import torch
@@ -100,7 +102,7 @@ class DreamConfig:
     smoothing: float = 0.5
     guide: np.ndarray | None = field(default=None, compare=False, repr=False)
     seed: int | None = None
-    device: str = "cpu"
+    device: str = "auto"
 
     def __post_init__(self) -> None:
         # Accept lists from callers, store tuples so the config stays immutable.
@@ -175,7 +177,7 @@ def network_layers(network: str) -> tuple[str, ...]:
 def check_dreamable(image: Any, what: str = "image") -> None:
     """Raise :class:`InputError` unless ``image`` is an RGB uint8 image with at least
     :data:`MIN_IMAGE_SIDE` pixels on each side."""
-    check_rgb(image, what)
+    check_image(image, what)
     if min(image.shape[:2]) < MIN_IMAGE_SIDE:
         raise InputError(
             f"{what} is {image.shape[1]}x{image.shape[0]}: dreaming needs at least "
@@ -216,12 +218,34 @@ PRESETS: tuple[str, ...] = tuple(_PRESETS)
 
 
 def preset(name: str, **overrides: Any) -> DreamConfig:
-    """The named preset's :class:`DreamConfig`, with ``overrides`` applied on top."""
+    """The named preset's :class:`DreamConfig`, with ``overrides`` applied on top.
+
+    An override that names a new objective (``network``, ``layers`` or ``class_index``)
+    replaces the preset's objective instead of clashing with it; without a ``network``, the
+    network is the classifier for a class, else the one that has every layer named.
+    """
     try:
-        settings = _PRESETS[name]
+        settings = dict(_PRESETS[name])
     except KeyError:
         raise InputError(f"unknown dream preset {name!r}: use one of {', '.join(PRESETS)}") from None
+    if any(overrides.get(key) for key in ("network", "layers")) or overrides.get("class_index") is not None:
+        for key in ("network", "layers", "class_index"):
+            settings.pop(key, None)
+        if not overrides.get("network"):
+            settings["network"] = _network_for(overrides.get("layers") or (), overrides.get("class_index"))
     return DreamConfig(**{**settings, **overrides})
+
+
+def _network_for(layers: Sequence[str], class_index: int | None) -> str:
+    """The network a new objective needs: the classifier for a class, else the network that
+    has every layer named."""
+    if class_index is not None:
+        return "efficientnet_lite0"
+    for network in DEFAULT_LAYERS:
+        if set(layers) <= set(network_layers(network)):
+            return network
+    offers = "; ".join(f"{network} has {', '.join(network_layers(network))}" for network in DEFAULT_LAYERS)
+    raise InputError(f"no network has all of the layers {', '.join(layers)}: {offers}")
 
 
 def dream(
@@ -268,7 +292,7 @@ class Dreamer:
                 guide = to_tensor(config.guide, self.device)
                 # The guide is seen at ImageNet scale: its features then describe objects,
                 # not the pixels of a large photograph.
-                guide = resize(guide, fit_short_side(*guide.shape[-2:], 224))
+                guide = resize(guide, *fit_short_side(*guide.shape[-2:], 224))
                 self._guide_features = {
                     name: _flatten(act).float()
                     for name, act in self._activations(guide).items()
@@ -349,8 +373,8 @@ class Dreamer:
         total, done = len(sizes) * steps, 0
         detail = None
         for size in sizes:
-            base = resize(image, size)
-            x = base if detail is None else (base + resize(detail, size)).clamp(0, 255)
+            base = resize(image, *size)
+            x = base if detail is None else (base + resize(detail, *size)).clamp(0, 255)
             for _ in range(steps):
                 x = self.step(x, shifts[done])
                 done += 1
@@ -439,16 +463,6 @@ def roll(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     rows = (torch.arange(height, device=x.device) - shift[0]) % height
     columns = (torch.arange(width, device=x.device) - shift[1]) % width
     return x.index_select(2, rows).index_select(3, columns)
-
-
-def resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """Bilinear resize of N x C x H x W to ``size`` (H, W), antialiased when shrinking."""
-    import torch.nn.functional as F
-
-    if tuple(x.shape[-2:]) == tuple(size):
-        return x
-    shrinking = size[0] < x.shape[-2] or size[1] < x.shape[-1]
-    return F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=shrinking)
 
 
 def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:

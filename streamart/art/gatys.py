@@ -19,26 +19,27 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from ..config import check_torch_device
+from ..core.frame import check_image
+from ..errors import DeviceError, InputError, require
 from ..ops import image as imageops
 from .losses import gram_matrix, total_variation
-from ..errors import DeviceError, InputError, require
 
 torch = require("torch", "torch")
 
 from ..nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, checked above)
-from ..runtimes.torch import free_memory, select_device, shrink_to_fit, to_image, to_tensor  # noqa: E402
+from ..ops.tensor import to_image, to_tensor  # noqa: E402
+from ..runtimes.torch import free_memory, select_device, shrink_to_fit  # noqa: E402
 
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise")
 PRESERVE_COLORS = ("none", "luminance", "histogram")
-DEVICES = ("auto", "cpu", "cuda")
 POOLINGS = ("max", "avg")
 
 #: The smallest side, in pixels, at any scale: the deepest default style layer (relu5_1) sits
@@ -94,15 +95,14 @@ class GatysConfig:
     pooling: Literal["max", "avg"] = "max"
     #: Seed for the noise start; with it, results repeat on the same machine and device.
     seed: int = 0
-    #: "auto" takes the CUDA GPU when torch sees one.
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    #: "auto" takes the CUDA GPU when torch sees one; also "cpu", "cuda" or "cuda:N".
+    device: str = "auto"
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
             ("optimizer", self.optimizer, OPTIMIZERS),
             ("init", self.init, INITS),
             ("preserve_color", self.preserve_color, PRESERVE_COLORS),
-            ("device", self.device, DEVICES),
             ("pooling", self.pooling, POOLINGS),
         ):
             if value not in allowed:
@@ -124,6 +124,7 @@ class GatysConfig:
             if sum(self.style_layer_weights) == 0:
                 raise InputError("style layer weights are all zero; make at least one positive")
         _check_non_negative("weights", (self.content_weight, self.style_weight, self.tv_weight))
+        check_torch_device(self.device)
         if self.iterations < 1:
             raise InputError(f"iterations must be at least 1, got {self.iterations}")
         if not self.learning_rate > 0:
@@ -172,11 +173,11 @@ def transfer(
     Raises :class:`InputError` for bad images, weights or sizes and :class:`DeviceError` when
     the device is missing or the image would not fit in its memory.
     """
-    imageops.check_rgb(content, "content image")
+    check_image(content, "content image")
     if len(styles) == 0:
         raise InputError("give at least one style image")
     for index, style in enumerate(styles, start=1):
-        imageops.check_rgb(style, f"style image {index}")
+        check_image(style, f"style image {index}")
     blend = _blend_weights(style_weights, len(styles))
     sizes = _scale_sizes(content.shape[:2], config.scales)
     style_sizes = [
@@ -228,30 +229,6 @@ def transfer(
     if config.preserve_color == "luminance":
         result = imageops.keep_chroma(result, content)
     return result
-
-
-@contextmanager
-def tqdm_progress(**tqdm_options) -> Iterator[ProgressCallback]:
-    """A progress callback that drives a tqdm bar showing the scale and the losses.
-
-    Usage: ``with tqdm_progress() as progress: transfer(..., progress=progress)``.
-    """
-    from tqdm import tqdm
-
-    with tqdm(desc="gatys", unit="it", **tqdm_options) as bar:
-
-        def update(step: GatysProgress) -> None:
-            bar.total = step.total_iterations
-            bar.set_postfix(
-                scale=f"{step.scale_index + 1}/{step.scale_count}",
-                content=f"{step.content_loss:.3g}",
-                style=f"{step.style_loss:.3g}",
-                tv=f"{step.tv_loss:.3g}",
-                refresh=False,
-            )
-            bar.update(step.iteration - bar.n)
-
-        yield update
 
 
 def _optimise(vgg, image, content_target, style_targets, layer_weights, config):

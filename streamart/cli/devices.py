@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..api import list_cameras, virtual_camera_backends
 from ..errors import DependencyError
-from ..sources.webcam import list_cameras
-from ..sinks.virtualcam import virtual_camera_backends
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

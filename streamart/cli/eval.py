@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import argparse
 import math
-from contextlib import ExitStack
 from pathlib import Path
 
-from tqdm import tqdm
-
-from ..errors import OutputError
-from ..offline.evaluation import FlickerReport, flicker_report, plot_errors
-from ..core.frame import Frame
-from ..core.files import check_output_path
-from ..sinks.image import ImageSink
+from ..offline.evaluation import (
+    FlickerReport,
+    check_plot_path,
+    save_plot,
+    video_flicker,
+)
+from .progress import ProgressBar
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -44,24 +43,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..sources.file import FileSource
-
     if args.plot is not None:
-        _check_plot_path(args.plot)
-    with ExitStack() as stack:
-        inputs = stack.enter_context(FileSource(args.input))
-        output = stack.enter_context(FileSource(args.output))
-        stylized = None if args.stylized is None else stack.enter_context(FileSource(args.stylized))
-        progress = tqdm(inputs, total=inputs.info.frame_count, unit="frame", disable=None,
-                        desc="flicker")
-        report = flicker_report(progress, output, stylized)
+        check_plot_path(args.plot)
+    with ProgressBar("flicker") as bar:
+        report = video_flicker(args.input, args.output, args.stylized, progress=bar.update)
     print(format_report(report))
     if args.plot is not None:
-        series = {"output": report.output_errors}
-        if report.stylized_errors is not None:
-            series["per-frame"] = report.stylized_errors
-        with ImageSink(args.plot, overwrite=True) as sink:
-            sink.write(Frame(image=plot_errors(series), index=0))
+        save_plot(report, args.plot)
         print(f"plot: {args.plot}")
     return 0
 
@@ -83,13 +71,3 @@ def format_report(report: FlickerReport) -> str:
 
 def _number(value: float | None, spec: str = ".3e") -> str:
     return "n/a" if value is None or math.isnan(value) else format(value, spec)
-
-
-def _check_plot_path(path: Path) -> None:
-    """Fail before the (long) measurement if the plot could not be written."""
-    if path.suffix.lower() != ".png":
-        raise OutputError(f"the plot is written as PNG: name it *.png, not {path.name}")
-    try:
-        check_output_path(path, overwrite=True)
-    except OutputError as exc:
-        raise OutputError(f"cannot write the plot: {exc}") from None

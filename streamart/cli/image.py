@@ -7,7 +7,13 @@ import argparse
 
 from .. import api
 from ..errors import StreamartError
-from .options import add_output_arguments, add_style_arguments, positive_int, style_config
+from .options import (
+    add_output_arguments,
+    add_style_arguments,
+    positive_int,
+    style_config,
+)
+from .progress import ProgressBar
 
 
 def _weights(text: str) -> tuple[float, ...]:
@@ -60,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             raise StreamartError("--preserve-color histogram needs --method gatys; use --preserve-color")
         api.stylize_image(args.input, args.output, style=style_config(args), overwrite=args.overwrite)
         return 0
-    from ..art.gatys import GatysConfig, tqdm_progress
+    from ..art.gatys import GatysConfig, GatysProgress
 
     if not styles:
         raise StreamartError("--method gatys needs at least one --style picture (JPEG or PNG)")
@@ -69,7 +75,13 @@ def run(args: argparse.Namespace) -> int:
         "style_scale", "preserve_color", "seed", "device",
     )
     config = GatysConfig(**{name: getattr(args, name) for name in options if getattr(args, name) is not None})
-    with tqdm_progress(disable=args.quiet) as progress:
+    with ProgressBar("gatys", unit="it", quiet=args.quiet) as bar:
+        def progress(step: GatysProgress) -> None:
+            bar.update(
+                step.iteration, step.total_iterations, scale=f"{step.scale_index + 1}/{step.scale_count}",
+                content=step.content_loss, style=step.style_loss, tv=step.tv_loss,
+            )
+
         api.gatys_image(
             args.input, args.output, styles, config=config, style_weights=args.style_weights,
             size=args.size, overwrite=args.overwrite, progress=progress,

@@ -1,15 +1,31 @@
-"""Argument groups and helpers shared by several subcommands (not a subcommand itself)."""
+"""Argument groups and helpers shared by several subcommands (not a subcommand itself): each
+``add_*_arguments`` adds a group of options, and the matching ``*_config`` turns the parsed
+options into the config the API takes. Defaults come from the configs, never from here."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
-from collections.abc import Callable
+from typing import Any
 
-from ..config import DEFAULT_WORKING_SIZE, EncodeConfig, StyleConfig
-from ..ops.flow import DIS_PRESETS
+from ..api import PipelineStats
+from ..art.dream import DEFAULT_LAYERS, PRESETS, DreamConfig, preset
 from ..assets.models import DEFAULT_STYLE
-from ..core.runner import PipelineStats
+from ..config import (
+    DEFAULT_DREAM_BLEND,
+    DEFAULT_TEMPORAL,
+    DEFAULT_WORKING_SIZE,
+    VIDEO_DREAM_PRESET,
+    VIDEO_DREAM_SETTINGS,
+    DreamVideoConfig,
+    EncodeConfig,
+    StyleConfig,
+)
+from ..ops.flow import DEFAULT_FLOW_PRESET, DIS_PRESETS
+from ..ops.image import load_image
+
+log = logging.getLogger("streamart.cli")
 
 
 def fraction(text: str) -> float:
@@ -34,7 +50,7 @@ def positive_int(text: str) -> int:
     return value
 
 
-def working_size(text: str) -> int | None:
+def size_or_full(text: str) -> int | None:
     """argparse type: a size in pixels of at least 16, or 'full' (None: the frame's own size)."""
     if text == "full":
         return None
@@ -44,28 +60,33 @@ def working_size(text: str) -> int | None:
     return value
 
 
-def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool, multiple: bool = False) -> None:
-    """--style, --size, --strength, --preserve-color, --device (and --temporal, --flow-preset
-    for video).
+def deprecated(old: str, new: str, meaning: str = "") -> None:
+    """Say, once per use, that option ``old`` will go in 0.3 and ``new`` replaces it."""
+    log.warning("%s is deprecated and goes in streamart 0.3: use %s%s", old, new, meaning)
 
-    ``multiple``: --style may be repeated (a list, for Gatys' style pictures).
-    """
+
+def add_style_arguments(
+    parser: argparse.ArgumentParser, *, temporal: bool, multiple: bool = False, size: int | None = DEFAULT_WORKING_SIZE
+) -> None:
+    """--style, --size, --strength, --preserve-color, --device (and --temporal, --flow-preset
+    for video). ``multiple``: --style may be repeated (a list). ``size``: the default working
+    size of this command."""
     group = parser.add_argument_group("style")
     group.add_argument(
         "--style",
         action="append" if multiple else "store",
         metavar="NAME|MODEL.onnx",
         help=f"style name ('streamart models' lists them) or ONNX model path (default: {DEFAULT_STYLE})"
-        + ("; with --method gatys a style picture, repeat for several" if multiple else ""),
+        + ("; repeat for several" if multiple else ""),
     )
     group.add_argument(
         "--size",
-        type=working_size,
-        default=DEFAULT_WORKING_SIZE,
+        type=size_or_full,
+        default=size,
         metavar="PX|full",
         help="working resolution as the shorter side in pixels: stylize smaller and resize "
         "back for bigger strokes and more speed; 'full' for the frame's own size "
-        f"(default: {DEFAULT_WORKING_SIZE}, never enlarging)",
+        f"(default: {size}, never enlarging)",
     )
     group.add_argument(
         "--strength", type=fraction, default=1.0, help="0 = original, 1 = fully stylized (default: 1)"
@@ -84,8 +105,6 @@ def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool, mult
         help="auto, cpu, cuda, tensorrt, directml, coreml, ... (default: auto, the fastest available)",
     )
     if temporal:
-        from ..api import DEFAULT_TEMPORAL
-
         group.add_argument(
             "--temporal",
             type=fraction,
@@ -93,8 +112,6 @@ def add_style_arguments(parser: argparse.ArgumentParser, *, temporal: bool, mult
             metavar="0..1",
             help=f"temporal consistency against flicker; 0 turns it off (default: {DEFAULT_TEMPORAL})",
         )
-        from ..stages.temporal import DEFAULT_FLOW_PRESET
-
         # Flicker left at --temporal 0.5 (warping error vs per-frame stylization, starry_night,
         # tools/bench_temporal.py at 320x240): ultrafast 45 %, fast 38 %, medium 31 %.
         group.add_argument(
@@ -135,8 +152,11 @@ def add_encode_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"quality: lower is better and bigger (default: {defaults.crf})",
     )
     group.add_argument(
-        "--preset", default=defaults.preset, help=f"encoder speed preset (default: {defaults.preset})"
+        "--encoder-preset", default=defaults.preset, metavar="PRESET",
+        help=f"the encoder's speed preset, e.g. veryfast or slow for libx264 (default: {defaults.preset})",
     )
+    # The old spelling, which clashed with the dream preset of `streamart dream`.
+    group.add_argument("--preset", dest="old_encoder_preset", help=argparse.SUPPRESS)
     group.add_argument(
         "--pix-fmt",
         default=defaults.pix_fmt,
@@ -146,38 +166,89 @@ def add_encode_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def encode_config(args: argparse.Namespace) -> EncodeConfig:
+    preset_name = args.encoder_preset
+    if args.old_encoder_preset is not None:
+        deprecated("--preset", "--encoder-preset")
+        preset_name = args.old_encoder_preset
     return EncodeConfig(
-        encoder=args.encoder, crf=args.crf, preset=args.preset, pix_fmt=args.pix_fmt, overwrite=args.overwrite
+        encoder=args.encoder, crf=args.crf, preset=preset_name, pix_fmt=args.pix_fmt, overwrite=args.overwrite
     )
 
 
-class ProgressBar:
-    """A tqdm bar over frames with fps and ETA, driven by the runner's progress callback."""
-
-    def __init__(self, *, quiet: bool, description: str) -> None:
-        self._bar = None
-        self._quiet = quiet
-        self._description = description
-
-    def __call__(self, stats: PipelineStats) -> None:
-        if self._quiet:
-            return
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=stats.frame_count, desc=self._description, unit="frame", file=sys.stderr, dynamic_ncols=True)
-        done = stats.frames_out
-        if done > self._bar.n:
-            self._bar.update(done - self._bar.n)
-
-    def __enter__(self) -> Callable[[PipelineStats], None]:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._bar is not None:
-            self._bar.close()
+# Dream options given one by one override the preset's; their names are DreamConfig's fields.
+_DREAM_FIELDS = (
+    "network", "layers", "channels", "class_index", "octaves", "octave_scale", "steps", "step_size",
+    "jitter", "smoothing", "seed",
+)
 
 
-def report_stats(stats: PipelineStats, *, show: bool) -> None:
-    if show:
+def add_dream_arguments(parser: argparse.ArgumentParser, *, video: bool) -> None:
+    """Add the DeepDream options to ``parser``.
+
+    With ``video=True`` (for ``streamart video`` / ``webcam``) this adds ``--dream [PRESET]``,
+    which turns dreaming on, and ``--dream-blend``; the working size, the device and the flow
+    preset then come from the command's own ``--size``, ``--device`` and ``--flow-preset``.
+    Without it, the caller adds ``--preset`` and ``--device`` itself (as ``streamart dream``
+    does).
+    """
+    group = parser.add_argument_group("dream")
+    if video:
+        group.add_argument(
+            "--dream", nargs="?", const=VIDEO_DREAM_PRESET, choices=PRESETS, metavar="PRESET",
+            help=f"DeepDream every frame, starting from PRESET (one of {', '.join(PRESETS)}; "
+            f"default: {VIDEO_DREAM_PRESET}); per frame {VIDEO_DREAM_SETTINGS['octaves']} octave and "
+            f"{VIDEO_DREAM_SETTINGS['steps']} steps unless --octaves/--steps say otherwise",
+        )
+        group.add_argument(
+            "--dream-blend", type=fraction, default=DEFAULT_DREAM_BLEND, metavar="0..1",
+            help="share of the previous dream, warped along the motion, in each frame's start: "
+            f"higher is steadier and stronger, 0 dreams every frame afresh (default: {DEFAULT_DREAM_BLEND})",
+        )
+    group.add_argument(
+        "--network", choices=tuple(DEFAULT_LAYERS),
+        help="network to dream with (default: the preset's, or the one that has the --layer)",
+    )
+    group.add_argument(
+        "--layer", dest="layers", action="append", metavar="NAME",
+        help="layer whose activations to amplify: vgg16's relu3_3, relu4_3, ... or "
+        "efficientnet_lite0's block0 .. block15 (repeat for several; default: the preset's)",
+    )
+    group.add_argument(
+        "--channels", type=int, nargs="+", metavar="N",
+        help="amplify only these channels of the layer(s)",
+    )
+    group.add_argument(
+        "--class", dest="class_index", type=int, metavar="N",
+        help="amplify ImageNet class N (0..999, e.g. 967 espresso) with efficientnet_lite0",
+    )
+    group.add_argument("--octaves", type=positive_int, help="number of scales (default: the preset's)")
+    group.add_argument("--octave-scale", type=float, metavar="S", help="size ratio between octaves, above 1")
+    group.add_argument("--steps", type=int, help="ascent steps per octave")
+    group.add_argument("--step-size", type=float, metavar="S", help="mean pixel change per step, in grey levels")
+    group.add_argument("--jitter", type=int, metavar="PX", help="largest random shift per step")
+    group.add_argument("--smoothing", type=float, metavar="PX", help="gradient blur radius (sigma), 0 = off")
+    group.add_argument("--guide", metavar="IMAGE", help="match this picture's features instead of amplifying")
+    group.add_argument("--seed", type=int, help="make the result repeatable")
+
+
+def dream_config(args: argparse.Namespace, *, video: bool) -> DreamConfig:
+    """The :class:`DreamConfig` that ``args`` describe: the preset (``--preset``, or ``--dream
+    PRESET`` when ``video``), then, for video, the per-frame settings, then every option given
+    explicitly. Loads the guide image if one is named."""
+    overrides: dict[str, Any] = dict(VIDEO_DREAM_SETTINGS) if video else {}
+    overrides.update({name: getattr(args, name) for name in _DREAM_FIELDS if getattr(args, name) is not None})
+    if args.guide is not None:
+        overrides["guide"] = load_image(args.guide)
+    return preset(args.dream if video else args.preset, device=args.device, **overrides)
+
+
+def dream_video_config(args: argparse.Namespace) -> DreamVideoConfig:
+    """What ``streamart video/webcam --dream`` asked for."""
+    return DreamVideoConfig(
+        dream=dream_config(args, video=True), blend=args.dream_blend, size=args.size, flow_preset=args.flow_preset
+    )
+
+
+def report_stats(stats: PipelineStats | None, *, show: bool) -> None:
+    if show and stats is not None:
         print(stats.summary(), file=sys.stderr)

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
+from ..config import TrainingConfig
 from ..offline.corpus import default_corpus_dir
+from .progress import ProgressBar
+
+#: TrainingConfig's defaults, shown and used by the options below.
+DEFAULTS = {field.name: field.default for field in dataclasses.fields(TrainingConfig)}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -16,33 +22,30 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "the pretrained VGG16) and export it to ONNX. Checkpoints and sample images go to "
         "--checkpoint-dir; --resume continues from a checkpoint.",
     )
+    d = DEFAULTS
     parser.add_argument("--style", type=Path, required=True, help="the painting (JPEG/PNG)")
     parser.add_argument("--data", type=Path, default=default_corpus_dir(),
                         help="folder of content photos (default: %(default)s, made by "
                         "tools/build_corpus.py)")
     parser.add_argument("--out", type=Path, required=True, help="ONNX file to write")
-    parser.add_argument("--variant", choices=("full", "lite"), default="full",
-                        help="network size: full (Johnson et al.) or lite (CPU real time)")
-    parser.add_argument("--iterations", type=int, default=20_000)
-    parser.add_argument("--batch-size", type=int, default=4)
-    parser.add_argument("--image-size", type=int, default=256,
-                        help="side of the square training crops (multiple of 4)")
-    parser.add_argument("--style-size", type=int, default=None,
+    parser.add_argument("--variant", default=d["variant"],
+                        help="network size: full (Johnson et al.) or lite (CPU real time) (default: %(default)s)")
+    parser.add_argument("--iterations", type=int, default=d["iterations"], help="default: %(default)s")
+    parser.add_argument("--batch-size", type=int, default=d["batch_size"], help="default: %(default)s")
+    parser.add_argument("--image-size", type=int, default=d["image_size"],
+                        help="side of the square training crops (default: %(default)s)")
+    parser.add_argument("--style-size", type=int, default=d["style_size"],
                         help="long side the painting is scaled to (default: 2 x --image-size); "
                         "smaller gives larger brush strokes")
-    parser.add_argument("--content-weight", type=float, default=1.0)
-    parser.add_argument("--style-weight", type=float, default=10.0)
-    parser.add_argument("--tv-weight", type=float, default=10.0)
-    parser.add_argument("--temporal-weight", type=float, default=0.0,
-                        help="weight of the temporal-stability loss (0: off)")
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--seed", type=int, default=0)
+    for name in ("content_weight", "style_weight", "tv_weight", "temporal_weight", "learning_rate"):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=d[name], help="default: %(default)s")
+    parser.add_argument("--seed", type=int, default=d["seed"], help="default: %(default)s")
     parser.add_argument("--resume", type=Path, help="checkpoint (.pt) to continue from")
     parser.add_argument("--checkpoint-dir", type=Path,
                         help="where checkpoints and samples go (default: OUT.checkpoints)")
-    parser.add_argument("--checkpoint-every", type=int, default=500)
-    parser.add_argument("--sample-every", type=int, default=250)
-    parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    parser.add_argument("--checkpoint-every", type=int, default=d["checkpoint_every"], help="default: %(default)s")
+    parser.add_argument("--sample-every", type=int, default=d["sample_every"], help="default: %(default)s")
+    parser.add_argument("--device", default=d["device"], help="auto, cpu, cuda or cuda:N (default: %(default)s)")
     parser.add_argument("--no-amp", dest="amp", action="store_false",
                         help="train in float32 instead of bfloat16 autocast")
     parser.add_argument("--threads", type=int, help="CPU threads (default: all available)")
@@ -50,24 +53,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--name", help="style name in the model's metadata "
                         "(default: the painting's file name)")
     parser.add_argument("--licence", help="licence recorded in the model's metadata")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..offline.training import TrainingConfig, train
+    from ..offline.training import Losses, train  # imports torch
 
-    config = TrainingConfig(
-        style=args.style, data=args.data, out=args.out, variant=args.variant,
-        iterations=args.iterations, batch_size=args.batch_size, image_size=args.image_size,
-        style_size=args.style_size, content_weight=args.content_weight,
-        style_weight=args.style_weight, tv_weight=args.tv_weight,
-        temporal_weight=args.temporal_weight, learning_rate=args.learning_rate, seed=args.seed,
-        checkpoint_dir=args.checkpoint_dir, checkpoint_every=args.checkpoint_every,
-        sample_every=args.sample_every, resume=args.resume, device=args.device, amp=args.amp,
-        threads=args.threads, fp16=args.fp16, style_name=args.name, progress=not args.quiet,
-        licence=args.licence,
-    )
-    path = train(config)
+    names = {field.name for field in dataclasses.fields(TrainingConfig)}
+    settings = {name: value for name, value in vars(args).items() if name in names}
+    config = TrainingConfig(**settings, style_name=args.name)
+    with ProgressBar("training", unit="it", quiet=args.quiet) as bar:
+        def progress(done: int, total: int, losses: Losses) -> None:
+            bar.update(done, total, content=losses.content, style=losses.style, tv=losses.tv,
+                       temporal=losses.temporal)
+
+        path = train(config, progress=progress)
     print(f"wrote {path}")
     return 0

@@ -1,4 +1,5 @@
-"""``streamart video IN OUT``: stylize a video file, keeping its audio and timestamps."""
+"""``streamart video IN OUT``: stylize (or DeepDream) a video file, keeping its audio and
+timestamps."""
 
 from __future__ import annotations
 
@@ -7,17 +8,17 @@ import re
 
 from .. import api
 from ..errors import InputError, StreamartError
-from ..core.protocols import Stage
-from .dream import add_dream_arguments, dream_stages_from_args
 from .options import (
-    ProgressBar,
+    add_dream_arguments,
     add_encode_arguments,
     add_output_arguments,
     add_style_arguments,
+    dream_video_config,
     encode_config,
     report_stats,
     style_config,
 )
+from .progress import ProgressBar
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -47,23 +48,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     if args.dream and args.style:
         raise StreamartError("choose --style or --dream, not both")
-    start = None if args.start is None else parse_time(args.start, "--start")
-    duration = None if args.duration is None else parse_time(args.duration, "--duration")
-    with ProgressBar(quiet=args.quiet, description="dreaming" if args.dream else "stylizing") as progress:
-        stats = api.process_video(
-            args.input, args.output, lambda: _build_stages(args), start=start, duration=duration,
-            encode=encode_config(args), on_progress=progress,
-        )
+    span = dict(
+        start=None if args.start is None else parse_time(args.start, "--start"),
+        duration=None if args.duration is None else parse_time(args.duration, "--duration"),
+    )
+    encode = encode_config(args)
+    with ProgressBar("dreaming" if args.dream else "stylizing", quiet=args.quiet) as bar:
+        def progress(stats: api.PipelineStats) -> None:
+            bar.update(stats.frames_out, stats.frame_count)
+
+        if args.dream:
+            stats = api.dream_video(
+                args.input, args.output, dream=dream_video_config(args), encode=encode, on_progress=progress, **span
+            )
+        else:
+            stats = api.stylize_video(
+                args.input, args.output, style=style_config(args), temporal=args.temporal,
+                flow_preset=args.flow_preset, encode=encode, on_progress=progress, **span,
+            )
     report_stats(stats, show=args.stats)
     return 0
-
-
-def _build_stages(args: argparse.Namespace) -> list[Stage]:
-    """The stages asked for; called after the input and output checks, so that a bad path is
-    reported before a model loads."""
-    if args.dream:
-        return dream_stages_from_args(args)
-    return api.build_style_stages(style_config(args), temporal=args.temporal, flow_preset=args.flow_preset)
 
 
 _TIME = re.compile(r"(?:(?:(?P<hours>\d+):)?(?P<minutes>\d+):)?(?P<seconds>\d+(?:\.\d*)?|\.\d+)")

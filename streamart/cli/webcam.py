@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
-from contextlib import ExitStack
 
 from .. import api
-from ..core.controls import LiveControls
-from ..assets.models import DEFAULT_STYLE, list_models
+from ..config import LIVE_WORKING_SIZE, CameraConfig, LiveConfig
 from ..errors import StreamartError
-from ..core.protocols import Sink, Stage
-from ..core.runner import PipelineStats, run_pipeline
-from ..sources.webcam import WebcamSource
-from .dream import add_dream_arguments, dream_stages_from_args
-from .options import add_output_arguments, add_style_arguments, positive_int, report_stats, style_config
-
-# Live recording must keep up with the camera on a small CPU: a fast x264 preset.
-RECORD_PRESET = "veryfast"
-RECORD_CRF = 20
-# Working size (shorter side) of the style network for live input; --size overrides it. On an
-# idle 2-core CPU, 240 px keeps 640x480 at 28 fps with p95 latency 76 ms (docs/BENCHMARKS.md);
-# on a busy one, --size 160; on a GPU, a larger --size.
-LIVE_WORKING_SIZE = 240
+from .options import (
+    add_dream_arguments,
+    add_output_arguments,
+    add_style_arguments,
+    dream_video_config,
+    positive_int,
+    report_stats,
+    style_config,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -47,9 +40,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     camera.add_argument(
         "--reconnect", action="store_true", help="when the camera disappears, wait for it for 30 s instead of stopping"
     )
-    add_style_arguments(parser, temporal=True, multiple=True)
     # Live on a CPU needs a small working size to keep up (docs/BENCHMARKS.md).
-    parser.set_defaults(size=LIVE_WORKING_SIZE)
+    add_style_arguments(parser, temporal=True, multiple=True, size=LIVE_WORKING_SIZE)
     add_dream_arguments(parser, video=True)
     outputs = parser.add_argument_group("outputs (at least one)")
     outputs.add_argument(
@@ -77,86 +69,30 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
-    if not (args.window or args.virtual_cam or args.record):
-        raise StreamartError("nothing to send the frames to: add --window, --virtual-cam and/or --record OUT")
     if args.dream and args.style:
         raise StreamartError("choose --style or --dream, not both")
-    controls = LiveControls(_style_names(args), strength=args.strength, overlay=not args.no_overlay)
-    stats: PipelineStats | None = None
-
-    def keep(progress: PipelineStats) -> None:
-        nonlocal stats
-        stats = progress
-
-    with ExitStack() as stack:
-        # Devices and outputs first: a missing camera is reported before a model loads.
-        source = stack.enter_context(
-            WebcamSource(
-                args.camera, width=args.width, height=args.height, fps=args.fps, reconnect=args.reconnect
-            )
-        )
-        sinks = _open_sinks(args, source, controls, stack)
-        stages = [stack.enter_context(stage) for stage in _build_stages(args, controls)]
-        if not args.quiet:
-            how = "press q in the window or Ctrl-C" if args.window else "press Ctrl-C"
-            size = f"{source.info.width}x{source.info.height}"
-            print(f"streaming {source.description} ({size}); {how} to stop", file=sys.stderr)
-        try:
-            run_pipeline(source, stages, sinks, on_progress=keep)
-        except KeyboardInterrupt:
-            pass  # Ctrl-C is how a live session ends: the sinks finish normally
-    if stats is not None:
-        report_stats(stats, show=args.stats)
+    config = LiveConfig(
+        camera=CameraConfig(
+            device=args.camera, width=args.width, height=args.height, fps=args.fps, reconnect=args.reconnect
+        ),
+        styles=tuple(args.style or ()),
+        style=style_config(args),
+        temporal=args.temporal,
+        flow_preset=args.flow_preset,
+        dream=dream_video_config(args) if args.dream else None,
+        window=args.window,
+        overlay=not args.no_overlay,
+        screenshots=args.screenshots,
+        virtual_camera=args.virtual_cam,
+        vcam_backend=args.vcam_backend,
+        vcam_device=args.vcam_device,
+        record=args.record,
+        overwrite=args.overwrite,
+    )
+    stats = api.live(config, announce=None if args.quiet else _announce)
+    report_stats(stats, show=args.stats)
     return 0
 
 
-def _style_names(args: argparse.Namespace) -> list[str]:
-    """The styles the n/p keys cycle through: those given with --style, else every installed
-    style, the default first."""
-    if args.style:
-        return list(args.style)
-    styles = sorted({entry.style for entry in list_models()}, key=lambda name: (name != DEFAULT_STYLE, name))
-    return styles
-
-
-def _open_sinks(
-    args: argparse.Namespace, source: WebcamSource, controls: LiveControls, stack: ExitStack
-) -> list[Sink]:
-    """The sinks asked for, each entered in ``stack`` as soon as it exists."""
-    sinks: list[Sink] = []
-    if args.window:
-        from ..sinks.window import WindowSink
-
-        window = WindowSink("streamart", controls=controls, screenshot_dir=args.screenshots)
-        sinks.append(stack.enter_context(window))
-    if args.virtual_cam:
-        from ..sinks.virtualcam import VirtualCameraSink
-
-        camera = stack.enter_context(
-            VirtualCameraSink(
-                width=source.info.width,
-                height=source.info.height,
-                fps=source.info.fps or 30,
-                backend=args.vcam_backend,
-                device=args.vcam_device,
-            )
-        )
-        if not args.quiet:
-            print(f"virtual camera: {camera.device} ({camera.backend})", file=sys.stderr)
-        sinks.append(camera)
-    if args.record:
-        from ..sinks.encoder import EncoderSink
-
-        recorder = EncoderSink(
-            args.record, info=source.info, encoder="libx264", crf=RECORD_CRF, preset=RECORD_PRESET,
-            overwrite=args.overwrite,
-        )
-        sinks.append(stack.enter_context(recorder))
-    return sinks
-
-
-def _build_stages(args: argparse.Namespace, controls: LiveControls) -> list[Stage]:
-    if args.dream:
-        return dream_stages_from_args(args)
-    style = dataclasses.replace(style_config(args), model=controls.style_name)
-    return api.build_style_stages(style, temporal=args.temporal, flow_preset=args.flow_preset, controls=controls)
+def _announce(line: str) -> None:
+    print(line, file=sys.stderr)

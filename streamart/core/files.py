@@ -1,10 +1,8 @@
-"""Media helpers shared by sources and sinks.
+"""Output files that are complete or absent.
 
-- Output files: check the destination early, write to a hidden temporary name in the same
-  folder, and rename it over the destination only on success. Renaming within one folder is
-  atomic, so a reader never sees a half-written output and a failed run never destroys an
-  existing file.
-- Pixel conversion: the swscale flags for every RGB <-> YUV conversion.
+Check the destination early, write to a hidden temporary name in the same folder, and rename
+it over the destination only on success. Renaming within one folder is atomic, so a reader
+never sees a half-written output and a failed run never destroys an existing file.
 """
 
 from __future__ import annotations
@@ -13,16 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from av.video.reformatter import Interpolation
-
 from ..errors import OutputError
-
-#: swscale flags for converting between RGB and YUV. FFmpeg's default path truncates where it
-#: should round and interpolates chroma coarsely. A frame taken through yuv420p and back comes
-#: out 1.2-1.4 grey levels darker on average. With accurate rounding and full chroma
-#: interpolation the bias is gone and the mean error is 0.4 levels, for about 1 ms more per
-#: 720p frame (measured with PyAV 18.1 on a photo).
-EXACT_CONVERSION = Interpolation.BILINEAR | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
 
 
 def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
+
 
 @dataclass(frozen=True, slots=True)
 class Frame:
@@ -16,10 +18,10 @@ class Frame:
 
     ``pts`` and ``time_base`` are the source's own timestamps (kept so that variable frame
     rate survives re-encoding); ``capture_time`` is ``time.monotonic()`` when a live source
-    grabbed the frame (for latency statistics). ``original`` is the unprocessed input image,
-    kept by the first stage that replaces ``image``, so that later stages (colour
-    preservation, temporal consistency, split views) can still see it. ``motion`` is filled by
-    the temporal stage's flow step and read by its blend step.
+    grabbed the frame (for latency statistics). ``original`` is the image as the source
+    delivered it, kept by the first stage that replaces ``image`` (:meth:`with_image`), so that
+    later steps can still see the input: colour preservation, the motion estimate of the
+    temporal stage, a before/after split view.
     """
 
     image: np.ndarray
@@ -28,7 +30,6 @@ class Frame:
     time_base: Fraction | None = None
     capture_time: float | None = None
     original: np.ndarray | None = None
-    motion: Any = None
 
     @property
     def height(self) -> int:
@@ -47,12 +48,12 @@ class Frame:
 
     @property
     def source_image(self) -> np.ndarray:
-        """The unprocessed input image (``original`` if a stage replaced ``image``)."""
+        """The image as the source delivered it (``original`` if a stage replaced ``image``)."""
         return self.image if self.original is None else self.original
 
     def with_image(self, image: np.ndarray) -> Frame:
-        """A copy carrying ``image``, remembering the unprocessed input as ``original``."""
-        check_image(image)
+        """A copy carrying ``image``, remembering the source's image as ``original``."""
+        check_image(image, "a stage's output")
         return dataclasses.replace(self, image=image, original=self.source_image)
 
     def replace(self, **changes: Any) -> Frame:
@@ -60,11 +61,11 @@ class Frame:
         return dataclasses.replace(self, **changes)
 
 
-def check_image(image: np.ndarray) -> None:
-    """Raise ``ValueError`` unless ``image`` is an H x W x 3 uint8 array."""
-    if not isinstance(image, np.ndarray):
-        raise ValueError(f"a frame image must be a numpy array, got {type(image).__name__}")
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(
-            f"a frame image must be H x W x 3 uint8 RGB, got {image.dtype} {image.shape}"
-        )
+def check_image(image: Any, what: str = "image") -> None:
+    """Raise :class:`InputError` (a ``ValueError``) unless ``image`` is an RGB uint8 numpy array
+    of shape H x W x 3 with at least one pixel; ``what`` names it in the message."""
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        kind = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
+        raise InputError(f"{what} must be a uint8 numpy array (RGB), got {kind}")
+    if image.ndim != 3 or image.shape[2] != 3 or image.shape[0] < 1 or image.shape[1] < 1:
+        raise InputError(f"{what} must have shape H x W x 3 (RGB), got {image.shape}")

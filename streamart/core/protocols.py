@@ -2,6 +2,7 @@
 
 These are ``typing.Protocol`` classes: nothing has to inherit from them. All three are context
 managers whose ``close()`` is idempotent; :class:`ClosingContext` gives a class that behaviour.
+A stage or sink ends a run early, and normally, by raising :class:`StopPipeline`.
 """
 
 from __future__ import annotations
@@ -10,9 +11,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from types import TracebackType
-from typing import Protocol, Self, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from .frame import Frame
+
+_Context = TypeVar("_Context", bound="ClosingContext")
+
+
+class StopPipeline(Exception):
+    """Raised by a stage or sink to end the run normally, not as an error (a preview window
+    that was closed, say)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +47,7 @@ class ClosingContext:
         """Release everything after a failure; by default the same as :meth:`close`."""
         self.close()
 
-    def __enter__(self) -> Self:
+    def __enter__(self: _Context) -> _Context:
         return self
 
     def __exit__(

@@ -12,6 +12,13 @@ taken yet (counted as dropped), so latency never builds up behind a slow stage.
 
 In a live run every other channel holds a single frame, so no backlog can build up anywhere.
 
+Besides the threads of each run, the runner keeps one long-lived GUI thread per process
+(:func:`call_in_gui_thread`), started on first use: OpenCV's Qt highgui binds itself to the first
+thread that opens a window, and a window opened later from any other thread deadlocks (seen
+with opencv-python 5.0: the second thread's ``namedWindow`` never returns). Every run gives its
+sinks fresh threads, so the preview window (:mod:`streamart.sinks.window`) makes every highgui
+call through this one thread instead.
+
 Each stage runs in its own thread, so stages overlap like an assembly line (decode of frame
 n+2, flow of n+1 and inference of n at once). The first exception in any thread stops every
 thread and is re-raised in the caller with its original traceback. A stage or sink ends a run
@@ -26,10 +33,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .frame import Frame
-from .protocols import Sink, Source, Stage
+from .protocols import Sink, Source, Stage, StopPipeline
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +56,19 @@ _LATENCY_WINDOW = 2000
 
 _END = object()  # end-of-stream marker passed down the channels
 
+_T = TypeVar("_T")
+_gui_executor: ThreadPoolExecutor | None = None
+_gui_lock = threading.Lock()
 
-class StopPipeline(Exception):
-    """Raised by a stage or sink to end the run normally (not an error)."""
+
+def call_in_gui_thread(call: Callable[..., _T], *args: object) -> _T:
+    """Run ``call(*args)`` in the process's one GUI thread and return its result (see the
+    module docstring for why there is one)."""
+    global _gui_executor
+    with _gui_lock:  # two windows starting at once must still share one thread
+        if _gui_executor is None:
+            _gui_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="streamart-gui")
+    return _gui_executor.submit(call, *args).result()
 
 
 class _Stopped(Exception):
@@ -95,6 +114,10 @@ class PipelineStats:
     def fps(self) -> float:
         """End-to-end frames per second of wall time."""
         return self.frames_out / self.wall_seconds if self.wall_seconds > 0 else 0.0
+
+    def record_latency(self, seconds: float) -> None:
+        """Count one frame's capture-to-sink latency (the last few thousand are kept)."""
+        self._latencies.append(seconds)
 
     def latency_percentile(self, percent: float) -> float | None:
         """Capture-to-sink latency in seconds over recent frames, or None without live frames."""
@@ -300,7 +323,7 @@ class _Run:
             step.frames += 1
             if frame.capture_time is not None:
                 with self._latency_lock:
-                    self.stats._latencies.append(time.monotonic() - frame.capture_time)
+                    self.stats.record_latency(time.monotonic() - frame.capture_time)
 
     # -- driving the run from the caller's thread ------------------------------------------
 

@@ -157,7 +157,9 @@ def load_efficientnet_lite0(
     (downloaded and cached on first use). Raises ``WeightsError`` when they cannot be fetched
     or verified.
     """
-    from ..assets import weights  # imported here so this module itself depends on torch + numpy only
+    from ..assets import (
+        weights,  # imported here so this module itself depends on torch + numpy only
+    )
 
     arrays = weights.load_arrays("efficientnet_lite0", source=source)
     model = EfficientNetLite0()

@@ -101,7 +101,9 @@ def load_vgg16(
     The weights come from ``streamart.weights.fetch("vgg16", source=source)`` (downloaded and
     cached on first use). Raises ``WeightsError`` when they cannot be fetched or verified.
     """
-    from ..assets import weights  # imported here so this module itself depends on torch + numpy only
+    from ..assets import (
+        weights,  # imported here so this module itself depends on torch + numpy only
+    )
 
     arrays = weights.load_arrays("vgg16", source=source)
     model = VGG16Features(upto=upto, pooling=pooling)

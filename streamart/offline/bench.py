@@ -79,7 +79,7 @@ def benchmark(
     with tempfile.TemporaryDirectory(prefix="streamart-bench-") as folder:
         clip = Path(folder) / "clip.mp4"
         synthetic = SyntheticSource(width=width, height=height, frames=frames)
-        run(synthetic, [], [EncoderSink(clip, info=synthetic.info, encoder="libx264", crf=18, preset="veryfast")])
+        run(synthetic, [], [EncoderSink(clip, info=synthetic.info, encode=EncodeConfig(preset="veryfast"))])
 
         started = time.perf_counter()
         process_video(clip, Path(folder) / "codec.mp4", [], encode=encode)

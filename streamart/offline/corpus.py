@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..ops import image as imageops
-from ..errors import DependencyError, InputError, OutputError
 from ..assets.weights import cache_dir
+from ..errors import DependencyError, InputError, OutputError
+from ..ops import image as imageops
 
 log = logging.getLogger(__name__)
 

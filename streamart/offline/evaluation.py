@@ -20,18 +20,29 @@ against the per-frame stylization it was made from.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
-from ..ops.flow import MIN_FLOW_SIDE, DisFlow, grey, histogram_change, occlusion_mask, warp
-from ..errors import InputError
-from ..core.frame import Frame
-
-#: Pairs whose input histograms differ more than this are scene cuts and are not scored.
-CUT_HISTOGRAM_CHANGE = 0.5
+from ..core.files import check_output_path
+from ..core.frame import Frame, check_image
+from ..errors import InputError, OutputError
+from ..ops.flow import (
+    CUT_HISTOGRAM_CHANGE,
+    MIN_FLOW_SIDE,
+    DisFlow,
+    grey,
+    histogram_change,
+    occlusion_mask,
+    warp,
+)
+from ..sinks.image import ImageSink
+from ..sources.file import FileSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +85,7 @@ def _mean(errors: tuple[float, ...]) -> float:
 
 def _image(item: Frame | np.ndarray) -> np.ndarray:
     image = item.image if isinstance(item, Frame) else item
-    if image.ndim != 3 or image.shape[2] != 3:
-        raise InputError(f"expected H x W x 3 RGB frames, got shape {image.shape}")
+    check_image(image, "a frame")
     return image
 
 
@@ -173,6 +183,51 @@ def _in_step(*sequences: Iterable) -> Iterator[tuple]:
 
 
 _END = object()
+
+
+def video_flicker(
+    input: str | os.PathLike,
+    output: str | os.PathLike,
+    stylized: str | os.PathLike | None = None,
+    *,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> FlickerReport:
+    """:func:`flicker_report` of video files: ``input``, the stylized ``output`` made from it
+    and optionally the per-frame stylization ``stylized``. ``progress`` gets (frames read,
+    frames expected or None)."""
+    with ExitStack() as stack:
+        inputs = stack.enter_context(FileSource(input))
+        outputs = stack.enter_context(FileSource(output))
+        per_frame = None if stylized is None else stack.enter_context(FileSource(stylized))
+        total = inputs.info.frame_count
+
+        def counted() -> Iterator[Frame]:
+            for frame in inputs:
+                yield frame
+                if progress is not None:
+                    progress(frame.index + 1, total)
+
+        return flicker_report(counted(), outputs, per_frame)
+
+
+def check_plot_path(path: str | os.PathLike) -> Path:
+    """Fail before a (long) measurement if the plot could not be written."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise OutputError(f"the plot is written as PNG: name it *.png, not {path.name}")
+    try:
+        return check_output_path(path, overwrite=True)
+    except OutputError as exc:
+        raise OutputError(f"cannot write the plot: {exc}") from None
+
+
+def save_plot(report: FlickerReport, path: str | os.PathLike) -> None:
+    """Plot the report's per-pair errors (and the per-frame run's) into PNG ``path``."""
+    series = {"output": report.output_errors}
+    if report.stylized_errors is not None:
+        series["per-frame"] = report.stylized_errors
+    with ImageSink(check_plot_path(path), overwrite=True) as sink:
+        sink.write(Frame(image=plot_errors(series), index=0))
 
 
 def warping_error(inputs: Iterable[Frame | np.ndarray],

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelError, OutputError, require
 from ..core.files import commit, discard, temporary_path
+from ..errors import ModelError, OutputError, require
 from ..nets.transformer import STRIDE, TransformerNet
 
 torch = require("torch", "torch")

@@ -22,21 +22,23 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..ops import image as imageops
-from ..errors import InputError, InputNotFoundError, OutputError, require
-from .export import CHECKPOINT_FORMAT, export_onnx, load_checkpoint
-from ..core.frame import Frame
 from ..art.losses import gram_matrix, total_variation
+from ..config import TrainingConfig
 from ..core.files import commit, discard, temporary_path
+from ..core.frame import Frame
+from ..errors import InputError, InputNotFoundError, OutputError, require
 from ..nets.transformer import STRIDE, VARIANTS, TransformerNet
-from ..runtimes.torch import select_device, to_image, to_tensor
+from ..ops import image as imageops
+from ..ops.tensor import to_image, to_tensor
+from ..runtimes.torch import select_device
 from ..sinks.image import ImageSink
+from .export import CHECKPOINT_FORMAT, export_onnx, load_checkpoint
 
 torch = require("torch", "torch")
 F = torch.nn.functional
@@ -44,7 +46,6 @@ F = torch.nn.functional
 CONTENT_LAYER = "relu2_2"
 STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
-DEVICES = ("auto", "cpu", "cuda")
 
 # Random content crops: the photo is first scaled so that its short side is this many times
 # the crop size (a random factor in the range), so crops show whole objects and details.
@@ -54,56 +55,6 @@ CROP_SCALE_RANGE = (1.0, 2.5)
 WARP_MAX_ROTATION = 2.0
 WARP_MAX_ZOOM = 0.04
 WARP_MAX_SHIFT = 0.03
-
-
-@dataclass(frozen=True, kw_only=True)
-class TrainingConfig:
-    """Everything a training run depends on (saved in its checkpoints)."""
-
-    style: Path
-    data: Path
-    out: Path
-    variant: str = "full"
-    iterations: int = 20_000
-    batch_size: int = 4
-    image_size: int = 256
-    style_size: int | None = None  # long side of the painting; None: 2 x image_size
-    content_weight: float = 1.0
-    style_weight: float = 10.0
-    tv_weight: float = 10.0
-    temporal_weight: float = 0.0
-    learning_rate: float = 1e-3
-    seed: int = 0
-    checkpoint_dir: Path | None = None  # None: <out without suffix>.checkpoints
-    checkpoint_every: int = 500
-    sample_every: int = 250
-    resume: Path | None = None
-    device: str = "auto"
-    amp: bool = True
-    threads: int | None = None
-    fp16: bool = False
-    style_name: str | None = None  # for the model's metadata; None: the painting's file name
-    progress: bool = True
-    licence: str | None = None  # for the model's metadata
-
-    def __post_init__(self) -> None:
-        if self.variant not in VARIANTS:
-            raise InputError(f"unknown variant {self.variant!r}: use one of {', '.join(VARIANTS)}")
-        if self.image_size < 32 or self.image_size % STRIDE:
-            raise InputError(f"--image-size must be a multiple of {STRIDE} and at least 32, "
-                             f"got {self.image_size}")
-        for name in ("iterations", "batch_size", "checkpoint_every", "sample_every"):
-            if getattr(self, name) < 1:
-                raise InputError(f"--{name.replace('_', '-')} must be at least 1")
-        for name in ("content_weight", "style_weight", "tv_weight", "temporal_weight"):
-            if getattr(self, name) < 0:
-                raise InputError(f"--{name.replace('_', '-')} must not be negative")
-        if self.device not in DEVICES:
-            raise InputError(f"--device must be one of {', '.join(DEVICES)}")
-
-    @property
-    def checkpoints(self) -> Path:
-        return self.checkpoint_dir or self.out.with_suffix(".checkpoints")
 
 
 @dataclass(frozen=True)
@@ -118,6 +69,10 @@ class Losses:
     @property
     def total(self) -> float:
         return self.content + self.style + self.tv + self.temporal
+
+
+#: Called after every training iteration with (iterations done, iterations in all, the losses).
+TrainingProgress = Callable[[int, int, Losses], None]
 
 
 def random_affine(batch: int, generator: torch.Generator) -> torch.Tensor:
@@ -204,10 +159,15 @@ class Trainer:
     Split out of :func:`train` so tests and tools can step it and read the losses.
     """
 
-    def __init__(self, config: TrainingConfig):
+    def __init__(self, config: TrainingConfig, *, progress: TrainingProgress | None = None):
         from ..nets.vgg import load_vgg16
 
+        if config.variant not in VARIANTS:
+            raise InputError(f"unknown variant {config.variant!r}: use one of {', '.join(VARIANTS)}")
+        if config.image_size % STRIDE:
+            raise InputError(f"--image-size must be a multiple of {STRIDE}, got {config.image_size}")
         self.config = config
+        self.progress = progress
         self.device = select_device(config.device)
         if self.device.type == "cpu":
             # All cores this process may use (the affinity mask respects cgroup/taskset limits).
@@ -334,7 +294,9 @@ class Trainer:
         if not config.out.parent.is_dir():
             raise OutputError(f"cannot write {config.out}: folder {config.out.parent} "
                               "does not exist")
-        for losses in self._progress(self._steps()):
+        for losses in self._steps():
+            if self.progress is not None:
+                self.progress(self.iteration, config.iterations, losses)
             if self.iteration % config.sample_every == 0 or self.iteration == config.iterations:
                 save_png(folder / "samples" / f"{self.iteration:06d}.png", self.sample())
             if self.iteration % config.checkpoint_every == 0:
@@ -346,20 +308,8 @@ class Trainer:
         while self.iteration < self.config.iterations:
             yield self.step()
 
-    def _progress(self, steps: Iterator[Losses]) -> Iterator[Losses]:
-        from tqdm import tqdm
 
-        bar = tqdm(total=self.config.iterations, initial=self.iteration, unit="it",
-                   disable=not self.config.progress, dynamic_ncols=True)
-        with bar:
-            for losses in steps:
-                bar.set_postfix(content=f"{losses.content:.3g}", style=f"{losses.style:.3g}",
-                                tv=f"{losses.tv:.3g}", temporal=f"{losses.temporal:.3g}",
-                                refresh=False)
-                bar.update(1)
-                yield losses
-
-
-def train(config: TrainingConfig) -> Path:
-    """Train a style network as configured and export it to ``config.out`` (ONNX)."""
-    return Trainer(config).run()
+def train(config: TrainingConfig, *, progress: TrainingProgress | None = None) -> Path:
+    """Train a style network as configured and export it to ``config.out`` (ONNX);
+    ``progress`` is called after every iteration."""
+    return Trainer(config, progress=progress).run()

@@ -35,15 +35,6 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
-def check_rgb(image: np.ndarray, what: str = "image") -> None:
-    """Raise :class:`InputError` unless ``image`` is an RGB uint8 H x W x 3 array."""
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
-        kind = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
-        raise InputError(f"{what} must be a uint8 numpy array, got {kind}")
-    if image.ndim != 3 or image.shape[2] != 3 or image.shape[0] < 1 or image.shape[1] < 1:
-        raise InputError(f"{what} must have shape H x W x 3 (RGB), got {image.shape}")
-
-
 def fit_long_side(height: int, width: int, long_side: int) -> tuple[int, int]:
     """The (height, width) with the same aspect ratio whose longer side is ``long_side``."""
     if long_side < 1:
@@ -60,9 +51,9 @@ def fit_short_side(height: int, width: int, short_side: int) -> tuple[int, int]:
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def working_size(height: int, width: int, short_side: int | None) -> tuple[int, int]:
-    """(height, width) scaled down so the shorter side is ``short_side``; never enlarges, and
-    None keeps the size."""
+def limit_short_side(height: int, width: int, short_side: int | None) -> tuple[int, int]:
+    """(height, width) scaled down so the shorter side is at most ``short_side`` (the working
+    size of a stage); never enlarges, and None keeps the size."""
     if short_side is None or min(height, width) <= short_side:
         return height, width
     return fit_short_side(height, width, short_side)

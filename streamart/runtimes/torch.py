@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import DeviceError, require
 
@@ -60,20 +58,6 @@ def shrink_to_fit(device: torch.device, needed: int, fixed: int) -> float | None
     if available is None or needed <= available:
         return None
     return math.sqrt(max(available - fixed, 0) / (needed - fixed))
-
-
-def to_tensor(image: np.ndarray, device: Any = "cpu") -> torch.Tensor:
-    """RGB H x W x 3 (uint8, or float in 0..255) -> float32 1 x 3 x H x W on ``device``."""
-    torch = require("torch", "torch")
-    # Move first, convert after: a uint8 frame is a quarter of the bytes of its float copy.
-    tensor = torch.from_numpy(np.ascontiguousarray(image)).to(device)
-    return tensor.permute(2, 0, 1)[None].to(torch.float32).contiguous()
-
-
-def to_image(tensor: torch.Tensor) -> np.ndarray:
-    """Float 1 x 3 x H x W (0..255) -> RGB uint8 H x W x 3 on the host, rounded and clamped."""
-    pixels = tensor.detach()[0].float().clamp(0, 255).round().byte().permute(1, 2, 0)
-    return np.ascontiguousarray(pixels.cpu().numpy())
 
 
 class CudaGraph:

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import av
 
-from ..errors import DeviceError, InputError, InputNotFoundError, OutputError
+from ..config import EncodeConfig
+from ..core.files import check_output_path, commit, discard, temporary_path
 from ..core.frame import Frame
-from ..ops.image import pad_to
-from ..core.files import EXACT_CONVERSION, check_output_path, commit, discard, temporary_path
 from ..core.protocols import ClosingContext, StreamInfo
+from ..errors import DeviceError, InputError, InputNotFoundError, OutputError
+from ..ops.image import pad_to
+from ..ops.video import BT709, from_rgb
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +27,6 @@ _SUGGESTED_ENCODERS = (
     "libx264", "h264_nvenc", "h264_qsv", "h264_videotoolbox", "h264_vaapi", "libx265",
     "hevc_nvenc", "libsvtav1", "libaom-av1", "av1_nvenc", "libvpx-vp9", "mpeg4",
 )
-_BT709 = 1  # the ITU-R BT.709 value of FFmpeg's colorspace, primaries and transfer enums
 # Where a live source gives no timestamps, frames are placed on this clock.
 _FALLBACK_TIME_BASE = Fraction(1, 90_000)
 # How far before a trimmed start the audio input is sought: more than muxers interleave.
@@ -55,7 +56,8 @@ class EncoderSink(ClosingContext):
     column or row; the output is then one pixel wider or taller and loses nothing. Pass
     ``pix_fmt="yuv444p"`` to keep the exact size (fewer players support it).
 
-    The encoder, the output folder and an existing output are checked on construction, before
+    ``encode`` names the encoder and its settings (:class:`~streamart.config.EncodeConfig`). The
+    encoder, the output folder and an existing output are checked on construction, before
     any frame is decoded. Frames are written to a hidden temporary file in the output folder,
     renamed over ``path`` by ``close()`` or a clean ``with`` exit; an exception discards it and
     leaves ``path`` untouched. The size is taken from the first frame written (a stage may
@@ -72,17 +74,13 @@ class EncoderSink(ClosingContext):
         audio_from: str | os.PathLike | None = None,
         audio_start: float | None = None,
         audio_tail: Callable[[], bool] | None = None,
-        encoder: str = "libx264",
-        crf: int | None = 18,
-        preset: str | None = "medium",
-        pix_fmt: str = "yuv420p",
-        overwrite: bool = False,
+        encode: EncodeConfig = EncodeConfig(),
     ) -> None:
-        self.path = check_output_path(path, overwrite=overwrite)
+        self.path = check_output_path(path, overwrite=encode.overwrite)
         self._info = info
-        self._encoder = encoder
-        self._pix_fmt = pix_fmt
-        self._options = _encoder_options(encoder, crf, preset)
+        self._encoder = encoder = encode.encoder
+        self._pix_fmt = pix_fmt = encode.pix_fmt
+        self._options = _encoder_options(encoder, encode.crf, encode.preset)
         self._time_base = info.time_base or _FALLBACK_TIME_BASE
         encoded_width, encoded_height = _even_size(info.width, info.height, pix_fmt)
         _check_encoder(encoder, pix_fmt, self._options, encoded_width, encoded_height)
@@ -123,12 +121,7 @@ class EncoderSink(ClosingContext):
                 f"at {self._frame_size[0]}x{self._frame_size[1]}; every frame must have one size"
             )
         image = pad_to(frame.image, self._video.width, self._video.height)
-        video_frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-        if self._yuv:
-            video_frame = video_frame.reformat(
-                format=self._pix_fmt, dst_colorspace="itu709", dst_color_range="MPEG",
-                dst_color_trc=_BT709, dst_color_primaries=_BT709, interpolation=EXACT_CONVERSION,
-            )
+        video_frame = from_rgb(image, self._pix_fmt)
         video_frame.pts = self._pts(frame)
         video_frame.time_base = self._time_base
         self._container.mux(self._video.encode(video_frame))
@@ -187,12 +180,11 @@ class EncoderSink(ClosingContext):
         video.codec_context.time_base = self._time_base
         video.time_base = self._time_base
         video.options = self._options
-        self._yuv = not av.VideoFormat(self._pix_fmt).is_rgb
-        if self._yuv:
-            # Convert with the BT.709 matrix and say so in the stream: an untagged stream leaves
-            # players guessing (BT.601 or BT.709 by size), which shifts the colours.
+        if not av.VideoFormat(self._pix_fmt).is_rgb:
+            # Frames are converted with the BT.709 matrix (from_rgb); say so in the stream: an
+            # untagged stream leaves players guessing (BT.601 or BT.709 by size).
             context = video.codec_context
-            context.colorspace = context.color_primaries = context.color_trc = _BT709
+            context.colorspace = context.color_primaries = context.color_trc = BT709
             context.color_range = 1  # limited (MPEG) range, what players expect
         self._video = video
         if self._audio_input is not None:

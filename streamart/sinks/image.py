@@ -6,10 +6,10 @@ import os
 
 import cv2
 
-from ..errors import OutputError
-from ..core.frame import Frame
 from ..core.files import check_output_path, commit, discard, temporary_path
+from ..core.frame import Frame
 from ..core.protocols import ClosingContext
+from ..errors import OutputError
 
 JPEG_QUALITY = 95
 

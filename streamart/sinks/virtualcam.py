@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import cv2
 
-from ..errors import DeviceError, require
 from ..core.frame import Frame
-from ..ops.image import pad_to
 from ..core.protocols import ClosingContext
+from ..errors import DeviceError, require
+from ..ops.image import pad_to
 
 log = logging.getLogger(__name__)
 

@@ -4,11 +4,9 @@ Hotkeys: n / p next / previous style, + / - strength, t temporal consistency on/
 before/after split view, c screenshot, o overlay on/off, q or Esc quit. Closing the window
 ends the pipeline normally, like q.
 
-Why this module owns a thread: OpenCV's Qt highgui binds itself to the first thread that
-opens a window, and a later window opened from any other thread deadlocks (seen with
-opencv-python 5.0: the second thread's ``namedWindow`` never returns). The runner gives each
-run a fresh sink thread, so every highgui call goes through one long-lived GUI thread per
-process instead (:func:`_gui`); ``write()`` waits for it, so the sink stays synchronous.
+Every highgui call goes through the runner's one GUI thread
+(:func:`~streamart.core.runner.call_in_gui_thread`; its module docstring says why);
+``write()`` waits for it, so the sink stays synchronous.
 """
 
 from __future__ import annotations
@@ -16,22 +14,18 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
 import time
 from collections import deque
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
 
 import cv2
 import numpy as np
 
 from ..core.controls import STRENGTH_STEP, LiveControls
-from ..errors import DeviceError, OutputError
 from ..core.frame import Frame
-from ..core.runner import StopPipeline
-from ..core.protocols import ClosingContext
+from ..core.protocols import ClosingContext, StopPipeline
+from ..core.runner import call_in_gui_thread
+from ..errors import DeviceError, OutputError
 from .image import ImageSink
 
 log = logging.getLogger(__name__)
@@ -39,20 +33,6 @@ log = logging.getLogger(__name__)
 _FPS_WINDOW = 30  # the overlay's fps is averaged over this many frames
 _MESSAGE_SECONDS = 2.0  # how long a notice such as "saved shot.png" stays on screen
 _ESCAPE = 27
-
-_T = TypeVar("_T")
-_gui_executor: ThreadPoolExecutor | None = None
-_gui_lock = threading.Lock()
-
-
-def _gui(call: Callable[..., _T], *args: object) -> _T:
-    """Run ``call`` in the process's one GUI thread and return its result."""
-    global _gui_executor
-    with _gui_lock:  # two sinks starting at once must still share one thread
-        if _gui_executor is None:
-            _gui_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="streamart-gui")
-    return _gui_executor.submit(call, *args).result()
-
 
 class WindowSink(ClosingContext):
     """Show frames in a window; hotkeys change ``controls``, which the stages read.
@@ -88,7 +68,7 @@ class WindowSink(ClosingContext):
         """Show ``frame`` and act on a pressed key; raises StopPipeline on quit or close."""
         if self._closed:
             raise ValueError("write() on a closed WindowSink")
-        if _gui(self._show, frame) is False:
+        if call_in_gui_thread(self._show, frame) is False:
             raise StopPipeline
 
     def close(self) -> None:
@@ -97,7 +77,7 @@ class WindowSink(ClosingContext):
             return
         self._closed = True
         if self._opened:
-            _gui(_destroy_window, self.title)
+            call_in_gui_thread(_destroy_window, self.title)
 
     def _show(self, frame: Frame) -> bool:
         """In the GUI thread: display one frame; False when the user wants to stop."""

@@ -12,10 +12,10 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..errors import InputError, InputNotFoundError
+from ..ops.video import to_rgb
 from ..core.frame import Frame
-from ..core.files import EXACT_CONVERSION
 from ..core.protocols import ClosingContext, StreamInfo
+from ..errors import InputError, InputNotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ class FileSource(ClosingContext):
             yield from frames
 
     def _to_rgb(self, decoded: av.VideoFrame) -> np.ndarray:
-        image = decoded.to_ndarray(format="rgb24", interpolation=EXACT_CONVERSION)
+        image = to_rgb(decoded)
         if self._quarter_turns:
             image = np.rot90(image, self._quarter_turns)
         return np.ascontiguousarray(image)

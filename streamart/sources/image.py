@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..core.frame import Frame
-from ..ops.image import load_image
 from ..core.protocols import ClosingContext, StreamInfo
+from ..ops.image import load_image
 
 
 class ImageSource(ClosingContext):

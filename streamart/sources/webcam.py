@@ -23,9 +23,9 @@ from fractions import Fraction
 import cv2
 import numpy as np
 
-from ..errors import DeviceError, InputError, InputNotFoundError
 from ..core.frame import Frame
 from ..core.protocols import ClosingContext, StreamInfo
+from ..errors import DeviceError, InputError, InputNotFoundError
 
 log = logging.getLogger(__name__)
 

@@ -13,14 +13,14 @@ import os
 import cv2
 import numpy as np
 
+from ..assets.models import DEFAULT_STYLE, resolve_model
 from ..config import StyleConfig
 from ..core.controls import LiveControls
-from ..errors import ModelError
 from ..core.frame import Frame
-from ..ops.image import keep_chroma, resize, working_size
-from ..assets.models import DEFAULT_STYLE, resolve_model
-from ..runtimes.onnx import OnnxModel, resolve_device
 from ..core.protocols import ClosingContext
+from ..errors import ModelError
+from ..ops.image import keep_chroma, limit_short_side, resize
+from ..runtimes.onnx import OnnxModel, resolve_device
 
 DEFAULT_STRIDE = 4
 
@@ -100,7 +100,7 @@ class StyleStage(ClosingContext):
         if strength == 0.0:  # the original, exactly; no inference needed
             return frame.with_image(source)
         height, width = source.shape[:2]
-        work_height, work_width = working_size(height, width, self.config.size)
+        work_height, work_width = limit_short_side(height, width, self.config.size)
         stylized = model(resize(source, work_height, work_width))
         stylized = resize(stylized, height, width)
         if self.config.preserve_color:

@@ -17,14 +17,14 @@ import pytest
 from media_factory import audio_seconds, make_clip
 from model_factory import make_style_model
 from streamart.cli import main
-from streamart.core.files import EXACT_CONVERSION
+from streamart.ops.video import to_rgb
 
 
 def video_frames(path: Path) -> tuple[list[int], list[np.ndarray]]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         frames = list(container.decode(stream))
-        return [f.pts for f in frames], [f.to_ndarray(format="rgb24", interpolation=EXACT_CONVERSION) for f in frames]
+        return [f.pts for f in frames], [to_rgb(f) for f in frames]
 
 
 def digest(path: Path) -> str:

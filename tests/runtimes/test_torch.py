@@ -1,28 +1,14 @@
-"""The torch runtime helpers: image <-> tensor conversion, device choice, CUDA graphs."""
+"""The torch runtime helpers: device choice, free memory, CUDA graphs."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
 from streamart.errors import DeviceError
-from streamart.runtimes.torch import CudaGraph, select_device, to_image, to_tensor
+from streamart.runtimes.torch import CudaGraph, select_device
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-
-
-def test_image_round_trips_through_a_tensor():
-    image = np.random.default_rng(0).integers(0, 256, (5, 7, 3), dtype=np.uint8)
-    tensor = to_tensor(image)
-    assert tensor.shape == (1, 3, 5, 7) and tensor.dtype == torch.float32
-    assert tensor[0, 2, 4, 6].item() == image[4, 6, 2]
-    np.testing.assert_array_equal(to_image(tensor), image)
-
-
-def test_to_image_rounds_and_clamps():
-    tensor = torch.tensor([-20.0, 0.4, 0.6, 254.6, 300.0]).view(1, 1, 1, 5).expand(1, 3, 1, 5)
-    assert to_image(tensor)[0, :, 0].tolist() == [0, 0, 1, 255, 255]
 
 
 def test_cuda_without_a_gpu_is_a_device_error(monkeypatch):

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from fractions import Fraction
 
 import av
 import numpy as np
 import pytest
-
 from media_factory import audio_seconds, pattern_frame
-from streamart.errors import DeviceError, OutputError
+
+from streamart.config import EncodeConfig
 from streamart.core.frame import Frame
 from streamart.core.protocols import StreamInfo
+from streamart.errors import DeviceError, OutputError
 from streamart.sinks.encoder import EncoderSink, available_encoders
 from streamart.sources.file import FileSource
 
-FAST = {"preset": "ultrafast"}
+FAST = EncodeConfig(preset="ultrafast")
 
 
 def transcode(source_path, output_path, **options) -> None:
     with FileSource(source_path) as source, EncoderSink(
-        output_path, info=source.info, audio_from=source_path, **{**FAST, **options}
+        output_path, info=source.info, audio_from=source_path, encode=replace(FAST, **options)
     ) as sink:
         for frame in source:
             sink.write(frame)
@@ -133,7 +135,7 @@ def test_odd_size_is_padded_by_repeating_the_edge(clip_factory, tmp_path):
 def test_frames_without_timestamps_are_placed_by_index(tmp_path):
     output = tmp_path / "out.mp4"
     info = StreamInfo(width=32, height=32, fps=25.0)
-    with EncoderSink(output, info=info, **FAST) as sink:
+    with EncoderSink(output, info=info, encode=FAST) as sink:
         for index in range(5):
             sink.write(Frame(pattern_frame(index, 32, 32), index))
     assert times(read_frames(output)) == [Fraction(i, 25) for i in range(5)]
@@ -144,7 +146,7 @@ def test_exception_mid_stream_leaves_no_file(clip, tmp_path):
     out_dir.mkdir()
     with pytest.raises(RuntimeError, match="stage failed"):
         with FileSource(clip) as source, EncoderSink(
-            out_dir / "out.mp4", info=source.info, audio_from=clip, **FAST
+            out_dir / "out.mp4", info=source.info, audio_from=clip, encode=FAST
         ) as sink:
             for frame in source:
                 sink.write(frame)
@@ -158,7 +160,7 @@ def test_exception_keeps_an_existing_output(clip, tmp_path):
     output = tmp_path / "out.mp4"
     output.write_bytes(b"previous result")
     with pytest.raises(RuntimeError):
-        with EncoderSink(output, info=StreamInfo(64, 48, 10.0), overwrite=True, **FAST) as sink:
+        with EncoderSink(output, info=StreamInfo(64, 48, 10.0), encode=replace(FAST, overwrite=True)) as sink:
             sink.write(Frame(pattern_frame(0, 64, 48), 0))
             raise RuntimeError("stage failed")
     assert output.read_bytes() == b"previous result"
@@ -185,7 +187,7 @@ def test_unwritable_or_missing_folder(unwritable_dir, tmp_path):
 
 def test_unknown_encoder_names_the_choices(tmp_path):
     with pytest.raises(OutputError) as caught:
-        EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), encoder="x265turbo")
+        EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), encode=EncodeConfig(encoder="x265turbo"))
     assert "libx264" in str(caught.value)
     assert "libx264" in available_encoders()
 
@@ -201,9 +203,9 @@ def test_container_is_checked_before_any_frame(tmp_path):
 
 def test_encoder_settings_are_checked_before_any_frame(tmp_path):
     with pytest.raises(OutputError, match="libx264 rejects .*preset=warp-speed"):
-        EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), preset="warp-speed")
+        EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), encode=EncodeConfig(preset="warp-speed"))
     with pytest.raises(OutputError, match="pix_fmt"):
-        EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), pix_fmt="rgb565be")
+        EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), encode=EncodeConfig(pix_fmt="rgb565be"))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -212,7 +214,7 @@ def test_hardware_encoder_fails_early_without_its_device_or_works_with_it(tmp_pa
     output = tmp_path / "out.mp4"
     info = StreamInfo(256, 144, 10.0)
     try:
-        sink = EncoderSink(output, info=info, encoder="h264_nvenc")
+        sink = EncoderSink(output, info=info, encode=EncodeConfig(encoder="h264_nvenc"))
     except DeviceError as error:  # no NVIDIA GPU: refused at construction, naming the fallback
         assert "--encoder libx264" in str(error)
         assert list(tmp_path.iterdir()) == []
@@ -223,7 +225,7 @@ def test_hardware_encoder_fails_early_without_its_device_or_works_with_it(tmp_pa
 
 
 def test_close_without_frames_writes_nothing(tmp_path, caplog):
-    sink = EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), **FAST)
+    sink = EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), encode=FAST)
     with caplog.at_level(logging.WARNING, logger="streamart.sinks.encoder"):
         sink.close()
         sink.close()
@@ -233,7 +235,7 @@ def test_close_without_frames_writes_nothing(tmp_path, caplog):
 
 def test_frame_size_change_is_refused(tmp_path):
     with pytest.raises(ValueError, match="every frame must have one size"):
-        with EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), **FAST) as sink:
+        with EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), encode=FAST) as sink:
             sink.write(Frame(pattern_frame(0, 64, 48), 0))
             sink.write(Frame(pattern_frame(1, 32, 32), 1))
     assert list(tmp_path.iterdir()) == []
@@ -264,7 +266,7 @@ def test_trimmed_audio_covers_the_trimmed_video(clip_factory, tmp_path):
     source_path = clip_factory("long.mp4", frames=40, fps=10)
     output = tmp_path / "out.mp4"
     with FileSource(source_path, start=1.55, duration=1.0) as source, EncoderSink(
-        output, info=source.info, audio_from=source_path, audio_start=source.offset, **FAST
+        output, info=source.info, audio_from=source_path, audio_start=source.offset, encode=FAST
     ) as sink:
         offset = source.offset
         for frame in source:
@@ -286,7 +288,7 @@ def test_audio_stops_with_the_last_frame_written(clip_factory, tmp_path):
     for name in ("copied.mkv", "reencoded.mp4"):
         output = tmp_path / name
         with FileSource(source_path) as source, EncoderSink(
-            output, info=source.info, audio_from=source_path, **FAST
+            output, info=source.info, audio_from=source_path, encode=FAST
         ) as sink:
             for frame, _ in zip(source, range(5)):
                 sink.write(frame)

@@ -11,7 +11,7 @@ from streamart.config import StyleConfig
 from streamart.core.controls import LiveControls
 from streamart.errors import ModelError
 from streamart.core.frame import Frame
-from streamart.ops.image import working_size
+from streamart.ops.image import limit_short_side
 from streamart.stages import style
 from streamart.stages.style import StyleStage
 
@@ -33,11 +33,11 @@ def test_any_frame_size_is_padded_to_the_stride_and_cropped_back(tiny_model, hei
         assert np.abs(out[1:-1, 1:-1].astype(float) - expected).max() <= 1.0
 
 
-def test_working_size_scales_the_shorter_side_and_never_enlarges():
-    assert working_size(720, 1280, 360) == (360, 640)
-    assert working_size(1280, 720, 360) == (640, 360)
-    assert working_size(200, 300, 360) == (200, 300)
-    assert working_size(480, 640, None) == (480, 640)
+def test_limit_short_side_scales_the_shorter_side_and_never_enlarges():
+    assert limit_short_side(720, 1280, 360) == (360, 640)
+    assert limit_short_side(1280, 720, 360) == (640, 360)
+    assert limit_short_side(200, 300, 360) == (200, 300)
+    assert limit_short_side(480, 640, None) == (480, 640)
 
 
 def test_working_size_runs_the_model_smaller(tiny_model):

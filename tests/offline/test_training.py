@@ -12,7 +12,8 @@ import torch
 
 from streamart.cli import main
 from streamart.errors import InputError, InputNotFoundError
-from streamart.offline.training import Trainer, TrainingConfig, temporal_loss
+from streamart.config import TrainingConfig
+from streamart.offline.training import Trainer, temporal_loss
 
 
 def write_photo(path: Path, seed: int, size=(96, 128)) -> None:
@@ -52,7 +53,7 @@ def config(content_dir, style_path, tmp_path, **overrides) -> TrainingConfig:
     options = dict(style=style_path, data=content_dir, out=tmp_path / "model.onnx",
                    variant="lite", iterations=4, batch_size=2, image_size=64,
                    learning_rate=1e-3, temporal_weight=50.0, sample_every=2,
-                   checkpoint_every=2, threads=1, progress=False)
+                   checkpoint_every=2, threads=1)
     return TrainingConfig(**(options | overrides))
 
 
@@ -102,7 +103,13 @@ def test_user_mistakes_are_clear_errors(content_dir, style_path, tmp_path):
     with pytest.raises(InputError, match="no images"):
         Trainer(config(tmp_path, style_path, tmp_path))
     with pytest.raises(InputError, match="multiple of 4"):
-        config(content_dir, style_path, tmp_path, image_size=66)
+        Trainer(config(content_dir, style_path, tmp_path, image_size=66))
+    with pytest.raises(InputError, match="unknown variant 'huge'"):
+        Trainer(config(content_dir, style_path, tmp_path, variant="huge"))
+    with pytest.raises(InputError, match="at least 32"):
+        config(content_dir, style_path, tmp_path, image_size=16)
+    with pytest.raises(InputError, match="cannot run torch work"):
+        config(content_dir, style_path, tmp_path, device="tpu")
 
 
 def test_cli_trains_resumes_with_the_wrong_variant_and_exports(content_dir, style_path,

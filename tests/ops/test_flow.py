@@ -9,6 +9,8 @@ import pytest
 from streamart.ops.flow import (
     DIS_PRESETS,
     DisFlow,
+    Motion,
+    MotionEstimator,
     grey,
     histogram_change,
     leaves_frame,
@@ -122,3 +124,36 @@ def test_histogram_change_separates_motion_from_a_cut():
     assert histogram_change(scene, scene) == 0.0
     assert histogram_change(scene, grey(shifted(texture(120, 160), 4, 2))) < 0.1
     assert histogram_change(scene, other) > 0.5
+
+
+def test_motion_estimator_measures_the_motion_to_the_previous_frame():
+    scene = texture(140, 200)
+    frames = [np.ascontiguousarray(shifted(scene, -4 * t, 0)[10:130, 10:170]) for t in range(3)]
+    estimator = MotionEstimator(width=80)  # half resolution: the flow is in half-size pixels
+    assert estimator.estimate(frames[0]) is None  # nothing before the first frame
+    motion = estimator.estimate(frames[1])
+    assert isinstance(motion, Motion)
+    assert motion.flow.shape == (60, 80, 2) and motion.confidence.shape == (60, 80)
+    # The content moves left by 4 px: each pixel comes from 4 px (2 half-size px) further right.
+    assert np.median(interior(motion.flow, 6).reshape(-1, 2), axis=0) == pytest.approx([2.0, 0.0], abs=0.25)
+    assert 0.0 <= motion.confidence.min() and motion.confidence.max() <= 1.0
+    assert motion.confidence[:, -2:].max() == 0.0  # entered the window: nothing to warp from
+    assert interior(motion.confidence, 6).mean() > 0.8
+    estimator.reset()
+    assert estimator.estimate(frames[2]) is None  # reset: starts afresh
+
+
+def test_motion_estimator_sees_cuts_size_changes_and_tiny_frames():
+    estimator = MotionEstimator()
+    scene = texture(120, 160)
+    estimator.estimate(scene)
+    assert estimator.estimate(255 - scene // 3) is None  # another shot
+    assert estimator.estimate(np.ascontiguousarray(scene[:60, :80])) is None  # another size
+    tiny = texture(8, 8)
+    estimator.estimate(tiny)
+    assert estimator.estimate(tiny) is None  # too small for optical flow
+
+
+def test_motion_estimator_refuses_a_tiny_flow_width():
+    with pytest.raises(ValueError, match="at least 16"):
+        MotionEstimator(width=8)

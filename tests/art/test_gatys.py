@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 
 import cv2
@@ -141,16 +140,6 @@ def test_coarse_to_fine_reports_every_scale_and_ends_at_the_content_size():
     assert [(r.scale_index, r.size) for r in reports] == [
         (0, (33, 44)), (0, (33, 44)), (1, (48, 64)), (1, (48, 64))
     ]  # fmt: skip
-
-
-def test_tqdm_progress_shows_the_steps_and_losses():
-    stream = io.StringIO()
-    with gatys.tqdm_progress(file=stream) as progress:
-        gatys.transfer(
-            make_content(), [make_stripes()], config=replace(FAST, iterations=2), progress=progress
-        )
-    text = stream.getvalue()
-    assert "2/2" in text and "style=" in text and "content=" in text and "scale=1/1" in text
 
 
 @pytest.mark.parametrize(

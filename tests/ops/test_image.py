@@ -74,14 +74,6 @@ def test_resize_long_side_shrinks_and_enlarges():
     assert imageops.resize(image, 40, 60) is image  # same size: untouched
 
 
-def test_check_rgb_rejects_wrong_arrays():
-    imageops.check_rgb(random_image())
-    with pytest.raises(InputError, match="uint8"):
-        imageops.check_rgb(random_image().astype(np.float32), "style image 1")
-    with pytest.raises(InputError, match="style image 1 must have shape"):
-        imageops.check_rgb(random_image()[..., :2], "style image 1")
-
-
 def test_keep_chroma_takes_luminance_from_one_and_colour_from_the_other():
     # Mid-grey texture and muted colours, so recombining them stays inside the RGB gamut.
     styled = (60 + random_image(seed=1) // 2).astype(np.uint8)

@@ -18,7 +18,7 @@ from streamart.art.dream import (
     roll,
 )
 from streamart.errors import DeviceError, InputError
-from streamart.runtimes.torch import to_tensor
+from streamart.ops.tensor import to_tensor
 
 
 def picture(height: int = 48, width: int = 64, seed: int = 0) -> np.ndarray:
