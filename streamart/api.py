@@ -14,12 +14,13 @@ Typical use::
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import threading
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -113,24 +114,37 @@ def run(
         return run_pipeline(source, stages, sinks, on_progress=on_progress, stop=stop)
 
 
-def process_video(
+def stylize_video(
     input: str | os.PathLike,
     output: str | os.PathLike,
-    stages: Sequence[Stage] | Callable[[], Sequence[Stage]],
     *,
+    style: StyleConfig = StyleConfig(),
+    temporal: float = DEFAULT_TEMPORAL,
+    flow_preset: str = DEFAULT_FLOW_PRESET,
+    dream: DreamVideoConfig | None = None,
+    stages: Sequence[Stage] | Callable[[], Sequence[Stage]] | None = None,
     start: float | None = None,
     duration: float | None = None,
     encode: EncodeConfig = EncodeConfig(),
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
 ) -> PipelineStats:
-    """Decode ``input``, run ``stages`` on every frame, encode to ``output`` with the audio kept.
+    """Stylize a video file; the audio and the timestamps are kept, and the output appears only
+    when the run succeeds.
 
-    ``start`` and ``duration`` (seconds) process only that span of the input, video and audio;
-    the output starts at time 0. ``stages`` may be a callable that builds them, so that a bad
-    input or output path is reported before a model is loaded. The output appears only when
-    the run succeeds.
+    By default the fast style model ``style`` with temporal consistency (``temporal``,
+    ``flow_preset``: see :func:`build_style_stages`). With ``dream``, DeepDream replaces the
+    style (needs ``streamart[torch]``). With ``stages``, your own stages replace both: a list,
+    or a callable that builds them, so that a bad input or output path is reported before a
+    model is loaded. ``start`` and ``duration`` (seconds) process only that span of the input,
+    video and audio, e.g. to preview a style on a few seconds of a long clip; the output starts
+    at time 0.
     """
+    if stages is None:
+        if dream is not None:
+            stages = functools.partial(build_dream_stages, dream)
+        else:
+            stages = functools.partial(build_style_stages, style, temporal=temporal, flow_preset=flow_preset)
     _refuse_same_file(input, output)
     with ExitStack() as stack:
         source = stack.enter_context(FileSource(input, start=start, duration=duration))
@@ -150,53 +164,12 @@ def process_video(
     return run(source, stages, [sink], on_progress=on_progress, stop=stop)
 
 
-def stylize_video(
-    input: str | os.PathLike,
-    output: str | os.PathLike,
-    *,
-    style: StyleConfig = StyleConfig(),
-    temporal: float = DEFAULT_TEMPORAL,
-    flow_preset: str = DEFAULT_FLOW_PRESET,
-    start: float | None = None,
-    duration: float | None = None,
-    encode: EncodeConfig = EncodeConfig(),
-    on_progress: Progress | None = None,
-    stop: threading.Event | None = None,
+def process_video(
+    input: str | os.PathLike, output: str | os.PathLike, stages: Sequence[Stage] | Callable[[], Sequence[Stage]],
+    **options: Any,
 ) -> PipelineStats:
-    """Stylize a video file with a fast style model; audio and timestamps are kept.
-
-    ``start`` and ``duration`` (seconds) stylize only that span, e.g. to preview a style on a
-    few seconds of a long clip. ``flow_preset``: see :func:`build_style_stages`.
-    """
-    return process_video(
-        input,
-        output,
-        lambda: build_style_stages(style, temporal=temporal, flow_preset=flow_preset),
-        start=start,
-        duration=duration,
-        encode=encode,
-        on_progress=on_progress,
-        stop=stop,
-    )
-
-
-def dream_video(
-    input: str | os.PathLike,
-    output: str | os.PathLike,
-    *,
-    dream: DreamVideoConfig = DreamVideoConfig(),
-    start: float | None = None,
-    duration: float | None = None,
-    encode: EncodeConfig = EncodeConfig(),
-    on_progress: Progress | None = None,
-    stop: threading.Event | None = None,
-) -> PipelineStats:
-    """DeepDream a video file, steady over time along the optical flow (needs
-    ``streamart[torch]``); audio and timestamps are kept, as in :func:`stylize_video`."""
-    return process_video(
-        input, output, lambda: build_dream_stages(dream), start=start, duration=duration,
-        encode=encode, on_progress=on_progress, stop=stop,
-    )
+    """:func:`stylize_video` with your own ``stages`` (and its other keyword options)."""
+    return stylize_video(input, output, stages=stages, **options)
 
 
 def process_image(

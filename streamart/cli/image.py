@@ -30,13 +30,14 @@ def _sizes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"expected sizes separated by commas, e.g. 256,512, got '{text}'") from None
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "image",
-        help="stylize an image",
-        description="Stylize one image file: with a fast style model (--method fast, the "
-        "default), or by Gatys optimisation with any style pictures (--method gatys).",
-    )
+HELP = "stylize an image"
+DESCRIPTION = (
+    "Stylize one image file: with a fast style model (--method fast, the "
+    "default), or by Gatys optimisation with any style pictures (--method gatys)."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="input image (PNG, JPEG, ...)")
     parser.add_argument("output", help="output image, e.g. out.png")
     parser.add_argument("--method", choices=("fast", "gatys"), default="fast", help="default: fast")
@@ -54,7 +55,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     gatys.add_argument("--style-scale", type=float, metavar="S", help="larger: bigger brush strokes (default: 1)")
     gatys.add_argument("--seed", type=int)
     add_output_arguments(parser)
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:

@@ -7,10 +7,14 @@ import argparse
 from ..assets.models import DEFAULT_STYLE, list_models, search_folders
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser("models", help="list style models", description="List the style models found.")
+HELP = "list style models"
+DESCRIPTION = (
+    "List the style models found."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--paths", action="store_true", help="show each model's file path")
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:

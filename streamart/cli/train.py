@@ -14,14 +14,15 @@ from .progress import ProgressBar
 DEFAULTS = {field.name: field.default for field in dataclasses.fields(TrainingConfig)}
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "train",
-        help="train a fast style model on a painting",
-        description="Train a feed-forward style network on one painting (perceptual loss on "
-        "the pretrained VGG16) and export it to ONNX. Checkpoints and sample images go to "
-        "--checkpoint-dir; --resume continues from a checkpoint.",
-    )
+HELP = "train a fast style model on a painting"
+DESCRIPTION = (
+    "Train a feed-forward style network on one painting (perceptual loss on "
+    "the pretrained VGG16) and export it to ONNX. Checkpoints and sample images go to "
+    "--checkpoint-dir; --resume continues from a checkpoint."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = DEFAULTS
     parser.add_argument("--style", type=Path, required=True, help="the painting (JPEG/PNG)")
     parser.add_argument("--data", type=Path, default=default_corpus_dir(),
@@ -54,7 +55,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "(default: the painting's file name)")
     parser.add_argument("--licence", help="licence recorded in the model's metadata")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:

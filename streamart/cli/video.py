@@ -21,13 +21,14 @@ from .options import (
 from .progress import ProgressBar
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "video",
-        help="stylize a video file",
-        description="Stylize a video file. The audio is copied, timestamps are kept, and the "
-        "output appears only when the run succeeds.",
-    )
+HELP = "stylize a video file"
+DESCRIPTION = (
+    "Stylize a video file. The audio is copied, timestamps are kept, and the "
+    "output appears only when the run succeeds."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", help="input video (anything FFmpeg reads)")
     parser.add_argument("output", help="output video, e.g. out.mp4")
     span = parser.add_argument_group("span (to preview a style on part of a long video)")
@@ -42,7 +43,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     add_encode_arguments(parser)
     add_output_arguments(parser)
     parser.add_argument("--stats", action="store_true", help="print per-stage timings at the end")
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,15 +57,11 @@ def run(args: argparse.Namespace) -> int:
         def progress(stats: api.PipelineStats) -> None:
             bar.update(stats.frames_out, stats.frame_count)
 
-        if args.dream:
-            stats = api.dream_video(
-                args.input, args.output, dream=dream_video_config(args), encode=encode, on_progress=progress, **span
-            )
-        else:
-            stats = api.stylize_video(
-                args.input, args.output, style=style_config(args), temporal=args.temporal,
-                flow_preset=args.flow_preset, encode=encode, on_progress=progress, **span,
-            )
+        stats = api.stylize_video(
+            args.input, args.output, style=style_config(args), temporal=args.temporal,
+            flow_preset=args.flow_preset, dream=dream_video_config(args) if args.dream else None,
+            encode=encode, on_progress=progress, **span,
+        )
     report_stats(stats, show=args.stats)
     return 0
 

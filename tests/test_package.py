@@ -1,0 +1,65 @@
+"""The shape of the package: what the layers promise, checked so that it cannot drift."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "streamart"
+#: What a CLI module may not import directly: it parses arguments into a config and calls the API.
+BELOW_THE_API = ("core.runner", "sources", "sinks", "stages", "runtimes", "nets")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, relative imports resolved to ``streamart.…`` names."""
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "cli").glob("*.py")), ids=lambda path: path.name)
+def test_the_cli_stays_above_the_api(path):
+    below = [name for name in imported_modules(path)
+             if any(name == f"streamart.{layer}" or name.startswith(f"streamart.{layer}.") for layer in BELOW_THE_API)]
+    assert below == [], f"{path.name} imports {below}: go through streamart.api"
+
+
+def test_few_modules_sit_directly_in_the_package():
+    flat = sorted(path.name for path in PACKAGE.glob("*.py"))
+    assert len(flat) <= 8, flat
+
+
+def test_every_module_has_its_test_file():
+    tests = Path(__file__).resolve().parent
+    missing = []
+    for module in PACKAGE.rglob("*.py"):
+        if module.name in ("__init__.py", "__main__.py"):
+            continue
+        relative = module.relative_to(PACKAGE)
+        if not (tests / relative.parent / f"test_{module.name}").is_file():
+            missing.append(str(relative))
+    assert missing == []
+
+
+def test_no_feature_newer_than_requires_python():
+    pyproject = (PACKAGE.parent / "pyproject.toml").read_text()
+    version = re.search(r'^requires-python = ">=([0-9.]+)"', pyproject, re.M).group(1)
+    vermin = shutil.which("vermin")
+    assert vermin is not None, "vermin (the test extra) is not installed"
+    result = subprocess.run(
+        [vermin, "--no-tips", "--violations", f"--target={version}-", str(PACKAGE)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
