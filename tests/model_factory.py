@@ -77,3 +77,14 @@ def reference_style(image: np.ndarray, seed: int = 0) -> np.ndarray:
     mixed = image.astype(np.float32) @ mix.T
     blurred = cv2.blur(mixed, (3, 3), borderType=cv2.BORDER_CONSTANT)
     return np.clip(blurred, 0, 255)
+
+
+def make_two_input_model(path: str | Path) -> Path:
+    """A valid ONNX model that is not a style model: it adds two images (two inputs)."""
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["image", "other"], ["output"])],
+        "two_inputs",
+        [helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", 3, "H", "W"]) for name in ("image", "other")],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 3, "H", "W"])],
+    )
+    return _save(graph, Path(path))

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from model_factory import make_style_model
-from streamart.cli import main
 from streamart.config import StyleConfig
 from streamart.errors import ModelError
 from streamart.core.frame import Frame
@@ -51,10 +50,3 @@ def test_models_folder_from_the_environment_comes_first(tmp_path, monkeypatch):
 def test_unknown_style_names_the_known_ones():
     with pytest.raises(ModelError, match="unknown style 'van_gogh'.*starry_night"):
         resolve_model("van_gogh")
-
-
-def test_models_command_lists_the_default(capsys):
-    assert main(["models"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert any(line.startswith(f"{DEFAULT_STYLE}-lite") and "(default)" in line for line in lines)
-    assert len(lines) >= 4

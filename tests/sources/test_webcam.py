@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from media_factory import pattern_frame
-from streamart.cli import main
 from streamart.errors import DeviceError, InputError, InputNotFoundError
 from streamart.core.frame import Frame
 from streamart.core.protocols import ClosingContext, StreamInfo
@@ -222,14 +221,3 @@ def test_a_slow_stage_drops_frames_instead_of_falling_behind() -> None:
     # frames old, and behind an unbounded one ever older (up to ~120 here).
     assert max(stage.staleness) <= 3
     assert stats.latency_percentile(95) is not None
-
-
-def test_devices_lists_cameras_and_virtual_camera_backends(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["devices"]) == 0
-    out = capsys.readouterr().out
-    cameras = webcam.list_cameras()
-    assert ("no cameras found" in out) == (not cameras)
-    for camera in cameras:
-        assert str(camera.device) in out
-    assert "virtual camera backends:" in out
-    assert "obs" in out and "only on Windows and macOS" in out

@@ -1,0 +1,47 @@
+"""`streamart models`: the shipped styles, the default marked, models from $STREAMART_MODELS."""
+
+from __future__ import annotations
+
+import pytest
+
+from model_factory import make_style_model
+from streamart.assets.models import DEFAULT_STYLE
+from streamart.cli import main
+
+
+@pytest.fixture
+def own_models(tmp_path, monkeypatch):
+    """A $STREAMART_MODELS folder with two models of ours, and an empty cache."""
+    folder = tmp_path / "models"
+    folder.mkdir()
+    make_style_model(folder / "charcoal-full.onnx")
+    make_style_model(folder / "mosaic.onnx")
+    monkeypatch.setenv("STREAMART_MODELS", str(folder))
+    monkeypatch.setenv("STREAMART_CACHE", str(tmp_path / "cache"))
+    return folder
+
+
+def test_models_command_lists_the_default(capsys):
+    assert main(["models"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith(f"{DEFAULT_STYLE}-lite") and "(default)" in line for line in lines)
+    assert len(lines) >= 4
+
+
+def test_models_from_the_environment_are_listed_with_variant_and_size(own_models, capsys):
+    assert main(["models"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert {"charcoal-full", "mosaic", f"{DEFAULT_STYLE}-lite"} <= set(lines)
+    assert lines["charcoal-full"].split()[1] == "full"
+    assert lines["mosaic"].split()[1:] == ["0.0", "MB"]  # no variant; a tiny file
+    assert [name for name, line in lines.items() if "(default)" in line] == [f"{DEFAULT_STYLE}-lite"]
+    assert list(lines) == sorted(lines)
+
+
+def test_paths_shows_where_each_model_is(own_models, capsys):
+    assert main(["models", "--paths"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    paths = {line.split()[0]: line.rsplit("  ", 1)[1] for line in lines}
+    assert paths["charcoal-full"] == str(own_models / "charcoal-full.onnx")
+    assert paths["mosaic"] == str(own_models / "mosaic.onnx")
+    assert paths[f"{DEFAULT_STYLE}-lite"].endswith(f"{DEFAULT_STYLE}-lite.onnx")

@@ -1,0 +1,132 @@
+"""The frozen settings objects refuse impossible values with an InputError naming the setting."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import pytest
+
+from streamart.config import (
+    CameraConfig,
+    DreamVideoConfig,
+    EncodeConfig,
+    LiveConfig,
+    StyleConfig,
+    TrainingConfig,
+    check_flow_preset,
+    check_fraction,
+    check_torch_device,
+)
+from streamart.errors import InputError
+
+
+@pytest.mark.parametrize("value", [0.0, 0.5, 1.0])
+def test_fractions_from_zero_to_one_pass(value):
+    check_fraction("strength", value)
+
+
+@pytest.mark.parametrize("value", [-0.01, 1.01, math.nan, math.inf, -math.inf])
+def test_fractions_outside_zero_to_one_and_nan_are_refused(value):
+    with pytest.raises(InputError, match=f"strength must be between 0 and 1, got {value}"):
+        check_fraction("strength", value)
+
+
+def test_style_config_defaults_and_frozen_keyword_only():
+    config = StyleConfig()
+    assert (config.model, config.strength, config.preserve_color, config.device) == (None, 1.0, False, "auto")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.strength = 0.5  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        StyleConfig("starry_night")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("strength", [math.nan, 1.5, -0.1])
+def test_style_strength_out_of_range_or_nan_is_refused(strength):
+    with pytest.raises(InputError, match="strength must be between 0 and 1"):
+        StyleConfig(strength=strength)
+
+
+def test_style_working_size_must_be_at_least_16():
+    assert StyleConfig(size=16).size == 16
+    assert StyleConfig(size=None).size is None  # the frame's own size
+    with pytest.raises(InputError, match="working size must be at least 16 pixels, got 15"):
+        StyleConfig(size=15)
+
+
+def test_dream_video_config_checks_blend_and_flow_preset():
+    assert DreamVideoConfig(blend=0.0).blend == 0.0
+    with pytest.raises(InputError, match="dream blend must be between 0 and 1"):
+        DreamVideoConfig(blend=math.nan)
+    with pytest.raises(InputError, match="unknown flow preset 'turbo': choose one of .*ultrafast"):
+        DreamVideoConfig(flow_preset="turbo")
+
+
+def test_flow_presets():
+    for preset in ("ultrafast", "fast", "medium"):
+        check_flow_preset(preset)
+    with pytest.raises(InputError, match="unknown flow preset 'Fast'"):
+        check_flow_preset("Fast")
+
+
+def test_live_config_needs_somewhere_to_send_frames():
+    with pytest.raises(InputError, match="nothing to send the frames to: add --window, --virtual-cam and/or --record"):
+        LiveConfig()
+    for output in ({"window": True}, {"virtual_camera": True}, {"record": "session.mp4"}):
+        assert LiveConfig(**output).camera == CameraConfig()
+
+
+def test_live_config_checks_temporal_and_flow_preset():
+    with pytest.raises(InputError, match="temporal must be between 0 and 1"):
+        LiveConfig(window=True, temporal=2.0)
+    with pytest.raises(InputError, match="unknown flow preset"):
+        LiveConfig(window=True, flow_preset="slow")
+
+
+def test_live_config_works_at_a_smaller_size_than_files():
+    assert LiveConfig(window=True).style.size < StyleConfig().size
+
+
+def test_encode_config_defaults_are_a_playable_h264():
+    config = EncodeConfig()
+    assert (config.encoder, config.pix_fmt, config.overwrite) == ("libx264", "yuv420p", False)
+
+
+def training(tmp_path: Path, **overrides) -> TrainingConfig:
+    return TrainingConfig(style=tmp_path / "painting.jpg", data=tmp_path / "photos",
+                          out=tmp_path / "model.onnx", **overrides)
+
+
+def test_training_config_bounds(tmp_path):
+    assert training(tmp_path, image_size=32, iterations=1, batch_size=1).image_size == 32
+    with pytest.raises(InputError, match="--image-size must be at least 32, got 16"):
+        training(tmp_path, image_size=16)
+    for name in ("iterations", "batch_size", "checkpoint_every", "sample_every"):
+        option = "--" + name.replace("_", "-")
+        with pytest.raises(InputError, match=f"^{option} must be at least 1$"):
+            training(tmp_path, **{name: 0})
+    for name in ("content_weight", "style_weight", "tv_weight", "temporal_weight", "learning_rate"):
+        option = "--" + name.replace("_", "-")
+        training(tmp_path, **{name: 0.0})  # zero turns a term off
+        for bad in (-1.0, math.nan):
+            with pytest.raises(InputError, match=f"^{option} must not be negative$"):
+                training(tmp_path, **{name: bad})
+    with pytest.raises(InputError, match="cannot run torch work"):
+        training(tmp_path, device="tpu")
+
+
+def test_training_checkpoints_go_beside_the_output_unless_told(tmp_path):
+    assert training(tmp_path).checkpoints == tmp_path / "model.checkpoints"
+    assert training(tmp_path, checkpoint_dir=tmp_path / "ckpt").checkpoints == tmp_path / "ckpt"
+
+
+@pytest.mark.parametrize("device", ["auto", "cpu", "cuda", "cuda:0", "cuda:1", "cuda:12"])
+def test_torch_devices_that_can_be_asked_for(device):
+    check_torch_device(device)
+
+
+@pytest.mark.parametrize("device", ["tpu", "cuda:x", "cuda:-1", "cpu:0", "CUDA", "directml", ""])
+def test_torch_devices_that_cannot(device):
+    with pytest.raises(InputError, match=f"device {device!r} cannot run torch work; use auto, cpu, cuda or cuda:N"):
+        check_torch_device(device)
