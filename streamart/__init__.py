@@ -1,8 +1,10 @@
 """streamart: real-time video stylization with neural networks.
 
 The public API (see README.md): :func:`stylize_video`, :func:`stylize_image`,
-:func:`process_video`, :func:`process_image`, :func:`run`, :class:`Stylizer`, the settings
-:class:`StyleConfig` and :class:`EncodeConfig`, the :class:`Frame` type and the errors.
+:func:`gatys_image`, :func:`dream_image`, :func:`live`, :func:`process_video`,
+:func:`process_image`, :func:`run`, :class:`Stylizer`; the settings :class:`StyleConfig`,
+:class:`EncodeConfig`, :class:`DreamVideoConfig`, :class:`CameraConfig` and :class:`LiveConfig`;
+the :class:`Frame` type and the errors.
 """
 
 # OpenCV before PyAV: PyAV's wheel bundles libxcb libraries under the same names as OpenCV's
@@ -13,30 +15,39 @@ __version__ = "0.1.0"
 
 from .api import (  # noqa: E402
     Stylizer,
+    build_dream_stages,
     build_style_stages,
+    dream_image,
     gatys_image,
+    live,
     process_image,
     process_video,
     run,
     stylize_image,
     stylize_video,
 )
-from .config import EncodeConfig, StyleConfig  # noqa: E402
+from .config import CameraConfig, DreamVideoConfig, EncodeConfig, LiveConfig, StyleConfig  # noqa: E402
 from .core.frame import Frame  # noqa: E402
 from .core.protocols import StopPipeline  # noqa: E402
 from .core.runner import PipelineStats  # noqa: E402
 from .errors import StreamartError  # noqa: E402
 
 __all__ = [
+    "CameraConfig",
+    "DreamVideoConfig",
     "EncodeConfig",
     "Frame",
+    "LiveConfig",
     "PipelineStats",
     "StopPipeline",
     "StreamartError",
     "StyleConfig",
     "Stylizer",
+    "build_dream_stages",
     "build_style_stages",
+    "dream_image",
     "gatys_image",
+    "live",
     "process_image",
     "process_video",
     "run",

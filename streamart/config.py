@@ -54,8 +54,8 @@ def check_fraction(name: str, value: float) -> None:
 def check_torch_device(name: str) -> None:
     """Raise :class:`InputError` unless ``name`` names a device torch work can ask for: auto,
     cpu, cuda or cuda:N (whether it is there is found out when the work starts)."""
-    kind, _, index = name.partition(":")
-    if not (name in ("auto", "cpu") or (kind == "cuda" and (not index or index.isdigit()))):
+    kind, colon, index = name.partition(":")
+    if not (name in ("auto", "cpu") or (kind == "cuda" and (not colon or index.isdigit()))):
         raise InputError(f"device {name!r} cannot run torch work; use auto, cpu, cuda or cuda:N")
 
 
@@ -162,6 +162,8 @@ class TrainingConfig:
     def __post_init__(self) -> None:
         if self.image_size < 32:
             raise InputError(f"--image-size must be at least 32, got {self.image_size}")
+        if self.style_size is not None and self.style_size < 32:
+            raise InputError(f"--style-size must be at least 32 pixels, got {self.style_size}")
         for name in ("iterations", "batch_size", "checkpoint_every", "sample_every"):
             if getattr(self, name) < 1:
                 raise InputError(f"--{name.replace('_', '-')} must be at least 1")

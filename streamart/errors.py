@@ -60,7 +60,9 @@ def require(module: str, extra: str):
 
     try:
         return importlib.import_module(module)
-    except ImportError as exc:
-        raise DependencyError(
-            f"{module} is not installed: pip install 'streamart[{extra}]' ({exc})"
-        ) from None
+    except ModuleNotFoundError as exc:
+        if exc.name != module.partition(".")[0]:
+            raise DependencyError(f"{module} is installed but cannot import {exc.name}: {exc}") from None
+        raise DependencyError(f"{module} is not installed: pip install 'streamart[{extra}]'") from None
+    except ImportError as exc:  # installed, but broken (a missing shared library, say)
+        raise DependencyError(f"{module} is installed but cannot be imported: {exc}") from None

@@ -116,6 +116,12 @@ def test_training_config_bounds(tmp_path):
         training(tmp_path, device="tpu")
 
 
+@pytest.mark.parametrize("style_size", [0, -5, 31])
+def test_training_style_size_is_refused_below_32(tmp_path, style_size):
+    with pytest.raises(InputError, match="--style-size must be at least 32 pixels"):
+        training(tmp_path, style_size=style_size)
+
+
 def test_training_checkpoints_go_beside_the_output_unless_told(tmp_path):
     assert training(tmp_path).checkpoints == tmp_path / "model.checkpoints"
     assert training(tmp_path, checkpoint_dir=tmp_path / "ckpt").checkpoints == tmp_path / "ckpt"
@@ -126,7 +132,7 @@ def test_torch_devices_that_can_be_asked_for(device):
     check_torch_device(device)
 
 
-@pytest.mark.parametrize("device", ["tpu", "cuda:x", "cuda:-1", "cpu:0", "CUDA", "directml", ""])
+@pytest.mark.parametrize("device", ["tpu", "cuda:x", "cuda:-1", "cuda:", "cpu:0", "CUDA", "directml", ""])
 def test_torch_devices_that_cannot(device):
     with pytest.raises(InputError, match=f"device {device!r} cannot run torch work; use auto, cpu, cuda or cuda:N"):
         check_torch_device(device)

@@ -9,7 +9,7 @@ from pathlib import Path
 HELP = "export a training checkpoint to ONNX"
 DESCRIPTION = (
     "Export a checkpoint written by 'streamart train' to ONNX with dynamic "
-    "height and width (see models/README.md for the model convention)."
+    "height and width (see streamart/assets/zoo/README.md for the model convention)."
 )
 
 

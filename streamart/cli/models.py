@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..assets.models import DEFAULT_STYLE, list_models, search_folders
+from ..assets.models import list_models, resolve_model, search_folders
 
 
 HELP = "list style models"
@@ -23,8 +23,9 @@ def run(args: argparse.Namespace) -> int:
         folders = ", ".join(str(f) for f in search_folders())
         print(f"no style models found (searched {folders})")
         return 0
+    default_path = resolve_model(None)
     for entry in entries:
-        default = " (default)" if entry.style == DEFAULT_STYLE else ""
+        default = " (default)" if entry.path == default_path else ""
         line = f"{entry.name:<32}{entry.variant or '':<6}{entry.size_bytes / 1e6:6.1f} MB{default}"
         print(f"{line}  {entry.path}" if args.paths else line)
     return 0

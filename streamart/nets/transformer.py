@@ -5,7 +5,7 @@ normalisation with affine parameters, residual blocks at 1/4 resolution, and nea
 upsampling followed by a convolution instead of a transposed convolution, which avoids
 checkerboard artefacts.
 
-Tensor convention (shared with the ONNX models in models/): RGB float N x 3 x H x W with values
+Tensor convention (shared with the shipped ONNX models in streamart/assets/zoo/): RGB float N x 3 x H x W with values
 0..255 in and out; H and W multiples of :data:`STRIDE` give an output of exactly the input size.
 """
 

@@ -4,7 +4,7 @@ Warping error ("Learning Blind Video Temporal Consistency", ECCV 2018): for each
 consecutive frames, the optical flow between the two *input* frames warps the previous *output*
 frame onto the current one; the error is the
 mean squared RGB difference (values 0..1) over the pixels that are not occluded (forward-backward
-check, motion boundaries, leaving the frame: :func:`streamart.flow.occlusion_mask`), averaged
+check, motion boundaries, leaving the frame: :func:`streamart.ops.flow.occlusion_mask`), averaged
 over frame pairs. Lai et al. warp frame t onto t-1 with the forward flow; warping t-1 onto t
 with the backward flow is the same measurement mirrored in time.
 

@@ -1,6 +1,6 @@
 """Export a trained style network to ONNX, in float32 or float16.
 
-The models follow the convention in models/README.md: one input ``input`` and one output
+The models follow the convention in streamart/assets/zoo/README.md: one input ``input`` and one output
 ``output``, RGB float32 N x 3 x H x W with values 0..255, dynamic N, H and W (multiples of 4),
 clamped to 0..255 inside the model, and ``streamart.*`` metadata properties.
 

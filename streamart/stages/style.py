@@ -1,6 +1,6 @@
 """The fast style-transfer stage: one feed-forward ONNX network per frame.
 
-Model convention (models/README.md has the full text): one input, RGB float N x 3 x H x W in
+Model convention (streamart/assets/zoo/README.md has the full text): one input, RGB float N x 3 x H x W in
 0..255, dynamic H and W; one output of the same layout and size. H and W must be multiples of
 the model's stride (metadata ``streamart.stride``, default 4): the stage pads frames with
 reflection and crops the result back, so any frame size works.

@@ -45,3 +45,10 @@ def test_paths_shows_where_each_model_is(own_models, capsys):
     assert paths["charcoal-full"] == str(own_models / "charcoal-full.onnx")
     assert paths["mosaic"] == str(own_models / "mosaic.onnx")
     assert paths[f"{DEFAULT_STYLE}-lite"].endswith(f"{DEFAULT_STYLE}-lite.onnx")
+
+
+def test_only_the_model_that_is_used_is_marked_default(own_models, capsys):
+    make_style_model(own_models / f"{DEFAULT_STYLE}-full.onnx")  # the GPU variant beside the CPU one
+    assert main(["models"]) == 0
+    marked = [line.split()[0] for line in capsys.readouterr().out.splitlines() if "(default)" in line]
+    assert marked == [f"{DEFAULT_STYLE}-lite"]  # this machine has no GPU
