@@ -9,10 +9,12 @@ Defaults owned by one function live next to it: the flow preset with the motion 
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import InputError
 from .ops.flow import DEFAULT_FLOW_PRESET, DIS_PRESETS
@@ -175,6 +177,90 @@ class TrainingConfig:
     @property
     def checkpoints(self) -> Path:
         return self.checkpoint_dir or self.out.with_suffix(".checkpoints")
+
+
+GATYS_OPTIMIZERS = ("lbfgs", "adam")
+GATYS_INITS = ("content", "noise")
+GATYS_PRESERVE_COLORS = ("none", "luminance", "histogram")
+GATYS_POOLINGS = ("max", "avg")
+
+
+@dataclass(frozen=True, kw_only=True)
+class GatysConfig:
+    """Settings of a Gatys style transfer (:mod:`streamart.art.gatys`). Losses are weighted
+    sums; see docs/GATYS.md. Layer names are VGG16's (``relu1_1`` .. ``relu5_3``)."""
+
+    #: VGG16 layer whose activations must match the content image's.
+    content_layer: str = "relu4_2"
+    #: VGG16 layers whose Gram matrices must match the style's.
+    style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+    #: Relative weight of each style layer (same length as ``style_layers``); None: all equal.
+    style_layer_weights: tuple[float, ...] | None = None
+    #: Weight of the content loss: squared activation error relative to the content's.
+    content_weight: float = 1.0
+    #: Weight of the style loss: squared Gram matrix error relative to the style's, averaged
+    #: over the layers. Only the ratio to content_weight matters for the look.
+    style_weight: float = 5.0
+    #: Weight of the total variation loss: mean squared neighbour difference (0..1 values).
+    tv_weight: float = 1.0
+    #: "lbfgs" (fewer iterations to a good result, more memory) or "adam".
+    optimizer: Literal["lbfgs", "adam"] = "lbfgs"
+    #: Adam's step size in pixel units (0..255); L-BFGS does not use it.
+    learning_rate: float = 10.0
+    #: Optimisation steps at each scale (one VGG forward + backward each).
+    iterations: int = 500
+    #: Start from the content image or from uniform noise (``seed`` picks the noise).
+    init: Literal["content", "noise"] = "content"
+    #: Longer-side sizes of the coarse passes before the content's own size, increasing.
+    scales: tuple[int, ...] = ()
+    #: Size of the style image relative to the image being optimised (longer sides): larger
+    #: values give larger brush strokes and motifs.
+    style_scale: float = 1.0
+    #: "luminance": keep the content's colours (result luminance + content chroma);
+    #: "histogram": recolour the style images to the content's histogram first.
+    preserve_color: Literal["none", "luminance", "histogram"] = "none"
+    #: VGG pooling: Gatys et al. found average pooling gives slightly smoother results.
+    pooling: Literal["max", "avg"] = "max"
+    #: Seed for the noise start; with it, results repeat on the same machine and device.
+    seed: int = 0
+    #: "auto" takes the CUDA GPU when torch sees one; also "cpu", "cuda" or "cuda:N".
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        for name, value, allowed in (
+            ("optimizer", self.optimizer, GATYS_OPTIMIZERS),
+            ("init", self.init, GATYS_INITS),
+            ("preserve_color", self.preserve_color, GATYS_PRESERVE_COLORS),
+            ("pooling", self.pooling, GATYS_POOLINGS),
+        ):
+            if value not in allowed:
+                raise InputError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+        if not self.style_layers:
+            raise InputError("style_layers must name at least one VGG16 layer")
+        if self.style_layer_weights is not None:
+            if len(self.style_layer_weights) != len(self.style_layers):
+                raise InputError(
+                    f"{len(self.style_layer_weights)} style layer weights given for "
+                    f"{len(self.style_layers)} style layers; give one per layer"
+                )
+            check_non_negative("style layer weights", self.style_layer_weights)
+            if sum(self.style_layer_weights) == 0:
+                raise InputError("style layer weights are all zero; make at least one positive")
+        check_non_negative("weights", (self.content_weight, self.style_weight, self.tv_weight))
+        check_torch_device(self.device)
+        if self.iterations < 1:
+            raise InputError(f"iterations must be at least 1, got {self.iterations}")
+        if not self.learning_rate > 0:
+            raise InputError(f"learning_rate must be positive, got {self.learning_rate}")
+        if not self.style_scale > 0:
+            raise InputError(f"style_scale must be positive, got {self.style_scale}")
+        if any(b <= a for a, b in zip(self.scales, self.scales[1:])):
+            raise InputError(f"scales must increase, got {', '.join(map(str, self.scales))}")
+
+
+def check_non_negative(what: str, values: Sequence[float]) -> None:
+    if any(not (value >= 0 and math.isfinite(value)) for value in values):
+        raise InputError(f"{what} must be finite and non-negative, got {list(values)}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

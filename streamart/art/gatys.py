@@ -18,14 +18,12 @@ Pixel values are 0..255 throughout, the VGG's input convention.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-from ..config import check_torch_device
+from ..config import GatysConfig, check_non_negative
 from ..core.frame import check_image
 from ..errors import DeviceError, InputError, require
 from ..ops import image as imageops
@@ -37,10 +35,6 @@ from ..nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, chec
 from ..ops.tensor import to_image, to_tensor  # noqa: E402
 from ..runtimes.torch import free_memory, select_device, shrink_to_fit  # noqa: E402
 
-OPTIMIZERS = ("lbfgs", "adam")
-INITS = ("content", "noise")
-PRESERVE_COLORS = ("none", "luminance", "histogram")
-POOLINGS = ("max", "avg")
 
 #: The smallest side, in pixels, at any scale: the deepest default style layer (relu5_1) sits
 #: after four 2x poolings, so it would be under 2 x 2 activations below this.
@@ -56,83 +50,6 @@ OPTIMISATION_BYTES_PER_PIXEL = 3_000
 STYLE_BYTES_PER_PIXEL = 1_000
 # VGG16 conv weights up to relu5_1 plus allocator slack.
 FIXED_BYTES = 300 * 2**20
-
-
-@dataclass(frozen=True, kw_only=True)
-class GatysConfig:
-    """Settings of a Gatys style transfer. Losses are weighted sums; see docs/GATYS.md."""
-
-    #: VGG16 layer whose activations must match the content image's.
-    content_layer: str = "relu4_2"
-    #: VGG16 layers whose Gram matrices must match the style's.
-    style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-    #: Relative weight of each style layer (same length as ``style_layers``); None: all equal.
-    style_layer_weights: tuple[float, ...] | None = None
-    #: Weight of the content loss: squared activation error relative to the content's.
-    content_weight: float = 1.0
-    #: Weight of the style loss: squared Gram matrix error relative to the style's, averaged
-    #: over the layers. Only the ratio to content_weight matters for the look.
-    style_weight: float = 5.0
-    #: Weight of the total variation loss: mean squared neighbour difference (0..1 values).
-    tv_weight: float = 1.0
-    #: "lbfgs" (fewer iterations to a good result, more memory) or "adam".
-    optimizer: Literal["lbfgs", "adam"] = "lbfgs"
-    #: Adam's step size in pixel units (0..255); L-BFGS does not use it.
-    learning_rate: float = 10.0
-    #: Optimisation steps at each scale (one VGG forward + backward each).
-    iterations: int = 500
-    #: Start from the content image or from uniform noise (``seed`` picks the noise).
-    init: Literal["content", "noise"] = "content"
-    #: Longer-side sizes of the coarse passes before the content's own size, increasing.
-    scales: tuple[int, ...] = ()
-    #: Size of the style image relative to the image being optimised (longer sides): larger
-    #: values give larger brush strokes and motifs.
-    style_scale: float = 1.0
-    #: "luminance": keep the content's colours (result luminance + content chroma);
-    #: "histogram": recolour the style images to the content's histogram first.
-    preserve_color: Literal["none", "luminance", "histogram"] = "none"
-    #: VGG pooling: Gatys et al. found average pooling gives slightly smoother results.
-    pooling: Literal["max", "avg"] = "max"
-    #: Seed for the noise start; with it, results repeat on the same machine and device.
-    seed: int = 0
-    #: "auto" takes the CUDA GPU when torch sees one; also "cpu", "cuda" or "cuda:N".
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        for name, value, allowed in (
-            ("optimizer", self.optimizer, OPTIMIZERS),
-            ("init", self.init, INITS),
-            ("preserve_color", self.preserve_color, PRESERVE_COLORS),
-            ("pooling", self.pooling, POOLINGS),
-        ):
-            if value not in allowed:
-                raise InputError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
-        for layer in (self.content_layer, *self.style_layers):
-            if layer not in LAYER_INDEX:
-                raise InputError(
-                    f"unknown VGG16 layer {layer!r}; use names like relu3_1 or relu4_2"
-                )
-        if not self.style_layers:
-            raise InputError("style_layers must name at least one VGG16 layer")
-        if self.style_layer_weights is not None:
-            if len(self.style_layer_weights) != len(self.style_layers):
-                raise InputError(
-                    f"{len(self.style_layer_weights)} style layer weights given for "
-                    f"{len(self.style_layers)} style layers; give one per layer"
-                )
-            _check_non_negative("style layer weights", self.style_layer_weights)
-            if sum(self.style_layer_weights) == 0:
-                raise InputError("style layer weights are all zero; make at least one positive")
-        _check_non_negative("weights", (self.content_weight, self.style_weight, self.tv_weight))
-        check_torch_device(self.device)
-        if self.iterations < 1:
-            raise InputError(f"iterations must be at least 1, got {self.iterations}")
-        if not self.learning_rate > 0:
-            raise InputError(f"learning_rate must be positive, got {self.learning_rate}")
-        if not self.style_scale > 0:
-            raise InputError(f"style_scale must be positive, got {self.style_scale}")
-        if any(b <= a for a, b in zip(self.scales, self.scales[1:])):
-            raise InputError(f"scales must increase, got {', '.join(map(str, self.scales))}")
 
 
 @dataclass(frozen=True)
@@ -174,6 +91,9 @@ def transfer(
     the device is missing or the image would not fit in its memory.
     """
     check_image(content, "content image")
+    for layer in (config.content_layer, *config.style_layers):
+        if layer not in LAYER_INDEX:
+            raise InputError(f"unknown VGG16 layer {layer!r}; use names like relu3_1 or relu4_2")
     if len(styles) == 0:
         raise InputError("give at least one style image")
     for index, style in enumerate(styles, start=1):
@@ -309,7 +229,7 @@ def _blend_weights(style_weights: Sequence[float] | None, count: int) -> list[fl
         raise InputError(
             f"{len(weights)} style weights given for {count} style images; give one per style"
         )
-    _check_non_negative("style weights", weights)
+    check_non_negative("style weights", weights)
     total = sum(weights)
     if total == 0:
         raise InputError("style weights are all zero; give at least one a positive weight")
@@ -379,7 +299,3 @@ def _load_vgg(device: str, upto: str, pooling: str):
     """The frozen VGG16, kept between calls: loading it costs about a second."""
     return load_vgg16(device=device, upto=upto, pooling=pooling)
 
-
-def _check_non_negative(what: str, values: Sequence[float]) -> None:
-    if any(not (value >= 0 and math.isfinite(value)) for value in values):
-        raise InputError(f"{what} must be finite and non-negative, got {list(values)}")

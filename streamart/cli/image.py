@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from .. import api
+from ..config import GATYS_INITS, GATYS_OPTIMIZERS, GatysConfig
 from ..errors import StreamartError
 from .options import (
     add_output_arguments,
@@ -30,6 +31,9 @@ def _sizes(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(f"expected sizes separated by commas, e.g. 256,512, got '{text}'") from None
 
 
+#: The defaults shown in --help; only options given are passed on, the rest stay these.
+GATYS = GatysConfig()
+
 HELP = "stylize an image"
 DESCRIPTION = (
     "Stylize one image file: with a fast style model (--method fast, the "
@@ -45,14 +49,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     gatys = parser.add_argument_group("gatys (with --method gatys; docs/GATYS.md explains the weights)")
     gatys.add_argument("--style-weights", type=_weights, metavar="W1,W2", help="blend of several --style pictures")
     # Defaults are GatysConfig's own: only options given on the command line are passed on.
-    gatys.add_argument("--iterations", type=positive_int, help="steps at each scale (default: 500)")
-    gatys.add_argument("--optimizer", choices=("lbfgs", "adam"), help="default: lbfgs")
-    gatys.add_argument("--init", choices=("content", "noise"), help="starting image (default: content)")
-    gatys.add_argument("--content-weight", type=float, metavar="W")
-    gatys.add_argument("--style-weight", type=float, metavar="W")
-    gatys.add_argument("--tv-weight", type=float, metavar="W")
+    gatys.add_argument("--iterations", type=positive_int, help=f"steps at each scale (default: {GATYS.iterations})")
+    gatys.add_argument("--optimizer", choices=GATYS_OPTIMIZERS, help=f"default: {GATYS.optimizer}")
+    gatys.add_argument("--init", choices=GATYS_INITS, help=f"starting image (default: {GATYS.init})")
+    for name in ("content_weight", "style_weight", "tv_weight"):
+        gatys.add_argument(f"--{name.replace('_', '-')}", type=float, metavar="W", help=f"default: {getattr(GATYS, name):g}")
     gatys.add_argument("--scales", type=_sizes, metavar="PX,PX", help="coarse passes first, e.g. 256,512")
-    gatys.add_argument("--style-scale", type=float, metavar="S", help="larger: bigger brush strokes (default: 1)")
+    gatys.add_argument("--style-scale", type=float, metavar="S", help=f"larger: bigger brush strokes (default: {GATYS.style_scale:g})")
     gatys.add_argument("--seed", type=int)
     add_output_arguments(parser)
 
@@ -66,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             raise StreamartError("--preserve-color histogram needs --method gatys; use --preserve-color")
         api.stylize_image(args.input, args.output, style=style_config(args), overwrite=args.overwrite)
         return 0
-    from ..art.gatys import GatysConfig, GatysProgress
+    from ..art.gatys import GatysProgress
 
     if not styles:
         raise StreamartError("--method gatys needs at least one --style picture (JPEG or PNG)")

@@ -88,7 +88,7 @@ def random_affine(batch: int, generator: torch.Generator) -> torch.Tensor:
                         torch.stack([sin, cos, shift_y], 1)], 1)
 
 
-def warp(images: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+def warp_affine(images: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
     """Resample ``images`` through the affine maps ``theta`` (bilinear, zeros outside)."""
     grid = F.affine_grid(theta.to(images.dtype), list(images.shape), align_corners=False)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
@@ -102,10 +102,10 @@ def temporal_loss(model: torch.nn.Module, content: torch.Tensor, output: torch.T
     where bilinear sampling mixed in the zeros) are left out.
     """
     theta = random_affine(content.shape[0], generator).to(content.device)
-    moved_output = model(warp(content, theta))
-    valid = warp(torch.ones_like(content[:, :1]), theta)
+    moved_output = model(warp_affine(content, theta))
+    valid = warp_affine(torch.ones_like(content[:, :1]), theta)
     valid = (-F.max_pool2d(-valid, kernel_size=5, stride=1, padding=2) > 0.999).float()
-    difference = (moved_output - warp(output, theta)).float().pow(2) * valid
+    difference = (moved_output - warp_affine(output, theta)).float().pow(2) * valid
     return difference.sum() / (valid.sum() * content.shape[1]).clamp(min=1)
 
 

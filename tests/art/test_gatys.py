@@ -170,13 +170,17 @@ def test_bad_inputs_and_sizes_give_clear_errors(content, styles, options, messag
         ({"optimizer": "sgd"}, "lbfgs, adam"),
         ({"style_weight": -1.0}, "non-negative"),
         ({"style_scale": 0.0}, "positive"),
-        ({"content_layer": "relu9_9"}, "unknown VGG16 layer"),
         ({"style_layer_weights": (1.0,)}, "one per layer"),
     ],
 )
 def test_bad_settings_give_clear_errors(options, message):
     with pytest.raises(InputError, match=message):
         gatys.GatysConfig(**options)
+
+
+def test_an_unknown_layer_is_refused_before_any_work():
+    with pytest.raises(InputError, match="unknown VGG16 layer 'relu9_9'"):
+        run(config=replace(FAST, content_layer="relu9_9"))
 
 
 def test_an_absurd_size_is_refused_before_allocating():
