@@ -26,7 +26,13 @@ from .api import (  # noqa: E402
     stylize_image,
     stylize_video,
 )
-from .config import CameraConfig, DreamVideoConfig, EncodeConfig, LiveConfig, StyleConfig  # noqa: E402
+from .config import (  # noqa: E402
+    CameraConfig,
+    DreamVideoConfig,
+    EncodeConfig,
+    LiveConfig,
+    StyleConfig,
+)
 from .core.frame import Frame  # noqa: E402
 from .core.protocols import StopPipeline  # noqa: E402
 from .core.runner import PipelineStats  # noqa: E402

@@ -36,7 +36,6 @@ from .config import (
     StyleConfig,
 )
 from .core.controls import LiveControls
-from .core.files import check_output_path
 from .core.frame import Frame, check_image
 from .core.protocols import ClosingContext, Sink, Source, Stage
 from .core.runner import PipelineStats, run_pipeline
@@ -243,13 +242,11 @@ def dream_image(
     from .art.dream import Dreamer
 
     _refuse_same_file(input, output)
-    check_output_path(output, overwrite=overwrite)  # fail before minutes of work
-    image = load_image(input)
-    if long_side is not None:
-        image = resize_long_side(image, long_side)
-    result = Dreamer(config).dream(image, progress=progress)
-    with ImageSink(output, overwrite=overwrite) as sink:
-        sink.write(Frame(image=result, index=0))
+    with ImageSink(output, overwrite=overwrite) as sink:  # the output is claimed before minutes of work
+        image = load_image(input)
+        if long_side is not None:
+            image = resize_long_side(image, long_side)
+        sink.write(Frame(image=Dreamer(config).dream(image, progress=progress), index=0))
 
 
 def live_styles(styles: Sequence[str] = ()) -> list[str]:

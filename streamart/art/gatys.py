@@ -35,7 +35,6 @@ from ..nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, chec
 from ..ops.tensor import to_image, to_tensor  # noqa: E402
 from ..runtimes.torch import free_memory, select_device, shrink_to_fit  # noqa: E402
 
-
 #: The smallest side, in pixels, at any scale: the deepest default style layer (relu5_1) sits
 #: after four 2x poolings, so it would be under 2 x 2 activations below this.
 MIN_SIDE = 32

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.files import describe
 from ..errors import WeightsError, require
 
 # Torchvision's vgg16().features: indices of the 13 convolutions and their shapes (out, in).
@@ -229,7 +230,7 @@ def _model_from_file(backbone: Backbone, path: Path) -> tuple[bytes, str]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise WeightsError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise WeightsError(f"cannot read {path}: {describe(exc)}") from None
     digest = hashlib.sha256(data).hexdigest()
     if _is_torchvision_source(backbone.name, path):
         # No fixed hash to check for a torchvision file: its structure is checked instead.
@@ -283,7 +284,7 @@ def _sha256_file(path: Path) -> str:
             for block in iter(lambda: file.read(1 << 20), b""):
                 digest.update(block)
     except OSError as exc:
-        raise WeightsError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise WeightsError(f"cannot read {path}: {describe(exc)}") from None
     return digest.hexdigest()
 
 
@@ -412,7 +413,7 @@ def _write_cache(target: Path, arrays: dict[str, np.ndarray], origin: str) -> No
         _atomic_write(_sidecar(target), json.dumps(record, indent=1).encode())
     except OSError as exc:
         raise WeightsError(
-            f"cannot write the weights cache {target.parent} ({exc.strerror or exc}); "
+            f"cannot write the weights cache {target.parent} ({describe(exc)}); "
             "set STREAMART_CACHE to a writable folder"
         ) from None
 

@@ -7,7 +7,6 @@ import argparse
 from ..offline.bench import benchmark
 from .options import add_style_arguments, positive_int, style_config
 
-
 HELP = "benchmark the video pipeline"
 DESCRIPTION = (
     "Time decode+encode alone, the stages alone and the full threaded pipeline "

@@ -8,7 +8,6 @@ import sys
 from ..api import list_cameras, virtual_camera_backends
 from ..errors import DependencyError
 
-
 HELP = "list cameras and virtual-camera backends"
 DESCRIPTION = (
     "List the cameras (with the mode each opens in) and the virtual-camera "

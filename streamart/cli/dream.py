@@ -10,7 +10,6 @@ from ..config import DEFAULT_DREAM_PRESET
 from .options import add_dream_arguments, deprecated, dream_config, positive_int
 from .progress import ProgressBar
 
-
 HELP = "DeepDream a picture"
 DESCRIPTION = (
     "DeepDream: amplify what a pretrained network sees in a picture "

@@ -19,7 +19,6 @@ from ..offline.evaluation import (
 )
 from .progress import ProgressBar
 
-
 HELP = "measure the quality of a stylized video"
 
 

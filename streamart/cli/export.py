@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-
 HELP = "export a training checkpoint to ONNX"
 DESCRIPTION = (
     "Export a checkpoint written by 'streamart train' to ONNX with dynamic "

@@ -6,7 +6,6 @@ import argparse
 
 from ..assets.models import list_models, resolve_model, search_folders
 
-
 HELP = "list style models"
 DESCRIPTION = (
     "List the style models found."

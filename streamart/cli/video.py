@@ -20,7 +20,6 @@ from .options import (
 )
 from .progress import ProgressBar
 
-
 HELP = "stylize a video file"
 DESCRIPTION = (
     "Stylize a video file. The audio is copied, timestamps are kept, and the "

@@ -18,7 +18,6 @@ from .options import (
     style_config,
 )
 
-
 HELP = "stylize a live camera"
 DESCRIPTION = (
     "Stylize a live camera with low latency into a preview window, a virtual "

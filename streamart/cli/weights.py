@@ -7,7 +7,6 @@ import argparse
 from ..assets import weights
 from ..errors import WeightsError
 
-
 HELP = "fetch or list pretrained backbones"
 DESCRIPTION = (
     "Download, verify and cache the pretrained networks that DeepDream, Gatys "

@@ -1,17 +1,51 @@
-"""Output files that are complete or absent.
+"""Output files that are complete or absent, with one writer per output.
 
-Check the destination early, write to a hidden temporary name in the same folder, and rename
-it over the destination only on success. Renaming within one folder is atomic, so a reader
-never sees a half-written output and a failed run never destroys an existing file.
+An :class:`OutputFile` checks the destination early, claims it for this run, and hands out a
+hidden temporary name in the same folder to write to; :meth:`~OutputFile.commit` renames the
+finished file over the destination (atomic within one folder, so a reader never sees a
+half-written output) and :meth:`~OutputFile.discard` removes it, so a failed run never
+destroys an existing file.
+
+One writer per output: the claim is a hidden marker file beside the output, created
+exclusively, holding the claiming process's id and host. A second run into the same path
+without ``overwrite`` fails at once with an error naming the first. With ``overwrite`` both
+run and the last to finish wins, and says so. Without ``overwrite`` a file that appears at
+the output path while the run writes (another program) is never replaced: the result is kept
+under a free name instead.
+
+Left-overs of a run that was killed (SIGKILL, power loss) are recognisable by their names,
+``.<name>.streamart-partial-<host>-<pid>-<token><suffix>`` and ``.<name>.streamart-claim``, and
+the next run into the folder removes those whose process is gone (on this host; files from
+other hosts are reported, not touched). They never look like an output: hidden, and marked.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import itertools
+import logging
 import os
+import re
+import secrets
+import socket
 import tempfile
 from pathlib import Path
 
 from ..errors import OutputError
+
+log = logging.getLogger(__name__)
+
+_HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+_PARTIAL = re.compile(r"^\..+\.streamart-partial-(?P<host>[0-9a-f]{6})-(?P<pid>\d+)-[0-9a-f]+(\.[^.]*)?$")
+#: The temporary names of streamart 0.1 (no host in them).
+_PARTIAL_0_1 = re.compile(r"^\..+\.partial-(?P<pid>\d+)-[0-9a-f]+(\.[^.]*)?$")
+_CLAIM_SUFFIX = ".streamart-claim"
+
+
+def describe(exc: OSError) -> str:
+    """An OS error's message for a user: its text, never ``None``."""
+    return exc.strerror or str(exc) or errno.errorcode.get(exc.errno or 0, type(exc).__name__)
 
 
 def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
@@ -19,7 +53,7 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
 
     Checks that the folder exists and accepts a new file (by creating and removing a probe,
     which also catches read-only mounts and ACLs that permission bits do not show), and that
-    ``path`` does not exist unless ``overwrite``.
+    ``path`` does not exist unless ``overwrite``. Removes what killed runs left in the folder.
     """
     path = Path(path)
     folder = path.parent
@@ -35,27 +69,185 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
         handle, probe = tempfile.mkstemp(dir=folder, prefix=".streamart-probe-")
     except OSError as exc:
         raise OutputError(
-            f"cannot write to folder {folder} ({exc.strerror}); choose a writable folder"
+            f"cannot write to folder {folder} ({describe(exc)}); choose a writable folder"
         ) from None
     os.close(handle)
     os.unlink(probe)
+    clean_leftovers(folder)
     return path
 
 
 def temporary_path(path: Path) -> Path:
-    """A hidden name next to ``path`` with the same extension (muxers choose by extension)."""
-    return path.with_name(f".{path.stem}.partial-{os.getpid()}-{id(path):x}{path.suffix}")
+    """A hidden, marked name next to ``path`` with the same extension (muxers choose the
+    container by extension)."""
+    marker = f"streamart-partial-{_HOST}-{os.getpid()}-{secrets.token_hex(4)}"
+    return path.with_name(f".{path.name}.{marker}{path.suffix}")
 
 
-def commit(temporary: Path, path: Path) -> None:
-    """Move the finished ``temporary`` file over ``path`` (atomic within one folder)."""
+class OutputFile:
+    """One run's claim on the output ``path``: write to :attr:`temporary`, then
+    :meth:`commit` or :meth:`discard`. Raises :class:`OutputError` when the path cannot be
+    written, exists without ``overwrite``, or another live run writes it without
+    ``overwrite``."""
+
+    def __init__(self, path: str | os.PathLike, *, overwrite: bool) -> None:
+        self.path = check_output_path(path, overwrite=overwrite)
+        self.overwrite = overwrite
+        self._claim = self.path.with_name(f".{self.path.name}{_CLAIM_SUFFIX}")
+        self._claimed = _claim(self._claim, self.path, overwrite=overwrite)
+        self._before = _identity(self.path)
+        self.temporary = temporary_path(self.path)
+        self._done = False
+
+    def commit(self) -> Path:
+        """Move the finished temporary file to the output path and release the claim; returns
+        where the result is (the output path, unless something else appeared there)."""
+        if self._done:
+            return self.path
+        self._done = True
+        try:
+            return self._publish()
+        finally:
+            self._release()
+
+    def discard(self) -> None:
+        """Remove the partial output (a missing file is fine) and release the claim."""
+        self._done = True
+        self.temporary.unlink(missing_ok=True)
+        self._release()
+
+    def _publish(self) -> Path:
+        try:
+            if self.overwrite:
+                if _identity(self.path) != self._before:
+                    log.warning("%s was written by another run while this one ran; replacing it "
+                                "(with --overwrite the last run to finish wins)", self.path)
+                os.replace(self.temporary, self.path)
+                return self.path
+            if _link(self.temporary, self.path):
+                return self.path
+            kept = _free_name(self.path)
+            os.replace(self.temporary, kept)
+        except OSError as exc:
+            self.temporary.unlink(missing_ok=True)
+            raise OutputError(f"cannot write {self.path} ({describe(exc)}); choose another path") from None
+        raise OutputError(
+            f"{self.path} appeared while this run was writing it (another program?) and was left "
+            f"alone; the result is kept as {kept}"
+        )
+
+    def _release(self) -> None:
+        if self._claimed:
+            self._claim.unlink(missing_ok=True)
+            self._claimed = False
+
+
+def _claim(marker: Path, path: Path, *, overwrite: bool) -> bool:
+    """Create the claim marker exclusively; True when this run holds it."""
+    owner = f"{_HOST} {os.getpid()}\n"
+    for _ in range(2):  # a second try after removing a dead run's claim
+        try:
+            handle = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            host, pid = _claim_owner(marker)
+            if host == _HOST and pid is not None and not _alive(pid):
+                marker.unlink(missing_ok=True)  # left by a killed run
+                continue
+            other = f"another streamart run (process {pid}{'' if host == _HOST else ' on another machine'})"
+            if overwrite:
+                log.warning("%s is also being written by %s; the last run to finish wins", path, other)
+                return False
+            raise OutputError(
+                f"output {path} is being written by {other}; wait for it, choose another path, "
+                f"or pass --overwrite (-y) to let the last run win (if no such run exists, delete {marker})"
+            ) from None
+        except OSError as exc:
+            raise OutputError(f"cannot write to folder {path.parent} ({describe(exc)})") from None
+        with os.fdopen(handle, "w") as file:
+            file.write(owner)
+        return True
+    raise OutputError(f"cannot claim {path}: another run keeps claiming it; try again")
+
+
+def _claim_owner(marker: Path) -> tuple[str | None, int | None]:
     try:
+        host, pid = marker.read_text().split()
+        return host, int(pid)
+    except (OSError, ValueError):
+        return None, None
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """What tells one file at ``path`` from another: (inode, modification time), or None."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def _link(temporary: Path, path: Path) -> bool:
+    """Put ``temporary`` at ``path`` only if nothing is there (atomically where the file
+    system has hard links); False when something is."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links here (FAT, some network shares): check, then rename
+        if path.exists():
+            return False
         os.replace(temporary, path)
-    except OSError as exc:
-        discard(temporary)
-        raise OutputError(f"cannot write {path} ({exc.strerror}); choose another path") from None
+        return True
+    temporary.unlink()
+    return True
 
 
-def discard(temporary: Path) -> None:
-    """Remove a partial output; a missing file is fine (nothing was written yet)."""
-    temporary.unlink(missing_ok=True)
+def _free_name(path: Path) -> Path:
+    return next(
+        candidate
+        for candidate in (path.with_name(f"{path.stem} ({n}){path.suffix}") for n in itertools.count(2))
+        if not candidate.exists()
+    )
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (on POSIX; elsewhere it cannot be told, so yes)."""
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def clean_leftovers(folder: Path) -> None:
+    """Remove the temporary files and claims that killed runs left in ``folder``; report
+    those of other machines, whose processes cannot be checked from here."""
+    removed, foreign = [], []
+    try:
+        names = [entry.name for entry in os.scandir(folder) if entry.name.startswith(".")]
+    except OSError:
+        return
+    for name in names:
+        path = folder / name
+        match = _PARTIAL.match(name) or _PARTIAL_0_1.match(name)
+        if match is not None:
+            host, pid = match.groupdict().get("host", _HOST), int(match["pid"])
+        elif name.endswith(_CLAIM_SUFFIX):
+            host, pid = _claim_owner(path)
+        else:
+            continue
+        if host != _HOST:
+            foreign.append(name)
+        elif pid is not None and not _alive(pid):
+            path.unlink(missing_ok=True)
+            removed.append(name)
+    if removed:
+        log.warning("removed %d unfinished file(s) that interrupted runs left in %s: %s",
+                    len(removed), folder, ", ".join(sorted(removed)))
+    if foreign:
+        log.warning("%s holds unfinished files of streamart runs on another machine (delete them "
+                    "once those runs are over): %s", folder, ", ".join(sorted(foreign)))

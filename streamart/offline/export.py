@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.files import commit, discard, temporary_path
-from ..errors import ModelError, OutputError, require
+from ..core.files import OutputFile
+from ..errors import ModelError, require
 from ..nets.transformer import STRIDE, TransformerNet
 
 torch = require("torch", "torch")
@@ -68,13 +68,11 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
     ``streamart.stride`` and ``streamart.precision`` are added.
     """
     onnx = require("onnx", "onnx")
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise OutputError(f"cannot write {path}: folder {path.parent} does not exist")
+    output = OutputFile(path, overwrite=True)
+    temporary = output.temporary
     was_training = model.training
     model.eval()
     example = torch.rand(1, 3, 8 * STRIDE, 8 * STRIDE) * 255
-    temporary = temporary_path(path)
     try:
         with warnings.catch_warnings():
             # The legacy exporter warns that it is legacy, and that instance norm uses input
@@ -97,11 +95,10 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
         onnx.helper.set_model_props(proto, {key: str(value) for key, value in properties.items()})
         onnx.checker.check_model(proto, full_check=True)
         onnx.save(proto, str(temporary))
-        commit(temporary, path)
+        return output.commit()
     finally:
-        discard(temporary)  # after a failure; a committed file is no longer there
+        output.discard()  # after a failure; after a commit there is nothing left to remove
         model.train(was_training)
-    return path
 
 
 def export_checkpoint(checkpoint_path: str | os.PathLike, out: str | os.PathLike, *,

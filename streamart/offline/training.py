@@ -30,7 +30,7 @@ import numpy as np
 
 from ..art.losses import gram_matrix, total_variation
 from ..config import TrainingConfig
-from ..core.files import commit, discard, temporary_path
+from ..core.files import OutputFile, describe
 from ..core.frame import Frame
 from ..errors import InputError, InputNotFoundError, OutputError, require
 from ..nets.transformer import STRIDE, VARIANTS, TransformerNet
@@ -251,14 +251,13 @@ class Trainer:
                        for key, value in asdict(self.config).items()},
             "metadata": self.metadata(),
         }
-        temporary = temporary_path(path)
+        output = OutputFile(path, overwrite=True)
         try:
-            torch.save(checkpoint, temporary)
+            torch.save(checkpoint, output.temporary)
         except BaseException:
-            discard(temporary)
+            output.discard()
             raise
-        commit(temporary, path)
-        return path
+        return output.commit()
 
     def _resume(self, path: Path) -> None:
         checkpoint = load_checkpoint(path)
@@ -290,7 +289,7 @@ class Trainer:
         try:
             (folder / "samples").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise OutputError(f"cannot create checkpoint folder {folder}: {exc.strerror}") from None
+            raise OutputError(f"cannot create checkpoint folder {folder}: {describe(exc)}") from None
         if not config.out.parent.is_dir():
             raise OutputError(f"cannot write {config.out}: folder {config.out.parent} "
                               "does not exist")

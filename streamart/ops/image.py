@@ -11,6 +11,7 @@ import os
 import cv2
 import numpy as np
 
+from ..core.files import describe
 from ..errors import InputError, InputNotFoundError
 
 
@@ -28,7 +29,7 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
     try:
         data = np.fromfile(path, dtype=np.uint8)  # np.fromfile + imdecode copes with any path
     except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {path}: {describe(exc)}") from None
     bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if bgr is None:
         raise InputError(f"{path} is not an image OpenCV can decode (use PNG or JPEG)")

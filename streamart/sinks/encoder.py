@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 
 from ..config import EncodeConfig
-from ..core.files import check_output_path, commit, discard, temporary_path
+from ..core.files import OutputFile, describe
 from ..core.frame import Frame
 from ..core.protocols import ClosingContext, StreamInfo
 from ..errors import DeviceError, InputError, InputNotFoundError, OutputError
@@ -76,21 +76,23 @@ class EncoderSink(ClosingContext):
         audio_tail: Callable[[], bool] | None = None,
         encode: EncodeConfig = EncodeConfig(),
     ) -> None:
-        self.path = check_output_path(path, overwrite=encode.overwrite)
+        self._encoder = encode.encoder
+        self._pix_fmt = encode.pix_fmt
+        self._options = check_encode(encode, info.width, info.height)
+        _check_container(Path(path), encode.encoder)
+        self._output = OutputFile(path, overwrite=encode.overwrite)
+        self.path = self._output.path
         self._info = info
-        self._encoder = encoder = encode.encoder
-        self._pix_fmt = pix_fmt = encode.pix_fmt
-        self._options = _encoder_options(encoder, encode.crf, encode.preset)
         self._time_base = info.time_base or _FALLBACK_TIME_BASE
-        encoded_width, encoded_height = _even_size(info.width, info.height, pix_fmt)
-        _check_encoder(encoder, pix_fmt, self._options, encoded_width, encoded_height)
-        _check_container(self.path, encoder)
-        self._audio_input = _open_audio(audio_from) if audio_from is not None else None
+        try:
+            self._audio_input = _open_audio(audio_from) if audio_from is not None else None
+        except BaseException:
+            self._output.discard()
+            raise
         self._audio_start = None if audio_start is None else Fraction(audio_start)
         # Per audio stream: ticks subtracted from its packets' timestamps (the first packet
         # kept, when trimming; 0 otherwise).
         self._audio_shifts: dict[int, int] = {}
-        self._temporary = temporary_path(self.path)
         self._container: av.container.OutputContainer | None = None
         self._video: av.video.stream.VideoStream | None = None
         self._audio_routes: dict[int, tuple[av.stream.Stream, bool]] = {}
@@ -108,7 +110,7 @@ class EncoderSink(ClosingContext):
             self._write(frame)
         except av.error.FFmpegError as exc:
             raise OutputError(
-                f"writing {self.path} failed ({exc.strerror}); check free disk space"
+                f"writing {self.path} failed ({describe(exc)}); check free disk space"
             ) from exc
 
     def _write(self, frame: Frame) -> None:
@@ -135,8 +137,7 @@ class EncoderSink(ClosingContext):
         try:
             if self._container is None:
                 log.warning("no frames were written, so %s was not created", self.path)
-                if self._audio_input is not None:
-                    self._audio_input.close()
+                self.abort()
                 return
             self._container.mux(self._video.encode(None))
             whole = self._audio_tail is not None and self._audio_tail()
@@ -153,10 +154,10 @@ class EncoderSink(ClosingContext):
             self.abort()
             if isinstance(exc, av.error.FFmpegError):
                 raise OutputError(
-                    f"cannot finish {self.path} ({exc.strerror}); check free disk space"
+                    f"cannot finish {self.path} ({describe(exc)}); check free disk space"
                 ) from exc
             raise
-        commit(self._temporary, self.path)
+        self._output.commit()
 
     def abort(self) -> None:
         """Drop the partial output; ``path`` is left as it was."""
@@ -168,11 +169,11 @@ class EncoderSink(ClosingContext):
                 pass  # the file is being thrown away; a failing trailer does not matter
         if self._audio_input is not None:
             self._audio_input.close()
-        discard(self._temporary)
+        self._output.discard()
 
     def _open(self, width: int, height: int) -> None:
         self._frame_size = (width, height)
-        self._container = container = av.open(os.fspath(self._temporary), "w")
+        self._container = container = av.open(os.fspath(self._output.temporary), "w")
         rate = Fraction(self._info.fps).limit_denominator(1001) if self._info.fps else None
         video = container.add_stream(self._encoder, rate=rate)
         video.width, video.height = _even_size(width, height, self._pix_fmt)
@@ -291,50 +292,56 @@ def _aac_layout(layout: av.AudioLayout) -> str:
 
 def _even_size(width: int, height: int, pix_fmt: str) -> tuple[int, int]:
     """The size the encoder gets: rounded up to what the pixel format's chroma grid needs."""
-    luma, chroma = av.VideoFormat(pix_fmt, 2, 2).components[:2]
+    components = av.VideoFormat(pix_fmt, 2, 2).components
+    if len(components) < 3:  # grey (and alpha): no chroma planes to subsample
+        return width, height
+    luma, chroma = components[:2]
     step_x = 2 if chroma.width < luma.width else 1
     step_y = 2 if chroma.height < luma.height else 1
     return width + (-width) % step_x, height + (-height) % step_y
 
 
-def _encoder_options(encoder: str, crf: int | None, preset: str | None) -> dict[str, str]:
-    """Map crf/preset onto the options this encoder has (NVENC calls constant quality ``cq``)."""
+#: The speed presets of encoders whose preset option is free text (x264 and x265 check it
+#: only when they start).
+_TEXT_PRESETS = {
+    name: ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo")
+    for name in ("libx264", "libx265")
+}
+#: Constant-quality ranges where the encoder's own option does not say (x264 and x265 declare
+#: their crf as any float, and clamp it).
+_QUALITY_RANGES = {"libx264": (0, 51), "libx265": (0, 51)}
+
+
+def check_encode(encode: EncodeConfig, width: int, height: int) -> dict[str, str]:
+    """Check every setting of ``encode`` against what its encoder accepts, before any work, and
+    return the encoder's private options. Opens the encoder once with the real settings, so a
+    missing GPU fails now, not after the first frame has been decoded. A value the encoder
+    lacks is an :class:`OutputError` that lists the ones it has."""
+    encoder, pix_fmt = encode.encoder, encode.pix_fmt
     try:
-        private = av.CodecContext.create(encoder, "w").supported_options.private
-        known = {option.name for option in private}
-    except (av.codec.codec.UnknownCodecError, av.error.FFmpegError):
-        raise OutputError(
-            f"unknown video encoder {encoder!r}; choose one of: {', '.join(available_encoders())}"
-        ) from None
-    options = {}
-    if crf is not None:
-        quality = next((name for name in ("crf", "cq") if name in known), None)
-        if quality is None:
-            raise OutputError(f"encoder {encoder} has no constant-quality setting; pass crf=None")
-        options[quality] = str(crf)
-    if preset is not None and "preset" in known:
-        options["preset"] = preset
-    return options
-
-
-def _check_encoder(
-    encoder: str, pix_fmt: str, options: dict[str, str], width: int, height: int
-) -> None:
-    """Open the encoder once with the real settings, so a missing GPU or a bad option fails
-    now, not after the first frame has been decoded."""
-    codec = av.Codec(encoder, "w")
+        codec = av.Codec(encoder, "w")
+        private = {option.name: option for option in av.CodecContext.create(codec, "w").supported_options.private}
+    except (av.codec.codec.UnknownCodecError, av.error.FFmpegError, ValueError):
+        raise OutputError(f"unknown video encoder {encoder!r}; choose one of: {', '.join(available_encoders())}") from None
     if codec.type != "video":
-        raise OutputError(
-            f"{encoder} is not a video encoder; choose one of: {', '.join(available_encoders())}"
-        )
+        raise OutputError(f"{encoder} is not a video encoder; choose one of: {', '.join(available_encoders())}")
     formats = [f.name for f in codec.video_formats or ()]
-    if formats and pix_fmt not in formats:
-        raise OutputError(
-            f"encoder {encoder} does not take pix_fmt {pix_fmt}; "
-            f"choose one of: {', '.join(formats)}"
-        )
+    if (formats and pix_fmt not in formats) or not _known_format(pix_fmt):
+        raise OutputError(f"encoder {encoder} does not take pix_fmt {pix_fmt}; choose one of: {', '.join(formats)}")
+    options = {}
+    if encode.crf is not None:
+        name = next((name for name in ("crf", "cq") if name in private), None)
+        if name is None:
+            raise OutputError(f"encoder {encoder} has no constant-quality setting; leave --crf out")
+        low, high = _QUALITY_RANGES.get(encoder, (max(private[name].min, 0), private[name].max))
+        if not low <= encode.crf <= high:
+            raise OutputError(f"--crf {encode.crf} is out of range for {encoder}: give {low:g} to {high:g}")
+        options[name] = str(encode.crf)
+    if encode.preset is not None and "preset" in private:
+        options["preset"] = _check_preset(encoder, private["preset"], encode.preset)
     context = av.CodecContext.create(codec, "w")
-    context.width, context.height, context.pix_fmt = width, height, pix_fmt
+    context.width, context.height = _even_size(width, height, pix_fmt)
+    context.pix_fmt = pix_fmt
     context.time_base = Fraction(1, 30)
     context.options = options
     try:
@@ -342,14 +349,37 @@ def _check_encoder(
     except av.error.FFmpegError as exc:
         if codec.hardware_configs:  # NVENC, QSV, VAAPI...: the usual cause is a missing device
             raise DeviceError(
-                f"encoder {encoder} cannot start ({exc.strerror}): it needs its GPU and driver; "
+                f"encoder {encoder} cannot start ({describe(exc)}): it needs its GPU and driver; "
                 "use --encoder libx264 (CPU) instead"
             ) from None
-        settings = {**options, "pix_fmt": pix_fmt}
-        listed = ", ".join(f"{name}={value}" for name, value in settings.items())
-        raise OutputError(
-            f"encoder {encoder} rejects {listed} ({exc.strerror}); change these settings"
-        ) from None
+        listed = ", ".join(f"{name}={value}" for name, value in {**options, "pix_fmt": pix_fmt}.items())
+        raise OutputError(f"encoder {encoder} rejects {listed} ({describe(exc)}); change these settings") from None
+    return options
+
+
+def _known_format(pix_fmt: str) -> bool:
+    try:
+        av.VideoFormat(pix_fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_preset(encoder: str, option: av.option.Option, preset: str) -> str:
+    """``preset`` if ``encoder`` has it, else an :class:`OutputError` listing the ones it has."""
+    choices = [choice.name for choice in option.choices or ()] or list(_TEXT_PRESETS.get(encoder, ()))
+    if choices:
+        if preset not in choices:
+            raise OutputError(f"encoder {encoder} has no preset {preset!r}; choose one of: {', '.join(choices)}")
+        return preset
+    if option.type == av.option.OptionType.INT:  # a number (SVT-AV1: -2 .. 13)
+        try:
+            number = int(preset)
+        except ValueError:
+            number = None
+        if number is None or not option.min <= number <= option.max:
+            raise OutputError(f"encoder {encoder} takes a preset from {option.min:g} to {option.max:g}, not {preset!r}")
+    return preset
 
 
 def _check_container(path: Path, encoder: str) -> None:
@@ -390,5 +420,5 @@ def _open_audio(path: str | os.PathLike) -> av.container.InputContainer:
         return av.open(os.fspath(path), "r")
     except av.error.FFmpegError as exc:
         raise InputError(
-            f"cannot read audio from {path} ({exc.strerror}); give a media file"
+            f"cannot read audio from {path} ({describe(exc)}); give a media file"
         ) from None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import cv2
 
-from ..core.files import check_output_path, commit, discard, temporary_path
+from ..core.files import OutputFile, describe
 from ..core.frame import Frame
 from ..core.protocols import ClosingContext
 from ..errors import OutputError
@@ -26,13 +27,13 @@ class ImageSink(ClosingContext):
     name = "image"
 
     def __init__(self, path: str | os.PathLike, *, overwrite: bool = False) -> None:
-        self.path = check_output_path(path, overwrite=overwrite)
-        if not cv2.haveImageWriter(os.fspath(self.path)):
+        if not cv2.haveImageWriter(os.fspath(path)):
             raise OutputError(
-                f"cannot write pictures of type {self.path.suffix or '(no extension)'!r}; "
+                f"cannot write pictures of type {Path(path).suffix or '(no extension)'!r}; "
                 "use .png or .jpg"
             )
-        self._temporary = temporary_path(self.path)
+        self._output = OutputFile(path, overwrite=overwrite)
+        self.path = self._output.path
         self._written = False
         self._closed = False
 
@@ -52,12 +53,10 @@ class ImageSink(ClosingContext):
         if not ok:
             raise OutputError(f"OpenCV could not encode {self.path}; use .png or .jpg")
         try:
-            encoded.tofile(self._temporary)
+            encoded.tofile(self._output.temporary)
         except OSError as exc:
-            discard(self._temporary)
-            raise OutputError(
-                f"cannot write {self.path} ({exc.strerror}); check free disk space"
-            ) from None
+            self._output.discard()
+            raise OutputError(f"cannot write {self.path} ({describe(exc)}); check free disk space") from None
         self._written = True
 
     def close(self) -> None:
@@ -66,9 +65,11 @@ class ImageSink(ClosingContext):
             return
         self._closed = True
         if self._written:
-            commit(self._temporary, self.path)
+            self._output.commit()
+        else:
+            self._output.discard()
 
     def abort(self) -> None:
         """Drop the unfinished picture; ``path`` is left as it was."""
         self._closed = True
-        discard(self._temporary)
+        self._output.discard()

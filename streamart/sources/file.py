@@ -12,10 +12,11 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..ops.video import to_rgb
+from ..core.files import describe
 from ..core.frame import Frame
 from ..core.protocols import ClosingContext, StreamInfo
 from ..errors import InputError, InputNotFoundError
+from ..ops.video import to_rgb
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class FileSource(ClosingContext):
             self._container = av.open(os.fspath(self.path), "r")
         except av.error.FFmpegError as exc:
             raise InputError(
-                f"input {self.path} is not a video FFmpeg can read ({exc.strerror}); "
+                f"input {self.path} is not a video FFmpeg can read ({describe(exc)}); "
                 "give a video file such as .mp4 or .mkv"
             ) from None
         self._closed = False

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from streamart.core.files import check_output_path, commit, discard, temporary_path
+from streamart.core.files import OutputFile, check_output_path, describe, temporary_path
 from streamart.errors import OutputError
 
 
@@ -53,38 +57,125 @@ def test_the_temporary_name_is_hidden_beside_the_output_and_keeps_the_suffix(tmp
     output = tmp_path / "holiday.final.mkv"
     temporary = temporary_path(output)
     assert temporary.parent == tmp_path  # same folder: the rename is atomic
-    assert temporary.name.startswith(".holiday.final")
+    assert temporary.name.startswith(".holiday.final.mkv.streamart-partial-")
     assert temporary.suffix == ".mkv"  # muxers choose the container by extension
-    assert temporary != output
-    assert temporary_path(tmp_path / "other.mkv") != temporary
+    assert temporary_path(output) != temporary  # two writers never share one
 
 
 def test_commit_replaces_the_output_in_one_step(tmp_path):
-    output = tmp_path / "out.png"
-    output.write_bytes(b"old")
-    temporary = temporary_path(output)
-    temporary.write_bytes(b"new")
-    commit(temporary, output)
-    assert output.read_bytes() == b"new"
-    assert not temporary.exists()
-    assert [path.name for path in tmp_path.iterdir()] == ["out.png"]
+    path = tmp_path / "out.png"
+    path.write_bytes(b"old")
+    output = OutputFile(path, overwrite=True)
+    output.temporary.write_bytes(b"new")
+    assert output.commit() == path
+    assert path.read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]  # no temporary, no claim left
+
+
+def test_discard_keeps_the_old_output_and_leaves_nothing(tmp_path):
+    path = tmp_path / "out.png"
+    path.write_bytes(b"old")
+    output = OutputFile(path, overwrite=True)
+    output.temporary.write_bytes(b"partial")
+    output.discard()
+    output.discard()  # twice is fine
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
 
 
 def test_a_failed_commit_removes_the_partial_file_and_keeps_the_old_output(tmp_path):
-    output = tmp_path / "out.png"
-    output.mkdir()  # os.replace cannot put a file over a folder
-    (output / "inside").write_bytes(b"x")
-    temporary = temporary_path(output)
-    temporary.write_bytes(b"partial")
-    with pytest.raises(OutputError, match=f"cannot write {output} .*choose another path"):
-        commit(temporary, output)
-    assert not temporary.exists()
-    assert (output / "inside").read_bytes() == b"x"
+    path = tmp_path / "out.png"
+    output = OutputFile(path, overwrite=True)
+    output.temporary.write_bytes(b"partial")
+    path.mkdir()  # a folder appears where the file should go: os.replace cannot put a file there
+    (path / "inside").write_bytes(b"x")
+    with pytest.raises(OutputError, match=f"cannot write {path} .*choose another path"):
+        output.commit()
+    assert not output.temporary.exists()
+    assert (path / "inside").read_bytes() == b"x"
 
 
-def test_discard_removes_a_partial_file_and_accepts_a_missing_one(tmp_path):
-    temporary = temporary_path(tmp_path / "out.mp4")
-    temporary.write_bytes(b"partial")
-    discard(temporary)
-    assert not temporary.exists()
-    discard(temporary)  # nothing written yet (or already removed): fine
+def test_a_second_writer_without_overwrite_fails_at_once_naming_the_first(tmp_path):
+    path = tmp_path / "out.mp4"
+    first = OutputFile(path, overwrite=False)
+    with pytest.raises(OutputError, match=rf"being written by another streamart run \(process {os.getpid()}\)"):
+        OutputFile(path, overwrite=False)
+    first.discard()
+    OutputFile(path, overwrite=False).discard()  # released: the path is free again
+
+
+def test_with_overwrite_the_last_writer_wins_and_says_so(tmp_path, caplog):
+    path = tmp_path / "out.mp4"
+    first = OutputFile(path, overwrite=True)
+    with caplog.at_level(logging.WARNING):
+        second = OutputFile(path, overwrite=True)
+    assert "also being written by another streamart run" in caplog.text
+    first.temporary.write_bytes(b"first")
+    first.commit()
+    second.temporary.write_bytes(b"second")
+    with caplog.at_level(logging.WARNING):
+        second.commit()
+    assert "was written by another run while this one ran; replacing it" in caplog.text
+    assert path.read_bytes() == b"second"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.mp4"]
+
+
+def test_a_file_that_appears_meanwhile_is_never_replaced_without_overwrite(tmp_path):
+    path = tmp_path / "out.mp4"
+    output = OutputFile(path, overwrite=False)
+    output.temporary.write_bytes(b"ours")
+    path.write_bytes(b"someone else's")  # another program wrote it while we worked
+    with pytest.raises(OutputError, match=r"appeared while this run was writing it .*kept as .*out \(2\)\.mp4"):
+        output.commit()
+    assert path.read_bytes() == b"someone else's"
+    assert (tmp_path / "out (2).mp4").read_bytes() == b"ours"  # nothing is lost
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_what_a_killed_run_left_is_cleaned_by_the_next_run_into_the_folder(tmp_path, caplog):
+    pid = dead_pid()
+    leftover = tmp_path / f".out.mp4.streamart-partial-{temporary_path(tmp_path / 'x').name.split('-')[2]}-{pid}-0a1b2c3d.mp4"
+    old_style = tmp_path / f".out.partial-{pid}-7f3e2a.mp4"  # what streamart 0.1 left
+    claim = tmp_path / ".out.mp4.streamart-claim"
+    for path in (leftover, old_style, claim):
+        path.write_bytes(b"")
+    claim.write_text(f"{leftover.name.split('-')[2]} {pid}\n")
+    alive = OutputFile(tmp_path / "other.mp4", overwrite=False)  # a running writer's files stay
+    alive.temporary.write_bytes(b"busy")
+    with caplog.at_level(logging.WARNING):
+        check_output_path(tmp_path / "new.mp4", overwrite=False)
+    assert "removed 3 unfinished file(s) that interrupted runs left" in caplog.text
+    remaining = sorted(p.name for p in tmp_path.iterdir())
+    assert remaining == sorted([alive.temporary.name, ".other.mp4.streamart-claim"])
+    alive.discard()
+
+
+def test_a_dead_runs_claim_does_not_block_the_output(tmp_path):
+    claim = tmp_path / ".out.mp4.streamart-claim"
+    host = temporary_path(tmp_path / "x").name.split("-")[2]
+    claim.write_text(f"{host} {dead_pid()}\n")
+    output = OutputFile(tmp_path / "out.mp4", overwrite=False)
+    assert claim.read_text().split()[1] == str(os.getpid())  # taken over
+    output.discard()
+    assert not claim.exists()
+
+
+def test_files_of_another_machine_are_reported_not_removed(tmp_path, caplog):
+    foreign = tmp_path / ".out.mp4.streamart-partial-ffffff-12345-0a1b2c3d.mp4"
+    foreign.write_bytes(b"")
+    with caplog.at_level(logging.WARNING):
+        check_output_path(tmp_path / "new.mp4", overwrite=False)
+    assert foreign.exists()
+    assert "streamart runs on another machine" in caplog.text and foreign.name in caplog.text
+
+
+def test_describe_never_says_none():
+    assert describe(OSError(28, "No space left on device")) == "No space left on device"
+    assert describe(OSError("cannot encode")) == "cannot encode"
+    assert describe(OSError()) == "OSError"

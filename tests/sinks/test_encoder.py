@@ -201,12 +201,33 @@ def test_container_is_checked_before_any_frame(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_encoder_settings_are_checked_before_any_frame(tmp_path):
-    with pytest.raises(OutputError, match="libx264 rejects .*preset=warp-speed"):
-        EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), encode=EncodeConfig(preset="warp-speed"))
-    with pytest.raises(OutputError, match="pix_fmt"):
-        EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), encode=EncodeConfig(pix_fmt="rgb565be"))
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"preset": "warp-speed"}, "libx264 has no preset 'warp-speed'; choose one of: ultrafast, superfast, .*placebo"),
+        ({"pix_fmt": "rgb565be"}, "libx264 does not take pix_fmt rgb565be; choose one of: yuv420p, .*gray"),
+        ({"pix_fmt": "nosuch"}, "does not take pix_fmt nosuch; choose one of: yuv420p"),
+        ({"pix_fmt": "pal8"}, "does not take pix_fmt pal8"),
+        ({"crf": 999}, "--crf 999 is out of range for libx264: give 0 to 51"),
+        ({"crf": -5}, "--crf -5 is out of range for libx264: give 0 to 51"),
+        ({"encoder": "libvpx-vp9", "crf": 64, "preset": None}, "--crf 64 is out of range for libvpx-vp9: give 0 to 63"),
+    ],
+)
+def test_encoder_settings_are_checked_before_any_frame(tmp_path, settings, message):
+    with pytest.raises(OutputError, match=message):
+        EncoderSink(tmp_path / "out.mkv", info=StreamInfo(64, 48, 10.0), encode=EncodeConfig(**settings))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_grey_output_works_where_the_encoder_has_it(clip, tmp_path):
+    output = tmp_path / "grey.mp4"
+    transcode(clip, output, pix_fmt="gray")
+    with av.open(str(output)) as container:
+        frames = [frame.to_ndarray(format="rgb24").astype(int) for frame in container.decode(video=0)]
+    assert len(frames) == 10
+    for image in frames:  # H.264's 4:0:0 decodes with neutral chroma: R = G = B
+        assert np.abs(image[..., 0] - image[..., 1]).max() <= 1 and np.abs(image[..., 1] - image[..., 2]).max() <= 1
+        assert image.std() > 5  # and it is a picture, not a blank
 
 
 @pytest.mark.skipif("h264_nvenc" not in av.codecs_available, reason="FFmpeg build without NVENC")
