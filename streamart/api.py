@@ -39,6 +39,7 @@ from .core.controls import LiveControls
 from .core.frame import Frame, check_image
 from .core.protocols import ClosingContext, Sink, Source, Stage
 from .core.runner import PipelineStats, run_pipeline
+from .core.signals import Terminated
 from .errors import OutputError
 from .ops.flow import DEFAULT_FLOW_PRESET
 from .ops.image import limit_short_side, load_image, resize, resize_long_side
@@ -124,6 +125,7 @@ def stylize_video(
     stages: Sequence[Stage] | Callable[[], Sequence[Stage]] | None = None,
     start: float | None = None,
     duration: float | None = None,
+    strict: bool = False,
     encode: EncodeConfig = EncodeConfig(),
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
@@ -137,7 +139,8 @@ def stylize_video(
     or a callable that builds them, so that a bad input or output path is reported before a
     model is loaded. ``start`` and ``duration`` (seconds) process only that span of the input,
     video and audio, e.g. to preview a style on a few seconds of a long clip; the output starts
-    at time 0.
+    at time 0. A damaged input is stylized as far as it decodes, with a warning, or, with
+    ``strict``, fails (:class:`~streamart.errors.InputError`) and writes nothing.
     """
     if stages is None:
         if dream is not None:
@@ -146,7 +149,7 @@ def stylize_video(
             stages = functools.partial(build_style_stages, style, temporal=temporal, flow_preset=flow_preset)
     _refuse_same_file(input, output)
     with ExitStack() as stack:
-        source = stack.enter_context(FileSource(input, start=start, duration=duration))
+        source = stack.enter_context(FileSource(input, start=start, duration=duration, strict=strict))
         sink = stack.enter_context(
             EncoderSink(
                 output,
@@ -264,8 +267,11 @@ def live(
     stop: threading.Event | None = None,
     announce: Callable[[str], None] | None = None,
 ) -> PipelineStats | None:
-    """Run a live session until the camera ends, the window is closed, ``stop`` is set or
-    Ctrl-C is pressed; the outputs (a recording too) are finished normally in every case.
+    """Run a live session until the camera ends, the window is closed, ``stop`` is set, Ctrl-C
+    is pressed or a termination signal arrives (see :mod:`streamart.core.signals`); the outputs
+    (a recording too) are finished normally in every case. After a signal the
+    :class:`~streamart.core.signals.Terminated` is raised again once they are, so that the exit
+    code can say what stopped the session.
 
     The camera and the outputs are opened before any model loads, so a missing camera is
     reported at once. ``announce`` receives a few lines for the person watching (what is
@@ -299,10 +305,15 @@ def live(
         if announce is not None:
             how = "press q in the window or Ctrl-C" if config.window else "press Ctrl-C"
             announce(f"streaming {source.description} ({source.info.width}x{source.info.height}); {how} to stop")
+        interrupted: KeyboardInterrupt | None = None
         try:
             run_pipeline(source, stages, sinks, on_progress=progress, stop=stop)
-        except KeyboardInterrupt:
-            pass  # Ctrl-C is how a live session ends: the sinks finish normally
+        except KeyboardInterrupt as exc:
+            interrupted = exc  # how a live session ends: the outputs finish normally below
+    if config.record and announce is not None:
+        announce(f"recording saved: {config.record}")
+    if isinstance(interrupted, Terminated):
+        raise interrupted
     return stats
 
 

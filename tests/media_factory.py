@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
+from pathlib import Path
 
 import av
 import numpy as np
@@ -124,3 +125,23 @@ def audio_seconds(path: str | os.PathLike) -> float:
         stream = container.streams.audio[0]
         samples = sum(frame.samples for frame in container.decode(stream))
         return samples / stream.rate
+
+
+def index_first_truncated(folder: Path) -> Path:
+    """An MP4 with its index (moov) at the front, cut in half: the container announces every
+    frame, but only the first half of them is there."""
+    full, fast = folder / ".full.mp4", folder / ".fast.mp4"
+    make_clip(full, frames=60, fps=30, width=96, height=64)
+    with av.open(str(full)) as source, av.open(str(fast), "w", options={"movflags": "faststart"}) as target:
+        streams = {stream.index: target.add_stream_from_template(stream) for stream in source.streams}
+        for packet in source.demux():
+            if packet.dts is not None:
+                packet.stream = streams[packet.stream.index]
+                target.mux(packet)
+    data = fast.read_bytes()
+    assert data.find(b"moov") < data.find(b"mdat")  # the index comes first
+    cut = folder / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])
+    full.unlink()
+    fast.unlink()
+    return cut

@@ -88,3 +88,15 @@ def make_two_input_model(path: str | Path) -> Path:
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 3, "H", "W"])],
     )
     return _save(graph, Path(path))
+
+
+def make_nan_model(path: str | Path) -> Path:
+    """A broken style model: it follows the convention, but its output is NaN (the square
+    root of minus the input) wherever the input is not black."""
+    graph = helper.make_graph(
+        [helper.make_node("Neg", ["input"], ["negative"]), helper.make_node("Sqrt", ["negative"], ["output"])],
+        "nan_style",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, "H", "W"])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 3, "H", "W"])],
+    )
+    return _save(graph, Path(path), {"streamart.stride": "4"})

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-import streamart
 from media_factory import audio_seconds
 from model_factory import reference_style
+
+import streamart
 from streamart import StyleConfig, Stylizer
 from streamart.core.protocols import ClosingContext
 from streamart.sources.file import FileSource

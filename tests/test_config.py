@@ -109,8 +109,8 @@ def test_training_config_bounds(tmp_path):
     for name in ("content_weight", "style_weight", "tv_weight", "temporal_weight", "learning_rate"):
         option = "--" + name.replace("_", "-")
         training(tmp_path, **{name: 0.0})  # zero turns a term off
-        for bad in (-1.0, math.nan):
-            with pytest.raises(InputError, match=f"^{option} must not be negative$"):
+        for bad in (-1.0, math.nan, math.inf):
+            with pytest.raises(InputError, match=f"^{option} must be a finite number, not negative$"):
                 training(tmp_path, **{name: bad})
     with pytest.raises(InputError, match="cannot run torch work"):
         training(tmp_path, device="tpu")

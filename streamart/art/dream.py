@@ -39,7 +39,8 @@ from ..core.frame import check_image
 from ..errors import DeviceError, InputError, require
 from ..ops.image import fit_short_side
 from ..ops.tensor import resize, to_image, to_tensor
-from ..runtimes.torch import CudaGraph, free_memory, select_device, shrink_to_fit
+from ..runtimes.memory import shrink_to_fit
+from ..runtimes.torch import CudaGraph, free_memory, select_device
 
 if TYPE_CHECKING:
     import torch
@@ -58,6 +59,15 @@ MIN_OCTAVE_SIDE = 32
 
 #: Smallest image side :func:`dream` accepts.
 MIN_IMAGE_SIDE = 16
+
+# Bounds past which a setting is a typo, not a look (each is far beyond what any preset uses,
+# and infinity or NaN never passes): a step moves pixels by at most the whole grey range...
+MAX_STEP_SIZE = 255.0
+# ... octaves shrink by at most 4x each, a gradient blur reaches at most 100 pixels, and an
+# ascent takes at most 10,000 steps per octave.
+MAX_OCTAVE_SCALE = 4.0
+MAX_SMOOTHING = 100.0
+MAX_STEPS = 10_000
 
 #: CUDA graphs a Dreamer keeps (one per input size, octave and step count; each holds its own
 #: GPU memory). A video stage needs one.
@@ -114,16 +124,16 @@ class DreamConfig:
             )
         if self.octaves < 1:
             raise InputError(f"octaves must be 1 or more, got {self.octaves}")
-        if not self.octave_scale > 1.0:
-            raise InputError(f"octave scale must be above 1, got {self.octave_scale}")
-        if self.steps < 0:
-            raise InputError(f"steps must be 0 or more, got {self.steps}")
-        if not self.step_size > 0:
-            raise InputError(f"step size must be positive, got {self.step_size}")
+        if not 1.0 < self.octave_scale <= MAX_OCTAVE_SCALE:
+            raise InputError(f"octave scale must be above 1 and at most {MAX_OCTAVE_SCALE:g}, got {self.octave_scale}")
+        if not 0 <= self.steps <= MAX_STEPS:
+            raise InputError(f"steps must be 0 to {MAX_STEPS}, got {self.steps}")
+        if not 0 < self.step_size <= MAX_STEP_SIZE:
+            raise InputError(f"step size must be above 0 and at most {MAX_STEP_SIZE:g} grey levels, got {self.step_size}")
         if self.jitter < 0:
             raise InputError(f"jitter must be 0 or more pixels, got {self.jitter}")
-        if self.smoothing < 0:
-            raise InputError(f"smoothing must be 0 or more pixels, got {self.smoothing}")
+        if not 0 <= self.smoothing <= MAX_SMOOTHING:
+            raise InputError(f"smoothing must be 0 to {MAX_SMOOTHING:g} pixels, got {self.smoothing}")
         if any(c < 0 for c in self.channels):
             raise InputError(f"channel indices must be 0 or more, got {list(self.channels)}")
         if self.class_index is not None:
@@ -309,7 +319,7 @@ class Dreamer:
         """Raise :class:`DeviceError`, before anything is allocated, when dreaming on a
         ``height`` x ``width`` image would not fit in the device's free memory."""
         needed = DREAM_BYTES_PER_PIXEL * height * width + DREAM_FIXED_BYTES
-        factor = shrink_to_fit(self.device, needed, DREAM_FIXED_BYTES)
+        factor = shrink_to_fit(free_memory(self.device), needed, DREAM_FIXED_BYTES)
         if factor is None:
             return
         factor *= 0.9

@@ -33,7 +33,8 @@ torch = require("torch", "torch")
 
 from ..nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, checked above)
 from ..ops.tensor import to_image, to_tensor  # noqa: E402
-from ..runtimes.torch import free_memory, select_device, shrink_to_fit  # noqa: E402
+from ..runtimes.memory import shrink_to_fit  # noqa: E402
+from ..runtimes.torch import free_memory, select_device  # noqa: E402
 
 #: The smallest side, in pixels, at any scale: the deepest default style layer (relu5_1) sits
 #: after four 2x poolings, so it would be under 2 x 2 activations below this.
@@ -283,7 +284,7 @@ def _check_memory(size: tuple[int, int], style_pixels: int, device) -> None:
     per_pixel = OPTIMISATION_BYTES_PER_PIXEL + lbfgs_bytes
     needed = per_pixel * height * width + STYLE_BYTES_PER_PIXEL * style_pixels + FIXED_BYTES
     # The largest longer side that would fit ignores the style's share.
-    factor = shrink_to_fit(device, needed, FIXED_BYTES)
+    factor = shrink_to_fit(free_memory(device), needed, FIXED_BYTES)
     if factor is None:
         return
     raise DeviceError(

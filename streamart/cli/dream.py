@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=positive_int, dest="old_long_side", help=argparse.SUPPRESS)
     parser.add_argument("--device", default="auto", help="auto (CUDA when torch sees a GPU), cpu or cuda (default: auto)")
     parser.add_argument("-y", "--overwrite", action="store_true", help="replace the output file if it exists")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only errors")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar (warnings and errors still show)")
 
 
 def run(args: argparse.Namespace) -> int:

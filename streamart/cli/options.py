@@ -137,7 +137,7 @@ def style_config(args: argparse.Namespace) -> StyleConfig:
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-y", "--overwrite", action="store_true", help="replace the output file if it exists")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only errors")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar (warnings and errors still show)")
 
 
 def add_encode_arguments(parser: argparse.ArgumentParser) -> None:

@@ -3,6 +3,7 @@ callbacks through :meth:`ProgressBar.update`."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Any
 
@@ -44,3 +45,25 @@ class ProgressBar:
 
 def _short(value: object) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+class _ProgressBarLogHandler(logging.Handler):
+    """Writes log records above the progress bars (tqdm.write), so a warning gets a line of
+    its own instead of being glued to, or wiped by, a bar that redraws itself."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from tqdm import tqdm
+
+        try:
+            tqdm.write(f"{record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
+        except Exception:  # noqa: BLE001 - logging must never take the program down
+            self.handleError(record)
+
+
+def log_through_progress_bars(level: int = logging.WARNING) -> None:
+    """Send streamart's warnings and errors to stderr as ``warning: ...`` lines that coexist
+    with progress bars (``-q`` hides the bars, not the warnings: they say what was lost)."""
+    logger = logging.getLogger("streamart")
+    if not any(isinstance(handler, _ProgressBarLogHandler) for handler in logger.handlers):
+        logger.addHandler(_ProgressBarLogHandler())
+    logger.setLevel(level)

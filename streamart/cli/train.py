@@ -54,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", help="style name in the model's metadata "
                         "(default: the painting's file name)")
     parser.add_argument("--licence", help="licence recorded in the model's metadata")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar (warnings and errors still show)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -41,6 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_dream_arguments(parser, video=True)
     add_encode_arguments(parser)
     add_output_arguments(parser)
+    parser.add_argument(
+        "--strict", action="store_true",
+        help="fail, writing nothing, when the input is damaged (default: write what decodes, with a warning)",
+    )
     parser.add_argument("--stats", action="store_true", help="print per-stage timings at the end")
 
 
@@ -59,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         stats = api.stylize_video(
             args.input, args.output, style=style_config(args), temporal=args.temporal,
             flow_preset=args.flow_preset, dream=dream_video_config(args) if args.dream else None,
-            encode=encode, on_progress=progress, **span,
+            strict=args.strict, encode=encode, on_progress=progress, **span,
         )
     report_stats(stats, show=args.stats)
     return 0

@@ -121,11 +121,17 @@ class OnnxModel:
         self._gpu = _GPU_DEVICES.get(self.device)
 
     def run(self, batch: np.ndarray) -> np.ndarray:
-        """Run the model on one input array and return its first output."""
-        if self._gpu is None:
-            return self.session.run([self.output_name], {self.input_name: batch})[0]
-        binding = self.session.io_binding()
-        binding.bind_cpu_input(self.input_name, batch)
-        binding.bind_output(self.output_name, self._gpu)
-        self.session.run_with_iobinding(binding)
-        return binding.copy_outputs_to_cpu()[0]
+        """Run the model on one input array and return its first output. Running out of
+        memory raises ``MemoryError`` (onnxruntime raises its own untyped error)."""
+        try:
+            if self._gpu is None:
+                return self.session.run([self.output_name], {self.input_name: batch})[0]
+            binding = self.session.io_binding()
+            binding.bind_cpu_input(self.input_name, batch)
+            binding.bind_output(self.output_name, self._gpu)
+            self.session.run_with_iobinding(binding)
+            return binding.copy_outputs_to_cpu()[0]
+        except Exception as exc:
+            if "alloc" in str(exc).lower():
+                raise MemoryError(str(exc).strip().splitlines()[0]) from None
+            raise

@@ -4,11 +4,11 @@ and replay fixed-shape GPU work as a CUDA graph."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import DeviceError, require
+from .memory import available_host_memory
 
 if TYPE_CHECKING:
     import torch
@@ -40,24 +40,7 @@ def free_memory(device: torch.device) -> int | None:
     torch = require("torch", "torch")
     if device.type == "cuda":
         return torch.cuda.mem_get_info(device)[0]
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
-
-
-def shrink_to_fit(device: torch.device, needed: int, fixed: int) -> float | None:
-    """None when ``needed`` bytes fit in ``device``'s free memory (or it cannot be told);
-    else the factor, below 1, by which both sides of an image must shrink so that work whose
-    ``needed - fixed`` bytes grow with the pixel count fits."""
-    available = free_memory(device)
-    if available is None or needed <= available:
-        return None
-    return math.sqrt(max(available - fixed, 0) / (needed - fixed))
+    return available_host_memory()
 
 
 class CudaGraph:

@@ -42,7 +42,9 @@ class FileSource(ClosingContext):
     The first frame is decoded on construction, so a file without decodable video, or a start
     past its end, fails here (:class:`InputError`) rather than mid-pipeline. Damaged files are
     read best effort: packets that fail to decode are skipped, and a warning on the
-    ``streamart.sources.file`` logger says how many frames were recovered. Iterate once.
+    ``streamart.sources.file`` logger says how many frames were read of how many the container
+    announced; with ``strict`` that is an :class:`InputError` instead (raised at the end of
+    the stream, so the run fails and writes nothing). Iterate once.
     """
 
     live = False
@@ -53,9 +55,11 @@ class FileSource(ClosingContext):
         *,
         start: float | None = None,
         duration: float | None = None,
+        strict: bool = False,
     ) -> None:
         _check_span(start, duration)
         self.path = Path(path)
+        self.strict = strict
         if not self.path.exists():
             raise InputNotFoundError(f"input {self.path} does not exist; check the path")
         if self.path.is_dir():
@@ -185,7 +189,7 @@ class FileSource(ClosingContext):
             index += 1
         if not self._closed:  # reached the end, rather than stopped early by close()
             self.finished = True
-            self._warn_if_damaged(index, last_time)
+            self._check_complete(index, last_time)
 
     def _decode(self) -> Iterator[av.VideoFrame]:
         """Decoded frames; a packet that fails to decode is counted and skipped, and a demuxer
@@ -212,21 +216,22 @@ class FileSource(ClosingContext):
             image = np.rot90(image, self._quarter_turns)
         return np.ascontiguousarray(image)
 
-    def _warn_if_damaged(self, recovered: int, last_time: Fraction | None) -> None:
-        """Warn when decoding failed somewhere, or frames are missing at the end: fewer than the
-        index promised, or (containers without an index, such as Matroska, resync silently
-        past damage) the last frame (file time) more than two frame intervals before the
-        video's end. A trimmed video has no exact count to compare with."""
+    def _check_complete(self, read: int, last_time: Fraction | None) -> None:
+        """Warn (or, when ``strict``, raise :class:`InputError`) when decoding failed somewhere
+        or frames are missing at the end: fewer than the container announced, or (containers
+        without an index, such as Matroska, resync silently past damage) the last frame (file
+        time) more than two frame intervals before the video's end. A trimmed video has no
+        exact count to compare with."""
         expected = None if self._trimmed else self.info.frame_count
         end = _video_duration(self._stream)
         interval = 1 / self.info.fps if self.info.fps else 0.1
         short_in_time = end is not None and last_time is not None and last_time + 2 * interval < end
-        if self._decode_errors or (expected is not None and recovered < expected) or short_in_time:
-            of_expected = f" of {expected}" if expected is not None else ""
-            log.warning(
-                "%s is damaged (truncated or corrupt): recovered %d%s frames",
-                self.path, recovered, of_expected,
-            )
+        if self._decode_errors or (expected is not None and read < expected) or short_in_time:
+            announced = f" of the {expected} the container announced" if expected is not None else ""
+            message = f"{self.path} is damaged (truncated or corrupt): read {read}{announced} frames"
+            if self.strict:
+                raise InputError(f"{message}; without --strict the {read} frames are written anyway")
+            log.warning("%s; the output has those (--strict makes this an error)", message)
 
     def close(self) -> None:
         """Release the file; safe to call more than once."""

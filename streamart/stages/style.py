@@ -18,11 +18,20 @@ from ..config import StyleConfig
 from ..core.controls import LiveControls
 from ..core.frame import Frame
 from ..core.protocols import ClosingContext
-from ..errors import ModelError
+from ..errors import DeviceError, ModelError
 from ..ops.image import keep_chroma, limit_short_side, resize
+from ..runtimes.memory import available_host_memory, shrink_to_fit
 from ..runtimes.onnx import OnnxModel, resolve_device
 
 DEFAULT_STRIDE = 4
+#: Frames smaller than this on a side are padded up to it (edges repeated) and cropped back:
+#: the network's reflection padding needs a few pixels at its coarsest scale.
+MIN_SIDE = 16
+#: Peak memory of a style network per pixel it stylizes: the lite model on onnxruntime's CPU
+#: provider takes about 600 bytes (measured at 512 to 2048 px square); a margin for others.
+BYTES_PER_PIXEL = 800
+#: The runtime and its weights, plus allocator slack.
+FIXED_BYTES = 128 * 2**20
 
 
 class StyleModel:
@@ -50,21 +59,56 @@ class StyleModel:
             self.stride = int(self.runtime.metadata.get("streamart.stride", DEFAULT_STRIDE))
         except ValueError:
             raise ModelError(f"{self.path}: metadata streamart.stride is not a whole number") from None
+        self._checked_values = False  # the first output is checked for NaN and infinity
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         """Stylize an RGB uint8 H x W x 3 image at its own size."""
         height, width = image.shape[:2]
-        pad_bottom, pad_right = -height % self.stride, -width % self.stride
+        pad_bottom = max(height, MIN_SIDE) + (-max(height, MIN_SIDE) % self.stride) - height
+        pad_right = max(width, MIN_SIDE) + (-max(width, MIN_SIDE) % self.stride) - width
         if pad_bottom or pad_right:
-            image = cv2.copyMakeBorder(image, 0, pad_bottom, 0, pad_right, cv2.BORDER_REFLECT_101)
+            # Mirroring needs the pad to be smaller than the picture; a tiny one repeats its edges.
+            border = cv2.BORDER_REFLECT_101 if pad_bottom < height and pad_right < width else cv2.BORDER_REPLICATE
+            image = cv2.copyMakeBorder(image, 0, pad_bottom, 0, pad_right, border)
         batch = image.transpose(2, 0, 1)[None].astype(self._input_dtype)
-        output = self.runtime.run(batch)
+        try:
+            output = self.runtime.run(batch)
+        except MemoryError:
+            raise DeviceError(self._too_big(height, width, available_host_memory())) from None
         if output.ndim != 4 or output.shape[1] != 3:
             raise ModelError(
                 f"{self.path} returned shape {output.shape}; a style model returns RGB N x 3 x H x W"
             )
+        if not self._checked_values:
+            if not np.isfinite(output).all():
+                raise ModelError(
+                    f"{self.path.name} returns NaN or infinite values: the model is broken; "
+                    "re-export or retrain it, or choose another style"
+                )
+            self._checked_values = True
         output = output[0, :, :height, :width]
         return np.ascontiguousarray(np.clip(output, 0, 255).astype(np.uint8).transpose(1, 2, 0))
+
+    def check_memory(self, height: int, width: int) -> None:
+        """Raise :class:`DeviceError`, before anything is allocated, when stylizing a
+        ``height`` x ``width`` picture would not fit in the free memory (CPU devices; a GPU's
+        is not known to onnxruntime, so there an allocation failure is caught instead)."""
+        if self.runtime.device != "cpu":
+            return
+        available = available_host_memory()
+        if shrink_to_fit(available, BYTES_PER_PIXEL * height * width + FIXED_BYTES, FIXED_BYTES) is not None:
+            raise DeviceError(self._too_big(height, width, available))
+
+    def _too_big(self, height: int, width: int, available: int | None) -> str:
+        """The error for a picture that does not fit, naming a working size that does."""
+        needed = BYTES_PER_PIXEL * height * width + FIXED_BYTES
+        factor = shrink_to_fit(available, needed, FIXED_BYTES)
+        fits = max(MIN_SIDE, int(min(height, width) * (0.9 * factor if factor is not None else 0.5)))
+        free = f", more than is free ({available / 2**30:.1f} GiB)" if available is not None else ""
+        return (
+            f"stylizing at {width}x{height} needs about {needed / 2**30:.1f} GiB of memory{free}; "
+            f"use a working size of {fits} or less (--size {fits})"
+        )
 
 
 class StyleStage(ClosingContext):
@@ -85,6 +129,7 @@ class StyleStage(ClosingContext):
         # not loaded a second time.
         requested = os.fspath(config.model) if config.model is not None else DEFAULT_STYLE
         self._models = {requested: self.model}
+        self._checked_size: tuple[int, int] | None = None
 
     def _current(self) -> tuple[StyleModel, float]:
         if self.controls is None:
@@ -101,6 +146,9 @@ class StyleStage(ClosingContext):
             return frame.with_image(source)
         height, width = source.shape[:2]
         work_height, work_width = limit_short_side(height, width, self.config.size)
+        if (work_height, work_width) != self._checked_size:  # a new stream size: will it fit?
+            model.check_memory(work_height, work_width)
+            self._checked_size = (work_height, work_width)
         stylized = model(resize(source, work_height, work_width))
         stylized = resize(stylized, height, width)
         if self.config.preserve_color:

@@ -185,6 +185,11 @@ def test_presets_are_valid(name):
         (dict(octaves=0), "octaves"),
         (dict(octave_scale=1.0), "octave scale"),
         (dict(steps=-1), "steps"),
+        (dict(step_size=float("inf")), "step size must be above 0 and at most 255 grey levels, got inf"),
+        (dict(step_size=float("nan")), "step size"),
+        (dict(octave_scale=float("inf")), "octave scale must be above 1 and at most 4"),
+        (dict(smoothing=float("inf")), "smoothing must be 0 to 100 pixels"),
+        (dict(steps=10**9), "steps must be 0 to 10000"),
     ],
 )
 def test_bad_settings_name_the_problem(settings, message):

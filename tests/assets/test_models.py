@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from model_factory import make_style_model
-from streamart.config import StyleConfig
-from streamart.errors import ModelError
-from streamart.core.frame import Frame
+
 from streamart.assets.models import DEFAULT_STYLE, list_models, resolve_model
+from streamart.config import StyleConfig
+from streamart.core.frame import Frame
+from streamart.errors import ModelError
 from streamart.stages.style import StyleStage
 
 SHIPPED = {"starry_night", "the_scream", "shipwreck", "matisse_woman_with_hat"}

@@ -51,6 +51,7 @@ def test_existing_output_needs_overwrite(photo, tmp_path, capsys):
         (["--layer", "relu7_1"], 2, "no network has all of the layers relu7_1"),
         (["--class", "5", "--network", "vgg16"], 2, "--network efficientnet_lite0"),
         (["--device", "cuda:9"], 5, "cuda"),
+        (["--step-size", "inf"], 2, "step size must be above 0 and at most 255"),
     ],
 )
 def test_user_mistakes_are_one_line_errors(photo, tmp_path, capsys, extra, code, message):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import cv2
 import numpy as np
+import pytest
 
 from streamart.cli import main
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from model_factory import make_style_model
+
 from streamart.assets.models import DEFAULT_STYLE
 from streamart.cli import main
 

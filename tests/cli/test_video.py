@@ -13,9 +13,9 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-
-from media_factory import audio_seconds, make_clip
+from media_factory import audio_seconds, index_first_truncated, make_clip
 from model_factory import make_style_model
+
 from streamart.cli import main
 from streamart.ops.video import to_rgb
 
@@ -146,8 +146,8 @@ def test_bad_inputs_give_one_line_errors_and_no_output(make_input, message, tiny
     err = capsys.readouterr().err.strip()
     if source.name == "truncated.mp4" and code == 0:
         # Best effort is allowed for damage: the frames that decode are kept and a warning
-        # says how many were recovered.
-        assert "recovered" in err or "damaged" in err or "truncated" in err
+        # says how many were read (also with -q: it says what was lost).
+        assert "warning:" in err and "damaged" in err
         assert out.exists()
     else:
         assert code != 0
@@ -209,27 +209,82 @@ def test_image_command(tmp_path, tiny_model):
     assert np.abs(result.astype(int) - image.astype(int)).mean() > 5
 
 
-@pytest.mark.slow
-def test_sigint_stops_a_running_video_and_leaves_nothing(tmp_path, tiny_model):
-    clip = tmp_path / "long.mp4"
-    make_clip(clip, width=320, height=240, frames=900, fps=30, audio=True)
+def test_a_damaged_input_warns_with_the_count_or_fails_with_strict(tiny_model, tmp_path, capsys):
+    cut = index_first_truncated(tmp_path)
     out = tmp_path / "out.mp4"
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    assert main(["video", str(cut), str(out), "--style", str(tiny_model), "-q"]) == 0
+    err = capsys.readouterr().err
+    read = int(re.search(r"read (\d+) of the 60 the container announced frames", err).group(1))
+    assert err.startswith("warning:") and 0 < read < 60
+    assert len(video_frames(out)[0]) == read
+    strict = tmp_path / "strict.mp4"
+    assert main(["video", str(cut), str(strict), "--style", str(tiny_model), "-q", "--strict"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "--strict" in err and len(err.strip().splitlines()) == 1
+    assert not strict.exists() and leftovers(tmp_path) == []
+
+
+def start_long_video(folder: Path, model: Path, out: Path) -> tuple[subprocess.Popen, bytes]:
+    """`streamart video` on a long clip in a child process, once frames are flowing (its
+    progress bar reports a frame done); returns the process and what it printed so far."""
+    clip = folder / "long.mp4"
+    if not clip.exists():
+        make_clip(clip, width=320, height=240, frames=900, fps=30, audio=True)
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamart", "video", str(clip), str(out), "--style", str(tiny_model), "--preset", "slow"],
-        stderr=subprocess.PIPE,
-        env=env,
+        [sys.executable, "-m", "streamart", "video", str(clip), str(out), "--style", str(model),
+         "--encoder-preset", "slow"],
+        stderr=subprocess.PIPE, env=dict(os.environ, PYTHONUNBUFFERED="1"),
     )
-    # Wait until frames are flowing: the progress bar reports at least one frame done.
     seen = b""
     while not any(int(n) > 0 for n in re.findall(rb"(\d+)/900", seen)):
         chunk = process.stderr.read1(256)
         assert chunk, f"streamart exited early: {seen.decode(errors='replace')}"
         seen += chunk
-    process.send_signal(signal.SIGINT)
+    return process, seen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_a_signal_stops_a_running_video_and_leaves_nothing(tmp_path, tiny_model, signum):
+    out = tmp_path / "out.mp4"
+    process, seen = start_long_video(tmp_path, tiny_model, out)
+    process.send_signal(signum)
     rest = process.communicate(timeout=20)[1]
-    assert process.returncode == 130, (seen + rest).decode(errors="replace")
+    assert process.returncode == 128 + signum, (seen + rest).decode(errors="replace")
+    assert f"interrupted ({signum.name})".encode() in rest
     assert not out.exists()
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_the_next_run_cleans_up_after_a_killed_one(tmp_path, tiny_model, clip):
+    out = tmp_path / "out.mp4"
+    process, _ = start_long_video(tmp_path, tiny_model, out)
+    process.kill()  # SIGKILL: no chance to clean up
+    process.wait()
+    left = leftovers(tmp_path)
+    assert any(".streamart-partial-" in name for name in left) and ".out.mp4.streamart-claim" in left
+    assert not out.exists()  # a partial file is never mistaken for the output
+    result = subprocess.run(
+        [sys.executable, "-m", "streamart", "video", str(clip), str(out), "--style", str(tiny_model), "-q"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "removed 2 unfinished file(s) that interrupted runs left" in result.stderr
+    assert leftovers(tmp_path) == [] and out.exists()
+
+
+@pytest.mark.slow
+def test_a_second_run_into_the_same_output_fails_at_once_naming_the_first(tmp_path, tiny_model, clip, capsys):
+    out = tmp_path / "out.mp4"
+    process, _ = start_long_video(tmp_path, tiny_model, out)
+    try:
+        assert main(["video", str(clip), str(out), "--style", str(tiny_model), "-q"]) == 3
+        assert f"being written by another streamart run (process {process.pid})" in capsys.readouterr().err
+        assert not out.exists()
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
     assert leftovers(tmp_path) == []
 
 
@@ -286,3 +341,12 @@ def test_bad_start_or_duration_is_a_one_line_input_error(option, value, message,
     assert err.startswith("error:") and len(err.splitlines()) == 1 and message in err, err
     assert "give" in err  # the fix
     assert not out.exists() and leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("side", [2, 4])
+def test_videos_of_a_few_pixels_are_stylized(clip_factory, tmp_path, side):
+    clip = clip_factory(f"tiny{side}.mp4", width=side, height=side, frames=3)
+    out = tmp_path / "out.mp4"
+    assert main(["video", str(clip), str(out), "-q"]) == 0  # the default (shipped) style
+    _, frames = video_frames(out)
+    assert len(frames) == 3 and frames[0].shape == (side, side, 3)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import av
+import pytest
 
 from streamart.cli import main
 
@@ -26,3 +33,39 @@ def test_webcam_records_what_it_streams(clip_factory, tiny_model, tmp_path, caps
 def test_webcam_needs_an_output(clip, capsys):
     assert main(["webcam", "--camera", str(clip)]) != 0
     assert "--window" in capsys.readouterr().err
+
+
+def recorded_times(path) -> list[float]:
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        return [float(frame.pts * frame.time_base) for frame in container.decode(stream)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("signum", "code"),
+    [(signal.SIGINT, 0), (signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGHUP, 128 + signal.SIGHUP)],
+    ids=lambda value: getattr(value, "name", str(value)),
+)
+def test_every_stop_signal_keeps_a_complete_recording(clip_factory, tiny_model, tmp_path, signum, code):
+    camera = clip_factory("camera.mp4", width=64, height=48, frames=300, fps=30)  # plays for 10 s
+    record = tmp_path / "rec.mp4"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamart", "webcam", "--camera", str(camera), "--style", str(tiny_model),
+         "--record", str(record)],
+        stderr=subprocess.PIPE, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    # Recording has begun once the encoder's temporary file holds data (polled: the child
+    # prints nothing more until it stops).
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".rec.mp4.streamart-partial-") and p.stat().st_size > 0 for p in tmp_path.iterdir()):
+        assert process.poll() is None, f"streamart exited early: {process.stderr.read().decode(errors='replace')}"
+        assert time.monotonic() < deadline, "the recording never started"
+        time.sleep(0.05)
+    process.send_signal(signum)
+    rest = process.communicate(timeout=20)[1]
+    assert process.returncode == code, rest.decode(errors="replace")
+    assert b"recording saved" in rest
+    times = recorded_times(record)  # complete and playable: it decodes, in order
+    assert len(times) >= 1 and times == sorted(times)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # nothing hidden left

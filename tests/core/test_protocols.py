@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 
 from streamart.config import StyleConfig
-from streamart.core.protocols import ClosingContext, Sink, Source, Stage, StopPipeline, StreamInfo
+from streamart.core.protocols import (
+    ClosingContext,
+    Sink,
+    Source,
+    Stage,
+    StopPipeline,
+    StreamInfo,
+)
 from streamart.sinks.encoder import EncoderSink
 from streamart.sinks.image import ImageSink
 from streamart.sinks.virtualcam import VirtualCameraSink

@@ -7,8 +7,8 @@ import json
 import cv2
 import pytest
 
-from streamart.offline.corpus import SKIMAGE_HELD_OUT, SKIMAGE_PHOTOS, build_corpus
 from streamart.errors import DependencyError
+from streamart.offline.corpus import SKIMAGE_HELD_OUT, SKIMAGE_PHOTOS, build_corpus
 
 
 def test_skimage_photos_become_bounded_jpegs_with_a_manifest(tmp_path):

@@ -8,9 +8,14 @@ import cv2
 import numpy as np
 import pytest
 
-from streamart.errors import InputError
-from streamart.offline.evaluation import flicker_report, plot_errors, psnr, warping_error
 from streamart.core.frame import Frame
+from streamart.errors import InputError
+from streamart.offline.evaluation import (
+    flicker_report,
+    plot_errors,
+    psnr,
+    warping_error,
+)
 
 
 def world(height: int, width: int, seed: int = 0) -> np.ndarray:

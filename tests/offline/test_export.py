@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from streamart.errors import ModelError, OutputError
-from streamart.offline.export import export_onnx, load_checkpoint
 from streamart.nets.transformer import TransformerNet
+from streamart.offline.export import export_onnx, load_checkpoint
 
 
 @pytest.fixture(scope="module")

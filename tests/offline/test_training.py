@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from streamart.errors import InputError, InputNotFoundError
 from streamart.config import TrainingConfig
+from streamart.errors import InputError, InputNotFoundError
 from streamart.offline.training import Trainer, temporal_loss
 
 

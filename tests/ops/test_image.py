@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from streamart.ops import image as imageops
 from streamart.errors import InputError, InputNotFoundError
+from streamart.ops import image as imageops
 
 
 def random_image(height: int = 40, width: int = 60, seed: int = 0) -> np.ndarray:

@@ -8,8 +8,8 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-
 from media_factory import pattern_frame
+
 from streamart.ops.video import BT709, from_rgb, to_rgb
 
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import numpy as np
 import onnxruntime
 import pytest
-
 from model_factory import make_style_model, make_two_input_model, reference_style
+
 from streamart.errors import DeviceError, ModelError
-from streamart.runtimes.onnx import DEVICE_PROVIDERS, OnnxModel, available_devices, resolve_device
+from streamart.runtimes.onnx import (
+    DEVICE_PROVIDERS,
+    OnnxModel,
+    available_devices,
+    resolve_device,
+)
 
 
 def unavailable_devices() -> list[str]:

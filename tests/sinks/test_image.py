@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-
 from media_factory import pattern_frame
-from streamart.errors import OutputError
+
 from streamart.core.frame import Frame
+from streamart.errors import OutputError
 from streamart.sinks.image import ImageSink
 
 

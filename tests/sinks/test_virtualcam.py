@@ -12,8 +12,9 @@ import pytest
 pyvirtualcam = pytest.importorskip("pyvirtualcam")
 
 from media_factory import pattern_frame  # noqa: E402
-from streamart.errors import DeviceError  # noqa: E402
+
 from streamart.core.frame import Frame  # noqa: E402
+from streamart.errors import DeviceError  # noqa: E402
 from streamart.sinks.virtualcam import VirtualCameraSink, virtual_camera_backends  # noqa: E402
 from streamart.sources.webcam import is_v4l2loopback  # noqa: E402
 

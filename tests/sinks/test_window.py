@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from media_factory import pattern_frame
+
 from streamart.core.controls import LiveControls
-from streamart.errors import DeviceError, OutputError
 from streamart.core.frame import Frame
 from streamart.core.protocols import ClosingContext, StreamInfo
 from streamart.core.runner import StopPipeline, run_pipeline
+from streamart.errors import DeviceError, OutputError
 from streamart.sinks.window import WindowSink
 
 pytestmark = pytest.mark.display

@@ -8,8 +8,8 @@ from fractions import Fraction
 import cv2
 import numpy as np
 import pytest
+from media_factory import index_first_truncated, make_clip, pattern_frame
 
-from media_factory import make_clip, pattern_frame
 from streamart.errors import InputError, InputNotFoundError
 from streamart.sources.file import FileSource
 
@@ -113,7 +113,10 @@ def test_truncated_file_recovers_frames_and_warns(tmp_path, caplog):
             frames = list(source)
     assert 0 < len(frames) < 30
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == [f"{cut} is damaged (truncated or corrupt): recovered {len(frames)} frames"]
+    assert warnings == [
+        f"{cut} is damaged (truncated or corrupt): read {len(frames)} frames; the output has those "
+        "(--strict makes this an error)"
+    ]
     assert mean_error(frames[-1].image, pattern_frame(frames[-1].index, 96, 64)) < 3
 
 
@@ -128,7 +131,26 @@ def test_corrupt_middle_is_skipped_with_a_warning(tmp_path, caplog):
         with FileSource(path) as source:
             frames = list(source)
     assert 0 < len(frames) < 30
-    assert f"recovered {len(frames)} frames" in caplog.text
+    assert f"read {len(frames)} frames" in caplog.text
+
+
+def test_frames_missing_at_the_end_are_counted_against_the_announced_number(tmp_path, caplog):
+    cut = index_first_truncated(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="streamart.sources.file"):
+        with FileSource(cut) as source:
+            assert source.info.frame_count == 60
+            frames = list(source)
+    assert 0 < len(frames) < 60
+    assert f"read {len(frames)} of the 60 the container announced frames" in caplog.text
+
+
+def test_strict_makes_a_damaged_input_an_error_at_the_end(tmp_path):
+    cut = index_first_truncated(tmp_path)
+    with FileSource(cut, strict=True) as source:
+        frames = iter(source)
+        next(frames)  # the frames that decode still come first
+        with pytest.raises(InputError, match="read .* of the 60 the container announced frames; without --strict"):
+            list(frames)
 
 
 def test_intact_file_does_not_warn(clip, caplog):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-
 from media_factory import pattern_frame
+
 from streamart.errors import InputError, InputNotFoundError
 from streamart.sources.image import ImageSource
 

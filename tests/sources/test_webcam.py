@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from media_factory import pattern_frame
-from streamart.errors import DeviceError, InputError, InputNotFoundError
+
 from streamart.core.frame import Frame
 from streamart.core.protocols import ClosingContext, StreamInfo
 from streamart.core.runner import run_pipeline
+from streamart.errors import DeviceError, InputError, InputNotFoundError
 from streamart.sources import webcam
 from streamart.sources.webcam import LIVE_TIME_BASE, WebcamSource
 

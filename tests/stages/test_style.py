@@ -5,12 +5,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-
 from model_factory import make_style_model, reference_style
+
 from streamart.config import StyleConfig
 from streamart.core.controls import LiveControls
-from streamart.errors import ModelError
 from streamart.core.frame import Frame
+from streamart.errors import DeviceError, ModelError
 from streamart.ops.image import limit_short_side
 from streamart.stages import style
 from streamart.stages.style import StyleStage
@@ -121,9 +121,8 @@ def test_live_styles_are_each_loaded_once(tmp_path, monkeypatch):
 
 
 def test_a_model_that_returns_the_wrong_shape_is_reported(tmp_path):
-    from onnx import TensorProto, helper
-
     import onnx
+    from onnx import TensorProto, helper
 
     graph = helper.make_graph(
         [helper.make_node("ReduceMean", ["input"], ["output"], axes=[1], keepdims=1)],
@@ -146,3 +145,36 @@ def test_the_model_variant_follows_the_device_really_used(tmp_path, monkeypatch)
     # "auto" on an NVIDIA machine (the GPU we lack: only the device resolution is faked)
     monkeypatch.setattr(style, "resolve_device", lambda device: "cuda")
     assert style.StyleModel("gamma", device="auto").name == "gamma-full"
+
+
+@pytest.mark.parametrize("size", [(1, 1), (2, 2), (4, 4), (3, 7), (15, 40)])
+def test_frames_smaller_than_the_network_needs_are_padded_and_cropped_back(size):
+    # The shipped networks mirror-pad by 4 pixels before their first convolution: a 4x4
+    # frame was an onnxruntime error; now it is padded up, stylized and cropped back.
+    height, width = size
+    image = np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    stage = StyleStage(StyleConfig(model="starry_night", size=None))
+    result = stage.process(Frame(image, 0)).image
+    assert result.shape == (height, width, 3)
+    assert not np.array_equal(result, image)  # it was stylized
+
+
+def test_a_model_that_returns_nan_is_named_on_the_first_frame(tmp_path):
+    from model_factory import make_nan_model
+
+    path = make_nan_model(tmp_path / "broken.onnx")
+    stage = StyleStage(StyleConfig(model=path))
+    frame = Frame(np.full((32, 48, 3), 90, np.uint8), 0)
+    with pytest.raises(ModelError, match="broken.onnx returns NaN or infinite values"):
+        stage.process(frame)
+
+
+def test_a_frame_too_big_for_memory_is_refused_before_allocating_with_a_size_that_fits():
+    # A 100,000 x 100,000 view of one pixel: no memory behind it, but a real size to check.
+    huge = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (100_000, 100_000, 3))
+    stage = StyleStage(StyleConfig(model="starry_night", size=None))
+    with pytest.raises(DeviceError, match=r"stylizing at 100000x100000 needs about .* GiB of memory, more than is free .*--size (\d+)\)") as caught:
+        stage.process(Frame(huge, 0))
+    fits = int(caught.value.args[0].rsplit("--size ", 1)[1].rstrip(")"))
+    free = style.available_host_memory()
+    assert style.BYTES_PER_PIXEL * fits * fits + style.FIXED_BYTES < free  # the size named does fit
