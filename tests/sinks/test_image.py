@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import cv2
 import numpy as np
 import pytest
@@ -50,3 +53,27 @@ def test_unknown_extension_and_unwritable_folder(tmp_path, unwritable_dir):
         ImageSink(tmp_path / "out.xyz")
     with pytest.raises(OutputError, match="cannot write to folder"):
         ImageSink(unwritable_dir / "out.png")
+
+
+def test_a_full_disk_is_described_not_none(tmp_path):
+    # A file-size limit makes the write fail part-way, as a full disk does (a real OS limit,
+    # in a child process, so that this test process keeps its own).
+    code = (
+        "import resource, signal, sys\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))\n"
+        "import numpy as np\n"
+        "from streamart.core.frame import Frame\n"
+        "from streamart.sinks.image import ImageSink\n"
+        "image = np.random.default_rng(0).integers(0, 256, (400, 400, 3), dtype=np.uint8)\n"
+        "try:\n"
+        "    with ImageSink(sys.argv[1]) as sink:\n"
+        "        sink.write(Frame(image, 0))\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+    )
+    out = tmp_path / "out.png"
+    result = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith(f"OutputError cannot write {out} (")
+    assert "(None)" not in result.stdout and "check free disk space" in result.stdout
+    assert list(tmp_path.iterdir()) == []  # nothing half-written left
