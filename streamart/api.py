@@ -49,7 +49,7 @@ from .sinks.virtualcam import virtual_camera_backends  # noqa: F401 - part of th
 from .sources.file import FileSource
 from .sources.image import ImageSource
 from .sources.webcam import WebcamSource, list_cameras  # noqa: F401 - part of the API
-from .stages.style import StyleStage
+from .stages.style import FinishStage, StyleStage
 from .stages.temporal import TemporalBlendStage
 
 if TYPE_CHECKING:
@@ -67,17 +67,21 @@ def build_style_stages(
     flow_preset: str = DEFAULT_FLOW_PRESET,
     controls: LiveControls | None = None,
 ) -> list[Stage]:
-    """The stages that stylize video: the style network, then the temporal blend.
+    """The stages that stylize video: the style network, then the temporal blend at the working
+    size, then the frame back at its size with its colours and strength (:class:`FinishStage`).
 
     ``temporal`` 0 leaves out temporal consistency (each frame stylized on its own).
     ``flow_preset`` is the optical flow's speed against precision: "ultrafast", "fast" or
     "medium" (coarser motion lets more flicker through). With ``controls`` (a live session)
     the style, strength and temporal on/off follow them.
     """
-    stages: list[Stage] = [StyleStage(style, controls=controls)]
-    if temporal > 0:
-        stages.append(TemporalBlendStage(temporal, flow_preset=flow_preset, controls=controls))
-    return stages
+    if temporal == 0:
+        return [StyleStage(style, controls=controls)]
+    return [
+        StyleStage(style, controls=controls, finish=False),
+        TemporalBlendStage(temporal, flow_preset=flow_preset, controls=controls),
+        FinishStage(style, controls=controls),
+    ]
 
 
 def video_dream_config(device: str = "auto") -> DreamConfig:

@@ -75,3 +75,17 @@ def test_stylize_video_takes_a_span(clip_factory, tiny_model, tmp_path):
     assert stats.frames_out == stats.frame_count == 5
     with FileSource(out) as source:
         assert [float(f.time) for f in source] == pytest.approx([0, 0.1, 0.2, 0.3, 0.4])
+
+
+def test_video_style_stages_keep_frames_small_between_them(tiny_model):
+    stages = streamart.build_style_stages(StyleConfig(model=tiny_model, size=32), temporal=0.5)
+    assert [stage.name for stage in stages] == ["style", "temporal-blend", "finish"]
+    image = np.random.default_rng(4).integers(0, 256, (96, 128, 3), dtype=np.uint8)
+    sizes = []
+    for index in range(2):
+        frame = streamart.Frame(image, index)
+        for stage in stages:
+            frame = stage.process(frame)
+            sizes.append(frame.image.shape[:2])
+    assert sizes[:3] == [(32, 43), (32, 43), (96, 128)]  # the blend works on the small frame
+    assert [stage.name for stage in streamart.build_style_stages(StyleConfig(model=tiny_model), temporal=0)] == ["style"]

@@ -5,8 +5,9 @@ Layout of a run::
     [source thread] -> channel -> [stage thread] -> channel -> ... -> [sink thread] x N
 
 Every arrow is a :class:`_Channel`. Between a file source and its first stage, and everywhere
-after that, channels are bounded queues: no frame is ever dropped and memory stays flat for
-any length of video, because a full queue makes its producer wait. Between a live source and
+after that, channels are bounded queues, in frames and in bytes: no frame is ever dropped and
+memory stays flat for any length and size of video, because a full queue makes its producer
+wait. Between a live source and
 its first stage the channel is a latest-frame slot: a new frame replaces one that nobody has
 taken yet (counted as dropped), so latency never builds up behind a slow stage.
 
@@ -45,9 +46,12 @@ log = logging.getLogger(__name__)
 # How often blocked threads look at the stop flag: bounds how long Ctrl-C or an error in
 # another thread takes to stop a run.
 _POLL_SECONDS = 0.05
-# Frames buffered between two threads of a file pipeline; enough to absorb jitter between
-# stages, small enough that memory stays flat (8 frames of 4K RGB are about 200 MB).
+# Frames buffered between two threads of a file pipeline: enough to absorb jitter between
+# stages, few enough that memory stays flat whatever the length...
 _QUEUE_FRAMES = 4
+# ... and at most this many bytes of them, so that it stays flat whatever the frame size too:
+# four 720p frames fit, a 4K frame (25 MB, 50 MB with its original) is buffered alone.
+_QUEUE_BYTES = 64 * 2**20
 # Grace period for threads to finish after a stop before the runner gives up on them.
 _JOIN_SECONDS = 5.0
 # Latency percentiles are taken over this many recent frames, so a long live session keeps
@@ -167,6 +171,9 @@ class _Channel:
         if self._latest_only and item is not _END:
             self._put_latest(item)
             return
+        if self._queue.maxsize > 1 and isinstance(item, Frame):
+            # A few frames, but only as many as fit in the byte budget (it only ever shrinks).
+            self._queue.maxsize = max(1, min(self._queue.maxsize, _QUEUE_BYTES // _frame_bytes(item)))
         # A put that times out retries while the run is open, so a stop never leaves a
         # producer blocked on a full queue. The end marker always takes this path: it waits
         # for the last frame to be taken instead of replacing it.
@@ -205,6 +212,13 @@ class _Channel:
             raise _Stopped
         finally:
             self.consumer_waiting.clear()
+
+
+def _frame_bytes(frame: Frame) -> int:
+    """The memory a frame in a queue keeps alive: its image and, when a stage replaced it, the
+    source's original."""
+    original = 0 if frame.original is None or frame.original is frame.image else frame.original.nbytes
+    return max(1, frame.image.nbytes + original)
 
 
 class _Run:

@@ -30,8 +30,8 @@ def test_the_result_describes_the_clip_and_three_timings(result):
 
 def test_the_full_run_went_through_every_stage(result):
     stats = result.pipeline_stats
-    assert [step.name for step in stats.stages] == ["style", "temporal-blend"]
-    assert [step.frames for step in stats.stages] == [4, 4]
+    assert [step.name for step in stats.stages] == ["style", "temporal-blend", "finish"]
+    assert [step.frames for step in stats.stages] == [4, 4, 4]
     assert [(step.name, step.frames) for step in stats.sinks] == [("encoder", 4)]
     assert stats.dropped == 0
 

@@ -178,3 +178,22 @@ def test_a_frame_too_big_for_memory_is_refused_before_allocating_with_a_size_tha
     fits = int(caught.value.args[0].rsplit("--size ", 1)[1].rstrip(")"))
     free = style.available_host_memory()
     assert style.BYTES_PER_PIXEL * fits * fits + style.FIXED_BYTES < free  # the size named does fit
+
+
+def test_without_finish_the_frame_stays_at_the_working_size_until_the_finish_stage(tiny_model):
+    image = np.random.default_rng(2).integers(0, 256, (120, 200, 3), dtype=np.uint8)
+    config = StyleConfig(model=tiny_model, size=48, strength=0.5, preserve_color=True)
+    small = StyleStage(config, finish=False).process(Frame(image, 0))
+    assert small.image.shape == (48, 80, 3) and small.original is image  # small, source kept
+    finished = style.FinishStage(config).process(small)
+    assert finished.original is image
+    whole = StyleStage(config).process(Frame(image, 0))  # the same in one stage
+    np.testing.assert_array_equal(finished.image, whole.image)
+
+
+def test_the_finish_stage_gives_back_the_source_exactly_at_strength_zero(tiny_model):
+    image = np.random.default_rng(3).integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    controls = LiveControls([str(tiny_model)], strength=1.0)
+    small = StyleStage(StyleConfig(model=tiny_model, size=20), finish=False).process(Frame(image, 0))
+    controls.adjust_strength(-1.0)
+    assert style.FinishStage(StyleConfig(size=20), controls=controls).process(small).image is image
