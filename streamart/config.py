@@ -128,8 +128,8 @@ class DreamVideoConfig:
 class TrainingConfig:
     """Everything a style-network training run depends on (saved in its checkpoints).
 
-    ``style`` is the painting, ``data`` a folder of content photos, ``out`` the ONNX file to
-    write. ``variant`` is the network size (:mod:`streamart.nets.transformer`); training crops
+    ``style`` is the painting, ``out`` the ONNX file to write, ``data`` a folder of content
+    photos (None: the default corpus, fetched on first use). ``variant`` is the network size (:mod:`streamart.nets.transformer`); training crops
     are ``image_size`` pixels square, the painting is scaled to ``style_size`` on its long side
     (None: twice the crop). The loss weights are those of the perceptual loss
     (:mod:`streamart.offline.training`). Checkpoints and sample images go to
@@ -137,8 +137,8 @@ class TrainingConfig:
     """
 
     style: Path
-    data: Path
     out: Path
+    data: Path | None = None  # None: the fetched corpus (streamart.offline.corpus)
     variant: str = "full"
     iterations: int = 20_000
     batch_size: int = 4

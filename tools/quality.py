@@ -4,7 +4,7 @@
         [--sheet docs/contact_sheet.png] [--table docs/QUALITY.md] [--gatys-iterations 60]
 
 The photos are scikit-image samples kept out of the training corpus
-(streamart.corpus.SKIMAGE_HELD_OUT). For every model and photo the style distance to the
+(SKIMAGE_HELD_OUT below, and the corpus's held-out photos). For every model and photo the style distance to the
 painting is measured for the photo itself, the model's output (run by onnxruntime from the
 shipped .onnx file) and a Gatys-style optimisation (streamart.gatys) that minimises the same
 Gram losses directly, a slow reference that the fast model tries to approximate in one pass.
@@ -38,21 +38,29 @@ from streamart.art import gatys  # noqa: E402
 from streamart.art.losses import gram_matrix  # noqa: E402
 from streamart.nets.transformer import TransformerNet  # noqa: E402
 from streamart.nets.vgg import load_vgg16  # noqa: E402
-from streamart.offline.corpus import SKIMAGE_HELD_OUT  # noqa: E402
+from streamart.offline.corpus import held_out_photos as held_out_corpus_photos  # noqa: E402
 from streamart.offline.training import STYLE_LAYERS  # noqa: E402
 from streamart.ops import image as imageops  # noqa: E402
 from streamart.ops.tensor import to_image, to_tensor  # noqa: E402
 
 
+#: scikit-image's colour photos of a portrait, an animal, a still life and a building site.
+SKIMAGE_HELD_OUT = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg")
+
+
 def held_out_photos(size: int) -> dict[str, np.ndarray]:
+    """Photos no model trained on: scikit-image's four, and those the corpus fetch holds out
+    (a bridge landscape, mountains, an interior, a sunset, a dog at a window)."""
     import skimage
 
     folder = Path(skimage.__file__).parent / "data"
+    paths = [folder / name for name in SKIMAGE_HELD_OUT] + held_out_corpus_photos()
     photos = {}
-    for name in SKIMAGE_HELD_OUT:
-        image = imageops.load_image(folder / name)
+    for path in paths:
+        image = imageops.load_image(path)
         height, width = imageops.fit_long_side(*image.shape[:2], size)
-        photos[Path(name).stem] = imageops.resize(image, height // 4 * 4, width // 4 * 4)
+        name = path.stem.split("-")[-1].split("_by_")[0]
+        photos[name] = imageops.resize(image, height // 4 * 4, width // 4 * 4)
     return photos
 
 

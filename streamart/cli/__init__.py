@@ -30,6 +30,7 @@ COMMANDS = (
     "devices",
     "train",
     "export",
+    "corpus",
     "weights",
     "eval",
     "bench",

@@ -25,9 +25,9 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = DEFAULTS
     parser.add_argument("--style", type=Path, required=True, help="the painting (JPEG/PNG)")
-    parser.add_argument("--data", type=Path, default=default_corpus_dir(),
-                        help="folder of content photos (default: %(default)s, made by "
-                        "tools/build_corpus.py)")
+    parser.add_argument("--data", type=Path,
+                        help=f"folder of content photos (default: the corpus in {default_corpus_dir()}, "
+                        "fetched on first use: see 'streamart corpus')")
     parser.add_argument("--out", type=Path, required=True, help="ONNX file to write")
     parser.add_argument("--variant", default=d["variant"],
                         help="network size: full (Johnson et al.) or lite (CPU real time) (default: %(default)s)")

@@ -1,67 +1,73 @@
-"""Assemble a training corpus of real photos from registry packages.
+"""The training corpus: real photographs, fetched once from Debian's archive on any system.
 
-There is no COCO here, so the content images come from packages that ship photographs:
-scikit-image's sample data (PyPI) and Debian's desktop wallpaper packages (``apt-get download``
-+ ``dpkg -x``, so nothing is installed system-wide). Most wallpapers are vector or abstract art,
-which teaches a style network little about real scenes, so only files picked by eye as
-photographs are taken (:data:`DEBIAN_PHOTOS`). Each image is scaled down to a bounded size and
-written as JPEG; ``manifest.json`` records the package name and version and the original path
-of every image.
+Style networks learn from content photos. There is no COCO here, so the photos come from
+Debian's desktop-wallpaper packages, which ship photographs under free licences. A package is
+downloaded over HTTPS from Debian's archive (any OS: no apt, no dpkg), checked against its
+pinned sha256, and only the photographs listed for it (picked by eye: most wallpapers are
+vector or abstract art, which teaches a style network little about real scenes) are taken out
+of it, scaled to a bounded size and kept as JPEG; the package itself is not kept. What to
+fetch is data (``streamart/assets/corpus.json``); ``manifest.json`` beside the photos records
+each photo's package, version and path. A few photos of each kind (a bridge landscape, a
+mountain range, an interior, a sunset, a dog at a window) are held out of training, in a
+folder of their own beside the corpus (``held_out``), so that quality checks use photos no
+model has seen.
 
-Any folder of images works for training; this module only builds a reproducible default.
+``streamart corpus fetch`` does this once; ``streamart train`` does it on first use. Afterwards
+everything is offline. Without a network, fetch the .deb files elsewhere and pass them with
+``--from``; or train on any folder of photos with ``--data``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
-import shutil
-import subprocess
+import os
+import tarfile
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
+from importlib import resources
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ..assets.weights import cache_dir
-from ..errors import DependencyError, InputError, OutputError
-from ..ops import image as imageops
+from ..core.files import describe
+from ..errors import InputError, OutputError, WeightsError
+from ..ops.image import resize_long_side
 
 log = logging.getLogger(__name__)
 
-#: Photographs (looked at one by one) in Debian wallpaper packages, as paths inside the package.
-#: gnome-backgrounds 43 and ukui-wallpapers were looked at too: they hold no photographs.
-DEBIAN_PHOTOS: dict[str, tuple[str, ...]] = {
-    "mate-backgrounds": tuple(
-        f"usr/share/backgrounds/mate/nature/{name}.jpg"
-        for name in ("Aqua", "Blinds", "Dune", "FreshFlower", "Garden", "GreenMeadow", "LadyBird",
-                     "RainDrops", "Storm", "TwoWings", "Wood", "YellowFlower")
-    ),
-    "plasma-workspace-wallpapers": tuple(
-        f"usr/share/wallpapers/{name}/contents/images/2560x1600.jpg"
-        for name in ("BytheWater", "ColdRipple", "ColorfulCups", "DarkestHour", "EveningGlow",
-                     "FallenLeaf", "Grey", "Kite", "OneStandsOut", "Path", "summer_1am")
-    ),
-    "lomiri-wallpapers-20.04": (
-        "usr/share/backgrounds/Infinite-Sea_by_Aury88.jpg",
-        "usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg",
-    ),
-}
+#: Longest side of a stored photo: training crops come from scales up to 2.5x a 256 px crop.
+MAX_SIDE = 768
+DOWNLOAD_TIMEOUT_S = 60
+_CHUNK = 1 << 20
 
-#: scikit-image sample files that are colour photos (not microscopy, charts, text or
-#: synthetic patterns) ...
-SKIMAGE_PHOTOS = ("motorcycle_left.png", "brick.png", "grass.png", "gravel.png")
-#: ... except these, kept out of the corpus so that quality checks use unseen photos.
-SKIMAGE_HELD_OUT = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg")
+
+
+@dataclass(frozen=True)
+class Package:
+    """A Debian package pinned by version and checksum, and the photos taken from it."""
+
+    name: str
+    version: str
+    file: str  # path in the archive's pool
+    size: int
+    sha256: str
+    photos: tuple[str, ...]  # paths inside the package, for training
+    held_out: tuple[str, ...]  # paths inside the package, kept out of training
 
 
 @dataclass(frozen=True)
 class CorpusEntry:
-    """One image of the corpus and where it came from."""
+    """One photo of the corpus and where it came from."""
 
-    file: str
+    file: str  # relative to the corpus folder
     package: str
     version: str
     source_path: str
@@ -69,100 +75,186 @@ class CorpusEntry:
     height: int
 
 
+@dataclass(frozen=True)
+class CorpusSources:
+    """Where the corpus comes from: archive mirrors (tried in order) and the packages."""
+
+    mirrors: tuple[str, ...]
+    packages: tuple[Package, ...]
+
+
+def default_sources() -> CorpusSources:
+    """The pinned sources in ``streamart/assets/corpus.json``."""
+    data = json.loads(resources.files("streamart.assets").joinpath("corpus.json").read_text())
+    return CorpusSources(
+        tuple(data["mirrors"]),
+        tuple(
+            Package(**{**entry, "photos": tuple(entry["photos"]), "held_out": tuple(entry["held_out"])})
+            for entry in data["packages"]
+        ),
+    )
+
+
 def default_corpus_dir() -> Path:
-    """``corpus`` in the user cache folder (:func:`streamart.weights.cache_dir`)."""
+    """``corpus`` in the user cache folder (:func:`streamart.assets.weights.cache_dir`)."""
     return cache_dir() / "corpus"
 
 
-def _write_jpeg(image: np.ndarray, path: Path, max_side: int) -> tuple[int, int]:
-    import cv2
-
-    if max(image.shape[:2]) > max_side:
-        image = imageops.resize_long_side(image, max_side)
-    if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
-                       [cv2.IMWRITE_JPEG_QUALITY, 92]):
-        raise OutputError(f"cannot write {path}: check that the folder is writable")
-    return image.shape[1], image.shape[0]
+def held_out_dir(corpus: Path | None = None) -> Path:
+    """Where the photos held out of a corpus go: ``held_out`` beside it."""
+    return (corpus or default_corpus_dir()).parent / "held_out"
 
 
-def _debian_images(package: str, photos: Sequence[str],
-                   workdir: Path) -> tuple[str, Path, list[Path]]:
-    """Download and unpack one Debian package; return its version, tree and chosen photos."""
-    if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
-        raise DependencyError("apt-get and dpkg are needed for Debian packages: use --no-debian")
-    download = workdir / "debs"
-    download.mkdir(exist_ok=True)
-    result = subprocess.run(["apt-get", "download", package], cwd=download,
-                            capture_output=True, text=True)
-    debs = sorted(download.glob(f"{package}_*.deb"))
-    if result.returncode != 0 or not debs:
-        raise InputError(f"apt-get download {package} failed ({result.stderr.strip()}): "
-                         "run 'apt-get update' first, or leave the package out")
-    version = subprocess.run(["dpkg-deb", "-f", str(debs[0]), "Version"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    tree = workdir / package
-    subprocess.run(["dpkg", "-x", str(debs[0]), str(tree)], check=True)
-    files = [tree / photo for photo in photos]
-    for missing in (f for f in files if not f.is_file()):
-        log.warning("%s %s has no %s any more", package, version, missing.relative_to(tree))
-    return version, tree, [f for f in files if f.is_file()]
-
-
-def _skimage_images() -> tuple[str, Path, list[Path]]:
+def corpus_ready(folder: Path | None = None, *, sources: CorpusSources | None = None) -> bool:
+    """Whether ``folder`` (default: the user's corpus) holds a complete fetched corpus."""
+    folder = folder or default_corpus_dir()
     try:
-        import skimage
-    except ImportError:
-        raise DependencyError("scikit-image is not installed: pip install scikit-image, "
-                              "or use --no-skimage") from None
-    data = Path(skimage.__file__).parent / "data"
-    photos = [data / name for name in SKIMAGE_PHOTOS if (data / name).exists()]
-    return skimage.__version__, data, photos
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    packages = (sources or default_sources()).packages
+    return sorted(manifest.get("packages", [])) == sorted(f"{p.name} {p.version}" for p in packages)
 
 
-def _sources(debian_photos: Mapping[str, Sequence[str]], use_skimage: bool,
-             workdir: Path) -> Iterator[tuple[str, str, Path, list[Path]]]:
-    if use_skimage:
-        yield ("scikit-image (PyPI)", *_skimage_images())
-    for package, photos in debian_photos.items():
-        yield (f"{package} (Debian)", *_debian_images(package, photos, workdir))
-
-
-def build_corpus(out_dir: Path, *,
-                 debian_photos: Mapping[str, Sequence[str]] = DEBIAN_PHOTOS,
-                 use_skimage: bool = True, max_side: int = 768,
-                 min_side: int = 256) -> list[CorpusEntry]:
-    """Fill ``out_dir`` with photos from registry packages and write ``manifest.json``.
-
-    ``debian_photos`` maps a Debian package to the photo paths to take from it. Images smaller
-    than ``min_side`` on their short side are skipped; byte-identical duplicates are kept once.
+def fetch_corpus(
+    folder: Path | None = None,
+    *,
+    sources: CorpusSources | None = None,
+    debs: Sequence[str | os.PathLike] = (),
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[CorpusEntry]:
+    """Fill ``folder`` (default: the user's corpus) with the photos of every package in
+    ``corpus.json`` and write ``manifest.json``; returns the entries (held-out photos included:
+    their files are in :func:`held_out_dir`, named relative to the corpus). ``sources`` default to :func:`default_sources`. ``debs`` are local .deb files to use instead of downloading (matched
+    by checksum). ``progress`` gets (package, bytes done, bytes in all) during downloads.
+    Raises :class:`WeightsError` when a package cannot be had or does not match its checksum.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(folder or default_corpus_dir())
+    sources = sources or default_sources()
+    local = {_sha256(Path(path)): Path(path) for path in debs}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        held_out_dir(folder).mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the corpus folder {folder} ({describe(exc)})") from None
     entries: list[CorpusEntry] = []
-    seen: set[str] = set()
-    with tempfile.TemporaryDirectory(prefix="streamart-corpus-") as tmp:
-        for package, version, root, files in _sources(debian_photos, use_skimage, Path(tmp)):
-            kept = 0
-            for path in files:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                if digest in seen:
+    for package in sources.packages:
+        deb = local.get(package.sha256)
+        with tempfile.TemporaryDirectory(prefix="streamart-corpus-") as scratch:
+            if deb is None:
+                deb = Path(scratch) / Path(package.file).name
+                _download(package, sources.mirrors, deb, progress)
+            members = _deb_members(deb, {*package.photos, *package.held_out})
+            for path in (*package.photos, *package.held_out):
+                if path not in members:
+                    log.warning("%s %s has no %s", package.name, package.version, path)
                     continue
-                seen.add(digest)
-                try:
-                    image = imageops.load_image(path)
-                except InputError:
-                    continue  # not a picture OpenCV can decode
-                if min(image.shape[:2]) < min_side:
-                    continue
-                # Plasma wallpapers are named by their folder, the file by its resolution.
-                label = path.parents[2].name if path.parent.name == "images" else path.stem
-                name = f"{len(entries):04d}_{label[:40]}.jpg"
-                width, height = _write_jpeg(image, out_dir / name, max_side)
-                entries.append(CorpusEntry(name, package, version, str(path.relative_to(root)),
-                                           width, height))
-                kept += 1
-            log.warning("%s %s: kept %d of %d images", package, version, kept, len(files))
-    manifest = {"images": [asdict(e) for e in entries],
-                "packages": sorted({f"{e.package} {e.version}" for e in entries})}
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1))
+                subfolder = f"../{held_out_dir(folder).name}/" if path in package.held_out else ""
+                entries.append(_store(members[path], folder, subfolder, package, path))
+    manifest = {
+        "images": [asdict(entry) for entry in entries],
+        "packages": sorted(f"{p.name} {p.version}" for p in sources.packages),
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1))
     return entries
+
+
+def ensure_corpus(folder: Path | None = None) -> Path:
+    """The user's corpus folder, fetched first if it is not complete (first use of training)."""
+    folder = folder or default_corpus_dir()
+    if not corpus_ready(folder):
+        log.warning("fetching the training corpus (about 170 MB, once) into %s", folder)
+        fetch_corpus(folder)
+    return folder
+
+
+def _download(package: Package, mirrors: Sequence[str], target: Path,
+              progress: Callable[[str, int, int], None] | None) -> None:
+    """Download ``package`` to ``target`` from the first mirror that has it, checking its
+    size and sha256."""
+    failures = []
+    for mirror in mirrors:
+        url = mirror + package.file
+        try:
+            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response, open(target, "wb") as out:
+                digest, done = hashlib.sha256(), 0
+                while chunk := response.read(_CHUNK):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(package.name, done, package.size)
+        except (urllib.error.URLError, OSError) as exc:
+            failures.append(f"{url}: {getattr(exc, 'reason', None) or describe(exc)}")
+            continue
+        if digest.hexdigest() != package.sha256:
+            failures.append(f"{url}: the download does not match its sha256")
+            continue
+        return
+    raise WeightsError(
+        f"cannot download {package.name} {package.version} ({'; '.join(failures)}); fetch "
+        f"{Path(package.file).name} elsewhere and pass it with 'streamart corpus fetch --from FILE', "
+        "or train on a folder of photos of yours with --data"
+    )
+
+
+def _deb_members(deb: Path, wanted: set[str]) -> dict[str, bytes]:
+    """The files ``wanted`` (paths without a leading ./) from the data archive of a .deb: an
+    ``ar`` archive whose ``data.tar.*`` holds the package's files."""
+    for name, blob in _ar_members(deb):
+        if name.startswith("data.tar"):
+            with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+                found = {}
+                for member in tar:
+                    path = member.name.removeprefix("./")
+                    if path in wanted and member.isfile():
+                        found[path] = tar.extractfile(member).read()
+                return found
+    raise WeightsError(f"{deb} is not a Debian package (no data.tar inside)")
+
+
+def _ar_members(path: Path) -> Iterator[tuple[str, bytes]]:
+    """(name, content) of each member of a Unix ``ar`` archive (the .deb container)."""
+    with open(path, "rb") as file:
+        if file.read(8) != b"!<arch>\n":
+            raise WeightsError(f"{path} is not a Debian package (no ar archive)")
+        while header := file.read(60):
+            if len(header) < 60 or header[58:60] != b"`\n":
+                raise WeightsError(f"{path} is a damaged Debian package")
+            name = header[:16].decode().strip().rstrip("/")
+            size = int(header[48:58])
+            yield name, file.read(size)
+            file.read(size % 2)  # members are padded to an even length
+
+
+def _store(data: bytes, folder: Path, subfolder: str, package: Package, path: str) -> CorpusEntry:
+    """Decode a photo, bound its size, write it as JPEG; its corpus entry."""
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise InputError(f"{path} in {package.name} is not a picture OpenCV can decode")
+    image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    if max(image.shape[:2]) > MAX_SIDE:
+        image = resize_long_side(image, MAX_SIDE)
+    # Plasma wallpapers are named by their folder, the file by its resolution.
+    parts = Path(path).parts
+    label = parts[-4] if len(parts) >= 4 and parts[-2] == "images" else Path(path).stem
+    name = f"{subfolder}{package.name}-{label[:40]}.jpg"
+    if not cv2.imwrite(str(folder / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92]):
+        raise OutputError(f"cannot write {folder / name}: check that the folder is writable")
+    return CorpusEntry(name, package.name, package.version, path, image.shape[1], image.shape[0])
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as file:
+            while chunk := file.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot read {path} ({describe(exc)})") from None
+    return digest.hexdigest()
+
+
+def held_out_photos(corpus: Path | None = None) -> list[Path]:
+    """The corpus's photos kept out of training (fetched with it), for quality checks."""
+    return sorted(held_out_dir(corpus).glob("*.jpg"))

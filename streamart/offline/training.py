@@ -30,6 +30,7 @@ import numpy as np
 
 from ..art.losses import gram_matrix, total_variation
 from ..config import TrainingConfig
+from .corpus import ensure_corpus
 from ..core.files import OutputFile, describe
 from ..core.frame import Frame
 from ..errors import InputError, InputNotFoundError, OutputError, require
@@ -114,8 +115,8 @@ class ContentImages:
 
     def __init__(self, folder: Path, size: int, generator: torch.Generator):
         if not folder.is_dir():
-            raise InputNotFoundError(f"content folder not found: {folder} (give a folder of "
-                                     "photos, e.g. from tools/build_corpus.py)")
+            raise InputNotFoundError(f"content folder not found: {folder} (give a folder of photos, "
+                                     "or leave --data out to use the fetched corpus)")
         self.paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
         if not self.paths:
             raise InputError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {folder}")
@@ -178,7 +179,7 @@ class Trainer:
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
         self.iteration = 0
         self.vgg = load_vgg16(device=self.device, upto=STYLE_LAYERS[-1])
-        self.content = ContentImages(config.data, config.image_size, self.generator)
+        self.content = ContentImages(config.data or ensure_corpus(), config.image_size, self.generator)
         style = imageops.load_image(config.style)
         self.style_size = config.style_size or 2 * config.image_size
         style = imageops.resize_long_side(style, self.style_size)
