@@ -100,3 +100,11 @@ def efficientnet_wheel(tmp_path_factory) -> Path:
 def offline(monkeypatch):
     """pip cannot reach any index (it is told to use none)."""
     monkeypatch.setenv("PIP_NO_INDEX", "1")
+
+
+@pytest.fixture(autouse=True)
+def own_user_data(tmp_path_factory, monkeypatch):
+    """Every test gets an empty user data folder: models a developer trained for themselves
+    (in ~/.local/share/streamart/models) must not change what the tests see."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("user-data")))
+    monkeypatch.delenv("STREAMART_MODELS", raising=False)

@@ -1,7 +1,8 @@
 """Find style models by name or path.
 
 Search order for a name: the folders in ``$STREAMART_MODELS`` (separated by ``os.pathsep``),
-the models shipped inside the package (``streamart.assets.zoo``), then ``<cache>/models``. A name
+the user's model folder (:func:`user_models_dir`: where ``streamart train`` puts new styles),
+then the models shipped inside the package (``streamart.assets.zoo``). A name
 without a variant (``starry_night``) picks ``starry_night.onnx`` if present, else the
 variant that suits the device (``-full`` on a GPU, ``-lite`` on the CPU), else the other.
 """
@@ -9,12 +10,12 @@ variant that suits the device (``-full`` on a GPU, ``-lite`` on the CPU), else t
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from ..errors import ModelError
-from .weights import cache_dir
 
 DEFAULT_STYLE = "starry_night"
 VARIANTS = ("lite", "full")
@@ -42,12 +43,39 @@ class ModelEntry:
     def size_bytes(self) -> int:
         return self.path.stat().st_size
 
+    @property
+    def shipped(self) -> bool:
+        """Whether the model is one of those shipped with streamart."""
+        return self.path.parent == shipped_dir()
+
+
+def shipped_dir() -> Path:
+    """The folder of the models shipped with streamart."""
+    return Path(str(resources.files("streamart.assets.zoo")))
+
+
+def user_models_dir() -> Path:
+    """Where new styles go: the first folder of ``$STREAMART_MODELS``, else the platform's user
+    data folder (``$XDG_DATA_HOME`` or ``~/.local/share`` on Linux, ``~/Library/Application
+    Support`` on macOS, ``%APPDATA%`` on Windows) + ``streamart/models``."""
+    folders = [p for p in os.environ.get("STREAMART_MODELS", "").split(os.pathsep) if p]
+    if folders:
+        return Path(folders[0]).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "streamart" / "models"
+
 
 def search_folders() -> list[Path]:
     """The folders searched for models, in order."""
     folders = [Path(p).expanduser() for p in os.environ.get("STREAMART_MODELS", "").split(os.pathsep) if p]
-    folders.append(Path(str(resources.files("streamart.assets.zoo"))))
-    folders.append(cache_dir() / "models")
+    if user_models_dir() not in folders:
+        folders.append(user_models_dir())
+    folders.append(shipped_dir())
     return folders
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 import pytest
 from model_factory import make_style_model
@@ -50,3 +53,27 @@ def test_models_folder_from_the_environment_comes_first(tmp_path, monkeypatch):
 def test_unknown_style_names_the_known_ones():
     with pytest.raises(ModelError, match="unknown style 'van_gogh'.*starry_night"):
         resolve_model("van_gogh")
+
+
+def test_new_styles_go_to_the_first_models_folder_else_the_user_data_folder(tmp_path, monkeypatch):
+    from streamart.assets.models import search_folders, shipped_dir, user_models_dir
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    if sys.platform.startswith("linux"):
+        assert user_models_dir() == tmp_path / "data" / "streamart" / "models"
+    assert search_folders() == [user_models_dir(), shipped_dir()]
+    monkeypatch.setenv("STREAMART_MODELS", os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")]))
+    assert user_models_dir() == tmp_path / "a"
+    assert search_folders() == [tmp_path / "a", tmp_path / "b", shipped_dir()]
+
+
+def test_a_users_model_is_found_by_name_and_is_not_shipped(tmp_path, monkeypatch):
+    from model_factory import make_style_model
+    from streamart.assets.models import list_models, user_models_dir
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    user_models_dir().mkdir(parents=True)
+    make_style_model(user_models_dir() / "my_painting.onnx")
+    assert resolve_model("my_painting") == user_models_dir() / "my_painting.onnx"
+    shipped = {entry.name: entry.shipped for entry in list_models()}
+    assert shipped["my_painting"] is False and shipped[f"{DEFAULT_STYLE}-lite"] is True
