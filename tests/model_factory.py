@@ -29,6 +29,7 @@ def make_style_model(
     width: int | str = "W",
     channels: int = 3,
     seed: int = 0,
+    base: str | None = None,
 ) -> Path:
     """A 'style' that is a fixed random 3x3 colour mix plus a 3x3 blur, clamped to 0..255.
 
@@ -59,7 +60,8 @@ def make_style_model(
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", channels, height, width])],
         initializers,
     )
-    return _save(graph, Path(path), {"streamart.stride": str(stride)})
+    metadata = {"streamart.stride": str(stride), **({"streamart.base": base} if base else {})}
+    return _save(graph, Path(path), metadata)
 
 
 def colour_mix(seed: int) -> np.ndarray:

@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import ModelError
+from .blend import blend_models, parse_blend
 
 DEFAULT_STYLE = "starry_night"
 VARIANTS = ("lite", "full")
@@ -90,10 +91,15 @@ def list_models() -> list[ModelEntry]:
 
 
 def resolve_model(style: str | os.PathLike | None, *, gpu: bool = False) -> Path:
-    """The model file for a name, a path, or None (the default style)."""
+    """The model file for a name, a path, a blend (``a:0.6,b:0.4``: see
+    :mod:`streamart.assets.blend`) or None (the default style)."""
     if style is None:
         style = DEFAULT_STYLE
     text = os.fspath(style)
+    blend = parse_blend(text) if not Path(text).is_file() else None
+    if blend is not None:
+        names, weights = zip(*blend)
+        return blend_models([resolve_model(name, gpu=gpu) for name in names], weights)
     if text.endswith(".onnx") or os.sep in text or Path(text).is_file():
         path = Path(text).expanduser()
         if not path.is_file():

@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     outputs.add_argument(
         "--window",
         action="store_true",
-        help="preview window; keys: n/p style, +/- strength, t temporal, s split view, c screenshot, "
+        help="preview window; keys: n/p style, b blend in the next style, +/- strength, t temporal, s split view, c screenshot, "
         "o overlay, q quit",
     )
     outputs.add_argument("--no-overlay", action="store_true", help="start the window without the fps/latency overlay")

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Sequence
 
 STRENGTH_STEP = 0.1
+#: The next style's share in each step of :meth:`LiveControls.cycle_blend` (0: the style alone).
+BLEND_SHARES = (0.0, 0.25, 0.5, 0.75)
 
 
 class LiveControls:
@@ -19,7 +21,9 @@ class LiveControls:
 
     Fields the stages read each frame:
 
-    - ``style_index``: which of ``style_names`` the style stage applies (0-based).
+    - ``style_index``: which of ``style_names`` the style stage applies (0-based), and
+      ``blend_step``: how much of the next style is blended into it (see :meth:`cycle_blend`);
+      :attr:`style_name` says both as one style, a name or a blend such as ``a:0.75,b:0.25``.
     - ``strength``: 0.0 (original frame) .. 1.0 (fully stylized); the style stage blends.
     - ``temporal_enabled``: whether the temporal-consistency stage blends with the previous
       output (False: it passes frames through and forgets its state).
@@ -44,6 +48,7 @@ class LiveControls:
                 f"style_index {style_index} is out of range for {len(self.style_names)} styles"
             )
         self.style_index = style_index
+        self.blend_step = 0
         self.strength = _clamp_strength(strength)
         self.temporal_enabled = temporal_enabled
         self.split_view = split_view
@@ -52,10 +57,24 @@ class LiveControls:
 
     @property
     def style_name(self) -> str | None:
-        """The name of the current style, or None when no styles were named."""
+        """The current style (a name, or a blend of it and the next one), or None when no
+        styles were named."""
         if not self.style_names:
             return None
-        return self.style_names[self.style_index]
+        current = self.style_names[self.style_index]
+        share = BLEND_SHARES[self.blend_step]
+        if share == 0.0:
+            return current
+        following = self.style_names[(self.style_index + 1) % len(self.style_names)]
+        return f"{current}:{1 - share:g},{following}:{share:g}"
+
+    def cycle_blend(self) -> None:
+        """Blend the next style into the current one, a quarter more each time (a true blend
+        of the networks' weights: the styles must be of one family), then start again from the
+        current style alone. Does nothing with fewer than two styles."""
+        with self._lock:
+            if len(self.style_names) > 1:
+                self.blend_step = (self.blend_step + 1) % len(BLEND_SHARES)
 
     def next_style(self) -> None:
         """Switch to the next style (wrapping around)."""
@@ -89,6 +108,7 @@ class LiveControls:
         with self._lock:
             if self.style_names:
                 self.style_index = (self.style_index + step) % len(self.style_names)
+                self.blend_step = 0
 
 
 def _clamp_strength(value: float) -> float:

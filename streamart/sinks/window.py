@@ -1,7 +1,8 @@
 """Preview window sink (OpenCV highgui) with hotkeys and an fps/latency overlay.
 
-Hotkeys: n / p next / previous style, + / - strength, t temporal consistency on/off, s
-before/after split view, c screenshot, o overlay on/off, q or Esc quit. Closing the window
+Hotkeys: n / p next / previous style, b blend in the next style (a quarter more each press),
++ / - strength, t temporal consistency on/off, s before/after split view, c screenshot, o
+overlay on/off, q or Esc quit. Closing the window
 ends the pipeline normally, like q.
 
 Every highgui call goes through the runner's one GUI thread
@@ -152,6 +153,8 @@ class WindowSink(ClosingContext):
             controls.next_style()
         elif key == ord("p"):
             controls.prev_style()
+        elif key == ord("b"):
+            controls.cycle_blend()
         elif key in (ord("+"), ord("=")):  # "=" is "+" without shift on most layouts
             controls.adjust_strength(+STRENGTH_STEP)
         elif key in (ord("-"), ord("_")):

@@ -116,3 +116,26 @@ def test_concurrent_style_steps_and_toggles_are_never_lost(frequent_thread_switc
     # +2000 - 1000 steps through 7 styles; an even number of toggles leaves each as it was.
     assert controls.style_index == 1_000 % 7
     assert controls.temporal_enabled is True and controls.overlay is True
+
+
+def test_b_blends_the_next_style_in_a_quarter_at_a_time():
+    controls = LiveControls(["starry_night", "the_scream", "shipwreck"], style_index=1)
+    names = []
+    for _ in range(5):
+        names.append(controls.style_name)
+        controls.cycle_blend()
+    assert names == [
+        "the_scream", "the_scream:0.75,shipwreck:0.25", "the_scream:0.5,shipwreck:0.5",
+        "the_scream:0.25,shipwreck:0.75", "the_scream",
+    ]
+    controls.cycle_blend()
+    controls.next_style()  # another style starts unblended
+    assert controls.style_name == "shipwreck"
+    controls.cycle_blend()
+    assert controls.style_name == "shipwreck:0.75,starry_night:0.25"  # wraps to the first
+
+
+def test_a_single_style_cannot_be_blended():
+    controls = LiveControls(["starry_night"])
+    controls.cycle_blend()
+    assert controls.style_name == "starry_night"

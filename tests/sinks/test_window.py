@@ -236,6 +236,9 @@ def test_hotkeys_change_the_live_controls(x_server: XServer) -> None:
         assert write_until(sink, frame, lambda: controls.strength == 1.0)
         x_server.press("keys", "t")
         assert write_until(sink, frame, lambda: not controls.temporal_enabled)
+        x_server.press("keys", "b")
+        assert write_until(sink, frame, lambda: controls.blend_step == 1)
+        assert controls.style_name == "udnie:0.75,candy:0.25"
 
 
 def test_split_view_shows_original_left_and_stylized_right(x_server: XServer) -> None:
