@@ -20,8 +20,10 @@ float32); checkpoints every ``checkpoint_every`` iterations; sample images every
 
 from __future__ import annotations
 
+import logging
 import math
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -42,6 +44,7 @@ from ..sinks.image import ImageSink
 from .export import CHECKPOINT_FORMAT, export_onnx, load_checkpoint
 
 torch = require("torch", "torch")
+log = logging.getLogger(__name__)
 F = torch.nn.functional
 
 CONTENT_LAYER = "relu2_2"
@@ -180,7 +183,7 @@ class Trainer:
         self.iteration = 0
         self.vgg = load_vgg16(device=self.device, upto=STYLE_LAYERS[-1])
         self.content = ContentImages(config.data or ensure_corpus(), config.image_size, self.generator)
-        style = imageops.load_image(config.style)
+        style = load_style_picture(config.style)
         self.style_size = config.style_size or 2 * config.image_size
         style = imageops.resize_long_side(style, self.style_size)
         with torch.no_grad():
@@ -283,8 +286,12 @@ class Trainer:
             **({"licence": config.licence} if config.licence else {}),
         }
 
-    def run(self) -> Path:
-        """Train up to ``config.iterations``, checkpointing and sampling; export; return it."""
+    def run(self, stop: threading.Event | None = None) -> Path:
+        """Train up to ``config.iterations``, checkpointing and sampling; export; return it.
+
+        Ctrl-C, a termination signal or ``stop`` end the run early without a model: a
+        checkpoint is saved first and a warning says how to resume from it.
+        """
         config = self.config
         folder = config.checkpoints
         try:
@@ -294,13 +301,21 @@ class Trainer:
         if not config.out.parent.is_dir():
             raise OutputError(f"cannot write {config.out}: folder {config.out.parent} "
                               "does not exist")
-        for losses in self._steps():
-            if self.progress is not None:
-                self.progress(self.iteration, config.iterations, losses)
-            if self.iteration % config.sample_every == 0 or self.iteration == config.iterations:
-                save_png(folder / "samples" / f"{self.iteration:06d}.png", self.sample())
-            if self.iteration % config.checkpoint_every == 0:
-                self.save_checkpoint(folder / "last.pt")
+        try:
+            for losses in self._steps():
+                if self.progress is not None:
+                    self.progress(self.iteration, config.iterations, losses)
+                if self.iteration % config.sample_every == 0 or self.iteration == config.iterations:
+                    save_png(folder / "samples" / f"{self.iteration:06d}.png", self.sample())
+                if self.iteration % config.checkpoint_every == 0:
+                    self.save_checkpoint(folder / "last.pt")
+                if stop is not None and stop.is_set():
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            self.save_checkpoint(folder / "last.pt")
+            log.warning("training stopped at iteration %d of %d, no model written; to go on, run the "
+                        "same command with --resume %s", self.iteration, config.iterations, folder / "last.pt")
+            raise
         self.save_checkpoint(folder / "last.pt")
         return export_onnx(self.model, config.out, fp16=config.fp16, metadata=self.metadata())
 
@@ -309,7 +324,43 @@ class Trainer:
             yield self.step()
 
 
-def train(config: TrainingConfig, *, progress: TrainingProgress | None = None) -> Path:
+def train(
+    config: TrainingConfig, *, progress: TrainingProgress | None = None, stop: threading.Event | None = None
+) -> Path:
     """Train a style network as configured and export it to ``config.out`` (ONNX);
-    ``progress`` is called after every iteration."""
-    return Trainer(config, progress=progress).run()
+    ``progress`` is called after every iteration; ``stop`` ends the run early (see
+    :meth:`Trainer.run`)."""
+    return Trainer(config, progress=progress).run(stop)
+
+
+#: The smallest style picture worth learning from, on its shorter side...
+MIN_STYLE_SIDE = 64
+#: ... one that is larger than this on its longer side is scaled down as soon as it is read
+#: (training uses it at a few hundred pixels)...
+MAX_STYLE_SIDE = 2048
+#: ... and one whose grey levels vary less than this (a standard deviation) is flat: no
+#: texture, no strokes, nothing to learn.
+MIN_STYLE_CONTRAST = 4.0
+
+
+def load_style_picture(path: Path) -> np.ndarray:
+    """The style picture as RGB, or a one-line :class:`InputError` saying why it cannot teach a
+    style: not a picture, too small, or flat (one grey, say). A huge picture is scaled down,
+    with a note."""
+    image = imageops.load_image(path)
+    height, width = image.shape[:2]
+    if min(height, width) < MIN_STYLE_SIDE:
+        raise InputError(
+            f"the style picture {path} is {width}x{height}: too small to learn a style from; give a "
+            f"picture of at least {MIN_STYLE_SIDE} pixels on each side"
+        )
+    if max(height, width) > MAX_STYLE_SIDE:
+        log.warning("the style picture %s is %dx%d: scaled down to %d pixels on its longer side",
+                    path, width, height, MAX_STYLE_SIDE)
+        image = imageops.resize_long_side(image, MAX_STYLE_SIDE)
+    if float(image.std()) < MIN_STYLE_CONTRAST:
+        raise InputError(
+            f"the style picture {path} is flat (almost one colour): there is no texture to learn; "
+            "give a painting, a drawing or a photo with visible strokes or patterns"
+        )
+    return image
