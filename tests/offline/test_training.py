@@ -4,6 +4,10 @@ The photos and the painting are fixtures in tests/conftest.py, shared with tests
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import cv2
+import numpy as np
 import pytest
 import torch
 
@@ -69,3 +73,37 @@ def test_user_mistakes_are_clear_errors(content_dir, style_path, tmp_path):
         Trainer(config(content_dir, style_path, tmp_path, image_size=66))
     with pytest.raises(InputError, match="unknown variant 'huge'"):
         Trainer(config(content_dir, style_path, tmp_path, variant="huge"))
+
+
+def test_style_pictures_that_cannot_teach_a_style_are_refused(tmp_path, caplog):
+    from streamart.offline.training import load_style_picture
+
+    tiny, flat, huge = tmp_path / "tiny.png", tmp_path / "flat.png", tmp_path / "huge.png"
+    cv2.imwrite(str(tiny), np.random.default_rng(0).integers(0, 256, (40, 300, 3), dtype=np.uint8))
+    cv2.imwrite(str(flat), np.full((200, 200, 3), 128, np.uint8))
+    cv2.imwrite(str(huge), np.random.default_rng(1).integers(0, 256, (100, 3000, 3), dtype=np.uint8))
+    with pytest.raises(InputError, match="is 300x40: too small to learn a style from"):
+        load_style_picture(tiny)
+    with pytest.raises(InputError, match="is flat .*no texture to learn"):
+        load_style_picture(flat)
+    text = tmp_path / "notes.png"
+    text.write_bytes(b"not a picture")
+    with pytest.raises(InputError, match="not an image OpenCV can decode"):
+        load_style_picture(text)
+    assert load_style_picture(huge).shape == (68, 2048, 3)
+    assert "scaled down to 2048 pixels" in caplog.text
+
+
+def test_a_stopped_run_keeps_a_checkpoint_writes_no_model_and_says_how_to_resume(content_dir, style_path, tmp_path, caplog):
+    import threading
+
+    stop = threading.Event()
+    stop.set()
+    settings = config(content_dir, style_path, tmp_path, temporal_weight=0.0)
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(settings).run(stop)
+    assert not settings.out.exists()
+    assert (settings.checkpoints / "last.pt").is_file()
+    assert f"--resume {settings.checkpoints / 'last.pt'}" in caplog.text
+    resumed = Trainer(replace(settings, resume=settings.checkpoints / "last.pt"))
+    assert resumed.iteration == 1  # it goes on where it stopped
