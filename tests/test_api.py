@@ -15,7 +15,7 @@ from streamart.sources.file import FileSource
 
 def test_stylizer_stylizes_a_sequence_of_frames(tiny_model):
     image = np.random.default_rng(0).integers(0, 255, (40, 60, 3), dtype=np.uint8)
-    with Stylizer(StyleConfig(model=tiny_model), temporal=0.0) as stylize:
+    with Stylizer(StyleConfig(model=tiny_model, device="cpu"), temporal=0.0) as stylize:
         out = stylize(image)
     assert out.shape == image.shape and out.dtype == np.uint8
     assert np.abs(out[1:-1, 1:-1].astype(float) - reference_style(image)[1:-1, 1:-1]).max() <= 1

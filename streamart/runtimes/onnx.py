@@ -25,7 +25,6 @@ DEVICE_PROVIDERS = {
     "rocm": "ROCMExecutionProvider",
     "directml": "DmlExecutionProvider",
     "coreml": "CoreMLExecutionProvider",
-    "openvino": "OpenVINOExecutionProvider",
     "tensorrt": "TensorrtExecutionProvider",
     "cpu": "CPUExecutionProvider",
 }
@@ -60,7 +59,7 @@ def resolve_device(device: str) -> str:
     if device == "auto":
         return next((d for d in _AUTO_ORDER if d in available), "cpu")
     if device not in DEVICE_PROVIDERS:
-        raise DeviceError(f"unknown device '{device}'; choose auto or one of: {', '.join(DEVICE_PROVIDERS)}")
+        raise DeviceError(f"unknown device '{device}'; choose auto, openvino or one of: {', '.join(DEVICE_PROVIDERS)}")
     if device not in available:
         hint = (
             "; on NVIDIA: pip uninstall -y onnxruntime && pip install 'streamart[gpu]'"

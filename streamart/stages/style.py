@@ -21,7 +21,7 @@ from ..core.protocols import ClosingContext
 from ..errors import DeviceError, ModelError
 from ..ops.image import keep_chroma, limit_short_side, resize
 from ..runtimes.memory import available_host_memory, shrink_to_fit
-from ..runtimes.onnx import OnnxModel, resolve_device
+from ..runtimes import is_gpu, open_model
 
 DEFAULT_STRIDE = 4
 #: Frames smaller than this on a side are padded up to it (edges repeated) and cropped back:
@@ -39,8 +39,8 @@ class StyleModel:
 
     def __init__(self, model: str | os.PathLike | None, *, device: str = "auto") -> None:
         # The variant follows the device really used: "auto" on a GPU prefers -full models.
-        self.path = resolve_model(model, gpu=resolve_device(device) != "cpu")
-        self.runtime = OnnxModel(self.path, device=device)
+        self.path = resolve_model(model, gpu=is_gpu(device))
+        self.runtime = open_model(self.path, device=device)
         self.name = self.path.stem
         shape = self.runtime.input_shape
         if len(shape) != 4 or shape[1] not in (3, "3"):
@@ -87,13 +87,13 @@ class StyleModel:
                 )
             self._checked_values = True
         output = output[0, :, :height, :width]
-        return np.ascontiguousarray(np.clip(output, 0, 255).astype(np.uint8).transpose(1, 2, 0))
+        return np.ascontiguousarray(np.rint(np.clip(output, 0, 255)).astype(np.uint8).transpose(1, 2, 0))
 
     def check_memory(self, height: int, width: int) -> None:
         """Raise :class:`DeviceError`, before anything is allocated, when stylizing a
         ``height`` x ``width`` picture would not fit in the free memory (CPU devices; a GPU's
         is not known to onnxruntime, so there an allocation failure is caught instead)."""
-        if self.runtime.device != "cpu":
+        if self.runtime.device not in ("cpu", "openvino"):
             return
         available = available_host_memory()
         if shrink_to_fit(available, BYTES_PER_PIXEL * height * width + FIXED_BYTES, FIXED_BYTES) is not None:
