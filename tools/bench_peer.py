@@ -221,7 +221,7 @@ def onnxruntime_version() -> str:
 def report(
     args: argparse.Namespace, runs: dict[str, list[Run]], live: dict[int, list[dict[str, float]]],
     started: datetime.datetime, finished: datetime.datetime, load_start: tuple[float, ...],
-    load_end: tuple[float, ...], peer_info: str, commands: dict[str, str],
+    load_end: tuple[float, ...], peer_info: str, commands: dict[str, str], commit: str,
 ) -> str:
     loads = [r.load for rs in runs.values() for r in rs] + [row["load"] for rows in live.values() for row in rows]
     lines = [
@@ -233,7 +233,7 @@ def report(
         f"Command: `{shlex.join(['python3', 'tools/bench_peer.py', *sys.argv[1:]])}`  ",
         f"Clip: {CLIP['width']}x{CLIP['height']}, {CLIP['fps']} fps, {round(args.seconds * CLIP['fps'])} frames, "
         "H.264 with a 440 Hz AAC tone (tools/make_sample_clip.py --audio)  ",
-        f"Versions: streamart {__version__} ({git_commit()}), Python {sys.version.split()[0]}, onnxruntime "
+        f"Versions: streamart {__version__} ({commit}), Python {sys.version.split()[0]}, onnxruntime "
         f"{onnxruntime_version()}, PyAV {av.__version__}; in the peer's own environment: {peer_info}  ",
         f"Whole-process figures of alternating runs, {args.runs} of each"
         + ("" if args.no_warmup else " after one untimed warm-up run of each")
@@ -301,6 +301,7 @@ def main() -> None:
         parser.error("--runs and --live-runs must be at least 1")
 
     started, load_start = datetime.datetime.now(datetime.timezone.utc), os.getloadavg()
+    commit = git_commit()  # of the code that runs, before anyone commits meanwhile
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     with tempfile.TemporaryDirectory(prefix="streamart-bench-peer-") as tmp:
         folder = Path(tmp)
@@ -349,7 +350,7 @@ def main() -> None:
             "started": started.isoformat(), "finished": finished.isoformat(),
         }, indent=1))  # fmt: skip
     print(report(args, runs, live, started, finished, load_start, load_end, peer_info,
-                 {name: display for name, (_, display) in tools.items()}))  # fmt: skip
+                 {name: display for name, (_, display) in tools.items()}, commit))  # fmt: skip
 
 
 if __name__ == "__main__":
