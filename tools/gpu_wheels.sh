@@ -69,7 +69,7 @@ echo "== weights"
 
 echo "== the Gatys benchmark's painting"
 if [ -f ../shared/styles/starry_night.jpg ]; then
-    cp ../shared/styles/starry_night.jpg "$DEST/"
+    install -m 0644 ../shared/styles/starry_night.jpg "$DEST/starry_night.jpg"
 else
     echo "../shared/styles/starry_night.jpg not found: copy a painting to $DEST/starry_night.jpg" >&2
 fi
