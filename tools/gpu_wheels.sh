@@ -9,11 +9,12 @@
 #
 # The device image (Python 3.12, torch 2.11 with CUDA 13, numpy, OpenCV, onnx, onnxruntime
 # 1.30 for the CPU, scikit-image, pytest) lacks PyAV, onnxruntime-gpu and the pretrained
-# weights. The device tool moves at most 64 MiB a call, the checkout (about 12 MiB) included:
+# weights. The device tool moves at most 64 MiB a call, the checkout (11.5 MiB) included;
+# all of this came to 52.6 MiB on 2026-11-30:
 #
 #   what                          as downloaded       as carried
 #   av 18.1.0 (cp311-abi3)        34.1 MiB            25.5 MiB   members recompressed with LZMA
-#   VGG16 + EfficientNet-Lite0    74.2 MiB float32    ~17 MiB    int8 per channel + LZMA
+#   VGG16 + EfficientNet-Lite0    74.2 MiB float32    15.3 MiB   int8 per channel + LZMA
 #   starry_night.jpg              0.3 MiB             0.3 MiB    the Gatys benchmark's style
 #   onnxruntime-gpu 1.31.1        244 MiB             not carried (see below)
 #
