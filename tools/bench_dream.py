@@ -5,13 +5,15 @@
 Feeds a synthetic panning clip through the DreamStage one frame at a time and times it, and,
 separately, the motion estimate that the stage makes for each frame (its "flow" share). The
 first frames are warm-up and not timed. Prints a
-Markdown table for docs/BENCHMARKS.md, with the machine and the command.
+Markdown table for docs/BENCHMARKS.md, with the machine and the command (``--json FILE`` also
+appends one JSON line per row, which tools/gpu_check.sh collects).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import sys
 import time
@@ -102,6 +104,7 @@ def main() -> None:
         help="torch CPU threads (default: torch's choice); on a busy machine 1 thread can beat "
         "several, whose OpenMP workers spin while they wait for each other",
     )
+    parser.add_argument("--json", type=Path, help="also append one JSON line per result to this file")
     args = parser.parse_args()
     if args.threads:
         import torch
@@ -130,6 +133,14 @@ def main() -> None:
                     f"{result['flow'] * 1e3:.1f} | {1 / result['dream']:.2f} |",
                     flush=True,
                 )
+                if args.json:
+                    with open(args.json, "a") as out:
+                        out.write(json.dumps({
+                            "preset": name, "layer": layer, "size": f"{width}x{height}", "steps": steps,
+                            "device": args.device, "cuda_graph": not args.no_cuda_graph,
+                            "dream_ms": result["dream"] * 1e3, "flow_ms": result["flow"] * 1e3,
+                            "dream_cpu_s": result["dream_cpu"], "fps": 1 / result["dream"],
+                        }) + "\n")  # fmt: skip
 
 
 if __name__ == "__main__":
