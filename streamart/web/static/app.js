@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { info: null, style: null, styles: [], photo: null, painting: null, video: null, jobs: {} };
+const state = { info: null, style: null, styles: [], photo: null, photoStyle: null, painting: null, video: null };
 const WORKING_SIZES = [240, 360, 480, 720, 1080];
 
 // ---------------------------------------------------------------- helpers
@@ -192,7 +192,12 @@ function chooseStyle(name, { quiet = false } = {}) {
   }
   if (quiet) return;
   live.settings({ style: name });
-  if (state.photo && photoMethod() === "fast") runPhoto();
+  photoFollowsStyle();
+}
+
+// A fast-style photo follows the chosen style, while the Photo tab is open (else when it opens).
+function photoFollowsStyle() {
+  if (state.photo && photoMethod() === "fast" && !$("photo").hidden && state.photoStyle !== state.style) runPhoto();
 }
 
 // ---------------------------------------------------------------- photo
@@ -238,6 +243,7 @@ function runPhoto() {
   let path, request;
   if (method === "fast") {
     path = "/api/jobs/photo";
+    state.photoStyle = state.style;
     request = { upload: state.photo.id, style: state.style, strength: Number($("photo-strength").value),
       preserve_color: $("photo-preserve").checked, size: sizeOf($("photo-size")) };
   } else if (method === "gatys") {
@@ -409,6 +415,7 @@ function showTab(name) {
     tab.setAttribute("aria-selected", String(chosen));
     if (tab.dataset.panel) $(tab.dataset.panel).hidden = !chosen;
   }
+  if (name === "photo") photoFollowsStyle();
 }
 
 async function start() {
