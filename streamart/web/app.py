@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
@@ -71,6 +72,29 @@ class DreamRequest(_Request):
     long_side: int | None = Field(work.DREAM_LONG_SIDE, ge=16)
 
 
+class SameOrigin:
+    """Refuses what changes something (uploads, jobs, the live view) when a page of another
+    site asks: any web page the user has open could otherwise send requests to this app on
+    127.0.0.1. Browsers name the asking page's origin in every such request; tools that send
+    none (curl, scripts) are let through."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "websocket" or (scope["type"] == "http" and scope["method"] not in ("GET", "HEAD")):
+            headers = dict(scope["headers"])
+            origin = headers.get(b"origin")
+            if origin is not None and urlsplit(origin.decode("latin-1")).netloc != headers.get(b"host", b"").decode("latin-1"):
+                if scope["type"] == "websocket":
+                    await send({"type": "websocket.close", "code": 1008})  # before accepting: HTTP 403
+                else:
+                    response = JSONResponse({"error": "refused: the request comes from a page of another site"}, 403)
+                    await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def static_folder() -> Path:
     return Path(str(resources.files(__package__).joinpath(STATIC)))
 
@@ -93,6 +117,7 @@ def create_app(workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB
 
     app = FastAPI(title="streamart", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.jobs, app.state.uploads, app.state.gallery = jobs, uploads, gallery
+    app.add_middleware(SameOrigin)
 
     def error(status: int, message: str) -> JSONResponse:
         return JSONResponse({"error": " ".join(message.split())}, status_code=status)

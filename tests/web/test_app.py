@@ -202,3 +202,20 @@ def test_gatys_paints_the_photo_like_the_uploaded_picture(client, photo):
     assert job["state"] == "done", job["error"]
     assert (job["done"], job["total"]) == (3, 3) and job["download_name"] == "astronaut-gatys.png"
     assert decode(client.get(job["result"]).content).shape == (32, 32, 3)
+
+
+def test_pages_of_other_sites_cannot_upload_start_jobs_or_go_live(client, photo):
+    evil = {"Origin": "http://evil.example"}
+    response = client.post("/api/uploads", params={"name": "x.jpg"}, content=photo, headers=evil)
+    assert response.status_code == 403 and "another site" in response.json()["error"]
+    assert client.post("/api/jobs/photo", json={"upload": "x"}, headers=evil).status_code == 403
+    assert client.delete("/api/jobs/x", headers=evil).status_code == 403
+    with pytest.raises(Exception):
+        with client.websocket_connect("/api/live", headers=evil):
+            pass
+    assert client.get("/api/styles", headers=evil).status_code == 200  # reading is harmless
+    same = {"Origin": "http://testserver"}  # the page itself
+    assert client.post("/api/uploads", params={"name": "x.jpg"}, content=photo, headers=same).status_code == 200
+    with client.websocket_connect("/api/live", headers=same) as ws:
+        ws.send_bytes(photo)
+        assert "frame" in ws.receive_text()

@@ -72,7 +72,7 @@ function upload(file, onProgress) {
   });
 }
 
-// A job panel: one job at a time per panel; a newer request replaces one still waiting.
+// A job panel: one job at a time per panel; a newer request cancels the panel's earlier one.
 class JobView {
   constructor(prefix) {
     this.prefix = prefix;
