@@ -2,9 +2,10 @@
 :func:`serve`, which runs it with uvicorn until Ctrl-C.
 
 Every error the page can see is JSON ``{"error": "one line"}`` with a fitting status: 400 for
-a setting or input streamart refuses, 404 for an unknown upload, job or style, 413 for an
-upload over the limit, 415 for a file that is not an image or a video, 422 for a request
-the page should not have sent.
+a setting, input or style streamart refuses, 403 for a request from a page of another site,
+404 for an unknown upload or job, 409 for the result of an unfinished job, 413 for an upload
+over the limit, 415 for a file that is not an image or a video, 422 for a request the page
+should not have sent.
 """
 
 from __future__ import annotations

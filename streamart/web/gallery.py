@@ -62,13 +62,12 @@ def demo_photo() -> bytes:
 
 class Gallery:
     def __init__(self) -> None:
-        self._shipped = Path(str(resources.files("streamart.assets.zoo")))
         self._cache: dict[tuple[str, Path, int], bytes | None] = {}
         self._lock = asyncio.Lock()  # one model loads at a time; a second request waits for the first
 
     def styles(self) -> list[Style]:
         return [
-            Style(entry.name, entry.style, entry.variant, entry.path, own=entry.path.parent != self._shipped)
+            Style(entry.name, entry.style, entry.variant, entry.path, own=not entry.shipped)
             for entry in list_models()
         ]
 

@@ -30,14 +30,13 @@ def painting_jpeg() -> bytes:
 @pytest.fixture
 def own_models(tmp_path, monkeypatch) -> Path:
     """A $STREAMART_MODELS folder: 'charcoal' carries a thumbnail of its painting, 'mosaic'
-    none; and an empty cache."""
+    none."""
     folder = tmp_path / "models"
     folder.mkdir()
     thumbnail = base64.b64encode(painting_jpeg()).decode()
     make_style_model(folder / "charcoal.onnx", seed=1, metadata={"streamart.thumbnail": thumbnail})
     make_style_model(folder / "mosaic.onnx", seed=2)
     monkeypatch.setenv("STREAMART_MODELS", str(folder))
-    monkeypatch.setenv("STREAMART_CACHE", str(tmp_path / "cache"))
     return folder
 
 
