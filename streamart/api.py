@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .assets.models import DEFAULT_STYLE, list_models
+from .assets.models import DEFAULT_STYLE, list_models, resolve_model
 from .config import (
     DEFAULT_TEMPORAL,
     RECORD_ENCODE,
@@ -256,6 +256,15 @@ def dream_image(
         sink.write(Frame(image=Dreamer(config).dream(image, progress=progress), index=0))
 
 
+def style_metadata(model: str | os.PathLike | None) -> dict[str, str]:
+    """The metadata a style model carries (``streamart.style``, ``streamart.variant``, ...;
+    the model convention in streamart/assets/zoo/README.md lists the keys): for a style name,
+    a path or None (the default style). Loads the model on the CPU to read them."""
+    from .runtimes.onnx import OnnxModel
+
+    return OnnxModel(resolve_model(model), device="cpu", threads=1).metadata
+
+
 def live_styles(styles: Sequence[str] = ()) -> list[str]:
     """The styles a live session cycles through: ``styles``, else every installed style with
     the default first."""
@@ -357,10 +366,16 @@ class Stylizer(ClosingContext):
 
     With ``temporal`` > 0, consecutive calls are treated as video frames and kept stable with
     optical flow; call :meth:`reset` at a scene change. Runs in the caller's thread.
+
+    With ``controls`` (a :class:`~streamart.core.controls.LiveControls`, e.g. a live view in a
+    web page), the style, strength and temporal on/off follow them from the next call on, as
+    in :func:`live`; the temporal blend can only be turned on if ``temporal`` > 0.
     """
 
-    def __init__(self, style: StyleConfig = StyleConfig(), *, temporal: float = 0.0) -> None:
-        self.stages = build_style_stages(style, temporal=temporal)
+    def __init__(
+        self, style: StyleConfig = StyleConfig(), *, temporal: float = 0.0, controls: LiveControls | None = None
+    ) -> None:
+        self.stages = build_style_stages(style, temporal=temporal, controls=controls)
         self._index = 0
 
     def __call__(self, image: np.ndarray) -> np.ndarray:

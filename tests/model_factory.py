@@ -30,12 +30,14 @@ def make_style_model(
     channels: int = 3,
     seed: int = 0,
     base: str | None = None,
+    metadata: dict[str, str] | None = None,
 ) -> Path:
     """A 'style' that is a fixed random 3x3 colour mix plus a 3x3 blur, clamped to 0..255.
 
     It changes every frame the same deterministic way, so tests can compute the expected
     output. It refuses (with an onnxruntime error) sizes that are not multiples of ``stride``
-    only through the stage's padding, which the tests check by comparing shapes.
+    only through the stage's padding, which the tests check by comparing shapes. ``metadata``
+    adds entries to the model's metadata.
     """
     mix = colour_mix(seed)
     blur = np.full((3, 1, 3, 3), 1.0 / 9.0, dtype=np.float32)
@@ -60,8 +62,8 @@ def make_style_model(
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", channels, height, width])],
         initializers,
     )
-    metadata = {"streamart.stride": str(stride), **({"streamart.base": base} if base else {})}
-    return _save(graph, Path(path), metadata)
+    entries = {"streamart.stride": str(stride), **({"streamart.base": base} if base else {}), **(metadata or {})}
+    return _save(graph, Path(path), entries)
 
 
 def colour_mix(seed: int) -> np.ndarray:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from media_factory import audio_seconds
-from model_factory import reference_style
+from model_factory import make_style_model, reference_style
 
 import streamart
 from streamart import StyleConfig, Stylizer
+from streamart.core.controls import LiveControls
 from streamart.core.protocols import ClosingContext
 from streamart.sources.file import FileSource
 
@@ -37,6 +38,26 @@ def test_stylizer_rejects_images_of_the_wrong_type(tiny_model):
     stylize = Stylizer(StyleConfig(model=tiny_model))
     with pytest.raises(ValueError, match="must be a uint8 numpy array"):
         stylize(np.zeros((10, 10), np.float32))
+
+
+def test_stylizer_follows_live_controls_from_the_next_call(tmp_path):
+    first, second = (str(make_style_model(tmp_path / f"style{seed}.onnx", seed=seed)) for seed in (0, 1))
+    image = np.random.default_rng(5).integers(0, 255, (40, 60, 3), dtype=np.uint8)
+    controls = LiveControls((first, second))
+    with Stylizer(StyleConfig(model=first, size=None), temporal=0.5, controls=controls) as stylize:
+        assert np.abs(stylize(image)[1:-1, 1:-1].astype(float) - reference_style(image, 0)[1:-1, 1:-1]).max() <= 1
+        controls.temporal_enabled = False  # else the previous output is blended in
+        controls.style_index = 1
+        assert np.abs(stylize(image)[1:-1, 1:-1].astype(float) - reference_style(image, 1)[1:-1, 1:-1]).max() <= 1
+        controls.strength = 0.0
+        assert np.array_equal(stylize(image), image)
+
+
+def test_style_metadata_is_read_from_the_model(tmp_path):
+    model = make_style_model(tmp_path / "painted.onnx", metadata={"streamart.thumbnail": "abc"})
+    metadata = streamart.api.style_metadata(model)
+    assert metadata["streamart.thumbnail"] == "abc" and metadata["streamart.stride"] == "4"
+    assert streamart.api.style_metadata(None)["streamart.style"]  # the default style's
 
 
 def test_public_names_are_exported():

@@ -30,11 +30,23 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", sorted((PACKAGE / "cli").glob("*.py")), ids=lambda path: path.name)
-def test_the_cli_stays_above_the_api(path):
+@pytest.mark.parametrize(
+    "path", sorted([*(PACKAGE / "cli").glob("*.py"), *(PACKAGE / "web").glob("*.py")]),
+    ids=lambda path: f"{path.parent.name}/{path.name}",
+)
+def test_the_cli_and_the_web_app_stay_above_the_api(path):
     below = [name for name in imported_modules(path)
              if any(name == f"streamart.{layer}" or name.startswith(f"streamart.{layer}.") for layer in BELOW_THE_API)]
     assert below == [], f"{path.name} imports {below}: go through streamart.api"
+
+
+def test_only_the_runner_starts_threads():
+    """streamart's threads are the runner's; the web app uses asyncio and its framework's pool."""
+    starting = [
+        str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+        if path != PACKAGE / "core" / "runner.py" and re.search(r"\bThread\(|ThreadPoolExecutor|_thread\.start", path.read_text())
+    ]
+    assert starting == []
 
 
 def test_few_modules_sit_directly_in_the_package():

@@ -26,6 +26,7 @@ COMMANDS = (
     "image",
     "webcam",
     "dream",
+    "ui",
     "models",
     "devices",
     "train",

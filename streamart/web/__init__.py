@@ -1,0 +1,25 @@
+"""The local web app (``streamart ui``): a style gallery, photos, videos and the browser's camera
+live, on one hand-written page served with FastAPI.
+
+Above the API, like the CLI: it calls :mod:`streamart.api` with the configs of
+:mod:`streamart.config` and nothing below them. The parts:
+
+- ``app.py``: the FastAPI application, its routes and its lifetime (a temporary workspace
+  removed at exit);
+- ``uploads.py``: uploaded files, streamed into the workspace under a size limit;
+- ``media.py``: what an uploaded file is (image, video or neither), JPEG in and out;
+- ``gallery.py``: the styles with their painting thumbnails and sample outputs, cached;
+- ``jobs.py``: the job queue (one job at a time, progress, cancel, one-line errors);
+- ``work.py``: what each kind of job does, one API call each;
+- ``live.py``: the browser camera's frames over a WebSocket, latest frame only;
+- ``static/``: the page (HTML, plain JavaScript, CSS; no build step, no CDN) and the demo photo.
+
+Threads: none of its own (streamart's threads live in core/runner.py). Blocking API calls run
+in the framework's thread pool (``starlette.concurrency.run_in_threadpool``); everything else
+is asyncio.
+"""
+
+#: Default of ``streamart ui --port``.
+DEFAULT_PORT = 7860
+#: Default of ``streamart ui --max-upload``, in MB (10^6 bytes): a few minutes of phone video.
+DEFAULT_MAX_UPLOAD_MB = 500

@@ -1,0 +1,465 @@
+// streamart's page: plain JavaScript, no build step, nothing fetched from elsewhere.
+// It talks to the server's JSON API (streamart/web/app.py) and, for the live view, a WebSocket
+// (streamart/web/live.py).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { info: null, style: null, styles: [], photo: null, photoStyle: null, painting: null, video: null };
+const WORKING_SIZES = [240, 360, 480, 720, 1080];
+
+// ---------------------------------------------------------------- helpers
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  let body = null;
+  try { body = await response.json(); } catch (e) { /* not JSON */ }
+  if (!response.ok) throw new Error((body && (body.error || body.detail)) || `${response.status} ${response.statusText}`);
+  return body;
+}
+
+function postJSON(path, data) {
+  return api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) });
+}
+
+function showError(id, message) {
+  const element = $(id);
+  element.textContent = message || "";
+  element.hidden = !message;
+}
+
+function megabytes(bytes) { return `${(bytes / 1e6).toFixed(bytes >= 1e7 ? 0 : 1)} MB`; }
+
+function clock(seconds) {
+  seconds = Math.max(0, Math.round(seconds));
+  const h = Math.floor(seconds / 3600), m = Math.floor(seconds / 60) % 60, s = seconds % 60;
+  return (h ? `${h}:${String(m).padStart(2, "0")}` : `${m}`) + `:${String(s).padStart(2, "0")}`;
+}
+
+function fillSizes(select, sizes, chosen, fullLabel) {
+  select.replaceChildren();
+  for (const size of sizes) select.add(new Option(`${size} px`, String(size), false, size === chosen));
+  select.add(new Option(fullLabel, "full", false, chosen === null));
+}
+
+const sizeOf = (select) => (select.value === "full" ? null : Number(select.value));
+
+function bindOutput(input) {
+  const output = document.querySelector(`output[for="${input.id}"]`);
+  const show = () => { output.textContent = Number(input.value).toFixed(2); };
+  input.addEventListener("input", show);
+  show();
+}
+
+// Uploads go as the raw body, with progress (videos can be large); the server answers with the
+// upload's id and what it is (image or video), or a one-line error.
+function upload(file, onProgress) {
+  return new Promise((resolve, reject) => {
+    if (file.size > state.info.max_upload_bytes) {
+      reject(new Error(`${file.name} is ${megabytes(file.size)}, over this app's upload limit of ` +
+        `${megabytes(state.info.max_upload_bytes)}; choose a smaller file, or start the app with a higher 'streamart ui --max-upload'`));
+      return;
+    }
+    const request = new XMLHttpRequest();
+    request.open("POST", `/api/uploads?name=${encodeURIComponent(file.name)}`);
+    request.responseType = "json";
+    request.upload.onprogress = (event) => { if (event.lengthComputable && onProgress) onProgress(event.loaded / event.total); };
+    request.onload = () => {
+      if (request.status === 200) resolve(request.response);
+      else reject(new Error((request.response && request.response.error) || `upload failed (${request.status})`));
+    };
+    request.onerror = () => reject(new Error("the upload did not reach the server (is streamart ui still running?)"));
+    request.send(file);
+  });
+}
+
+// A job panel: one job at a time per panel; a newer request cancels the panel's earlier one.
+class JobView {
+  constructor(prefix) {
+    this.prefix = prefix;
+    this.job = null;
+    $(`${prefix}-cancel`).addEventListener("click", () => this.cancel());
+  }
+
+  status(text, fraction) {
+    $(`${this.prefix}-status`).hidden = text === null;
+    const bar = $(`${this.prefix}-progress`);
+    if (fraction === null || fraction === undefined) bar.removeAttribute("value"); else bar.value = fraction;
+    $(`${this.prefix}-progress-text`).textContent = text || "";
+  }
+
+  async cancel() {
+    const job = this.job;
+    this.job = null;
+    if (job) await api(`/api/jobs/${job}`, { method: "DELETE" }).catch(() => {});
+    this.status(null);
+  }
+
+  async run(path, request, onDone) {
+    showError(`${this.prefix}-error`, "");
+    if (this.job) await this.cancel();
+    let status;
+    try {
+      status = await postJSON(path, request);
+    } catch (error) {
+      showError(`${this.prefix}-error`, error.message);
+      return;
+    }
+    const id = status.id;
+    this.job = id;
+    while (this.job === id) {
+      this.show(status);
+      if (status.state === "done") { this.job = null; this.status(null); onDone(status); return; }
+      if (status.state === "failed") { this.job = null; this.status(null); showError(`${this.prefix}-error`, status.error); return; }
+      if (status.state === "cancelled") { this.job = null; this.status(null); return; }
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      try { status = await api(`/api/jobs/${id}`); } catch (error) {
+        this.job = null; this.status(null); showError(`${this.prefix}-error`, error.message); return;
+      }
+    }
+  }
+
+  show(status) {
+    if (status.state === "queued") {
+      this.status(status.ahead > 1 ? `queued: ${status.ahead} jobs ahead` : "queued: waiting for the job ahead", null);
+      return;
+    }
+    let text = "working";
+    if (status.total) text = `${status.done} of ${status.total} ${status.unit}`;
+    if (status.seconds_left !== null) text += ` · about ${clock(status.seconds_left)} left`;
+    this.status(text, status.fraction);
+  }
+}
+
+function dropZone(zone, input, onFile) {
+  input.addEventListener("change", () => { if (input.files.length) onFile(input.files[0]); input.value = ""; });
+  zone.addEventListener("dragover", (event) => { event.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    zone.classList.remove("over");
+    if (event.dataTransfer.files.length) onFile(event.dataTransfer.files[0]);
+  });
+}
+
+// ---------------------------------------------------------------- gallery
+
+async function loadGallery() {
+  state.styles = await api("/api/styles");
+  const cards = $("cards");
+  cards.replaceChildren();
+  for (const style of state.styles) {
+    const card = document.createElement("button");
+    card.className = "card";
+    card.dataset.name = style.name;
+    card.setAttribute("role", "option");
+    const pictures = document.createElement("div");
+    pictures.className = "pictures";
+    const painting = style.thumbnail ? Object.assign(document.createElement("img"), { src: style.thumbnail, alt: `the painting behind ${style.title}` })
+      : Object.assign(document.createElement("div"), { className: "no-painting", textContent: "painting not in this model" });
+    const sample = Object.assign(document.createElement("img"), { alt: `a photo in the style ${style.title}` });
+    pictures.append(painting, sample);
+    const title = Object.assign(document.createElement("span"), { className: "title", textContent: style.title });
+    const badges = [style.variant, style.own ? "yours" : null, style.default ? "default" : null].filter(Boolean);
+    const details = Object.assign(document.createElement("span"), { className: "badges", textContent: badges.join(" · ") });
+    card.append(pictures, title, details);
+    card.addEventListener("click", () => chooseStyle(style.name));
+    cards.append(card);
+    loadSample(style, sample, card);
+  }
+  const first = state.styles.find((style) => style.default) || state.styles[0];
+  if (first) chooseStyle(first.name, { quiet: true });
+  else showError("gallery-error", "no style models found: see 'streamart models'");
+}
+
+async function loadSample(style, image, card) {
+  try {
+    const response = await fetch(style.sample);
+    if (!response.ok) throw new Error((await response.json()).error);
+    image.src = URL.createObjectURL(await response.blob());
+  } catch (error) {
+    const note = Object.assign(document.createElement("div"), { className: "no-painting broken", textContent: error.message });
+    image.replaceWith(note);
+    card.title = error.message;
+  }
+}
+
+function chooseStyle(name, { quiet = false } = {}) {
+  state.style = name;
+  for (const card of document.querySelectorAll(".card")) {
+    const chosen = card.dataset.name === name;
+    card.classList.toggle("chosen", chosen);
+    card.setAttribute("aria-selected", String(chosen));
+  }
+  if (quiet) return;
+  live.settings({ style: name });
+  photoFollowsStyle();
+}
+
+// A fast-style photo follows the chosen style, while the Photo tab is open (else when it opens).
+function photoFollowsStyle() {
+  if (state.photo && photoMethod() === "fast" && !$("photo").hidden && state.photoStyle !== state.style) runPhoto();
+}
+
+// ---------------------------------------------------------------- photo
+
+const photoJobs = new JobView("photo");
+const photoMethod = () => document.querySelector('input[name="method"]:checked').value;
+
+async function choosePhoto(file) {
+  showError("photo-error", "");
+  photoJobs.status("uploading", 0);
+  try {
+    const received = await upload(file, (fraction) => photoJobs.status("uploading", fraction));
+    photoJobs.status(null);
+    if (received.kind !== "image") throw new Error(`${received.name} is a video: use the Video tab`);
+    state.photo = received;
+    const original = $("photo-original");
+    original.src = URL.createObjectURL(file);
+    original.hidden = false;
+    $("photo-result").hidden = true;
+    $("photo-download").hidden = true;
+    if (photoMethod() === "fast") runPhoto();
+  } catch (error) {
+    photoJobs.status(null);
+    showError("photo-error", error.message);
+  }
+}
+
+async function choosePainting(file) {
+  showError("photo-error", "");
+  try {
+    const received = await upload(file);
+    if (received.kind !== "image") throw new Error(`${received.name} is a video; the style picture must be an image`);
+    state.painting = received;
+    $("painting-name").textContent = `Style picture: ${received.name}. Another?`;
+  } catch (error) {
+    showError("photo-error", error.message);
+  }
+}
+
+function runPhoto() {
+  if (!state.photo) { showError("photo-error", "first drop or choose a photo"); return; }
+  const method = photoMethod();
+  let path, request;
+  if (method === "fast") {
+    path = "/api/jobs/photo";
+    state.photoStyle = state.style;
+    request = { upload: state.photo.id, style: state.style, strength: Number($("photo-strength").value),
+      preserve_color: $("photo-preserve").checked, size: sizeOf($("photo-size")) };
+  } else if (method === "gatys") {
+    if (!state.painting) { showError("photo-error", "Gatys paints the photo like a picture of your choice: add a style picture"); return; }
+    path = "/api/jobs/gatys";
+    request = { upload: state.photo.id, painting: state.painting.id, iterations: Number($("gatys-iterations").value),
+      size: sizeOf($("gatys-size")), preserve_color: $("gatys-preserve").checked };
+  } else {
+    path = "/api/jobs/dream";
+    request = { upload: state.photo.id, preset: $("dream-preset").value, long_side: sizeOf($("dream-size")) };
+  }
+  photoJobs.run(path, request, (status) => {
+    const result = $("photo-result");
+    result.src = `${status.result}?t=${Date.now()}`;
+    result.hidden = false;
+    const link = $("photo-download");
+    link.href = `${status.result}?download=1`;
+    link.download = status.download_name;
+    link.hidden = false;
+  });
+}
+
+// ---------------------------------------------------------------- video
+
+const videoJobs = new JobView("video");
+
+async function chooseVideo(file) {
+  showError("video-error", "");
+  $("video-preview").disabled = $("video-run").disabled = true;
+  try {
+    const received = await upload(file, (fraction) => videoJobs.status(`uploading ${megabytes(file.size)}`, fraction));
+    videoJobs.status(null);
+    if (received.kind !== "video") throw new Error(`${received.name} is a picture: use the Photo tab`);
+    state.video = received;
+    const original = $("video-original");
+    original.src = URL.createObjectURL(file);
+    original.hidden = false;
+    $("video-result").hidden = true;
+    $("video-download").hidden = true;
+    $("video-preview").disabled = $("video-run").disabled = false;
+  } catch (error) {
+    videoJobs.status(null);
+    showError("video-error", error.message);
+  }
+}
+
+function runVideo(preview) {
+  if (!state.video) return;
+  const request = { upload: state.video.id, style: state.style, strength: Number($("video-strength").value),
+    preserve_color: $("video-preserve").checked, size: sizeOf($("video-size")), temporal: Number($("video-temporal").value) };
+  if (preview) { request.start = Number($("video-start").value); request.duration = Number($("video-duration").value); }
+  videoJobs.run("/api/jobs/video", request, (status) => {
+    const result = $("video-result");
+    result.src = `${status.result}?t=${Date.now()}`;
+    result.hidden = false;
+    const link = $("video-download");
+    link.href = `${status.result}?download=1`;
+    link.download = status.download_name;
+    link.textContent = preview ? "Download the preview" : "Download (with its sound)";
+    link.hidden = false;
+  });
+}
+
+// ---------------------------------------------------------------- live
+
+// The camera's frames go to the server as JPEG over a WebSocket, one at a time: the next frame
+// is sent when the previous result is back, so nothing queues up and the latency stays low.
+const live = {
+  socket: null, stream: null, canvas: document.createElement("canvas"),
+  inFlight: false, sentAt: 0, arrivals: [], serverMs: null, dropped: 0, latency: null,
+
+  async start() {
+    showError("live-error", "");
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      showError("live-error", "this browser gives no camera to this page: open it as http://127.0.0.1 or http://localhost on the computer running streamart ui (browsers allow cameras only there or over https)");
+      return;
+    }
+    try {
+      this.stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+    } catch (error) {
+      showError("live-error", `no camera: ${error.message || error.name}`);
+      return;
+    }
+    const camera = $("live-camera");
+    camera.srcObject = this.stream;
+    camera.hidden = false;
+    await camera.play();
+    $("live-start").disabled = true;
+    $("live-stop").disabled = false;
+    const socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/live`);
+    socket.binaryType = "blob";
+    this.socket = socket;
+    socket.onopen = () => {
+      this.settings({ style: state.style, strength: Number($("live-strength").value), temporal: $("live-temporal").checked });
+      this.send();
+    };
+    socket.onmessage = (event) => this.receive(event);
+    socket.onclose = () => { if (this.socket === socket) { this.stop(); showError("live-error", "the server closed the live view (was it stopped?)"); } };
+    this.watchdog = setInterval(() => {
+      if (this.inFlight && performance.now() - this.sentAt > 3000) { this.inFlight = false; this.send(); }
+    }, 1000);
+  },
+
+  stop() {
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) socket.close();
+    clearInterval(this.watchdog);
+    if (this.stream) for (const track of this.stream.getTracks()) track.stop();
+    this.stream = null;
+    this.inFlight = false;
+    $("live-start").disabled = false;
+    $("live-stop").disabled = true;
+  },
+
+  settings(values) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(values));
+  },
+
+  send() {
+    const camera = $("live-camera");
+    if (!this.socket || this.socket.readyState !== WebSocket.OPEN || this.inFlight || !camera.videoWidth) {
+      if (this.socket && !this.inFlight) setTimeout(() => this.send(), 50);  // the camera is warming up
+      return;
+    }
+    const scale = Math.min(1, 640 / camera.videoWidth);
+    this.canvas.width = Math.round(camera.videoWidth * scale);
+    this.canvas.height = Math.round(camera.videoHeight * scale);
+    this.canvas.getContext("2d").drawImage(camera, 0, 0, this.canvas.width, this.canvas.height);
+    this.inFlight = true;
+    this.canvas.toBlob((blob) => {
+      if (!this.socket || this.socket.readyState !== WebSocket.OPEN) { this.inFlight = false; return; }
+      this.sentAt = performance.now();
+      this.socket.send(blob);
+    }, "image/jpeg", 0.8);
+  },
+
+  receive(event) {
+    if (typeof event.data === "string") {
+      const message = JSON.parse(event.data);
+      if (message.error) { showError("live-error", message.error); this.inFlight = false; this.send(); }
+      else { this.serverMs = message.ms; this.dropped = message.dropped; }
+      return;
+    }
+    const now = performance.now();
+    this.latency = now - this.sentAt;
+    this.arrivals.push(now);
+    while (this.arrivals.length && now - this.arrivals[0] > 2000) this.arrivals.shift();
+    const result = $("live-result");
+    const previous = result.src;
+    result.src = URL.createObjectURL(event.data);
+    result.hidden = false;
+    if (previous.startsWith("blob:")) URL.revokeObjectURL(previous);
+    const span = this.arrivals.length > 1 ? (now - this.arrivals[0]) / 1000 : 0;
+    const fps = span > 0 ? (this.arrivals.length - 1) / span : 0;
+    $("live-stats").textContent = `latency ${Math.round(this.latency)} ms · ${fps.toFixed(1)} fps` +
+      (this.serverMs !== null ? ` · server ${this.serverMs} ms` : "") + (this.dropped ? ` · skipped ${this.dropped}` : "");
+    $("live-stats").dataset.latency = String(Math.round(this.latency));
+    this.inFlight = false;
+    this.send();
+  },
+};
+
+// ---------------------------------------------------------------- start
+
+function showTab(name) {
+  for (const tab of document.querySelectorAll('[role="tab"]')) {
+    const chosen = tab.dataset.panel === name;
+    tab.setAttribute("aria-selected", String(chosen));
+    if (tab.dataset.panel) $(tab.dataset.panel).hidden = !chosen;
+  }
+  if (name === "photo") photoFollowsStyle();
+}
+
+async function start() {
+  try {
+    state.info = await api("/api/info");
+  } catch (error) {
+    showError("gallery-error", `the server does not answer: ${error.message}`);
+    return;
+  }
+  const info = state.info;
+  fillSizes($("photo-size"), WORKING_SIZES, info.working_size, "full size");
+  fillSizes($("video-size"), WORKING_SIZES, info.working_size, "full size");
+  fillSizes($("gatys-size"), [128, 256, 384, 512], info.gatys_size, "full size (slow)");
+  fillSizes($("dream-size"), [256, 384, 512, 768, 1024], info.dream_long_side, "full size (slow)");
+  $("gatys-iterations").value = info.gatys_iterations;
+  $("video-temporal").value = info.temporal;
+  for (const name of info.dream_presets) $("dream-preset").add(new Option(name, name, false, name === info.dream_preset));
+  for (const input of document.querySelectorAll('input[type="range"]')) bindOutput(input);
+
+  for (const tab of document.querySelectorAll('[role="tab"][data-panel]')) tab.addEventListener("click", () => showTab(tab.dataset.panel));
+  for (const radio of document.querySelectorAll('input[name="method"]')) {
+    radio.addEventListener("change", () => {
+      for (const options of document.querySelectorAll("#photo .options")) options.hidden = options.dataset.method !== photoMethod();
+    });
+  }
+  dropZone($("photo-drop"), $("photo-file"), choosePhoto);
+  dropZone($("painting-drop"), $("painting-file"), choosePainting);
+  dropZone($("video-drop"), $("video-file"), chooseVideo);
+  $("photo-run").addEventListener("click", runPhoto);
+  for (const id of ["photo-strength", "photo-preserve", "photo-size"]) {
+    $(id).addEventListener("change", () => { if (state.photo && photoMethod() === "fast") runPhoto(); });
+  }
+  $("video-preview").addEventListener("click", () => runVideo(true));
+  $("video-run").addEventListener("click", () => runVideo(false));
+  $("live-start").addEventListener("click", () => live.start());
+  $("live-stop").addEventListener("click", () => live.stop());
+  $("live-strength").addEventListener("input", () => live.settings({ strength: Number($("live-strength").value) }));
+  $("live-temporal").addEventListener("change", () => live.settings({ temporal: $("live-temporal").checked }));
+  try {
+    await loadGallery();
+  } catch (error) {
+    showError("gallery-error", error.message);
+  }
+  document.body.dataset.ready = "true";
+}
+
+start();

@@ -1,0 +1,221 @@
+"""The app's routes, as the page uses them: gallery, uploads and their limits, jobs of every
+kind, errors as one line of JSON."""
+
+from __future__ import annotations
+
+import av
+import cv2
+import numpy as np
+import pytest
+from model_factory import make_style_model
+
+from streamart.assets.models import DEFAULT_STYLE
+
+from .conftest import LIMIT, painting_jpeg, upload, wait
+
+
+def decode(data: bytes) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
+    return image
+
+
+def test_the_page_and_its_files_are_served(client):
+    page = client.get("/")
+    assert page.status_code == 200 and "<title>streamart</title>" in page.text
+    for name in ("app.js", "style.css", "demo.jpg"):
+        assert client.get(f"/static/{name}").status_code == 200
+    assert client.get("/docs").status_code == 404  # no API explorer: one page, nothing else
+
+
+def test_info_gives_the_page_its_limits_and_defaults(client):
+    info = client.get("/api/info").json()
+    assert info["max_upload_bytes"] == LIMIT
+    assert "creatures" in info["dream_presets"] and info["dream_preset"] in info["dream_presets"]
+    assert info["working_size"] == 480 and info["live_working_size"] == 240
+
+
+def test_the_gallery_lists_shipped_and_own_models_with_thumbnails_and_samples(client):
+    styles = {style["name"]: style for style in client.get("/api/styles").json()}
+    assert {"charcoal", "mosaic", f"{DEFAULT_STYLE}-lite"} <= set(styles)
+    assert styles["charcoal"]["own"] and not styles[f"{DEFAULT_STYLE}-lite"]["own"]
+    assert [name for name, style in styles.items() if style["default"]] == [f"{DEFAULT_STYLE}-lite"]
+    assert styles["mosaic"]["thumbnail"] is None
+    thumbnail = client.get(styles["charcoal"]["thumbnail"])
+    assert thumbnail.headers["content-type"] == "image/jpeg" and thumbnail.content == painting_jpeg()
+    assert client.get("/api/styles/mosaic/thumbnail").status_code == 404
+    sample = client.get(styles[f"{DEFAULT_STYLE}-lite"]["sample"])
+    assert sample.status_code == 200 and decode(sample.content).shape == (256, 256, 3)
+
+
+def test_a_model_that_cannot_load_says_why_in_one_line(client, own_models):
+    (own_models / "broken.onnx").write_bytes(b"not a model")
+    response = client.get("/api/styles/broken/sample")
+    assert response.status_code == 400
+    message = response.json()["error"]
+    assert "broken.onnx is not a usable ONNX model" in message and "\n" not in message
+    assert client.get("/api/styles/nothing/sample").status_code == 400
+
+
+def test_uploads_are_classified_and_named_without_folders(client, photo, clip):
+    picture = upload(client, photo, "../../etc/holiday.jpg")
+    assert picture["kind"] == "image" and picture["name"] == "holiday.jpg" and picture["size"] == len(photo)
+    assert upload(client, clip.read_bytes(), "clip.mp4")["kind"] == "video"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [(b"just some notes", "notes.txt is not an image or a video"), (b"", "notes.txt is empty")],
+)
+def test_files_that_are_not_images_or_videos_are_refused_with_a_message(client, data, message):
+    response = client.post("/api/uploads", params={"name": "notes.txt"}, content=data)
+    assert response.status_code == 415
+    assert message in response.json()["error"] and "choose a photo" in response.json()["error"]
+
+
+def test_uploads_over_the_limit_are_refused_and_leave_nothing(client, tmp_path):
+    response = client.post("/api/uploads", params={"name": "big.jpg"}, content=b"x" * (LIMIT + 1))
+    assert response.status_code == 413
+    assert "upload limit of 1 MB" in response.json()["error"] and "--max-upload" in response.json()["error"]
+    # Streamed without a length: refused once the bytes pass the limit.
+    chunks = (b"x" * 100_000 for _ in range(11))
+    assert client.post("/api/uploads", params={"name": "big.jpg"}, content=chunks).status_code == 413
+    assert list((tmp_path / "workspace" / "uploads").iterdir()) == []
+
+
+def test_a_photo_is_stylized_with_the_chosen_style_and_downloaded(client, photo):
+    picture = upload(client, photo, "astronaut.jpg")
+    job = client.post(
+        "/api/jobs/photo", json={"upload": picture["id"], "style": "charcoal", "strength": 0.5, "size": None}
+    ).json()
+    job = wait(client, job)
+    assert job["state"] == "done" and job["fraction"] == 1.0
+    shown = client.get(job["result"])
+    assert shown.headers["content-type"] == "image/png" and decode(shown.content).shape == (256, 256, 3)
+    download = client.get(job["result"], params={"download": True})
+    assert download.headers["content-disposition"] == 'attachment; filename="astronaut-charcoal.png"'
+    assert download.content == shown.content
+    mosaic = wait(client, client.post("/api/jobs/photo", json={"upload": picture["id"], "style": "mosaic"}).json())
+    assert client.get(mosaic["result"]).content != shown.content
+
+
+def test_the_default_style_is_used_when_none_is_named(client, photo):
+    picture = upload(client, photo, "astronaut.jpg")
+    job = wait(client, client.post("/api/jobs/photo", json={"upload": picture["id"]}).json())
+    assert job["download_name"] == f"astronaut-{DEFAULT_STYLE}.png"
+
+
+@pytest.mark.parametrize(
+    "request_, status, message",
+    [
+        ({"strength": 2}, 422, "strength: Input should be less than or equal to 1"),
+        ({"size": 4}, 422, "size: Input should be greater than or equal to 16"),
+        ({"style": "../../models/x.onnx"}, 400, "unknown style '../../models/x.onnx'"),
+        ({"style": "/etc/passwd"}, 400, "unknown style"),
+        ({"path": "/etc/passwd"}, 422, "path: Extra inputs are not permitted"),
+        ({"upload": "0123456789abcdef"}, 404, "upload it again"),
+    ],
+)
+def test_bad_requests_are_refused_in_one_line(client, photo, request_, status, message):
+    picture = upload(client, photo, "astronaut.jpg")
+    response = client.post("/api/jobs/photo", json={"upload": picture["id"], **request_})
+    assert response.status_code == status
+    assert message in response.json()["error"] and "\n" not in response.json()["error"]
+
+
+def test_a_video_cannot_go_where_a_photo_is_expected(client, clip, photo):
+    video = upload(client, clip.read_bytes(), "clip.mp4")
+    response = client.post("/api/jobs/photo", json={"upload": video["id"]})
+    assert response.status_code == 415 and response.json()["error"] == "clip.mp4 is a video; the photo must be an image"
+    picture = upload(client, photo, "astronaut.jpg")
+    response = client.post("/api/jobs/video", json={"upload": picture["id"]})
+    assert response.json()["error"] == "astronaut.jpg is an image; the video must be a video"
+
+
+def test_a_failing_job_shows_its_error_in_one_line_with_the_users_file_name(client, own_models, photo):
+    make_style_model(own_models / "wrong.onnx", channels=1)  # a model of the wrong shape
+    picture = upload(client, photo, "astronaut.jpg")
+    job = wait(client, client.post("/api/jobs/photo", json={"upload": picture["id"], "style": "wrong"}).json())
+    assert job["state"] == "failed" and job["result"] is None
+    assert "a style model takes RGB N x 3 x H x W" in job["error"]
+    assert "Traceback" not in job["error"] and "\n" not in job["error"]
+    assert client.get(f"/api/jobs/{job['id']}/result").status_code == 409
+
+
+def test_a_video_preview_and_the_whole_video_keep_the_sound(client, clip_factory):
+    clip = clip_factory("holiday.mp4", frames=30, fps=10)  # 3 s with a tone
+    video = upload(client, clip.read_bytes(), "holiday.mp4")
+    preview = client.post(
+        "/api/jobs/video", json={"upload": video["id"], "style": "mosaic", "start": 1, "duration": 1, "size": None}
+    ).json()
+    whole = client.post("/api/jobs/video", json={"upload": video["id"], "style": "mosaic", "temporal": 0}).json()
+    assert preview["download_name"] == "holiday-mosaic-preview.mp4" and whole["download_name"] == "holiday-mosaic.mp4"
+    preview, whole = wait(client, preview), wait(client, whole)
+    assert preview["state"] == whole["state"] == "done"
+    assert (preview["done"], preview["total"], preview["unit"]) == (10, 10, "frames")
+    for job, frames in ((preview, 10), (whole, 30)):
+        data = client.get(job["result"]).content
+        with av.open(__import__("io").BytesIO(data)) as container:
+            assert len(list(container.decode(video=0))) == frames
+            assert container.streams.audio, "the sound is kept"
+
+
+def test_a_preview_past_the_end_of_the_video_says_so(client, clip):
+    video = upload(client, clip.read_bytes(), "clip.mp4")
+    job = wait(client, client.post("/api/jobs/video", json={"upload": video["id"], "start": 60, "duration": 3}).json())
+    assert job["state"] == "failed" and "clip.mp4" in job["error"] and "/uploads/" not in job["error"]
+
+
+def test_jobs_can_be_cancelled_while_they_wait(client, clip_factory, photo):
+    clip = clip_factory("long.mp4", frames=100, fps=10, width=160, height=120)
+    video = upload(client, clip.read_bytes(), "long.mp4")
+    picture = upload(client, photo, "astronaut.jpg")
+    first = client.post("/api/jobs/video", json={"upload": video["id"], "style": "mosaic", "size": None}).json()
+    second = client.post("/api/jobs/photo", json={"upload": picture["id"]}).json()
+    assert client.get(f"/api/jobs/{second['id']}").json()["ahead"] == 1
+    assert client.delete(f"/api/jobs/{second['id']}").json()["state"] == "cancelled"
+    assert client.delete(f"/api/jobs/{first['id']}").status_code == 200
+    assert wait(client, first)["state"] == "cancelled"
+    assert client.get("/api/jobs/nothing").status_code == 404
+
+
+def test_dream_reports_its_steps(client, photo):
+    picture = upload(client, photo, "astronaut.jpg")
+    job = client.post("/api/jobs/dream", json={"upload": picture["id"], "preset": "creatures", "long_side": 64}).json()
+    job = wait(client, job)
+    assert job["state"] == "done", job["error"]
+    assert job["done"] == job["total"] > 1 and job["unit"] == "steps"
+    assert decode(client.get(job["result"]).content).shape == (64, 64, 3)
+    assert client.post("/api/jobs/dream", json={"upload": picture["id"], "preset": "cats"}).json()["error"].startswith(
+        "unknown dream preset 'cats'"
+    )
+
+
+@pytest.mark.slow
+def test_gatys_paints_the_photo_like_the_uploaded_picture(client, photo):
+    picture = upload(client, photo, "astronaut.jpg")
+    painting = upload(client, painting_jpeg(), "stripes.jpg")
+    job = client.post(
+        "/api/jobs/gatys", json={"upload": picture["id"], "painting": painting["id"], "iterations": 3, "size": 32}
+    ).json()
+    job = wait(client, job, timeout=300)
+    assert job["state"] == "done", job["error"]
+    assert (job["done"], job["total"]) == (3, 3) and job["download_name"] == "astronaut-gatys.png"
+    assert decode(client.get(job["result"]).content).shape == (32, 32, 3)
+
+
+def test_pages_of_other_sites_cannot_upload_start_jobs_or_go_live(client, photo):
+    evil = {"Origin": "http://evil.example"}
+    response = client.post("/api/uploads", params={"name": "x.jpg"}, content=photo, headers=evil)
+    assert response.status_code == 403 and "another site" in response.json()["error"]
+    assert client.post("/api/jobs/photo", json={"upload": "x"}, headers=evil).status_code == 403
+    assert client.delete("/api/jobs/x", headers=evil).status_code == 403
+    with pytest.raises(Exception):
+        with client.websocket_connect("/api/live", headers=evil):
+            pass
+    assert client.get("/api/styles", headers=evil).status_code == 200  # reading is harmless
+    same = {"Origin": "http://testserver"}  # the page itself
+    assert client.post("/api/uploads", params={"name": "x.jpg"}, content=photo, headers=same).status_code == 200
+    with client.websocket_connect("/api/live", headers=same) as ws:
+        ws.send_bytes(photo)
+        assert "frame" in ws.receive_text()

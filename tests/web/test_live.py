@@ -1,0 +1,106 @@
+"""The live view over its WebSocket: frames come back stylized with their numbers, settings
+apply to the next frame, frames the server cannot keep up with are dropped, not queued."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from model_factory import make_style_model
+
+from streamart.errors import InputError, ModelError
+from streamart.web.gallery import Gallery
+from streamart.web.live import LiveSession
+
+
+def decode(data: bytes) -> np.ndarray:
+    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR).astype(int)
+
+
+def frame(ws, photo: bytes) -> tuple[dict, np.ndarray]:
+    ws.send_bytes(photo)
+    stats = json.loads(ws.receive_text())
+    return stats, decode(ws.receive_bytes())
+
+
+def test_frames_come_back_stylized_and_settings_apply_to_the_next_one(client, photo):
+    original = decode(photo)
+    with client.websocket_connect("/api/live") as ws:
+        ws.send_text(json.dumps({"style": "charcoal", "temporal": False}))
+        stats, charcoal = frame(ws, photo)
+        assert stats == {"frame": 1, "ms": stats["ms"], "dropped": 0} and stats["ms"] >= 1
+        assert charcoal.shape == original.shape and np.abs(charcoal - original).mean() > 5
+        ws.send_text(json.dumps({"style": "mosaic"}))
+        stats, mosaic = frame(ws, photo)
+        assert stats["frame"] == 2 and np.abs(mosaic - charcoal).mean() > 3
+        ws.send_text(json.dumps({"strength": 0}))
+        _, unchanged = frame(ws, photo)
+        assert np.abs(unchanged - original).mean() < 2  # the camera's own picture (JPEG twice)
+
+
+def test_frames_that_arrive_while_one_is_stylized_are_dropped_not_queued(client, photo):
+    with client.websocket_connect("/api/live") as ws:
+        for _ in range(10):
+            ws.send_bytes(photo)
+        stats = {"frame": 0, "dropped": 0}
+        while stats["frame"] + stats["dropped"] < 10:
+            stats = json.loads(ws.receive_text())
+            ws.receive_bytes()
+    assert stats["frame"] < 10 and stats["dropped"] > 0
+
+
+@pytest.mark.parametrize(
+    "message, error",
+    [
+        ("{not json", "live settings must be JSON"),
+        ('["style"]', "must be a JSON object"),
+        ('{"strength": 5}', "strength must be a number from 0 to 1"),
+        ('{"strength": true}', "strength must be a number from 0 to 1"),
+        ('{"style": "/etc/passwd"}', "unknown style '/etc/passwd'"),
+    ],
+)
+def test_bad_settings_are_answered_in_one_line_and_the_session_goes_on(client, photo, message, error):
+    with client.websocket_connect("/api/live") as ws:
+        ws.send_text(message)
+        assert error in json.loads(ws.receive_text())["error"]
+        stats, _ = frame(ws, photo)
+        assert stats["frame"] == 1
+
+
+def test_a_frame_that_is_not_a_picture_is_answered_and_skipped(client, photo):
+    with client.websocket_connect("/api/live") as ws:
+        ws.send_bytes(b"garbage")
+        assert json.loads(ws.receive_text()) == {"error": "the frame is not a picture (expected JPEG bytes)"}
+        stats, _ = frame(ws, photo)
+        assert stats["frame"] == 1
+
+
+def test_a_model_that_fails_is_reported_and_another_style_still_works(client, own_models, photo):
+    make_style_model(own_models / "wrong.onnx", channels=1)
+    with client.websocket_connect("/api/live") as ws:
+        ws.send_text(json.dumps({"style": "wrong"}))
+        ws.send_bytes(photo)
+        assert "a style model takes RGB" in json.loads(ws.receive_text())["error"]
+        ws.send_text(json.dumps({"style": "mosaic"}))
+        stats, _ = frame(ws, photo)
+        assert stats["frame"] == 1
+
+
+def test_settings_become_the_stylizers_controls(own_models):
+    session = LiveSession(websocket=None, gallery=Gallery())
+    assert session.controls.style_name.endswith("starry_night-lite.onnx")  # the default first
+    session.apply('{"style": "mosaic", "strength": 0.25, "temporal": false}')
+    controls = session.controls
+    assert (controls.style_name, controls.strength, controls.temporal_enabled) == (
+        str(own_models / "mosaic.onnx"), 0.25, False,
+    )
+    make_style_model(own_models / "late.onnx")  # added while the session runs
+    session.apply('{"style": "late"}')
+    assert session.controls.style_name == str(own_models / "late.onnx")
+    assert (session.controls.strength, session.controls.temporal_enabled) == (0.25, False)
+    with pytest.raises(ModelError):
+        session.apply('{"style": "nothing"}')
+    with pytest.raises(InputError):
+        session.apply('{"strength": -1}')

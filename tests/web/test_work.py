@@ -1,0 +1,64 @@
+"""Each kind of job: its settings checked when it is made, its download name, its API call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streamart.config import StyleConfig
+from streamart.errors import InputError
+from streamart.web import work
+from streamart.web.gallery import Gallery
+from streamart.web.jobs import Cancelled
+from streamart.web.uploads import Upload
+
+
+def fake_upload(tmp_path: Path, name: str, kind: str = "image") -> Upload:
+    return Upload(id="ab12", name=name, path=tmp_path / "uploads" / "ab12" / "upload.jpg", kind=kind, size=1)
+
+
+def test_download_names_say_what_was_made(tmp_path, own_models):
+    style = Gallery().find("charcoal")
+    photo, clip = fake_upload(tmp_path, "cat.jpg"), fake_upload(tmp_path, "walk.mov", "video")
+    config = StyleConfig(model=style.path)
+    assert work.photo(photo, style, config, tmp_path).download_name == "cat-charcoal.png"
+    assert work.video(clip, style, config, results=tmp_path).download_name == "walk-charcoal.mp4"
+    preview = work.video(clip, style, config, start=0, duration=3, results=tmp_path)
+    assert (preview.kind, preview.download_name) == ("preview", "walk-charcoal-preview.mp4")
+    assert work.dream(photo, preset="eyes", long_side=None, results=tmp_path).download_name == "cat-eyes.png"
+    assert work.gatys(photo, photo, iterations=1, size=None, preserve_color=False, results=tmp_path).download_name == "cat-gatys.png"
+
+
+def test_errors_name_the_users_file_not_the_workspace(tmp_path, own_models):
+    photo = fake_upload(tmp_path, "cat.jpg")
+    job = work.photo(photo, Gallery().find("charcoal"), StyleConfig(), tmp_path)
+    assert job.describe_error(InputError(f"{photo.path} is not an image")) == "cat.jpg is not an image"
+
+
+def test_settings_are_checked_when_the_job_is_made(tmp_path):
+    photo = fake_upload(tmp_path, "cat.jpg")
+    with pytest.raises(InputError, match="unknown dream preset"):
+        work.dream(photo, preset="cats", long_side=None, results=tmp_path)
+    with pytest.raises(InputError, match="iterations must be at least 1"):
+        work.gatys(photo, photo, iterations=0, size=None, preserve_color=False, results=tmp_path)
+
+
+def test_gatys_reports_each_step_and_stops_when_asked(tmp_path, monkeypatch):
+    seen = []
+
+    def gatys_image(input, output, styles, *, config, size, progress):
+        seen.append((config.iterations, config.preserve_color, size, [str(p) for p in styles]))
+        for step in range(1, 4):
+            progress(type("Step", (), {"iteration": step, "total_iterations": 3})())
+        return output
+
+    monkeypatch.setattr(work.api, "gatys_image", gatys_image)
+    photo, painting = fake_upload(tmp_path, "cat.jpg"), fake_upload(tmp_path, "stripes.jpg")
+    job = work.gatys(photo, painting, iterations=3, size=64, preserve_color=True, results=tmp_path)
+    assert job.work(job) == tmp_path / f"{job.id}.png"
+    assert (job.done, job.total, job.unit) == (3, 3, "steps")
+    assert seen == [(3, "luminance", 64, [str(painting.path)])]
+    job.stop.set()
+    with pytest.raises(Cancelled):
+        job.work(job)
