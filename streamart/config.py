@@ -129,7 +129,9 @@ class TrainingConfig:
     """Everything a style-network training run depends on (saved in its checkpoints).
 
     ``style`` is the painting, ``out`` the ONNX file to write, ``data`` a folder of content
-    photos (None: the default corpus, fetched on first use). ``variant`` is the network size (:mod:`streamart.nets.transformer`); training crops
+    photos (None: the default corpus, fetched on first use). ``init`` is a base network
+    (:mod:`streamart.offline.meta`) to fine-tune from instead of random weights: the quick way to
+    a new style, and what makes models blendable (their ``streamart.base`` is the base's). ``variant`` is the network size (:mod:`streamart.nets.transformer`); training crops
     are ``image_size`` pixels square, the painting is scaled to ``style_size`` on its long side
     (None: twice the crop). The loss weights are those of the perceptual loss
     (:mod:`streamart.offline.training`). Checkpoints and sample images go to
@@ -139,6 +141,7 @@ class TrainingConfig:
     style: Path
     out: Path
     data: Path | None = None  # None: the fetched corpus (streamart.offline.corpus)
+    init: Path | None = None  # a base network to start from (streamart.offline.meta); None: random
     variant: str = "full"
     iterations: int = 20_000
     batch_size: int = 4

@@ -20,6 +20,8 @@ float32); checkpoints every ``checkpoint_every`` iterations; sample images every
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import math
 import os
@@ -31,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from ..art.losses import gram_matrix, total_variation
+from ..assets.blend import BASE_KEY
 from ..config import TrainingConfig
 from .corpus import ensure_corpus
 from ..core.files import OutputFile, describe
@@ -179,20 +182,29 @@ class Trainer:
         self.generator = torch.Generator().manual_seed(config.seed)
         torch.manual_seed(config.seed)  # the network's initial weights
         self.model = TransformerNet(config.variant).to(self.device).train()
+        self.base_id: str | None = None
+        if config.init is not None:
+            base = load_base(config.init, config.variant)
+            self.model.load_state_dict(base["model"])
+            self.base_id = base["id"]
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
         self.iteration = 0
         self.vgg = load_vgg16(device=self.device, upto=STYLE_LAYERS[-1])
         self.content = ContentImages(config.data or ensure_corpus(), config.image_size, self.generator)
-        style = load_style_picture(config.style)
         self.style_size = config.style_size or 2 * config.image_size
-        style = imageops.resize_long_side(style, self.style_size)
-        with torch.no_grad():
-            features = self.vgg(to_tensor(style, self.device), STYLE_LAYERS)
-            self.style_grams = {name: gram_matrix(f) for name, f in features.items()}
+        self.style_grams = self.style_grams_of(config.style)
         # Fixed sample crops, taken before training so they do not shift the random stream.
         self.samples = self.content.batch(2)
         if config.resume:
             self._resume(config.resume)
+
+    def style_grams_of(self, picture: Path) -> dict[str, torch.Tensor]:
+        """What the style loss matches: the Gram matrices of ``picture`` (scaled to the style
+        size) on the style layers."""
+        style = imageops.resize_long_side(load_style_picture(picture), self.style_size)
+        with torch.no_grad():
+            features = self.vgg(to_tensor(style, self.device), STYLE_LAYERS)
+        return {name: gram_matrix(f) for name, f in features.items()}
 
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.amp)
@@ -283,6 +295,7 @@ class Trainer:
             "streamart.style_size": str(self.style_size),
             "streamart.iterations": str(self.iteration),
             "streamart.temporal_weight": str(config.temporal_weight),
+            **({BASE_KEY: self.base_id} if self.base_id else {}),
             **({"licence": config.licence} if config.licence else {}),
         }
 
@@ -331,6 +344,28 @@ def train(
     ``progress`` is called after every iteration; ``stop`` ends the run early (see
     :meth:`Trainer.run`)."""
     return Trainer(config, progress=progress).run(stop)
+
+
+#: Format tag of a base network file (:mod:`streamart.offline.meta` writes them).
+BASE_FORMAT = "streamart-base-1"
+
+
+def load_base(path: Path, variant: str) -> dict:
+    """A base network file: its ``model`` weights and its ``id`` (the start of the file's
+    sha256, recorded in every model fine-tuned from it). :class:`InputError` when it is not
+    one, or is one of another variant."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+        base = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises assorted types for a file that is not a checkpoint
+        raise InputError(f"{path} is not a readable base network ({exc})") from None
+    if not isinstance(base, dict) or base.get("format") != BASE_FORMAT:
+        raise InputError(f"{path} is not a streamart base network (format {BASE_FORMAT!r})")
+    if base["variant"] != variant:
+        raise InputError(f"{path} is a base for the {base['variant']} network, not {variant}: "
+                         f"train with --variant {base['variant']}")
+    return {**base, "id": hashlib.sha256(data).hexdigest()[:16]}
 
 
 #: The smallest style picture worth learning from, on its shorter side...
