@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .assets.models import DEFAULT_STYLE, list_models, resolve_model
+from .assets.models import DEFAULT_STYLE, list_models, resolve_model, user_models_dir
+from .assets.weights import cache_dir
 from .config import (
     DEFAULT_TEMPORAL,
     RECORD_ENCODE,
@@ -34,13 +35,15 @@ from .config import (
     EncodeConfig,
     LiveConfig,
     StyleConfig,
+    TrainingConfig,
 )
 from .core.controls import LiveControls
+from .core.files import check_output_path, describe
 from .core.frame import Frame, check_image
 from .core.protocols import ClosingContext, Sink, Source, Stage
 from .core.runner import PipelineStats, run_pipeline
 from .core.signals import Terminated
-from .errors import OutputError
+from .errors import InputError, OutputError
 from .ops.flow import DEFAULT_FLOW_PRESET
 from .ops.image import limit_short_side, load_image, resize, resize_long_side
 from .sinks.encoder import EncoderSink
@@ -55,6 +58,7 @@ from .stages.temporal import TemporalBlendStage
 if TYPE_CHECKING:
     from .art.dream import DreamConfig, ProgressCallback
     from .art.gatys import GatysConfig, GatysProgress
+    from .offline.training import TrainingProgress
 
 #: Called from the caller's thread a few times a second while a pipeline runs.
 Progress = Callable[[PipelineStats], None]
@@ -263,6 +267,49 @@ def style_metadata(model: str | os.PathLike | None) -> dict[str, str]:
     from .runtimes.onnx import OnnxModel
 
     return OnnxModel(resolve_model(model), device="cpu", threads=1).metadata
+
+
+def train_style(
+    config: TrainingConfig,
+    *,
+    overwrite: bool = False,
+    progress: TrainingProgress | None = None,
+    stop: threading.Event | None = None,
+) -> Path:
+    """Train a style from any picture (``config.style``) and return the model file (needs
+    ``streamart[torch]``).
+
+    Without ``config.out`` the model goes into the user's model folder
+    (:func:`~streamart.assets.models.user_models_dir`) as ``NAME.onnx``, NAME being
+    ``config.style_name`` or the picture's file name, where ``--style NAME`` and ``streamart
+    models`` find it; a name a shipped style has is refused, an existing model of the user's
+    is replaced only with ``overwrite``. Checkpoints then go to the cache, so that an
+    interrupted run can be resumed. See :func:`streamart.offline.training.train`.
+    """
+    from .offline.training import train
+
+    if config.out is None:
+        name = style_name(config.style_name or Path(config.style).stem)
+        shipped = {entry.style for entry in list_models() if entry.shipped}
+        if name in shipped:
+            raise OutputError(f"'{name}' is the name of a shipped style; choose another with --name")
+        folder = user_models_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create the model folder {folder} ({describe(exc)})") from None
+        config = dataclasses.replace(config, out=folder / f"{name}.onnx", style_name=name,
+                                     checkpoint_dir=config.checkpoint_dir or cache_dir() / "training" / name)
+    check_output_path(config.out, overwrite=overwrite)
+    return train(config, progress=progress, stop=stop)
+
+
+def style_name(text: str) -> str:
+    """A style name from free text (a file name, say): lower case, words joined by ``_``."""
+    name = "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+    if not name:
+        raise InputError(f"{text!r} gives no style name: choose one with --name")
+    return name
 
 
 def live_styles(styles: Sequence[str] = ()) -> list[str]:

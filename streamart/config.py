@@ -128,10 +128,13 @@ class DreamVideoConfig:
 class TrainingConfig:
     """Everything a style-network training run depends on (saved in its checkpoints).
 
-    ``style`` is the painting, ``out`` the ONNX file to write, ``data`` a folder of content
+    ``style`` is the painting, ``out`` the ONNX file to write (None: the style's name in the
+    user's model folder, see :func:`streamart.api.train_style`), ``data`` a folder of content
     photos (None: the default corpus, fetched on first use). ``init`` is a base network
-    (:mod:`streamart.offline.meta`) to fine-tune from instead of random weights: the quick way to
-    a new style, and what makes models blendable (their ``streamart.base`` is the base's). ``variant`` is the network size (:mod:`streamart.nets.transformer`); training crops
+    (:mod:`streamart.offline.meta`) to fine-tune from (None: the one shipped for the variant),
+    the quick way to a new style, and what makes models blendable (their ``streamart.base`` is
+    the base's); ``from_scratch`` starts from random weights instead (many more iterations).
+    ``variant`` is the network size (:mod:`streamart.nets.transformer`); training crops
     are ``image_size`` pixels square, the painting is scaled to ``style_size`` on its long side
     (None: twice the crop). The loss weights are those of the perceptual loss
     (:mod:`streamart.offline.training`). Checkpoints and sample images go to
@@ -139,9 +142,10 @@ class TrainingConfig:
     """
 
     style: Path
-    out: Path
+    out: Path | None = None
     data: Path | None = None  # None: the fetched corpus (streamart.offline.corpus)
-    init: Path | None = None  # a base network to start from (streamart.offline.meta); None: random
+    init: Path | None = None  # a base network to start from; None: the shipped base of the variant
+    from_scratch: bool = False  # start from random weights instead of a base
     variant: str = "full"
     iterations: int = 20_000
     batch_size: int = 4
@@ -179,6 +183,8 @@ class TrainingConfig:
 
     @property
     def checkpoints(self) -> Path:
+        if self.checkpoint_dir is None and self.out is None:
+            raise InputError("a training run needs an output path (or a checkpoint folder)")
         return self.checkpoint_dir or self.out.with_suffix(".checkpoints")
 
 

@@ -71,6 +71,13 @@ def user_models_dir() -> Path:
     return base / "streamart" / "models"
 
 
+def shipped_base(variant: str) -> Path | None:
+    """The base network shipped for a network variant (what quick training fine-tunes from:
+    :mod:`streamart.offline.meta`), or None where there is none."""
+    path = Path(str(resources.files("streamart.assets"))) / "base" / f"{variant}.pt"
+    return path if path.is_file() else None
+
+
 def search_folders() -> list[Path]:
     """The folders searched for models, in order."""
     folders = [Path(p).expanduser() for p in os.environ.get("STREAMART_MODELS", "").split(os.pathsep) if p]

@@ -1,4 +1,4 @@
-"""``streamart train --style PAINTING --data DIR --out NAME.onnx``: train a style network."""
+"""``streamart train --style PICTURE``: a new style from any picture, in minutes on a CPU."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from .progress import ProgressBar
 DEFAULTS = {field.name: field.default for field in dataclasses.fields(TrainingConfig)}
 
 
-HELP = "train a fast style model on a painting"
+HELP = "train a fast style model on any picture"
 DESCRIPTION = (
-    "Train a feed-forward style network on one painting (perceptual loss on "
-    "the pretrained VGG16) and export it to ONNX. Checkpoints and sample images go to "
-    "--checkpoint-dir; --resume continues from a checkpoint."
+    "Train a real-time style network on any picture: by default a few hundred steps of fine-tuning "
+    "from the shipped base network (minutes on a CPU), into your model folder, where --style NAME "
+    "and 'streamart models' find it. The content photos come down on first use ('streamart corpus'). "
+    "Checkpoints go to --checkpoint-dir; Ctrl-C keeps one, and --resume continues from it."
 )
 
 
@@ -28,7 +29,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path,
                         help=f"folder of content photos (default: the corpus in {default_corpus_dir()}, "
                         "fetched on first use: see 'streamart corpus')")
-    parser.add_argument("--out", type=Path, required=True, help="ONNX file to write")
+    parser.add_argument("--out", type=Path,
+                        help="ONNX file to write (default: NAME.onnx in your model folder, where --style NAME finds it)")
+    parser.add_argument("--init", type=Path,
+                        help="base network to fine-tune from (default: the one shipped for --variant)")
+    parser.add_argument("--from-scratch", action="store_true",
+                        help="start from random weights instead of the base (needs many more --iterations)")
     parser.add_argument("--variant", default=d["variant"],
                         help="network size: full (Johnson et al.) or lite (CPU real time) (default: %(default)s)")
     parser.add_argument("--iterations", type=int, default=d["iterations"], help="default: %(default)s")
@@ -51,14 +57,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="train in float32 instead of bfloat16 autocast")
     parser.add_argument("--threads", type=int, help="CPU threads (default: all available)")
     parser.add_argument("--fp16", action="store_true", help="export a float16 model")
-    parser.add_argument("--name", help="style name in the model's metadata "
-                        "(default: the painting's file name)")
+    parser.add_argument("--name", help="the style's name (default: the picture's file name)")
     parser.add_argument("--licence", help="licence recorded in the model's metadata")
+    parser.add_argument("-y", "--overwrite", action="store_true", help="replace a model of that name")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar (warnings and errors still show)")
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..offline.training import Losses, train  # imports torch
+    from .. import api
+    from ..offline.training import Losses  # imports torch
 
     names = {field.name for field in dataclasses.fields(TrainingConfig)}
     settings = {name: value for name, value in vars(args).items() if name in names}
@@ -68,6 +75,6 @@ def run(args: argparse.Namespace) -> int:
             bar.update(done, total, content=losses.content, style=losses.style, tv=losses.tv,
                        temporal=losses.temporal)
 
-        path = train(config, progress=progress)
+        path = api.train_style(config, overwrite=args.overwrite, progress=progress)
     print(f"wrote {path}")
     return 0

@@ -63,7 +63,9 @@ def train_base(
 ) -> Path:
     """Meta-learn a base network as configured and write it to ``config.out``; resumes from
     ``config.out`` with the suffix ``.partial.pt`` where an interrupted run left one."""
-    training = dataclasses.replace(config.training, style=config.paintings[0], iterations=config.inner_steps)
+    training = dataclasses.replace(
+        config.training, style=config.paintings[0], iterations=config.inner_steps, init=None, from_scratch=True
+    )
     trainer = Trainer(training)
     grams = {painting: trainer.style_grams_of(painting) for painting in config.paintings}
     model = trainer.model

@@ -34,6 +34,7 @@ import numpy as np
 
 from ..art.losses import gram_matrix, total_variation
 from ..assets.blend import BASE_KEY
+from ..assets.models import shipped_base
 from ..config import TrainingConfig
 from .corpus import ensure_corpus
 from ..core.files import OutputFile, describe
@@ -183,8 +184,12 @@ class Trainer:
         torch.manual_seed(config.seed)  # the network's initial weights
         self.model = TransformerNet(config.variant).to(self.device).train()
         self.base_id: str | None = None
-        if config.init is not None:
-            base = load_base(config.init, config.variant)
+        init = None if config.from_scratch else config.init or shipped_base(config.variant)
+        if init is None and not config.from_scratch:
+            raise InputError(f"no base network is shipped for the {config.variant} network: give one with "
+                             "--init, or train from random weights with --from-scratch (and many more --iterations)")
+        if init is not None:
+            base = load_base(init, config.variant)
             self.model.load_state_dict(base["model"])
             self.base_id = base["id"]
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)

@@ -23,7 +23,7 @@ def checkpoint(content_dir, style_path, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("training")
     trainer = Trainer(TrainingConfig(style=style_path, data=content_dir, out=folder / "model.onnx",
                                      variant="lite", iterations=1, batch_size=1, image_size=64,
-                                     threads=1, style_name="Stripes"))
+                                     threads=1, style_name="Stripes", from_scratch=True))
     trainer.step()
     return trainer.save_checkpoint(folder / "last.pt")
 

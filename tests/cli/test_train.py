@@ -6,12 +6,14 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import onnxruntime
+import pytest
 
+from streamart.assets.models import resolve_model, user_models_dir
 from streamart.cli import main
 
 
 def common_options(content_dir, style_path) -> list[str]:
-    return ["train", "--style", str(style_path), "--data", str(content_dir),
+    return ["train", "--style", str(style_path), "--data", str(content_dir), "--from-scratch",
             "--image-size", "64", "--batch-size", "1", "--threads", "1"]
 
 
@@ -30,7 +32,7 @@ def test_cli_trains_and_refuses_to_resume_with_the_wrong_variant(content_dir, st
     assert props["streamart.style"] == "Stripes" and props["licence"] == "CC0"
     assert props["streamart.variant"] == "lite" and props["streamart.iterations"] == "2"
 
-    assert main([*common, "--out", str(out), "--variant", "full", "--iterations", "3",
+    assert main([*common, "--out", str(out), "--variant", "full", "--iterations", "3", "-y",
                  "--resume", str(checkpoint)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
@@ -53,3 +55,41 @@ def test_bad_settings_are_one_line_errors(content_dir, style_path, tmp_path, cap
     assert main([*common, "--device", "tpu"]) == 2
     assert "cannot run torch work" in capsys.readouterr().err
     assert not (tmp_path / "x.onnx").exists() and not (tmp_path / "x.checkpoints").exists()
+
+
+@pytest.fixture(scope="module")
+def base(content_dir, style_path, tmp_path_factory):
+    """A lite base network, meta-learned for one step on two pictures."""
+    from streamart.config import TrainingConfig
+    from streamart.offline.meta import MetaConfig, train_base
+
+    folder = tmp_path_factory.mktemp("base")
+    training = TrainingConfig(style=style_path, data=content_dir, out=folder / "unused.onnx", variant="lite",
+                              batch_size=1, image_size=32, threads=1, temporal_weight=0.0)
+    return train_base(MetaConfig(paintings=(style_path, style_path), out=folder / "lite.pt", training=training,
+                                 steps=1, inner_steps=1))
+
+
+def quick(content_dir, picture, base, *extra: str) -> list[str]:
+    return ["train", "--style", str(picture), "--data", str(content_dir), "--init", str(base), "--variant", "lite",
+            "--image-size", "32", "--batch-size", "1", "--iterations", "1", "--threads", "1", "-q", *extra]
+
+
+def test_without_out_the_style_goes_to_the_model_folder_under_its_name(content_dir, style_path, base, tmp_path, capsys):
+    picture = tmp_path / "My Painting.png"
+    picture.write_bytes(style_path.read_bytes())
+    assert main(quick(content_dir, picture, base)) == 0
+    model = user_models_dir() / "my_painting.onnx"
+    assert capsys.readouterr().out == f"wrote {model}\n"
+    assert resolve_model("my_painting") == model  # --style my_painting finds it
+    assert not (user_models_dir() / "my_painting.checkpoints").exists()  # checkpoints live in the cache
+    assert main(quick(content_dir, picture, base)) == 3  # never replaced without -y
+    assert "exists; pass --overwrite" in capsys.readouterr().err
+    assert main(quick(content_dir, picture, base, "-y")) == 0
+
+
+def test_a_shipped_styles_name_is_refused(content_dir, style_path, base, capsys):
+    assert main(quick(content_dir, style_path, base, "--name", "Starry Night")) == 3
+    assert capsys.readouterr().err == (
+        "error: 'starry_night' is the name of a shipped style; choose another with --name\n"
+    )

@@ -33,7 +33,7 @@ def paintings(tmp_path_factory):
 def training(content_dir, tmp_path, **changes) -> TrainingConfig:
     settings = dict(style=tmp_path / "unused.png", data=content_dir, out=tmp_path / "model.onnx", variant="lite",
                     batch_size=1, image_size=32, style_size=64, threads=1, iterations=3, temporal_weight=0.0,
-                    sample_every=100, checkpoint_every=100)
+                    sample_every=100, checkpoint_every=100, from_scratch=True)
     return TrainingConfig(**{**settings, **changes})
 
 
@@ -79,7 +79,7 @@ def test_an_interrupted_base_resumes_where_it_stopped(paintings, content_dir, tm
 
 
 def test_fine_tuning_starts_from_the_base_and_records_it(base, paintings, content_dir, tmp_path):
-    trainer = Trainer(training(content_dir, tmp_path, style=paintings[1], init=base))
+    trainer = Trainer(training(content_dir, tmp_path, style=paintings[1], init=base, from_scratch=False))
     expected = load_base(base, "lite")["model"]
     assert all(torch.equal(trainer.model.state_dict()[name], expected[name]) for name in expected)
     assert trainer.metadata()[BASE_KEY] == load_base(base, "lite")["id"]
@@ -88,8 +88,8 @@ def test_fine_tuning_starts_from_the_base_and_records_it(base, paintings, conten
 def test_models_fine_tuned_from_one_base_can_be_blended(base, paintings, content_dir, tmp_path):
     outputs = []
     for painting in paintings:
-        config = training(content_dir, tmp_path, style=painting, init=base, out=tmp_path / f"{painting.stem}.onnx",
-                          checkpoint_dir=tmp_path / painting.stem)
+        config = training(content_dir, tmp_path, style=painting, init=base, from_scratch=False,
+                          out=tmp_path / f"{painting.stem}.onnx", checkpoint_dir=tmp_path / painting.stem)
         outputs.append(Trainer(config).run())
     for path in outputs:
         props = {prop.key: prop.value for prop in onnx.load(str(path)).metadata_props}
@@ -99,7 +99,7 @@ def test_models_fine_tuned_from_one_base_can_be_blended(base, paintings, content
 
 def test_a_base_of_another_variant_or_no_base_is_refused(base, paintings, content_dir, tmp_path):
     with pytest.raises(InputError, match="is a base for the lite network, not full: train with --variant lite"):
-        Trainer(training(content_dir, tmp_path, style=paintings[0], init=base, variant="full"))
+        Trainer(training(content_dir, tmp_path, style=paintings[0], init=base, from_scratch=False, variant="full"))
     other = tmp_path / "other.pt"
     torch.save({"weights": 1}, other)
     with pytest.raises(InputError, match="is not a streamart base network"):
