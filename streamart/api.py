@@ -360,6 +360,8 @@ def live(
             style = dataclasses.replace(config.style, model=controls.style_name)
             stages = build_style_stages(style, temporal=config.temporal, flow_preset=config.flow_preset,
                                         controls=controls)
+            if config.new_styles:
+                stages.insert(0, _learn_styles(config.new_styles, controls))
         for stage in stages:
             stack.enter_context(stage)
         if announce is not None:
@@ -375,6 +377,15 @@ def live(
     if isinstance(interrupted, Terminated):
         raise interrupted
     return stats
+
+
+def _learn_styles(pictures: Sequence[Path], controls: LiveControls) -> Stage:
+    """A stage that learns a style from each picture in a process of its own, one thread each,
+    and switches to it when it is ready."""
+    from .offline.background import BackgroundTraining
+    from .stages.new_style import NewStyleStage
+
+    return NewStyleStage([BackgroundTraining(TrainingConfig(style=Path(p), threads=1)) for p in pictures], controls)
 
 
 def _open_live_sinks(

@@ -300,6 +300,8 @@ class LiveConfig:
     ``flow_preset`` are the temporal consistency's. Outputs: ``window`` (with its fps/latency
     ``overlay`` and the folder ``screenshots`` go to), ``virtual_camera`` (``vcam_backend``,
     ``vcam_device``), ``record`` (a video path; ``overwrite`` replaces an existing one).
+    ``new_styles`` are pictures to learn styles from while the session runs, each in a process
+    of its own (:mod:`streamart.offline.background`); each is switched to when it is ready.
     """
 
     camera: CameraConfig = CameraConfig()
@@ -316,6 +318,7 @@ class LiveConfig:
     vcam_device: str | None = None
     record: str | os.PathLike | None = None
     overwrite: bool = False
+    new_styles: tuple[Path, ...] = ()
 
     def __post_init__(self) -> None:
         if not (self.window or self.virtual_camera or self.record):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from .. import api
 from ..config import LIVE_WORKING_SIZE, CameraConfig, LiveConfig
@@ -61,6 +62,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     outputs.add_argument("--vcam-device", metavar="DEVICE", help="virtual camera device, e.g. /dev/video10")
     outputs.add_argument("--record", metavar="OUT", help="also record the result, with its real timing, e.g. out.mp4")
+    parser.add_argument(
+        "--new-style", dest="new_styles", action="append", type=Path, default=[], metavar="PICTURE",
+        help="learn a style from this picture while streaming (a few minutes, in the background; the "
+        "window shows the progress) and switch to it when it is ready; repeat for several",
+    )
     add_output_arguments(parser)
     parser.add_argument(
         "--stats", action="store_true", help="print timings, dropped frames and latency (p50, p95) at the end"
@@ -87,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         vcam_device=args.vcam_device,
         record=args.record,
         overwrite=args.overwrite,
+        new_styles=tuple(args.new_styles),
     )
     stats = api.live(config, announce=None if args.quiet else _announce)
     report_stats(stats, show=args.stats)

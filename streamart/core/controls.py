@@ -29,7 +29,8 @@ class LiveControls:
       output (False: it passes frames through and forgets its state).
 
     Fields only the window sink reads: ``split_view`` (left half original, right half
-    stylized) and ``overlay`` (fps and latency text).
+    stylized), ``overlay`` (fps and latency text) and ``notice`` (a line of news, such as the
+    progress of a style being learnt, or None).
     """
 
     def __init__(
@@ -53,6 +54,7 @@ class LiveControls:
         self.temporal_enabled = temporal_enabled
         self.split_view = split_view
         self.overlay = overlay
+        self.notice: str | None = None
         self._lock = threading.Lock()
 
     @property
@@ -67,6 +69,13 @@ class LiveControls:
             return current
         following = self.style_names[(self.style_index + 1) % len(self.style_names)]
         return f"{current}:{1 - share:g},{following}:{share:g}"
+
+    def add_style(self, name: str) -> None:
+        """Add a style (one learnt during the session, say) and switch to it."""
+        with self._lock:
+            self.style_names = (*self.style_names, name)
+            self.style_index = len(self.style_names) - 1
+            self.blend_step = 0
 
     def cycle_blend(self) -> None:
         """Blend the next style into the current one, a quarter more each time (a true blend

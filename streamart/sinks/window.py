@@ -129,6 +129,8 @@ class WindowSink(ClosingContext):
             lines.append(f"{Path(style).stem}  {strength}" if style else strength)  # a model path too
             if not self.controls.temporal_enabled:
                 lines.append("temporal off")
+            if self.controls.notice:
+                lines.append(self.controls.notice)
         if now < self._message_until:
             lines.append(self._message)
         if not lines:

@@ -139,3 +139,11 @@ def test_a_single_style_cannot_be_blended():
     controls = LiveControls(["starry_night"])
     controls.cycle_blend()
     assert controls.style_name == "starry_night"
+
+
+def test_a_style_learnt_during_the_session_is_added_and_chosen():
+    controls = LiveControls(["starry_night", "the_scream"])
+    controls.cycle_blend()
+    controls.add_style("my_painting")
+    assert controls.style_names == ("starry_night", "the_scream", "my_painting")
+    assert controls.style_name == "my_painting"  # chosen, unblended

@@ -1,0 +1,73 @@
+"""Training a style in a child process while the parent goes on (streamart/offline/background.py)."""
+
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+import pytest
+
+from streamart.assets.models import user_models_dir
+from streamart.config import TrainingConfig
+from streamart.offline.background import BackgroundTraining, TrainingStatus
+
+
+@pytest.fixture(scope="module")
+def base(content_dir, style_path, tmp_path_factory):
+    """A lite base network, meta-learned for one step."""
+    from streamart.offline.meta import MetaConfig, train_base
+
+    folder = tmp_path_factory.mktemp("base")
+    training = TrainingConfig(style=style_path, data=content_dir, variant="lite", batch_size=1, image_size=32,
+                              threads=1, temporal_weight=0.0)
+    return train_base(MetaConfig(paintings=(style_path, style_path), out=folder / "lite.pt", training=training,
+                                 steps=1, inner_steps=1))
+
+
+def quick(picture, content_dir, base, **changes) -> TrainingConfig:
+    settings = dict(style=picture, data=content_dir, init=base, variant="lite", batch_size=1, image_size=32,
+                    iterations=3, threads=1, temporal_weight=0.0)
+    return TrainingConfig(**{**settings, **changes})
+
+
+def wait(training: BackgroundTraining, seconds: float = 120) -> list[TrainingStatus]:
+    """Every status seen until the training finishes (polled, as the live stage does)."""
+    seen, deadline = [], time.monotonic() + seconds
+    while not training.poll().finished:
+        assert time.monotonic() < deadline, "the training did not finish"
+        seen.append(training.status)
+        time.sleep(0.05)
+    return [*seen, training.status]
+
+
+def test_a_style_is_learnt_in_another_process_with_its_progress(style_path, content_dir, base):
+    training = BackgroundTraining(quick(style_path, content_dir, base, style_name="Stripes"))
+    try:
+        statuses = wait(training)
+    finally:
+        training.close()
+    final = statuses[-1]
+    assert final.error is None and final.model == user_models_dir() / "stripes.onnx" and final.model.is_file()
+    assert final.name == "stripes" and final.done == final.total == 3
+    steps = [status.done for status in statuses if status.total]
+    assert steps == sorted(steps)  # progress only moves forward
+
+
+def test_a_failure_comes_back_as_one_line(content_dir, base, tmp_path):
+    flat = tmp_path / "flat.png"
+    cv2.imwrite(str(flat), np.full((100, 100, 3), 90, np.uint8))
+    training = BackgroundTraining(quick(flat, content_dir, base))
+    try:
+        final = wait(training)[-1]
+    finally:
+        training.close()
+    assert final.model is None and "flat" in final.error and "\n" not in final.error
+
+
+def test_closing_stops_a_training_that_still_runs(style_path, content_dir, base):
+    training = BackgroundTraining(quick(style_path, content_dir, base, iterations=10_000))
+    training.close()
+    assert not training._process.is_alive()
+    assert training.poll().error in ("stopped", "the training process ended unexpectedly")
+    assert training.poll().model is None
