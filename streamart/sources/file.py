@@ -37,7 +37,8 @@ class FileSource(ClosingContext):
     to the keyframe before ``start``, decodes and drops the frames before it, and stops at
     ``start + duration``. A trimmed video is shifted to start at time 0; ``offset`` says where
     that lies in the file (so an encoder can cut the audio to match), and ``info`` describes
-    the trimmed span.
+    the trimmed span. With ``keep_timestamps`` a trimmed video keeps the file's own timestamps
+    instead (``offset`` is None), so that pieces of one video processed apart can be joined.
 
     The first frame is decoded on construction, so a file without decodable video, or a start
     past its end, fails here (:class:`InputError`) rather than mid-pipeline. Damaged files are
@@ -56,6 +57,7 @@ class FileSource(ClosingContext):
         start: float | None = None,
         duration: float | None = None,
         strict: bool = False,
+        keep_timestamps: bool = False,
     ) -> None:
         _check_span(start, duration)
         self.path = Path(path)
@@ -111,6 +113,8 @@ class FileSource(ClosingContext):
             except InputError:
                 self.close()
                 raise
+            if keep_timestamps:
+                self.offset = None
         self._first: av.VideoFrame | None = first
         self.info = StreamInfo(
             width=width,

@@ -199,6 +199,16 @@ def test_trimmed_span_is_shifted_to_start_at_zero(clip_factory, start, duration,
         assert int(np.argmin(errors)) == first + frame.index
 
 
+def test_a_span_can_keep_the_file_timestamps(clip_factory):
+    path = clip_factory("keyframes.mkv", frames=40, fps=10, codec="mpeg4", audio=False)
+    with FileSource(path, start=2.5, duration=1.0, keep_timestamps=True) as source:
+        offset = source.offset
+        frames = list(source)
+    assert offset is None
+    assert [f.index for f in frames] == list(range(10))
+    assert [f.pts * f.time_base for f in frames] == [Fraction(i, 10) for i in range(25, 35)]
+
+
 def test_untrimmed_source_keeps_the_file_timestamps(clip):
     with FileSource(clip) as source:
         assert source.offset is None
