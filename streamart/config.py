@@ -45,6 +45,13 @@ VIDEO_DREAM_SETTINGS: dict[str, Any] = {"octaves": 1, "steps": 2}
 # per frame a still scene's dream settles near s * z / (1 - blend) grey levels: high enough to
 # show, while a pixel's history still fades within about ten frames.
 DEFAULT_DREAM_BLEND = 0.9
+# Chunks of a video spread over workers: long enough that the warm-up before each (and
+# starting a worker's pipeline) costs a few percent, short enough for a few per worker in a
+# film. The warm-up: at --temporal 0.5 the blend keeps at most 0.45 of the previous frame, so
+# after 30 frames what a chunk's fresh start changes is 0.45^30 (nothing); at --temporal 1
+# (0.9) it is 4 %, and a dream (blend 0.9) wants a longer warm-up.
+DEFAULT_CHUNK_SECONDS = 30.0
+DEFAULT_WARMUP_FRAMES = 30
 
 
 def check_fraction(name: str, value: float) -> None:
@@ -75,7 +82,7 @@ class StyleConfig:
     pixels (frames are stylized at that size and resized back: bigger strokes, faster), None
     for the frame's own size. ``strength`` blends with the original (0 = original, 1 = fully
     stylized). ``preserve_color`` keeps the input's colours and takes only luminance from the
-    stylized frame.
+    stylized frame. ``threads`` caps the runtime's threads on the CPU (None: one per core).
     """
 
     model: str | os.PathLike | None = None
@@ -83,11 +90,14 @@ class StyleConfig:
     strength: float = 1.0
     preserve_color: bool = False
     device: str = "auto"
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         check_fraction("strength", self.strength)
         if self.size is not None and self.size < 16:
             raise InputError(f"working size must be at least 16 pixels, got {self.size}")
+        if self.threads is not None and self.threads < 1:
+            raise InputError(f"threads must be at least 1, got {self.threads}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -122,6 +132,36 @@ class DreamVideoConfig:
     def __post_init__(self) -> None:
         check_fraction("dream blend", self.blend)
         check_flow_preset(self.flow_preset)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ClusterConfig:
+    """Spread video work over Ray workers (needs ``streamart[ray]``; docs/SCALING.md).
+
+    Exactly one of ``workers`` (start a local Ray runtime with that many workers on this
+    machine, one core each) and ``address`` (join a running cluster: ``host:port``, or
+    ``"auto"`` for the one this machine belongs to). A video is cut at keyframes into chunks
+    of about ``chunk_seconds`` (and into at least one chunk per worker where its keyframes
+    allow); each worker also runs the ``warmup_frames`` frames before its chunk through the
+    stages, so that temporal state is continuous at the seam, and drops them. A chunk whose
+    worker dies is tried again up to ``retries`` times.
+    """
+
+    workers: int | None = None
+    address: str | None = None
+    chunk_seconds: float = DEFAULT_CHUNK_SECONDS
+    warmup_frames: int = DEFAULT_WARMUP_FRAMES
+    retries: int = 3
+
+    def __post_init__(self) -> None:
+        if (self.workers is None) == (self.address is None):
+            raise InputError("give either a number of local workers or a cluster address, not both")
+        if self.workers is not None and self.workers < 1:
+            raise InputError(f"workers must be at least 1, got {self.workers}")
+        if not self.chunk_seconds > 0:
+            raise InputError(f"chunk length must be more than 0 seconds, got {self.chunk_seconds}")
+        if self.warmup_frames < 0 or self.retries < 0:
+            raise InputError("warm-up frames and retries must not be negative")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -54,6 +54,12 @@ class WeightsError(StreamartError, RuntimeError):
     exit_code = 7
 
 
+class ClusterError(StreamartError, RuntimeError):
+    """A Ray cluster cannot be reached, or a chunk of work failed on it for good."""
+
+    exit_code = 8
+
+
 def require(module: str, extra: str):
     """Import an optional dependency, or raise :class:`DependencyError` naming its extra."""
     import importlib

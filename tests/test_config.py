@@ -10,6 +10,7 @@ import pytest
 
 from streamart.config import (
     CameraConfig,
+    ClusterConfig,
     DreamVideoConfig,
     EncodeConfig,
     LiveConfig,
@@ -53,6 +54,35 @@ def test_style_working_size_must_be_at_least_16():
     assert StyleConfig(size=None).size is None  # the frame's own size
     with pytest.raises(InputError, match="working size must be at least 16 pixels, got 15"):
         StyleConfig(size=15)
+
+
+def test_style_threads_must_be_at_least_one():
+    assert StyleConfig(threads=1).threads == 1 and StyleConfig().threads is None
+    with pytest.raises(InputError, match="threads must be at least 1, got 0"):
+        StyleConfig(threads=0)
+
+
+def test_cluster_config_takes_local_workers_or_an_address():
+    assert ClusterConfig(workers=2).address is None
+    assert ClusterConfig(address="auto").workers is None
+    for options in ({}, {"workers": 2, "address": "auto"}):
+        with pytest.raises(InputError, match="either a number of local workers or a cluster address"):
+            ClusterConfig(**options)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"workers": 0}, "workers must be at least 1, got 0"),
+        ({"chunk_seconds": 0}, "chunk length must be more than 0 seconds"),
+        ({"chunk_seconds": math.nan}, "chunk length must be more than 0 seconds"),
+        ({"warmup_frames": -1}, "must not be negative"),
+        ({"retries": -1}, "must not be negative"),
+    ],
+)
+def test_cluster_config_refuses_impossible_values(options, message):
+    with pytest.raises(InputError, match=message):
+        ClusterConfig(**{"workers": 2, **options})
 
 
 def test_dream_video_config_checks_blend_and_flow_preset():

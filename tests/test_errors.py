@@ -7,6 +7,7 @@ import pytest
 
 from streamart import errors
 from streamart.errors import (
+    ClusterError,
     DependencyError,
     DeviceError,
     InputError,
@@ -18,7 +19,8 @@ from streamart.errors import (
     require,
 )
 
-# The README's promise: 2 input, 3 output, 4 model, 5 device, 6 missing dependency, 7 weights.
+# The README's promise: 2 input, 3 output, 4 model, 5 device, 6 missing dependency, 7 weights,
+# 8 cluster.
 PROMISES = [
     (InputError, ValueError, 2),
     (InputNotFoundError, FileNotFoundError, 2),
@@ -27,6 +29,7 @@ PROMISES = [
     (DeviceError, RuntimeError, 5),
     (DependencyError, ImportError, 6),
     (WeightsError, RuntimeError, 7),
+    (ClusterError, RuntimeError, 8),
 ]
 
 

@@ -34,12 +34,13 @@ class ImageModel(Protocol):
     def run(self, batch: np.ndarray) -> np.ndarray: ...
 
 
-def open_model(path: str | os.PathLike, *, device: str = "auto") -> ImageModel:
+def open_model(path: str | os.PathLike, *, device: str = "auto", threads: int | None = None) -> ImageModel:
     """The model at ``path`` on the runtime for ``device``: ``openvino`` (OpenVINO on the CPU),
     ``auto`` (a GPU provider of onnxruntime where there is one, else OpenVINO where it is
     installed, else onnxruntime's CPU provider), or an onnxruntime device name (``cpu``,
     ``cuda``, ``tensorrt``, ...). A model OpenVINO cannot compile runs on onnxruntime's CPU
-    provider instead, with a one-line warning."""
+    provider instead, with a one-line warning. ``threads`` caps the runtime's threads on the CPU
+    (None: one per core)."""
     from . import openvino
     from .onnx import OnnxModel, resolve_device
 
@@ -49,15 +50,15 @@ def open_model(path: str | os.PathLike, *, device: str = "auto") -> ImageModel:
         )
     if device == "openvino" or (device == "auto" and resolve_device("auto") == "cpu" and openvino.available()):
         try:
-            model = openvino.OpenVinoModel(path)
+            model = openvino.OpenVinoModel(path, threads=threads)
             model.run(np.zeros(_PROBE_SHAPE, np.float16 if model.input_type == "tensor(float16)" else np.float32))
             return model
         except (ModelError, RuntimeError) as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        fallback = OnnxModel(path, device="cpu")  # a file that is no model at all fails here, plainly
+        fallback = OnnxModel(path, device="cpu", threads=threads)  # a file that is no model at all fails here, plainly
         log.warning("OpenVINO cannot run %s (%s); using onnxruntime's CPU provider", Path(path).name, reason)
         return fallback
-    return OnnxModel(path, device=device)
+    return OnnxModel(path, device=device, threads=threads)
 
 
 def is_gpu(device: str) -> bool:

@@ -37,10 +37,10 @@ FIXED_BYTES = 128 * 2**20
 class StyleModel:
     """A style network on onnxruntime that turns an RGB uint8 image into a stylized one."""
 
-    def __init__(self, model: str | os.PathLike | None, *, device: str = "auto") -> None:
+    def __init__(self, model: str | os.PathLike | None, *, device: str = "auto", threads: int | None = None) -> None:
         # The variant follows the device really used: "auto" on a GPU prefers -full models.
         self.path = resolve_model(model, gpu=is_gpu(device))
-        self.runtime = open_model(self.path, device=device)
+        self.runtime = open_model(self.path, device=device, threads=threads)
         self.name = self.path.stem
         shape = self.runtime.input_shape
         if len(shape) != 4 or shape[1] not in (3, "3"):
@@ -132,7 +132,7 @@ class StyleStage(ClosingContext):
         self.config = config
         self.controls = controls
         self.finish = finish
-        self.model = StyleModel(config.model, device=config.device)
+        self.model = StyleModel(config.model, device=config.device, threads=config.threads)
         # Keyed as the controls name styles (a style name or a path), so the first choice is
         # not loaded a second time.
         requested = os.fspath(config.model) if config.model is not None else DEFAULT_STYLE
@@ -144,7 +144,7 @@ class StyleStage(ClosingContext):
             return self.model, self.config.strength
         name = self.controls.style_name
         if name is not None and name not in self._models:
-            self._models[name] = StyleModel(name, device=self.config.device)
+            self._models[name] = StyleModel(name, device=self.config.device, threads=self.config.threads)
         return self._models.get(name, self.model), self.controls.strength
 
     def process(self, frame: Frame) -> Frame:

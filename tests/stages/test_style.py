@@ -197,3 +197,8 @@ def test_the_finish_stage_gives_back_the_source_exactly_at_strength_zero(tiny_mo
     small = StyleStage(StyleConfig(model=tiny_model, size=20), finish=False).process(Frame(image, 0))
     controls.adjust_strength(-1.0)
     assert style.FinishStage(StyleConfig(size=20), controls=controls).process(small).image is image
+
+
+def test_threads_cap_the_runtime(tiny_model):
+    stage = StyleStage(StyleConfig(model=tiny_model, device="cpu", threads=1))  # onnxruntime
+    assert stage.model.runtime.session.get_session_options().intra_op_num_threads == 1
