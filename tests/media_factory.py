@@ -62,13 +62,15 @@ def make_clip(
     audio_tracks: int = 1,
     rotation: int | None = None,
     tone_seconds: float | None = None,
+    keyframe_interval: int | None = None,
 ) -> list[Fraction]:
     """Write a clip of :func:`pattern_frame` pictures (and a sine tone) to ``path``.
 
     The container follows the extension. ``rotation`` stores a display matrix that rotates the
     picture counter-clockwise by that many degrees on playback (phones record portrait video
     this way). ``audio_tracks`` tones (440 Hz, 880 Hz, ...) follow the video when ``audio``,
-    as long as the video unless ``tone_seconds`` says otherwise.
+    as long as the video unless ``tone_seconds`` says otherwise. ``keyframe_interval`` puts a
+    keyframe every that many frames, and (x264) nowhere else.
     ``frames=0`` writes a video stream without any frame (only Matroska keeps such a stream, and
     only next to an audio track: use ``.mkv`` with ``audio=True``). Odd sizes need a pixel
     format without chroma subsampling (e.g. ``yuv444p``). Returns the frame times in seconds.
@@ -84,6 +86,11 @@ def make_clip(
             stream.codec_context.time_base = time_base
             if codec == "libx264":
                 stream.options = {"preset": "ultrafast", "crf": "10"}
+                if keyframe_interval:
+                    n = keyframe_interval
+                    stream.options = {**stream.options, "x264-params": f"keyint={n}:min-keyint={n}:scenecut=0"}
+            elif keyframe_interval:
+                stream.codec_context.gop_size = keyframe_interval
             if rotation:
                 stream.set_display_rotation(rotation)
         audio_streams = [
