@@ -85,19 +85,12 @@ class EncoderSink(ClosingContext):
         self._info = info
         self._time_base = info.time_base or _FALLBACK_TIME_BASE
         try:
-            self._audio_input = _open_audio(audio_from) if audio_from is not None else None
+            self._audio = AudioCopy(audio_from, start=audio_start) if audio_from is not None else None
         except BaseException:
             self._output.discard()
             raise
-        self._audio_start = None if audio_start is None else Fraction(audio_start)
-        # Per audio stream: ticks subtracted from its packets' timestamps (the first packet
-        # kept, when trimming; 0 otherwise).
-        self._audio_shifts: dict[int, int] = {}
         self._container: av.container.OutputContainer | None = None
         self._video: av.video.stream.VideoStream | None = None
-        self._audio_routes: dict[int, tuple[av.stream.Stream, bool]] = {}
-        self._audio_packets: Iterator[av.Packet] | None = None
-        self._pending_audio: av.Packet | None = None
         self._last_pts: int | None = None
         self._audio_tail = audio_tail
         self._closed = False
@@ -127,7 +120,8 @@ class EncoderSink(ClosingContext):
         video_frame.pts = self._pts(frame)
         video_frame.time_base = self._time_base
         self._container.mux(self._video.encode(video_frame))
-        self._mux_audio_until(video_frame.pts * self._time_base)
+        if self._audio is not None:
+            self._audio.mux_until(video_frame.pts * self._time_base)
 
     def close(self) -> None:
         """Finish the file and rename it over ``path``; safe to call more than once."""
@@ -140,16 +134,12 @@ class EncoderSink(ClosingContext):
                 self.abort()
                 return
             self._container.mux(self._video.encode(None))
-            whole = self._audio_tail is not None and self._audio_tail()
-            self._mux_audio_until(math.inf if whole else self._video_end())
-            for index, (stream, copied) in self._audio_routes.items():
-                if not copied:
-                    # drain the decoder (the audio may have stopped mid-stream), then the encoder
-                    self._reencode(self._audio_input.streams[index].decode(None), stream)
-                    self._container.mux(stream.encode(None))
+            if self._audio is not None:
+                whole = self._audio_tail is not None and self._audio_tail()
+                self._audio.finish(math.inf if whole else self._video_end())
             self._container.close()
-            if self._audio_input is not None:
-                self._audio_input.close()
+            if self._audio is not None:
+                self._audio.close()
         except BaseException as exc:
             self.abort()
             if isinstance(exc, av.error.FFmpegError):
@@ -167,8 +157,8 @@ class EncoderSink(ClosingContext):
                 self._container.close()
             except av.error.FFmpegError:
                 pass  # the file is being thrown away; a failing trailer does not matter
-        if self._audio_input is not None:
-            self._audio_input.close()
+        if self._audio is not None:
+            self._audio.close()
         self._output.discard()
 
     def _open(self, width: int, height: int) -> None:
@@ -188,29 +178,8 @@ class EncoderSink(ClosingContext):
             context.colorspace = context.color_primaries = context.color_trc = BT709
             context.color_range = 1  # limited (MPEG) range, what players expect
         self._video = video
-        if self._audio_input is not None:
-            accepted = container.supported_codecs
-            for source in self._audio_input.streams.audio:
-                copied = source.codec_context.name in accepted
-                if copied:
-                    target = container.add_stream_from_template(source)
-                else:
-                    layout = _aac_layout(source.layout)
-                    target = container.add_stream("aac", rate=source.rate, layout=layout)
-                    # the AAC encoder takes planar float only
-                    target.format = target.codec_context.codec.audio_formats[0]
-                self._audio_routes[source.index] = (target, copied)
-            if self._audio_routes:
-                if self._audio_start is not None and self._audio_start > _AUDIO_SEEK_MARGIN:
-                    # Skip most of what comes before the start; packets are then dropped one
-                    # by one up to it. The margin covers packets stored before the video
-                    # keyframe that the seek lands on.
-                    target = (self._audio_start - _AUDIO_SEEK_MARGIN) * av.time_base
-                    try:
-                        self._audio_input.seek(math.floor(target))
-                    except av.error.FFmpegError:
-                        pass  # not seekable: every packet before the start is dropped instead
-                self._audio_packets = self._audio_input.demux(self._audio_input.streams.audio)
+        if self._audio is not None:
+            self._audio.add_streams(container)
 
     def _pts(self, frame: Frame) -> int:
         """The frame's pts in the stream time base; strictly increasing, as muxers require."""
@@ -230,44 +199,109 @@ class EncoderSink(ClosingContext):
         frame_seconds = 1 / Fraction(self._info.fps).limit_denominator(1001) if self._info.fps else 0
         return self._last_pts * self._time_base + frame_seconds
 
-    def _mux_audio_until(self, until: Fraction | float) -> None:
+
+class AudioCopy:
+    """The audio streams of a media file, muxed into an output beside its video (by
+    :class:`EncoderSink`, and by the joining of chunks in :mod:`streamart.distributed`).
+
+    Each stream is copied without re-encoding when the output container accepts its codec,
+    else re-encoded to AAC. ``start`` (seconds in the file) is where the output's time 0 lies:
+    audio before it is left out and the rest shifted to start at 0. Audio is cut between
+    packets (about 21 ms at 48 kHz AAC), at the boundary nearest to each end. Call
+    :meth:`add_streams` before the output's first packet, :meth:`mux_until` as its video
+    advances, :meth:`finish` before closing it, and :meth:`close` in any case.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, start: float | Fraction | None = None) -> None:
+        self._input = _open_audio(path)
+        self._start = None if start is None else Fraction(start)
+        self._container: av.container.OutputContainer | None = None
+        # Per input audio stream: the output stream, and whether packets are copied.
+        self._routes: dict[int, tuple[av.stream.Stream, bool]] = {}
+        # Per audio stream: ticks subtracted from its packets' timestamps (the first packet
+        # kept, when trimming; 0 otherwise).
+        self._shifts: dict[int, int] = {}
+        self._packets: Iterator[av.Packet] | None = None
+        self._pending: av.Packet | None = None
+
+    def add_streams(self, container: av.container.OutputContainer) -> None:
+        """Add an output stream to ``container`` for every audio stream of the file."""
+        self._container = container
+        accepted = container.supported_codecs
+        for source in self._input.streams.audio:
+            copied = source.codec_context.name in accepted
+            if copied:
+                target = container.add_stream_from_template(source)
+            else:
+                layout = _aac_layout(source.layout)
+                target = container.add_stream("aac", rate=source.rate, layout=layout)
+                # the AAC encoder takes planar float only
+                target.format = target.codec_context.codec.audio_formats[0]
+            self._routes[source.index] = (target, copied)
+        if self._routes:
+            if self._start is not None and self._start > _AUDIO_SEEK_MARGIN:
+                # Skip most of what comes before the start; packets are then dropped one
+                # by one up to it. The margin covers packets stored before the video
+                # keyframe that the seek lands on.
+                target = (self._start - _AUDIO_SEEK_MARGIN) * av.time_base
+                try:
+                    self._input.seek(math.floor(target))
+                except av.error.FFmpegError:
+                    pass  # not seekable: every packet before the start is dropped instead
+            self._packets = self._input.demux(self._input.streams.audio)
+
+    def mux_until(self, until: Fraction | float) -> None:
         """Mux the audio packets whose middle lies before ``until`` seconds, so audio is cut at
         the packet boundary nearest to it."""
-        if self._audio_packets is None:
+        if self._packets is None:
             return
         while True:
-            packet = self._pending_audio
+            packet = self._pending
             if packet is None:
-                packet = next(self._audio_packets, None)
-            self._pending_audio = None
+                packet = next(self._packets, None)
+            self._pending = None
             if packet is None:
-                self._audio_packets = None
+                self._packets = None
                 return
             if packet.pts is None:
                 if packet.size == 0:
-                    continue  # the demuxer's end-of-stream marker; close() drains the decoders
-                self._route_audio(packet)
+                    continue  # the demuxer's end-of-stream marker; finish() drains the decoders
+                self._route(packet)
                 continue
             index = packet.stream.index
             middle = (packet.pts + Fraction(packet.duration or 0, 2)) * packet.time_base
-            if index not in self._audio_shifts:
-                if self._audio_start is None:
-                    self._audio_shifts[index] = 0
-                elif middle < self._audio_start:
+            if index not in self._shifts:
+                if self._start is None:
+                    self._shifts[index] = 0
+                elif middle < self._start:
                     continue  # before the trimmed start
                 else:
-                    self._audio_shifts[index] = packet.pts
-            middle -= self._audio_shifts[index] * packet.time_base
+                    self._shifts[index] = packet.pts
+            middle -= self._shifts[index] * packet.time_base
             if middle >= until:
-                self._pending_audio = packet
+                self._pending = packet
                 return
-            self._route_audio(packet)
+            self._route(packet)
 
-    def _route_audio(self, packet: av.Packet) -> None:
+    def finish(self, until: Fraction | float) -> None:
+        """Mux the audio up to ``until`` seconds (``math.inf``: all of it) and drain the
+        re-encoded streams."""
+        self.mux_until(until)
+        for index, (stream, copied) in self._routes.items():
+            if not copied:
+                # drain the decoder (the audio may have stopped mid-stream), then the encoder
+                self._reencode(self._input.streams[index].decode(None), stream)
+                self._container.mux(stream.encode(None))
+
+    def close(self) -> None:
+        """Release the input file; safe to call more than once."""
+        self._input.close()
+
+    def _route(self, packet: av.Packet) -> None:
         index = packet.stream.index
-        target, copied = self._audio_routes[index]
+        target, copied = self._routes[index]
         if copied:
-            shift = self._audio_shifts.get(index, 0)
+            shift = self._shifts.get(index, 0)
             if packet.pts is not None:
                 packet.pts -= shift
             if packet.dts is not None:
