@@ -1,9 +1,10 @@
 """streamart: real-time video stylization with neural networks.
 
-The public API (see README.md): :func:`stylize_video`, :func:`stylize_image`,
+The public API (see README.md): :func:`stylize_video`, :func:`stylize_folder`, :func:`stylize_image`,
 :func:`gatys_image`, :func:`dream_image`, :func:`live`, :func:`process_video`,
 :func:`process_image`, :func:`run`, :class:`Stylizer`; the settings :class:`StyleConfig`,
-:class:`EncodeConfig`, :class:`DreamVideoConfig`, :class:`CameraConfig` and :class:`LiveConfig`;
+:class:`EncodeConfig`, :class:`DreamVideoConfig`, :class:`CameraConfig`, :class:`LiveConfig` and
+:class:`ClusterConfig`;
 the :class:`Frame` type and the errors.
 """
 
@@ -23,11 +24,13 @@ from .api import (  # noqa: E402
     process_image,
     process_video,
     run,
+    stylize_folder,
     stylize_image,
     stylize_video,
 )
 from .config import (  # noqa: E402
     CameraConfig,
+    ClusterConfig,
     DreamVideoConfig,
     EncodeConfig,
     LiveConfig,
@@ -40,6 +43,7 @@ from .errors import StreamartError  # noqa: E402
 
 __all__ = [
     "CameraConfig",
+    "ClusterConfig",
     "DreamVideoConfig",
     "EncodeConfig",
     "Frame",
@@ -57,6 +61,7 @@ __all__ = [
     "process_image",
     "process_video",
     "run",
+    "stylize_folder",
     "stylize_image",
     "stylize_video",
 ]

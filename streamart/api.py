@@ -6,6 +6,8 @@ Typical use::
     import streamart
     streamart.stylize_video("in.mp4", "out.mp4", style=streamart.StyleConfig(model="starry_night"))
 
+    streamart.stylize_folder("clips/", "stylized/", cluster=streamart.ClusterConfig(workers=4))
+
     stylize = streamart.Stylizer(streamart.StyleConfig(model="the_scream"), temporal=0.5)
     for image in my_frames:  # RGB uint8 H x W x 3
         show(stylize(image))
@@ -15,12 +17,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import glob
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -28,6 +32,7 @@ from .assets.models import DEFAULT_STYLE, list_models, resolve_model, user_model
 from .assets.weights import cache_dir
 from .config import (
     DEFAULT_TEMPORAL,
+    ClusterConfig,
     RECORD_ENCODE,
     VIDEO_DREAM_PRESET,
     VIDEO_DREAM_SETTINGS,
@@ -43,7 +48,7 @@ from .core.frame import Frame, check_image
 from .core.protocols import ClosingContext, Sink, Source, Stage
 from .core.runner import PipelineStats, run_pipeline
 from .core.signals import Terminated
-from .errors import InputError, OutputError
+from .errors import InputError, InputNotFoundError, OutputError, StreamartError
 from .ops.flow import DEFAULT_FLOW_PRESET
 from .ops.image import limit_short_side, load_image, resize, resize_long_side
 from .sinks.encoder import EncoderSink
@@ -135,6 +140,7 @@ def stylize_video(
     duration: float | None = None,
     strict: bool = False,
     encode: EncodeConfig = EncodeConfig(),
+    cluster: ClusterConfig | None = None,
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
 ) -> PipelineStats:
@@ -149,13 +155,29 @@ def stylize_video(
     video and audio, e.g. to preview a style on a few seconds of a long clip; the output starts
     at time 0. A damaged input is stylized as far as it decodes, with a warning, or, with
     ``strict``, fails (:class:`~streamart.errors.InputError`) and writes nothing.
+
+    With ``cluster`` the video is cut into chunks that Ray workers stylize side by side (needs
+    ``streamart[ray]``; see :class:`~streamart.config.ClusterConfig`), with the same frames,
+    timestamps and audio as a single run; ``stages`` must then be a callable (each worker
+    builds its own), and ``start``, ``duration`` and ``stop`` are for single runs only. The
+    statistics then add up the workers' (busy seconds summed over them, warm-up frames
+    counted in the source's and the stages').
     """
-    if stages is None:
-        if dream is not None:
-            stages = functools.partial(build_dream_stages, dream)
-        else:
-            stages = functools.partial(build_style_stages, style, temporal=temporal, flow_preset=flow_preset)
+    stages = _stage_factory(style, temporal, flow_preset, dream, stages, cluster)
     _refuse_same_file(input, output)
+    if cluster is not None:
+        if start is not None or duration is not None or stop is not None:
+            raise InputError("--start, --duration and stop work in one process; leave out --workers and --cluster")
+        from .distributed.workers import VideoJob, stylize_split
+
+        jobs = [VideoJob(Path(input), Path(output))]
+        progress = None if on_progress is None else (lambda _, stats: on_progress(stats))
+        [(_, result)] = stylize_split(
+            jobs, stages=stages, strict=strict, encode=encode, cluster=cluster, on_progress=progress
+        )
+        if isinstance(result, StreamartError):
+            raise result
+        return result
     with ExitStack() as stack:
         source = stack.enter_context(FileSource(input, start=start, duration=duration, strict=strict))
         sink = stack.enter_context(
@@ -172,6 +194,221 @@ def stylize_video(
         stages = list(stages() if callable(stages) else stages)
         stack.pop_all()  # built: from here run() opens and closes every part, once
     return run(source, stages, [sink], on_progress=on_progress, stop=stop)
+
+
+def _stage_factory(
+    style: StyleConfig,
+    temporal: float,
+    flow_preset: str,
+    dream: DreamVideoConfig | None,
+    stages: Sequence[Stage] | Callable[[], Sequence[Stage]] | None,
+    cluster: ClusterConfig | None,
+) -> Sequence[Stage] | Callable[[], Sequence[Stage]]:
+    """What builds the stages :func:`stylize_video` was asked for: ``stages``, or a function
+    that builds the style's or the dream's (its onnxruntime limited to a worker's cores)."""
+    if stages is not None:
+        if cluster is not None and not callable(stages):
+            raise InputError("with workers, give stages as a function that builds them: each worker builds its own")
+        return stages
+    if dream is not None:
+        return functools.partial(build_dream_stages, dream)
+    if cluster is not None and style.threads is None:
+        from .distributed.workers import worker_cpus
+
+        style = dataclasses.replace(style, threads=worker_cpus(cluster))
+    return functools.partial(build_style_stages, style, temporal=temporal, flow_preset=flow_preset)
+
+
+#: What a folder of videos holds that counts as video (the extension decides).
+VIDEO_EXTENSIONS = frozenset(
+    {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts",
+     ".3gp", ".ogv"}
+)
+
+
+def is_batch(input: str | os.PathLike) -> bool:
+    """Whether ``input`` names several videos: a folder, or a glob pattern (``clips/*.mp4``)
+    that is not itself the name of a file."""
+    path = Path(input)
+    return path.is_dir() or (glob.has_magic(os.fspath(input)) and not path.exists())
+
+
+def find_videos(inputs: str | os.PathLike) -> list[Path]:
+    """The videos of a folder (the files with a video extension, not those of its subfolders)
+    or the files a glob pattern matches, sorted by name."""
+    path = Path(inputs)
+    if path.is_dir():
+        found = [entry for entry in path.iterdir() if entry.is_file() and entry.suffix.lower() in VIDEO_EXTENSIONS]
+    elif glob.has_magic(os.fspath(inputs)):
+        found = [Path(name) for name in glob.glob(os.fspath(inputs)) if Path(name).is_file()]
+    else:
+        raise InputNotFoundError(f"input {inputs} is neither a folder nor a pattern such as 'clips/*.mp4'")
+    if not found:
+        raise InputError(f"no video files in {inputs}; give a folder of videos or a pattern that matches some")
+    return sorted(found)
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    """What became of one video of a batch: ``done`` (``stats`` says how it went),
+    ``skipped`` (its output existed) or ``failed`` (``error`` says why)."""
+
+    input: Path
+    output: Path
+    status: Literal["done", "skipped", "failed"]
+    error: StreamartError | None = None
+    stats: PipelineStats | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    """The outcome of every video of a batch that was started, in the order they ended;
+    ``files`` counts them all (a batch stopped at its first failure started fewer)."""
+
+    files: int
+    outcomes: tuple[FileOutcome, ...]
+
+    def count(self, status: str) -> int:
+        return sum(outcome.status == status for outcome in self.outcomes)
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.status == "failed"]
+
+    def summary(self) -> str:
+        """One line: how many were done, skipped, failed (and not started)."""
+        line = ", ".join(f"{self.count(status)} {status}" for status in ("done", "skipped", "failed"))
+        left = self.files - len(self.outcomes)
+        return f"{line}, {left} not started" if left else line
+
+
+@dataclass(frozen=True, slots=True)
+class BatchProgress:
+    """Where a batch stands: frames written of those expected in the videos started so far
+    (None while one of them has no frame count), videos ended of all, and the video being
+    worked on (the earliest started, when several are)."""
+
+    frames_done: int
+    frame_count: int | None
+    files_ended: int
+    files: int
+    current: Path | None
+
+
+def stylize_folder(
+    inputs: str | os.PathLike,
+    output_dir: str | os.PathLike,
+    *,
+    style: StyleConfig = StyleConfig(),
+    temporal: float = DEFAULT_TEMPORAL,
+    flow_preset: str = DEFAULT_FLOW_PRESET,
+    dream: DreamVideoConfig | None = None,
+    stages: Callable[[], Sequence[Stage]] | None = None,
+    strict: bool = False,
+    encode: EncodeConfig = EncodeConfig(),
+    cluster: ClusterConfig | None = None,
+    fail_fast: bool = False,
+    on_progress: Callable[[BatchProgress], None] | None = None,
+    on_file: Callable[[FileOutcome], None] | None = None,
+) -> BatchReport:
+    """Stylize every video of a folder, or every file a glob pattern matches, into
+    ``output_dir`` (created if missing) under the same names, as :func:`stylize_video` would
+    one by one.
+
+    An output that exists is skipped unless ``encode.overwrite``, so a second run resumes
+    where the first stopped. A video that fails is reported (``on_file`` hears of every video
+    as it ends) and the others go on, unless ``fail_fast``. With ``cluster`` the videos, and
+    the chunks of long ones, are spread over Ray workers. The styling options and ``strict``
+    are :func:`stylize_video`'s; ``stages`` must be a callable that builds them.
+    """
+    sources = find_videos(inputs)
+    folder = _output_folder(output_dir, sources)
+    stages = _stage_factory(style, temporal, flow_preset, dream, stages, cluster)
+    outcomes: list[FileOutcome] = []
+    frames: dict[int, tuple[int, int | None]] = {}  # per video started: frames done, expected
+
+    def ended(outcome: FileOutcome) -> None:
+        outcomes.append(outcome)
+        if on_file is not None:
+            on_file(outcome)
+
+    def progress(number: int, stats: PipelineStats) -> None:
+        frames[number] = (stats.frames_out, stats.frame_count)
+        if on_progress is not None:
+            ended_inputs = {outcome.input for outcome in outcomes}
+            running = [n for n in sorted(frames) if todo[n][0] not in ended_inputs]
+            counts = [count for _, count in frames.values()]
+            on_progress(BatchProgress(
+                frames_done=sum(done for done, _ in frames.values()),
+                frame_count=None if None in counts else sum(counts),  # type: ignore[arg-type]
+                files_ended=len(outcomes), files=len(sources),
+                current=todo[running[0]][0] if running else None,
+            ))
+
+    todo = []
+    for source in sources:
+        output = folder / source.name
+        if output.exists() and not encode.overwrite:
+            ended(FileOutcome(source, output, "skipped"))
+        else:
+            todo.append((source, output))
+    for number, result in _stylize_each(todo, stages, strict, encode, cluster, progress):
+        source, output = todo[number]
+        if isinstance(result, StreamartError):
+            ended(FileOutcome(source, output, "failed", error=result))
+            if fail_fast:
+                break
+        else:
+            ended(FileOutcome(source, output, "done", stats=result))
+    return BatchReport(files=len(sources), outcomes=tuple(outcomes))
+
+
+def _output_folder(output_dir: str | os.PathLike, sources: Sequence[Path]) -> Path:
+    """``output_dir``, created if missing, after checking that no output would be an input or
+    be written twice."""
+    folder = Path(output_dir)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"output {folder} is a file; give a folder for the stylized videos")
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder {folder} ({describe(exc)}); create it or choose another") from None
+    if any(source.parent.resolve() == folder.resolve() for source in sources):
+        raise OutputError(f"output folder {folder} holds the inputs; give another folder (the inputs are never modified)")
+    names: dict[str, Path] = {}
+    for source in sources:
+        if source.name in names:
+            raise InputError(f"{names[source.name]} and {source} would both be written to {folder / source.name}")
+        names[source.name] = source
+    return folder
+
+
+def _stylize_each(
+    todo: Sequence[tuple[Path, Path]],
+    stages: Callable[[], Sequence[Stage]],
+    strict: bool,
+    encode: EncodeConfig,
+    cluster: ClusterConfig | None,
+    on_progress: Callable[[int, PipelineStats], None],
+) -> Iterator[tuple[int, PipelineStats | StreamartError]]:
+    """(number, statistics or error) for each video as it ends: one after another in this
+    process, or all at once on Ray workers."""
+    if cluster is not None:
+        from .distributed.workers import VideoJob, stylize_split
+
+        jobs = [VideoJob(source, output) for source, output in todo]
+        yield from stylize_split(
+            jobs, stages=stages, strict=strict, encode=encode, cluster=cluster, on_progress=on_progress
+        )
+        return
+    for number, (source, output) in enumerate(todo):
+        try:
+            yield number, stylize_video(
+                source, output, stages=stages, strict=strict, encode=encode,
+                on_progress=functools.partial(on_progress, number),
+            )
+        except StreamartError as error:
+            yield number, error
 
 
 def process_video(

@@ -31,6 +31,19 @@ def clip(clip_factory: Callable[..., Path]) -> Path:
     return clip_factory("clip.mp4")
 
 
+@pytest.fixture(scope="session")
+def ray_address() -> Iterator[str]:
+    """A local Ray runtime with 2 CPUs for the whole test session (it takes seconds to start);
+    the API uses it instead of starting its own, and a subprocess joins it with --cluster."""
+    import logging
+
+    import ray
+
+    context = ray.init("local", num_cpus=2, include_dashboard=False, logging_level=logging.ERROR)
+    yield context.address_info["address"]
+    ray.shutdown()
+
+
 @pytest.fixture
 def unwritable_dir(tmp_path: Path) -> Iterator[Path]:
     """A folder that refuses new files. Root ignores permission bits, so as root this is a

@@ -13,11 +13,14 @@ from ..api import PipelineStats
 from ..art.dream import DEFAULT_LAYERS, PRESETS, DreamConfig, preset
 from ..assets.models import DEFAULT_STYLE
 from ..config import (
+    DEFAULT_CHUNK_SECONDS,
     DEFAULT_DREAM_BLEND,
+    DEFAULT_WARMUP_FRAMES,
     DEFAULT_TEMPORAL,
     DEFAULT_WORKING_SIZE,
     VIDEO_DREAM_PRESET,
     VIDEO_DREAM_SETTINGS,
+    ClusterConfig,
     DreamVideoConfig,
     EncodeConfig,
     StyleConfig,
@@ -246,6 +249,39 @@ def dream_video_config(args: argparse.Namespace) -> DreamVideoConfig:
     """What ``streamart video/webcam --dream`` asked for."""
     return DreamVideoConfig(
         dream=dream_config(args, video=True), blend=args.dream_blend, size=args.size, flow_preset=args.flow_preset
+    )
+
+
+def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    """--workers, --cluster, --chunk-seconds, --warmup-frames: spreading the work over Ray."""
+    group = parser.add_argument_group("scaling (needs streamart[ray]; docs/SCALING.md)")
+    where = group.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=positive_int, metavar="N",
+        help="start a local Ray runtime and spread the work over N workers, each with its share of the cores",
+    )
+    where.add_argument(
+        "--cluster", metavar="ADDRESS",
+        help="join a running Ray cluster (host:port, or auto for the one this machine is in); "
+        "the inputs must be at the same path on every machine",
+    )
+    group.add_argument(
+        "--chunk-seconds", type=float, default=DEFAULT_CHUNK_SECONDS, metavar="S",
+        help=f"cut long videos at keyframes into chunks of about S seconds (default: {DEFAULT_CHUNK_SECONDS:g})",
+    )
+    group.add_argument(
+        "--warmup-frames", type=int, default=DEFAULT_WARMUP_FRAMES, metavar="N",
+        help="frames before each chunk that run through the stages, so the temporal consistency "
+        f"carries across the seam, and are dropped (default: {DEFAULT_WARMUP_FRAMES})",
+    )
+
+
+def cluster_config(args: argparse.Namespace) -> ClusterConfig | None:
+    """The :class:`ClusterConfig` that --workers or --cluster asked for; None for neither."""
+    if args.workers is None and args.cluster is None:
+        return None
+    return ClusterConfig(
+        workers=args.workers, address=args.cluster, chunk_seconds=args.chunk_seconds, warmup_frames=args.warmup_frames
     )
 
 

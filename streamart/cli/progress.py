@@ -35,6 +35,13 @@ class ProgressBar:
         if done > self._bar.n:
             self._bar.update(done - self._bar.n)
 
+    def write(self, line: str) -> None:
+        """Print ``line`` on stderr above the bar (shown even when ``quiet``)."""
+        if self._bar is not None:
+            self._bar.write(line, file=sys.stderr)
+        else:
+            print(line, file=sys.stderr)
+
     def __enter__(self) -> ProgressBar:
         return self
 

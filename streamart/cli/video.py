@@ -1,18 +1,21 @@
 """``streamart video IN OUT``: stylize (or DeepDream) a video file, keeping its audio and
-timestamps."""
+timestamps; ``streamart video DIR OUTDIR`` (or a glob) does every video of a folder."""
 
 from __future__ import annotations
 
 import argparse
 import re
+import sys
 
 from .. import api
 from ..errors import InputError, StreamartError
 from .options import (
+    add_cluster_arguments,
     add_dream_arguments,
     add_encode_arguments,
     add_output_arguments,
     add_style_arguments,
+    cluster_config,
     dream_video_config,
     encode_config,
     report_stats,
@@ -22,14 +25,16 @@ from .progress import ProgressBar
 
 HELP = "stylize a video file"
 DESCRIPTION = (
-    "Stylize a video file. The audio is copied, timestamps are kept, and the "
-    "output appears only when the run succeeds."
+    "Stylize a video file, or every video of a folder (or a glob such as 'clips/*.mp4') into an "
+    "output folder. The audio is copied, timestamps are kept, and each output appears only when "
+    "its run succeeds; in a folder, existing outputs are skipped unless -y, and a video that "
+    "fails does not stop the others. --workers or --cluster spread the work over Ray."
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", help="input video (anything FFmpeg reads)")
-    parser.add_argument("output", help="output video, e.g. out.mp4")
+    parser.add_argument("input", help="input video (anything FFmpeg reads), a folder of videos, or a glob pattern")
+    parser.add_argument("output", help="output video, e.g. out.mp4; for a folder or glob, the output folder")
     span = parser.add_argument_group("span (to preview a style on part of a long video)")
     span.add_argument(
         "--start", metavar="TIME", help="begin this far into the input: SS, MM:SS or HH:MM:SS(.fff) (default: 0)"
@@ -40,12 +45,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_style_arguments(parser, temporal=True)
     add_dream_arguments(parser, video=True)
     add_encode_arguments(parser)
+    add_cluster_arguments(parser)
     add_output_arguments(parser)
     parser.add_argument(
         "--strict", action="store_true",
         help="fail, writing nothing, when the input is damaged (default: write what decodes, with a warning)",
     )
     parser.add_argument("--stats", action="store_true", help="print per-stage timings at the end")
+    parser.add_argument("--fail-fast", action="store_true", help="folders: stop at the first video that fails")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,18 +62,46 @@ def run(args: argparse.Namespace) -> int:
         start=None if args.start is None else parse_time(args.start, "--start"),
         duration=None if args.duration is None else parse_time(args.duration, "--duration"),
     )
-    encode = encode_config(args)
+    styling = dict(
+        style=style_config(args), temporal=args.temporal, flow_preset=args.flow_preset,
+        dream=dream_video_config(args) if args.dream else None, strict=args.strict, encode=encode_config(args),
+        cluster=cluster_config(args),
+    )
+    if api.is_batch(args.input):
+        if span["start"] is not None or span["duration"] is not None:
+            raise InputError("--start and --duration take one video, not a folder")
+        return run_folder(args, styling)
     with ProgressBar("dreaming" if args.dream else "stylizing", quiet=args.quiet) as bar:
         def progress(stats: api.PipelineStats) -> None:
             bar.update(stats.frames_out, stats.frame_count)
 
-        stats = api.stylize_video(
-            args.input, args.output, style=style_config(args), temporal=args.temporal,
-            flow_preset=args.flow_preset, dream=dream_video_config(args) if args.dream else None,
-            strict=args.strict, encode=encode, on_progress=progress, **span,
-        )
+        stats = api.stylize_video(args.input, args.output, on_progress=progress, **styling, **span)
     report_stats(stats, show=args.stats)
     return 0
+
+
+def run_folder(args: argparse.Namespace, styling: dict) -> int:
+    """Every video of a folder or glob: a line per video as it ends, one bar for all, and a
+    summary. The exit code is the first failure's, else 0."""
+    with ProgressBar("dreaming" if args.dream else "stylizing", quiet=args.quiet) as bar:
+        def progress(state: api.BatchProgress) -> None:
+            current = "" if state.current is None else state.current.name
+            bar.update(state.frames_done, state.frame_count, files=f"{state.files_ended}/{state.files}", file=current)
+
+        def ended(outcome: api.FileOutcome) -> None:
+            if outcome.status == "failed":
+                bar.write(f"failed  {outcome.input}: {outcome.error}")
+            elif not args.quiet:
+                bar.write(f"{outcome.status:<8}{outcome.input} -> {outcome.output}")
+
+        report = api.stylize_folder(
+            args.input, args.output, fail_fast=args.fail_fast, on_progress=progress, on_file=ended, **styling
+        )
+    print(report.summary(), file=sys.stderr)
+    for outcome in report.outcomes:
+        report_stats(outcome.stats, show=args.stats)
+    failed = report.failed
+    return failed[0].error.exit_code if failed else 0
 
 
 _TIME = re.compile(r"(?:(?:(?P<hours>\d+):)?(?P<minutes>\d+):)?(?P<seconds>\d+(?:\.\d*)?|\.\d+)")
