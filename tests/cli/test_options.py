@@ -11,6 +11,7 @@ import pytest
 from streamart.cli import build_parser
 from streamart.cli.options import (
     add_dream_arguments,
+    cluster_config,
     add_encode_arguments,
     add_output_arguments,
     dream_config,
@@ -19,7 +20,7 @@ from streamart.cli.options import (
     size_or_full,
     style_config,
 )
-from streamart.config import DEFAULT_DREAM_BLEND, VIDEO_DREAM_SETTINGS, EncodeConfig
+from streamart.config import DEFAULT_DREAM_BLEND, VIDEO_DREAM_SETTINGS, ClusterConfig, EncodeConfig
 from streamart.errors import InputError
 from streamart.ops.flow import DEFAULT_FLOW_PRESET
 
@@ -125,3 +126,14 @@ def test_video_dream_options_become_a_dream_video_config():
     config = dream_video_config(args)
     assert (config.blend, config.size, config.flow_preset) == (0.5, 32, "medium")
     assert dream_video_config(dream_parser().parse_args(["--dream"])).blend == DEFAULT_DREAM_BLEND
+
+
+def test_scaling_options_become_a_cluster_config(capsys):
+    assert cluster_config(parse("video")) is None  # one process, as before
+    assert cluster_config(parse("video", "--workers", "3")) == ClusterConfig(workers=3)
+    assert cluster_config(parse("video", "--cluster", "auto", "--chunk-seconds", "12", "--warmup-frames", "8")) == (
+        ClusterConfig(address="auto", chunk_seconds=12, warmup_frames=8)
+    )
+    with pytest.raises(SystemExit):
+        parse("video", "--workers", "2", "--cluster", "auto")
+    assert "not allowed with argument" in capsys.readouterr().err

@@ -64,3 +64,15 @@ def test_floats_get_three_significant_digits(capsys):
         bar.update(1, 1, loss=12.3456789, tiny=0.000123456)
     last = final_line(capsys.readouterr().err)
     assert "loss=12.3" in last and "tiny=0.000123" in last
+
+
+def test_written_lines_appear_above_the_bar_even_when_quiet(capsys):
+    with ProgressBar("encoding") as bar:
+        bar.update(1, 4)
+        bar.write("done    a.mp4")
+        bar.update(2, 4)
+    err = capsys.readouterr().err
+    assert "done    a.mp4\n" in err and err.index("done    a.mp4") < err.rindex("2/4")
+    with ProgressBar("encoding", quiet=True) as bar:
+        bar.write("failed  b.mp4: not a video")
+    assert capsys.readouterr().err == "failed  b.mp4: not a video\n"

@@ -350,3 +350,128 @@ def test_videos_of_a_few_pixels_are_stylized(clip_factory, tmp_path, side):
     assert main(["video", str(clip), str(out), "-q"]) == 0  # the default (shipped) style
     _, frames = video_frames(out)
     assert len(frames) == 3 and frames[0].shape == (side, side, 3)
+
+
+# Folders and globs, with and without Ray
+
+
+def _folder_of_clips(tmp_path: Path) -> Path:
+    """Two good clips, a corrupt one (not media) and a truncated one, and a text file that
+    is no video."""
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    for name in ("a.mp4", "b.mkv"):
+        make_clip(folder / name, frames=12, keyframe_interval=4)
+    (folder / "corrupt.mp4").write_text("this is not a video\n" * 50)
+    truncated = _truncated(tmp_path)
+    truncated.rename(folder / "truncated.mp4")
+    (folder / "notes.txt").write_text("not a video, not touched")
+    return folder
+
+
+@pytest.mark.parametrize("scaling", [[], ["--workers", "2", "--chunk-seconds", "0.4"]], ids=["one-process", "ray"])
+def test_a_folder_with_bad_files_writes_the_good_ones_and_fails(scaling, request, tiny_model, tmp_path, capsys):
+    if scaling:
+        request.getfixturevalue("ray_address")  # the session's Ray runtime, started once
+    folder = _folder_of_clips(tmp_path)
+    before = {path.name: digest(path) for path in folder.iterdir()}
+    out = tmp_path / "out"
+    code = main(["video", str(folder), str(out), "--style", str(tiny_model), "-q", *scaling])
+    err = capsys.readouterr().err
+    assert code == 2, err  # the corrupt file's input error
+    assert len(video_frames(out / "a.mp4")[0]) == len(video_frames(out / "b.mkv")[0]) == 12
+    assert "failed  " in err and "corrupt.mp4: input" in err and "not a video" in err
+    assert not (out / "corrupt.mp4").exists() and not (out / "notes.txt").exists()
+    # Damage is read best effort: the truncated clip's frames that decode are written, or it fails.
+    assert (out / "truncated.mp4").exists() != ("truncated.mp4:" in err)
+    summary = err.strip().splitlines()[-1]
+    assert re.fullmatch(r"[23] done, 0 skipped, [12] failed", summary), summary
+    assert {path.name: digest(path) for path in folder.iterdir()} == before  # inputs untouched
+    assert leftovers(out) == []
+
+
+def test_a_rerun_skips_what_is_done_and_y_redoes_it(clip_factory, tiny_model, tmp_path, capsys):
+    for name in ("one.mp4", "two.mp4"):
+        clip_factory(name, frames=5)
+    out = tmp_path / "out"
+    pattern = str(tmp_path / "*.mp4")
+    assert main(["video", pattern, str(out), "--style", str(tiny_model), "-q"]) == 0
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "2 done, 0 skipped, 0 failed"
+    (out / "two.mp4").unlink()
+    kept = digest(out / "one.mp4")
+    assert main(["video", pattern, str(out), "--style", str(tiny_model)]) == 0
+    err = capsys.readouterr().err
+    assert "skipped " in err and err.strip().splitlines()[-1] == "1 done, 1 skipped, 0 failed"
+    assert digest(out / "one.mp4") == kept and (out / "two.mp4").exists()
+    assert main(["video", pattern, str(out), "--style", str(tiny_model), "-q", "-y"]) == 0
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "2 done, 0 skipped, 0 failed"
+
+
+def test_fail_fast_stops_at_the_first_failure(tmp_path, tiny_model, capsys):
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    (folder / "a-broken.mp4").write_text("not a video\n" * 20)
+    make_clip(folder / "b-good.mp4", frames=5)
+    out = tmp_path / "out"
+    assert main(["video", str(folder), str(out), "--style", str(tiny_model), "-q", "--fail-fast"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "0 done, 0 skipped, 1 failed, 1 not started"
+    assert not (out / "b-good.mp4").exists()
+
+
+def test_a_folder_cannot_be_written_into_itself(clip_factory, tiny_model, tmp_path, capsys):
+    clip_factory("a.mp4", frames=3)
+    assert main(["video", str(tmp_path), str(tmp_path), "--style", str(tiny_model), "-q", "-y"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "holds the inputs" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_sigint_during_a_ray_run_leaves_no_output(ray_address, tmp_path, tiny_model):
+    clip = tmp_path / "long.mp4"
+    make_clip(clip, width=320, height=240, frames=240, fps=24, keyframe_interval=12)
+    out = tmp_path / "out.mp4"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamart", "video", str(clip), str(out), "--style", str(tiny_model),
+         "--encoder-preset", "slow", "--cluster", ray_address, "--chunk-seconds", "0.5"],
+        stderr=subprocess.PIPE, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    # Wait until chunks are coming back: the progress bar reports frames done.
+    seen = b""
+    while not any(int(n) > 0 for n in re.findall(rb"(\d+)/240", seen)):
+        chunk = process.stderr.read1(256)
+        assert chunk, f"streamart exited early: {seen.decode(errors='replace')}"
+        seen += chunk
+    process.send_signal(signal.SIGINT)
+    rest = process.communicate(timeout=60)[1]
+    assert process.returncode == 130, (seen + rest).decode(errors="replace")
+    assert not out.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_an_unreachable_cluster_is_a_one_line_error_naming_it(clip, tiny_model, tmp_path):
+    out = tmp_path / "out.mp4"
+    result = subprocess.run(
+        [sys.executable, "-m", "streamart", "video", str(clip), str(out), "--style", str(tiny_model),
+         "--cluster", "127.0.0.1:1"],
+        capture_output=True, text=True, timeout=120,
+    )
+    err = result.stderr.strip()
+    assert result.returncode == 8, err
+    assert err.startswith("error:") and len(err.splitlines()) == 1 and "127.0.0.1:1" in err, err
+    assert not out.exists()
+
+
+def test_ray_missing_is_a_one_line_error_naming_the_extra(clip, tiny_model, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ray", None)  # what an install without the extra sees
+    out = tmp_path / "out.mp4"
+    assert main(["video", str(clip), str(out), "--style", str(tiny_model), "--workers", "2", "-q"]) == 6
+    err = capsys.readouterr().err.strip()
+    assert err == "error: ray is not installed: pip install 'streamart[ray]'"
+    assert not out.exists()
+
+
+def test_start_and_workers_together_are_refused(clip, tiny_model, tmp_path, capsys):
+    out = tmp_path / "out.mp4"
+    assert main(["video", str(clip), str(out), "--style", str(tiny_model), "--start", "0.2", "--workers", "2"]) == 2
+    assert "leave out --workers" in capsys.readouterr().err
+    assert not out.exists()
