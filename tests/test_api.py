@@ -156,3 +156,17 @@ def test_two_inputs_of_one_name_are_refused_before_any_work(clip_factory, tmp_pa
 def test_workers_need_stages_they_can_build(clip, tmp_path):
     with pytest.raises(streamart.StreamartError, match="give stages as a function"):
         streamart.stylize_video(clip, tmp_path / "out.mp4", stages=[], cluster=streamart.ClusterConfig(workers=2))
+
+
+def test_a_single_process_run_imports_nothing_of_ray(clip, tiny_model, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out.mp4"
+    code = (
+        f"import sys, streamart; streamart.stylize_video({str(clip)!r}, {str(out)!r}, "
+        f"style=streamart.StyleConfig(model={str(tiny_model)!r})); "
+        "print('ray' in sys.modules, 'streamart.distributed.workers' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"] and out.exists()
