@@ -32,10 +32,10 @@ from .assets.models import DEFAULT_STYLE, list_models, resolve_model, user_model
 from .assets.weights import cache_dir
 from .config import (
     DEFAULT_TEMPORAL,
-    ClusterConfig,
     RECORD_ENCODE,
     VIDEO_DREAM_PRESET,
     VIDEO_DREAM_SETTINGS,
+    ClusterConfig,
     DreamVideoConfig,
     EncodeConfig,
     LiveConfig,
@@ -269,10 +269,12 @@ class BatchReport:
     outcomes: tuple[FileOutcome, ...]
 
     def count(self, status: str) -> int:
+        """How many videos ended ``done``, ``skipped`` or ``failed``."""
         return sum(outcome.status == status for outcome in self.outcomes)
 
     @property
     def failed(self) -> list[FileOutcome]:
+        """The videos that failed, in the order they did."""
         return [outcome for outcome in self.outcomes if outcome.status == "failed"]
 
     def summary(self) -> str:
@@ -321,6 +323,8 @@ def stylize_folder(
     the chunks of long ones, are spread over Ray workers. The styling options and ``strict``
     are :func:`stylize_video`'s; ``stages`` must be a callable that builds them.
     """
+    if stages is not None and not callable(stages):
+        raise InputError("for a folder, give stages as a function that builds them: each video gets its own")
     sources = find_videos(inputs)
     folder = _output_folder(output_dir, sources)
     stages = _stage_factory(style, temporal, flow_preset, dream, stages, cluster)

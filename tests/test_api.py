@@ -153,9 +153,12 @@ def test_two_inputs_of_one_name_are_refused_before_any_work(clip_factory, tmp_pa
     assert list((tmp_path / "out").iterdir()) == []
 
 
-def test_workers_need_stages_they_can_build(clip, tmp_path):
+def test_workers_and_folders_need_stages_they_can_build(clip, tmp_path):
     with pytest.raises(streamart.StreamartError, match="give stages as a function"):
         streamart.stylize_video(clip, tmp_path / "out.mp4", stages=[], cluster=streamart.ClusterConfig(workers=2))
+    with pytest.raises(streamart.StreamartError, match="give stages as a function"):
+        streamart.stylize_folder(tmp_path, tmp_path / "out", stages=[])  # type: ignore[arg-type]
+    assert not (tmp_path / "out.mp4").exists() and not (tmp_path / "out").exists()
 
 
 def test_a_single_process_run_imports_nothing_of_ray(clip, tiny_model, tmp_path):
