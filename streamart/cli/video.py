@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from typing import Any
 
 from .. import api
 from ..errors import InputError, StreamartError
@@ -23,7 +24,7 @@ from .options import (
 )
 from .progress import ProgressBar
 
-HELP = "stylize a video file"
+HELP = "stylize a video file, or every video of a folder"
 DESCRIPTION = (
     "Stylize a video file, or every video of a folder (or a glob such as 'clips/*.mp4') into an "
     "output folder. The audio is copied, timestamps are kept, and each output appears only when "
@@ -80,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_folder(args: argparse.Namespace, styling: dict) -> int:
+def run_folder(args: argparse.Namespace, styling: dict[str, Any]) -> int:
     """Every video of a folder or glob: a line per video as it ends, one bar for all, and a
     summary. The exit code is the first failure's, else 0."""
     with ProgressBar("dreaming" if args.dream else "stylizing", quiet=args.quiet) as bar:
