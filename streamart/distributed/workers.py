@@ -229,8 +229,9 @@ def stylize_split(
         def fail(number: int, error: StreamartError) -> StreamartError:
             record = files[number]
             files[number] = None
-            for ref in [ref for ref, (owner, _) in pending.items() if owner == number]:
-                ray.cancel(ref, force=True)
+            refs = [ref for ref, (owner, _) in pending.items() if owner == number]
+            _cancel(ray, refs)
+            for ref in refs:
                 del pending[ref]
             if record is not None:
                 record.joiner.abort()
@@ -277,11 +278,21 @@ def stylize_split(
                         files[number] = None
                         yield number, stats
         finally:
-            for ref in pending:
-                ray.cancel(ref, force=True)
+            _cancel(ray, list(pending))
             for record in files:
                 if record is not None:
                     record.joiner.abort()
+
+
+def _cancel(ray: ModuleType, refs: list[Any]) -> None:
+    """Cancel the tasks of ``refs`` that have not finished: one queued is dropped, one running
+    is interrupted in its worker (its pipeline stops and removes its partial chunk). Finished
+    ones are left alone, and no worker is killed: Ray 2.60 aborts the caller when a task it
+    force-cancels completes at the same moment."""
+    if refs:
+        _, unfinished = ray.wait(refs, num_returns=len(refs), timeout=0)
+        for ref in unfinished:
+            ray.cancel(ref)
 
 
 def _collect(record: _File, chunk: Chunk, result: ChunkResult) -> bool:
