@@ -44,6 +44,9 @@ class Style:
     own: bool  # found outside the shipped models
 
     def as_dict(self, *, default: bool, thumbnail: bool) -> dict[str, object]:
+        # The browser keeps pictures for an hour: a model replaced under the same name (a style
+        # trained again) must get new addresses, so they carry the file's modification time.
+        version = self.path.stat().st_mtime_ns
         return {
             "name": self.name,
             "style": self.style,
@@ -51,8 +54,8 @@ class Style:
             "variant": self.variant,
             "own": self.own,
             "default": default,
-            "thumbnail": f"/api/styles/{self.name}/thumbnail" if thumbnail else None,
-            "sample": f"/api/styles/{self.name}/sample",
+            "thumbnail": f"/api/styles/{self.name}/thumbnail?v={version}" if thumbnail else None,
+            "sample": f"/api/styles/{self.name}/sample?v={version}",
         }
 
 
