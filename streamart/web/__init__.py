@@ -1,5 +1,6 @@
 """The local web app (``streamart ui``): a style gallery, photos, videos and the browser's camera
-live, on one hand-written page served with FastAPI.
+live, and new styles trained from the user's pictures, on one hand-written page served with
+FastAPI.
 
 Above the API, like the CLI: it calls :mod:`streamart.api` with the configs of
 :mod:`streamart.config` and nothing below them. The parts:
@@ -10,7 +11,7 @@ Above the API, like the CLI: it calls :mod:`streamart.api` with the configs of
 - ``media.py``: what an uploaded file is (image, video or neither), JPEG in and out;
 - ``gallery.py``: the styles with their painting thumbnails and sample outputs, cached;
 - ``jobs.py``: the job queue (one job at a time, progress, cancel, one-line errors);
-- ``work.py``: what each kind of job does, one API call each;
+- ``work.py``: what each kind of job does, one API call each (a new style's name checked first);
 - ``live.py``: the browser camera's frames over a WebSocket, latest frame only;
 - ``static/``: the page (HTML, plain JavaScript, CSS; no build step, no CDN) and the demo photo.
 

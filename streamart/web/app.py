@@ -3,9 +3,10 @@
 
 Every error the page can see is JSON ``{"error": "one line"}`` with a fitting status: 400 for
 a setting, input or style streamart refuses, 403 for a request from a page of another site,
-404 for an unknown upload or job, 409 for the result of an unfinished job, 413 for an upload
-over the limit, 415 for a file that is not an image or a video, 422 for a request the page
-should not have sent.
+404 for an unknown upload or job, 409 for the result of an unfinished job and for a new style
+that would replace one of the user's own unasked (with the style's name, ``"style"``), 413 for
+an upload over the limit, 415 for a file that is not an image or a video, 422 for a request the
+page should not have sent.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import asyncio
 import ipaddress
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, Request, WebSocket
+from fastapi import FastAPI, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -28,17 +29,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..art.dream import PRESETS  # the preset names, as 'streamart dream' offers them
 from ..config import DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZE, LIVE_WORKING_SIZE, StyleConfig
-from ..errors import StreamartError
+from ..errors import DependencyError, OutputError, StreamartError
 from . import work
 from .gallery import Gallery
-from .jobs import JobQueue, UnknownJob
+from .jobs import Job, JobQueue, UnknownJob
 from .live import LiveSession
 from . import DEFAULT_MAX_UPLOAD_MB, DEFAULT_PORT
-from .uploads import NotMedia, Uploads, UnknownUpload, UploadTooLarge
+from .uploads import NotMedia, Upload, Uploads, UnknownUpload, UploadTooLarge
 
 STATIC = "static"
 #: Seconds the server waits for open connections (a live view) when stopping.
 GRACEFUL_SHUTDOWN_SECONDS = 5
+#: The longest name the New style tab accepts (as its text field does).
+MAX_STYLE_NAME = 100
 
 
 class _Request(BaseModel):
@@ -73,6 +76,12 @@ class DreamRequest(_Request):
     long_side: int | None = Field(work.DREAM_LONG_SIDE, ge=16)
 
 
+class TrainRequest(_Request):
+    upload: str  # the painting
+    name: str | None = Field(None, max_length=MAX_STYLE_NAME)  # None or blank: from the painting's file name
+    overwrite: bool = False  # replace the user's own style of that name
+
+
 class SameOrigin:
     """Refuses what changes something (uploads, jobs, the live view) when a page of another
     site asks: any web page the user has open could otherwise send requests to this app on
@@ -100,10 +109,20 @@ def static_folder() -> Path:
     return Path(str(resources.files(__package__).joinpath(STATIC)))
 
 
-def create_app(workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6) -> FastAPI:
-    """The app, keeping uploads and results in ``workspace`` (a folder the caller removes)."""
+def create_app(
+    workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
+    training: Mapping[str, object] | None = None,
+) -> FastAPI:
+    """The app, keeping uploads and results in ``workspace`` (a folder the caller removes).
+
+    ``training``: :class:`~streamart.config.TrainingConfig` fields that replace its defaults in
+    the New style tab's jobs (tests make them tiny). The page sends only the painting, the name
+    and whether to replace; every other setting is TrainingConfig's default.
+    """
     gallery = Gallery()
     jobs = JobQueue()
+    training = dict(training or {})
+    training_jobs: dict[str, Job] = {}  # by the name of the style each makes
     uploads = Uploads(workspace / "uploads", limit=max_upload_bytes)
     results = workspace / "results"
     results.mkdir(parents=True, exist_ok=True)
@@ -120,13 +139,16 @@ def create_app(workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB
     app.state.jobs, app.state.uploads, app.state.gallery = jobs, uploads, gallery
     app.add_middleware(SameOrigin)
 
-    def error(status: int, message: str) -> JSONResponse:
-        return JSONResponse({"error": " ".join(message.split())}, status_code=status)
+    def error(status: int, message: str, **extra: object) -> JSONResponse:
+        return JSONResponse({"error": " ".join(message.split()), **extra}, status_code=status)
 
     @app.exception_handler(StreamartError)
     async def streamart_error(request: Request, exc: StreamartError) -> JSONResponse:
-        status = {UploadTooLarge: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404}.get(type(exc), 400)
-        return error(status, str(exc))
+        status = {UploadTooLarge: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404, work.StyleExists: 409}.get(
+            type(exc), 400
+        )
+        extra = {"style": exc.name} if isinstance(exc, work.StyleExists) else {}  # the page offers to replace it
+        return error(status, str(exc), **extra)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -152,6 +174,7 @@ def create_app(workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB
             "dream_long_side": work.DREAM_LONG_SIDE,
             "gatys_size": work.GATYS_SIZE,
             "gatys_iterations": work.GATYS_ITERATIONS,
+            "training_unavailable": work.training_unavailable(),
         }
 
     @app.get("/api/styles")
@@ -213,6 +236,35 @@ def create_app(workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB
         job = work.dream(picture, preset=request.preset, long_side=request.long_side, results=results)
         return jobs.status(jobs.submit(job))
 
+    def new_style(painting_id: str, text: str | None) -> tuple[Upload, str, bool]:
+        """The painting, the new style's name and whether it replaces one of the user's own;
+        refused at once when training cannot run or the name is taken."""
+        reason = work.training_unavailable()
+        if reason is not None:
+            raise DependencyError(reason)
+        painting = uploads.get(painting_id, "image", what="painting")
+        name, replaces = work.new_style_name(text, painting, gallery.styles())
+        running = training_jobs.get(name)
+        if running is not None and running.state in ("queued", "running"):
+            raise OutputError(f"a style named '{name}' is being trained already; wait for it, or choose another name")
+        return painting, name, replaces
+
+    @app.get("/api/train/name")
+    async def train_name(upload: str, name: str | None = Query(None, max_length=MAX_STYLE_NAME)) -> dict[str, object]:
+        """What the page shows before training: the name the style would get and whether it
+        would replace one of the user's own (or the one-line reason it cannot be trained)."""
+        _, style, replaces = new_style(upload, name)
+        return {"name": style, "replaces": replaces}
+
+    @app.post("/api/jobs/train")
+    async def train(request: TrainRequest) -> dict[str, object]:
+        painting, name, replaces = new_style(request.upload, request.name)
+        if replaces and not request.overwrite:
+            raise work.StyleExists(name)
+        job = jobs.submit(work.train(painting, name, overwrite=request.overwrite, settings=training))
+        training_jobs[name] = job
+        return {**jobs.status(job), "style": name}
+
     @app.get("/api/jobs/{job_id}")
     async def job_status(job_id: str) -> dict[str, object]:
         return jobs.status(jobs.get(job_id))
@@ -268,16 +320,16 @@ def url_of(sock: socket.socket) -> str:
 
 def serve(
     *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
-    on_ready: Callable[[str], None] | None = None,
+    on_ready: Callable[[str], None] | None = None, training: Mapping[str, object] | None = None,
 ) -> None:
     """Run the app until Ctrl-C (or SIGTERM), then stop the running job and remove every
     upload and result. ``on_ready`` gets the page's address once the socket listens (the
-    browser may connect from then on)."""
+    browser may connect from then on); ``training`` is :func:`create_app`'s."""
     import uvicorn
 
     sock = listen(host, port)
     with sock, tempfile.TemporaryDirectory(prefix="streamart-ui-", ignore_cleanup_errors=True) as workspace:
-        app = create_app(Path(workspace), max_upload_bytes=max_upload_bytes)
+        app = create_app(Path(workspace), max_upload_bytes=max_upload_bytes, training=training)
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )

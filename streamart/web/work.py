@@ -7,12 +7,15 @@ setting is refused at once instead of after the jobs ahead of it.
 
 from __future__ import annotations
 
+import importlib.util
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .. import api
-from ..config import DEFAULT_TEMPORAL, GatysConfig, StyleConfig
+from ..config import DEFAULT_TEMPORAL, GatysConfig, StyleConfig, TrainingConfig
+from ..errors import InputError, OutputError
 from .gallery import Style
-from .jobs import Job
+from .jobs import Cancelled, Job
 from .uploads import Upload
 
 #: Gatys in the page: the CLI's 500 steps at 480 px take many minutes on a laptop CPU; the
@@ -92,3 +95,63 @@ def video(
 
     name = f"{upload.stem}-{style.style}{'-preview' if preview else ''}.mp4"
     return Job("preview" if preview else "video", work, name, _names(upload))
+
+
+class StyleExists(OutputError):
+    """A new style would replace one of the user's own, which the page did not ask for (HTTP
+    409, with the name, so that the page can offer to)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"you already have a style named '{name}': tick 'Replace my existing style {name}' to train it "
+            "again, or choose another name"
+        )
+        self.name = name
+
+
+def training_unavailable() -> str | None:
+    """Why styles cannot be trained here (torch is missing), or None. Asked of the import system
+    without importing torch (seconds, and hundreds of MB), so that the page loads at once."""
+    if importlib.util.find_spec("torch") is None:
+        return "training a style needs torch, which is not installed: pip install 'streamart[torch]'"
+    return None
+
+
+def new_style_name(text: str | None, painting: Upload, styles: Sequence[Style]) -> tuple[str, bool]:
+    """The name a new style gets, as 'streamart train' names it (``text``, else the painting's
+    file name: lower case, words joined by ``_``), and whether it replaces one of the user's own
+    ``styles``. A name no letter or digit survives in, or a shipped style's, is refused."""
+    source = text.strip() if text and text.strip() else painting.stem
+    try:
+        name = api.style_name(source)
+    except InputError:
+        raise InputError(f"'{source}' gives no style name; type a name with letters or digits") from None
+    # api.train_style refuses these too, but in the CLI's words and only once the job runs.
+    if any(not style.own and style.style == name for style in styles):
+        raise OutputError(f"'{name}' is the name of a style that comes with streamart; choose another name")
+    return name, any(style.own and style.name == name for style in styles)
+
+
+def train(painting: Upload, name: str, *, overwrite: bool, settings: Mapping[str, object]) -> Job:
+    """A new style from ``painting``, into the user's model folder as ``name`` (needs torch).
+    ``settings`` replace TrainingConfig's defaults (the page sends none; tests do)."""
+    config = TrainingConfig(style=painting.path, style_name=name, **settings)
+
+    def work(job: Job) -> Path:
+        job.report(0, config.iterations, "steps")  # the total at once, while the networks load
+
+        def progress(done: int, total: int, losses: object) -> None:
+            job.report(done, total, "steps")
+            # No job.check() here: training looks at job.stop itself and saves a checkpoint first.
+
+        try:
+            model = api.train_style(config, overwrite=overwrite, progress=progress, stop=job.stop)
+        except KeyboardInterrupt:
+            # How training ends when stopped (as on Ctrl-C in the CLI), checkpoint saved; in the
+            # framework's pool it would pass for Ctrl-C and stop the whole server.
+            raise Cancelled from None
+        # The model is written: a stop that came after the last step changes nothing.
+        job.stop.clear()
+        return model
+
+    return Job("train", work, f"{name}.onnx", _names(painting))

@@ -42,6 +42,17 @@ def test_settings_are_checked_when_the_job_is_made(tmp_path):
         work.dream(photo, preset="cats", long_side=None, results=tmp_path)
     with pytest.raises(InputError, match="iterations must be at least 1"):
         work.gatys(photo, photo, iterations=0, size=None, preserve_color=False, results=tmp_path)
+    with pytest.raises(InputError, match="--image-size must be at least 32"):
+        work.train(photo, "cat", overwrite=False, settings={"image_size": 16})
+
+
+def test_a_new_style_is_named_like_streamart_train_names_it(tmp_path, own_models):
+    styles = Gallery().styles()
+    painting = fake_upload(tmp_path, "Water Lilies (1906).jpg")
+    assert work.new_style_name(None, painting, styles) == ("water_lilies_1906", False)
+    assert work.new_style_name("  ", painting, styles) == ("water_lilies_1906", False)
+    assert work.new_style_name("Charcoal", painting, styles) == ("charcoal", True)  # one of the user's own
+    assert work.train(painting, "lilies", overwrite=False, settings={}).download_name == "lilies.onnx"
 
 
 def test_gatys_reports_each_step_and_stops_when_asked(tmp_path, monkeypatch):
