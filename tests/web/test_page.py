@@ -1,12 +1,14 @@
 """The page in a real browser: Debian's chromium, headless, driven by selenium through Debian's
-chromedriver, against ``streamart ui`` started as a person would start it. A fake camera
-(chromium's own test pattern) stands in for the webcam. Screenshots go to the test's tmp_path.
+chromedriver, against ``streamart ui`` started as a person would start it (the New style tab's
+against the same app with tiny training settings). A fake camera (chromium's own test pattern)
+stands in for the webcam. Screenshots go to the test's tmp_path.
 
 Skipped, saying why, where chromium or chromedriver is missing; .ci/run installs both.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from media_factory import make_clip
 
@@ -52,6 +55,40 @@ def server(tmp_path, own_models):  # noqa: F811
     process.send_signal(signal.SIGINT)
     assert process.wait(30) == 0
     assert "streamart ui stopped" in process.stderr.read()
+
+
+#: ``streamart ui --no-browser --port 0``, but training with the settings in argv[1] (JSON).
+SERVE_TRAINING_TINY = """
+import json, sys
+from pathlib import Path
+from streamart.web.app import serve
+
+settings = json.loads(sys.argv[1])
+settings.update({key: Path(settings[key]) for key in ("data", "checkpoint_dir")})
+try:
+    serve(port=0, training=settings, on_ready=lambda url: print(f"streamart ui: {url}", file=sys.stderr, flush=True))
+except KeyboardInterrupt:
+    pass
+"""
+
+
+@pytest.fixture
+def training_server(tmp_path, own_models, content_dir):  # noqa: F811
+    """The app in a process of its own, its New style tab training the lite network from random
+    weights for 150 steps of 32 pixels (seconds, but long enough to watch it); its address."""
+    settings = {"data": str(content_dir), "checkpoint_dir": str(tmp_path / "checkpoints"), "from_scratch": True,
+                "variant": "lite", "iterations": 150, "image_size": 32, "batch_size": 1, "threads": 1, "device": "cpu"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE_TRAINING_TINY, json.dumps(settings)],
+        stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+    )
+    line = process.stderr.readline()
+    match = re.search(r"http://127\.0\.0\.1:\d+", line)
+    assert match, f"no address in {line!r}"
+    yield match.group(0)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(30) == 0
 
 
 @pytest.fixture
@@ -155,3 +192,67 @@ def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, tmp_path):
     error = wait.until(lambda d: d.find_element(By.ID, "photo-error") if d.find_element(By.ID, "photo-error").is_displayed() else None)
     assert error.text.startswith("notes.txt is not an image or a video that streamart can read")
     browser.save_screenshot(str(tmp_path / "error.png"))
+
+
+def write_painting(path: Path) -> Path:
+    """A 'painting': bands of saturated colour under bold circles, 320 x 240."""
+    y, x = np.mgrid[0:240, 0:320]
+    palette = np.array([[40, 70, 200], [30, 170, 240], [160, 90, 40], [90, 40, 120]], np.uint8)  # BGR
+    image = palette[((x // 2 + y) // 24 + (x // 40)) % 4].copy()
+    for centre, radius, colour in (((90, 80), 45, (240, 230, 220)), ((230, 160), 60, (20, 30, 40))):
+        cv2.circle(image, centre, radius, colour, 6)
+    cv2.imwrite(str(path), image)
+    return path
+
+
+def test_train_a_new_style_from_a_painting(training_server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT)
+    browser.get(training_server)
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+    assert browser.find_elements(By.CSS_SELECTOR, '.card[data-name="sunset_waves"]') == []
+    browser.find_element(By.ID, "tab-train").click()
+    assert browser.find_element(By.ID, "train").is_displayed() and not browser.find_element(By.ID, "photo").is_displayed()
+    assert not browser.find_element(By.ID, "train-run").is_enabled()  # nothing to learn from yet
+
+    # A painting: the name comes from its file name, and nothing of the user's is in the way.
+    browser.find_element(By.ID, "train-file").send_keys(str(write_painting(tmp_path / "Sunset Waves.png")))
+    wait.until(lambda d: d.find_element(By.ID, "train-name").get_attribute("placeholder") == "sunset_waves")
+    assert loaded(browser, "#train-painting") and browser.find_element(By.ID, "train-run").is_enabled()
+    assert not browser.find_element(By.ID, "train-replace-choice").is_displayed()
+
+    # Train: the steps count up with the time; the Train button waits.
+    browser.find_element(By.ID, "train-run").click()
+    progress = re.compile(r"step (\d+) of 150 · \d+:\d\d elapsed( · about \d+:\d\d left)?")
+    wait.until(lambda d: (m := progress.fullmatch(d.find_element(By.ID, "train-progress-text").text)) and int(m[1]) >= 10)
+    assert not browser.find_element(By.ID, "train-run").is_enabled()
+    assert 0 < float(browser.find_element(By.ID, "train-progress").get_attribute("value")) < 1
+    browser.save_screenshot(str(tmp_path / "train-running.png"))
+
+    # Done: the new style is in the gallery, chosen, with its sample; training it again would replace it.
+    note = wait.until(lambda d: d.find_element(By.ID, "train-note") if d.find_element(By.ID, "train-note").is_displayed() else None)
+    assert note.text == "Done: your style Sunset Waves is in the gallery above, chosen; use it in the Photo, Video and Live tabs."
+    card = browser.find_element(By.CSS_SELECTOR, '.card[data-name="sunset_waves"]')
+    assert "chosen" in card.get_attribute("class") and "yours" in card.text
+    wait.until(lambda d: loaded(d, "#train-sample") and loaded(d, '.card[data-name="sunset_waves"] img[alt^="a photo"]'))
+    assert browser.find_element(By.ID, "train-download").get_attribute("download") == "sunset_waves.onnx"
+    assert not browser.find_element(By.ID, "train-status").is_displayed()
+    replace = wait.until(lambda d: d.find_element(By.ID, "train-replace-choice") if d.find_element(By.ID, "train-replace-choice").is_displayed() else None)
+    assert replace.text == "Replace my existing style sunset_waves"
+    assert browser.find_element(By.ID, "train-run").is_enabled() and not browser.find_element(By.ID, "train-error").is_displayed()
+    browser.save_screenshot(str(tmp_path / "train-done.png"))
+
+    # Again, replacing it, but cancelled: training stops after its step and the page says so.
+    browser.find_element(By.ID, "train-replace").click()
+    browser.find_element(By.ID, "train-run").click()
+    wait.until(lambda d: (m := progress.fullmatch(d.find_element(By.ID, "train-progress-text").text)) and int(m[1]) >= 5)
+    browser.find_element(By.ID, "train-cancel").click()
+    note = wait.until(lambda d: d.find_element(By.ID, "train-note") if d.find_element(By.ID, "train-note").is_displayed() else None)
+    assert re.fullmatch(r"Training cancelled after \d+ of 150 steps; no new style was added\.", note.text), note.text
+    assert not browser.find_element(By.ID, "train-status").is_displayed() and browser.find_element(By.ID, "train-run").is_enabled()
+    assert browser.find_elements(By.CSS_SELECTOR, '.card[data-name="sunset_waves"]')  # the first one stays
+    browser.save_screenshot(str(tmp_path / "train-cancelled.png"))
+    problems = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert problems == []

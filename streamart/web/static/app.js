@@ -4,7 +4,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { info: null, style: null, styles: [], photo: null, photoStyle: null, painting: null, video: null };
+const state = { info: null, style: null, styles: [], photo: null, photoStyle: null, painting: null, video: null, trainPainting: null };
 const WORKING_SIZES = [240, 360, 480, 720, 1080];
 
 // ---------------------------------------------------------------- helpers
@@ -13,7 +13,12 @@ async function api(path, options = {}) {
   const response = await fetch(path, options);
   let body = null;
   try { body = await response.json(); } catch (e) { /* not JSON */ }
-  if (!response.ok) throw new Error((body && (body.error || body.detail)) || `${response.status} ${response.statusText}`);
+  if (!response.ok) {
+    const error = new Error((body && (body.error || body.detail)) || `${response.status} ${response.statusText}`);
+    error.status = response.status;
+    error.body = body;
+    throw error;
+  }
   return body;
 }
 
@@ -73,6 +78,8 @@ function upload(file, onProgress) {
 }
 
 // A job panel: one job at a time per panel; a newer request cancels the panel's earlier one.
+// ``hooks``: onStart(status) once the server took the job, onRefused(error) when it did not,
+// onCancelled(status) when the panel sees the job end cancelled.
 class JobView {
   constructor(prefix) {
     this.prefix = prefix;
@@ -94,7 +101,7 @@ class JobView {
     this.status(null);
   }
 
-  async run(path, request, onDone) {
+  async run(path, request, onDone, hooks = {}) {
     showError(`${this.prefix}-error`, "");
     if (this.job) await this.cancel();
     let status;
@@ -102,15 +109,17 @@ class JobView {
       status = await postJSON(path, request);
     } catch (error) {
       showError(`${this.prefix}-error`, error.message);
+      if (hooks.onRefused) hooks.onRefused(error);
       return;
     }
     const id = status.id;
     this.job = id;
+    if (hooks.onStart) hooks.onStart(status);
     while (this.job === id) {
       this.show(status);
-      if (status.state === "done") { this.job = null; this.status(null); onDone(status); return; }
+      if (status.state === "done") { this.job = null; this.status(null); await onDone(status); return; }
       if (status.state === "failed") { this.job = null; this.status(null); showError(`${this.prefix}-error`, status.error); return; }
-      if (status.state === "cancelled") { this.job = null; this.status(null); return; }
+      if (status.state === "cancelled") { this.job = null; this.status(null); if (hooks.onCancelled) hooks.onCancelled(status); return; }
       await new Promise((resolve) => setTimeout(resolve, 400));
       try { status = await api(`/api/jobs/${id}`); } catch (error) {
         this.job = null; this.status(null); showError(`${this.prefix}-error`, error.message); return;
@@ -130,6 +139,33 @@ class JobView {
   }
 }
 
+// A training job stops at the end of its current step (keeping its checkpoint): after Cancel
+// the panel keeps watching until the server says it stopped, so that it can say where.
+class TrainingView extends JobView {
+  async run(...args) {
+    this.stopping = false;
+    $(`${this.prefix}-cancel`).disabled = false;
+    return super.run(...args);
+  }
+
+  async cancel() {
+    if (!this.job) return;
+    this.stopping = true;
+    $(`${this.prefix}-cancel`).disabled = true;
+    this.status("stopping after this step", null);
+    await api(`/api/jobs/${this.job}`, { method: "DELETE" }).catch(() => {});
+  }
+
+  show(status) {
+    if (status.state === "queued") { super.show(status); return; }
+    const parts = [this.stopping ? "stopping after this step" : status.done ? `step ${status.done} of ${status.total}` : "getting ready"];
+    if (status.elapsed !== null) parts.push(`${clock(status.elapsed)} elapsed`);
+    if (status.seconds_left !== null && !this.stopping) parts.push(`about ${clock(status.seconds_left)} left`);
+    // An open-ended bar while the networks and photos load: there is no step to count yet.
+    this.status(parts.join(" · "), status.done ? status.fraction : null);
+  }
+}
+
 function dropZone(zone, input, onFile) {
   input.addEventListener("change", () => { if (input.files.length) onFile(input.files[0]); input.value = ""; });
   zone.addEventListener("dragover", (event) => { event.preventDefault(); zone.classList.add("over"); });
@@ -143,6 +179,7 @@ function dropZone(zone, input, onFile) {
 
 // ---------------------------------------------------------------- gallery
 
+// Also after a new style is trained: the chosen style stays chosen.
 async function loadGallery() {
   state.styles = await api("/api/styles");
   const cards = $("cards");
@@ -166,7 +203,7 @@ async function loadGallery() {
     cards.append(card);
     loadSample(style, sample, card);
   }
-  const first = state.styles.find((style) => style.default) || state.styles[0];
+  const first = state.styles.find((style) => style.name === state.style) || state.styles.find((style) => style.default) || state.styles[0];
   if (first) chooseStyle(first.name, { quiet: true });
   else showError("gallery-error", "no style models found: see 'streamart models'");
 }
@@ -307,6 +344,100 @@ function runVideo(preview) {
   });
 }
 
+// ---------------------------------------------------------------- new style
+
+const trainJobs = new TrainingView("train");
+const showNote = (message) => showError("train-note", message);  // the same one line, a calmer look
+let nameChecks = 0;
+
+async function choosePaintingToTrain(file) {
+  showError("train-error", "");
+  showNote("");
+  trainJobs.status("uploading", 0);
+  try {
+    const received = await upload(file, (fraction) => trainJobs.status("uploading", fraction));
+    trainJobs.status(null);
+    if (received.kind !== "image") throw new Error(`${received.name} is a video; a style is learnt from a picture`);
+    state.trainPainting = received;
+    const painting = $("train-painting");
+    painting.src = URL.createObjectURL(file);
+    painting.hidden = false;
+    $("train-sample").hidden = true;
+    $("train-download").hidden = true;
+    $("train-run").disabled = trainJobs.job !== null;
+    await checkTrainName();
+  } catch (error) {
+    trainJobs.status(null);
+    showError("train-error", error.message);
+  }
+}
+
+// The server names the style (as 'streamart train' would) and says whether it would replace one
+// of the user's own: then the page asks, with a checkbox, instead of replacing it unasked.
+async function checkTrainName() {
+  if (!state.trainPainting) return;
+  const check = ++nameChecks;
+  const query = new URLSearchParams({ upload: state.trainPainting.id, name: $("train-name").value });
+  try {
+    const answer = await api(`/api/train/name?${query}`);
+    if (check !== nameChecks) return;  // a later check (the name typed on) decides
+    $("train-name").placeholder = answer.name;
+    offerReplace(answer.replaces ? answer.name : null);
+    showError("train-error", "");
+  } catch (error) {
+    if (check !== nameChecks) return;
+    offerReplace(null);
+    showError("train-error", error.message);
+  }
+}
+
+function offerReplace(name) {
+  const choice = $("train-replace-choice");
+  if (choice.dataset.name !== name) $("train-replace").checked = false;  // asked again for another style
+  choice.dataset.name = name || "";
+  choice.hidden = !name;
+  $("train-replace-text").textContent = `Replace my existing style ${name || ""}`;
+}
+
+async function runTraining() {
+  if (!state.trainPainting) { showError("train-error", "first drop or choose a picture to learn the style from"); return; }
+  showNote("");
+  $("train-run").disabled = true;
+  $("train-sample").hidden = true;
+  $("train-download").hidden = true;
+  const request = { upload: state.trainPainting.id, name: $("train-name").value.trim() || null, overwrite: $("train-replace").checked };
+  let name = null;
+  try {
+    await trainJobs.run("/api/jobs/train", request, (status) => trained(name, status), {
+      onStart: (status) => { name = status.style; },
+      onRefused: (error) => { if (error.status === 409 && error.body) offerReplace(error.body.style); },
+      onCancelled: (status) => showNote(`Training cancelled ${status.done ? `after ${status.done} of ${status.total} steps` : "before its first step"}; no new style was added.`),
+    });
+  } catch (error) {
+    showError("train-error", error.message);
+  } finally {
+    $("train-run").disabled = false;
+  }
+}
+
+// The new model is in the user's model folder, where the gallery finds it: show it and choose it.
+async function trained(name, status) {
+  await loadGallery();
+  const style = state.styles.find((entry) => entry.name === name);
+  if (!style) throw new Error(`the new style ${name} is not in the gallery; reload the page`);
+  chooseStyle(name);
+  const sample = $("train-sample");
+  sample.src = style.sample;
+  sample.hidden = false;
+  const link = $("train-download");
+  link.href = `${status.result}?download=1`;
+  link.download = status.download_name;
+  link.hidden = false;
+  const title = style.title.replace(/(^|\s)\S/g, (letter) => letter.toUpperCase());  // as its card shows it
+  showNote(`Done: your style ${title} is in the gallery above, chosen; use it in the Photo, Video and Live tabs.`);
+  await checkTrainName();  // training again now replaces it: the page asks first
+}
+
 // ---------------------------------------------------------------- live
 
 // The camera's frames go to the server as JPEG over a WebSocket, one at a time: the next frame
@@ -430,6 +561,11 @@ async function start() {
   fillSizes($("video-size"), WORKING_SIZES, info.working_size, "full size");
   fillSizes($("gatys-size"), [128, 256, 384, 512], info.gatys_size, "full size (slow)");
   fillSizes($("dream-size"), [256, 384, 512, 768, 1024], info.dream_long_side, "full size (slow)");
+  if (info.training_unavailable) {
+    showError("train-unavailable", info.training_unavailable);
+    $("train-file").disabled = true;
+    $("train-name").disabled = true;
+  }
   $("gatys-iterations").value = info.gatys_iterations;
   $("video-temporal").value = info.temporal;
   for (const name of info.dream_presets) $("dream-preset").add(new Option(name, name, false, name === info.dream_preset));
@@ -444,6 +580,9 @@ async function start() {
   dropZone($("photo-drop"), $("photo-file"), choosePhoto);
   dropZone($("painting-drop"), $("painting-file"), choosePainting);
   dropZone($("video-drop"), $("video-file"), chooseVideo);
+  if (!info.training_unavailable) dropZone($("train-drop"), $("train-file"), choosePaintingToTrain);
+  $("train-name").addEventListener("input", checkTrainName);
+  $("train-run").addEventListener("click", runTraining);
   $("photo-run").addEventListener("click", runPhoto);
   for (const id of ["photo-strength", "photo-preserve", "photo-size"]) {
     $(id).addEventListener("change", () => { if (state.photo && photoMethod() === "fast") runPhoto(); });
