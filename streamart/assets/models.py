@@ -19,6 +19,8 @@ from ..errors import ModelError
 from .blend import blend_models, parse_blend
 
 DEFAULT_STYLE = "starry_night"
+#: The model metadata key of a small JPEG of the painting, base64 (what galleries show).
+THUMBNAIL_KEY = "streamart.thumbnail"
 VARIANTS = ("lite", "full")
 
 

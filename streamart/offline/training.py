@@ -20,6 +20,7 @@ float32); checkpoints every ``checkpoint_every`` iterations; sample images every
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import logging
@@ -34,7 +35,7 @@ import numpy as np
 
 from ..art.losses import gram_matrix, total_variation
 from ..assets.blend import BASE_KEY
-from ..assets.models import shipped_base
+from ..assets.models import THUMBNAIL_KEY, shipped_base
 from ..config import TrainingConfig
 from .corpus import ensure_corpus
 from ..core.files import OutputFile, describe
@@ -197,16 +198,21 @@ class Trainer:
         self.vgg = load_vgg16(device=self.device, upto=STYLE_LAYERS[-1])
         self.content = ContentImages(config.data or ensure_corpus(), config.image_size, self.generator)
         self.style_size = config.style_size or 2 * config.image_size
-        self.style_grams = self.style_grams_of(config.style)
+        painting = load_style_picture(config.style)
+        self.style_grams = self.style_grams_of(painting)
+        # Carried in the model's metadata, for galleries (streamart ui) to show the painting.
+        self.thumbnail = imageops.resize_long_side(painting, min(THUMBNAIL_SIDE, max(painting.shape[:2])))
         # Fixed sample crops, taken before training so they do not shift the random stream.
         self.samples = self.content.batch(2)
         if config.resume:
             self._resume(config.resume)
 
-    def style_grams_of(self, picture: Path) -> dict[str, torch.Tensor]:
-        """What the style loss matches: the Gram matrices of ``picture`` (scaled to the style
-        size) on the style layers."""
-        style = imageops.resize_long_side(load_style_picture(picture), self.style_size)
+    def style_grams_of(self, picture: Path | np.ndarray) -> dict[str, torch.Tensor]:
+        """What the style loss matches: the Gram matrices of ``picture`` (a file, or the
+        picture itself as RGB; scaled to the style size) on the style layers."""
+        if not isinstance(picture, np.ndarray):
+            picture = load_style_picture(picture)
+        style = imageops.resize_long_side(picture, self.style_size)
         with torch.no_grad():
             features = self.vgg(to_tensor(style, self.device), STYLE_LAYERS)
         return {name: gram_matrix(f) for name, f in features.items()}
@@ -300,6 +306,7 @@ class Trainer:
             "streamart.style_size": str(self.style_size),
             "streamart.iterations": str(self.iteration),
             "streamart.temporal_weight": str(config.temporal_weight),
+            THUMBNAIL_KEY: base64.b64encode(imageops.encode_jpeg(self.thumbnail, quality=80)).decode(),
             **({BASE_KEY: self.base_id} if self.base_id else {}),
             **({"licence": config.licence} if config.licence else {}),
         }
@@ -381,6 +388,8 @@ MAX_STYLE_SIDE = 2048
 #: ... and one whose grey levels vary less than this (a standard deviation) is flat: no
 #: texture, no strokes, nothing to learn.
 MIN_STYLE_CONTRAST = 4.0
+#: Longer side of the painting's thumbnail in a model's metadata (about 10 kB as JPEG).
+THUMBNAIL_SIDE = 192
 
 
 def load_style_picture(path: Path) -> np.ndarray:

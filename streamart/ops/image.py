@@ -1,4 +1,5 @@
-"""Small image helpers shared by the still-image code: reading, resizing and colour transfer.
+"""Small image helpers shared by the still-image code: reading, JPEG in memory, resizing and
+colour transfer.
 
 All functions take and return RGB uint8 arrays of shape H x W x 3 (OpenCV is used underneath,
 so the BGR order it prefers stays inside this module).
@@ -34,6 +35,23 @@ def load_image(path: str | os.PathLike[str]) -> np.ndarray:
     if bgr is None:
         raise InputError(f"{path} is not an image OpenCV can decode (use PNG or JPEG)")
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def decode_jpeg(data: bytes) -> np.ndarray:
+    """An RGB uint8 H x W x 3 image from JPEG (or PNG, ...) bytes; :class:`InputError` if none."""
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
+    if bgr is None:
+        raise InputError("the frame is not a picture (expected JPEG bytes)")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def encode_jpeg(image: np.ndarray, quality: int = 85) -> bytes:
+    """JPEG bytes of an RGB uint8 H x W x 3 image (the default quality: small and fast, for
+    what is shown on screen)."""
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise InputError(f"cannot encode a {image.shape[1]}x{image.shape[0]} picture as JPEG")
+    return data.tobytes()
 
 
 def fit_long_side(height: int, width: int, long_side: int) -> tuple[int, int]:

@@ -21,15 +21,13 @@ from pathlib import Path
 from starlette.concurrency import run_in_threadpool
 
 from .. import api
-from ..assets.models import list_models, resolve_model
+from ..assets.models import THUMBNAIL_KEY, list_models, resolve_model
 from ..config import StyleConfig
 from ..errors import ModelError, StreamartError
-from .media import decode_jpeg, encode_jpeg
+from ..ops.image import decode_jpeg, encode_jpeg
 
 log = logging.getLogger(__name__)
 
-#: The model metadata key of the painting's thumbnail.
-THUMBNAIL_KEY = "streamart.thumbnail"
 #: The photo every sample output is made from: scikit-image's "astronaut" (Eileen Collins,
 #: NASA, public domain), 256 x 256.
 DEMO_PHOTO = "static/demo.jpg"

@@ -32,8 +32,8 @@ from ..assets.models import resolve_model
 from ..config import DEFAULT_TEMPORAL, LIVE_WORKING_SIZE, StyleConfig
 from ..core.controls import LiveControls
 from ..errors import InputError, ModelError, StreamartError
+from ..ops.image import decode_jpeg, encode_jpeg
 from .gallery import Gallery
-from .media import decode_jpeg, encode_jpeg
 
 log = logging.getLogger(__name__)
 

@@ -3,13 +3,18 @@ checkpoint; resuming with another network size is a one-line error."""
 
 from __future__ import annotations
 
+import base64
+
+import cv2
 import numpy as np
 import onnx
 import onnxruntime
 import pytest
 
-from streamart.assets.models import resolve_model, user_models_dir
+from streamart.assets.models import THUMBNAIL_KEY, resolve_model, user_models_dir
 from streamart.cli import main
+from streamart.offline.training import THUMBNAIL_SIDE
+from streamart.ops.image import decode_jpeg, load_image
 
 
 def common_options(content_dir, style_path) -> list[str]:
@@ -31,6 +36,13 @@ def test_cli_trains_and_refuses_to_resume_with_the_wrong_variant(content_dir, st
     props = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
     assert props["streamart.style"] == "Stripes" and props["licence"] == "CC0"
     assert props["streamart.variant"] == "lite" and props["streamart.iterations"] == "2"
+    # The painting rides along as a small JPEG, for galleries: the same picture, scaled down.
+    thumbnail = decode_jpeg(base64.b64decode(props[THUMBNAIL_KEY]))
+    painting = load_image(style_path)
+    assert max(thumbnail.shape[:2]) == min(THUMBNAIL_SIDE, max(painting.shape[:2]))
+    small = cv2.resize(painting, thumbnail.shape[1::-1], interpolation=cv2.INTER_AREA)
+    assert np.abs(small.mean((0, 1)) - thumbnail.mean((0, 1))).max() < 6  # its colours
+    assert np.corrcoef(small.ravel(), thumbnail.ravel())[0, 1] > 0.9  # its pattern (JPEG rings at stripes)
 
     assert main([*common, "--out", str(out), "--variant", "full", "--iterations", "3", "-y",
                  "--resume", str(checkpoint)]) == 2

@@ -101,3 +101,16 @@ def test_match_histograms_takes_the_reference_distribution_and_keeps_the_order()
         # A monotone remapping: brighter input pixels never come out darker.
         order = np.argsort(image[..., channel].ravel(), kind="stable")
         assert np.all(np.diff(matched[..., channel].ravel()[order].astype(int)) >= 0)
+
+
+def test_jpeg_round_trip_keeps_the_picture():
+    y, x = np.mgrid[0:48, 0:64]
+    image = np.stack([x * 4, y * 5, np.full_like(x, 128)], -1).astype(np.uint8)
+    back = imageops.decode_jpeg(imageops.encode_jpeg(image))
+    assert back.shape == image.shape and np.abs(back.astype(int) - image).mean() < 3
+
+
+@pytest.mark.parametrize("data", [b"", b"not a jpeg"])
+def test_a_frame_that_is_not_a_picture_is_an_input_error(data):
+    with pytest.raises(InputError, match="not a picture"):
+        imageops.decode_jpeg(data)

@@ -11,7 +11,7 @@ from streamart.assets.models import DEFAULT_STYLE
 from streamart.errors import ModelError
 from streamart.web import gallery as gallery_module
 from streamart.web.gallery import Gallery, demo_photo
-from streamart.web.media import decode_jpeg
+from streamart.ops.image import decode_jpeg
 
 from .conftest import painting_jpeg
 
