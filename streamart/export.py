@@ -71,8 +71,7 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
     path = Path(path)
     if not path.parent.is_dir():
         raise OutputError(f"cannot write {path}: folder {path.parent} does not exist")
-    was_training = model.training
-    model.eval()
+    exported = model.for_export()  # an eval-mode copy with export-friendly layers
     example = torch.rand(1, 3, 8 * STRIDE, 8 * STRIDE) * 255
     temporary = temporary_path(path)
     try:
@@ -81,7 +80,7 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
             # statistics (which is what instance norm is meant to do).
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                model, (example,), str(temporary), dynamo=False, opset_version=OPSET,
+                exported, (example,), str(temporary), dynamo=False, opset_version=OPSET,
                 input_names=["input"], output_names=["output"],
                 dynamic_axes={name: {0: "N", 2: "H", 3: "W"} for name in ("input", "output")},
             )
@@ -100,7 +99,6 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
         commit(temporary, path)
     finally:
         discard(temporary)  # after a failure; a committed file is no longer there
-        model.train(was_training)
     return path
 
 

@@ -21,8 +21,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="folder of content photos (default: %(default)s, made by "
                         "tools/build_corpus.py)")
     parser.add_argument("--out", type=Path, required=True, help="ONNX file to write")
-    parser.add_argument("--variant", choices=("full", "lite"), default="full",
-                        help="network size: full (Johnson et al.) or lite (CPU real time)")
+    parser.add_argument("--variant", choices=("full", "lite", "cpu", "cpu_wide", "cpu_conv"),
+                        default="full",
+                        help="network: full (Johnson et al.), lite (its CPU real-time size) or "
+                        "a CPU-first design (cpu, cpu_wide, cpu_conv: streamart/nets/"
+                        "transformer.py)")
     parser.add_argument("--iterations", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--image-size", type=int, default=256,
