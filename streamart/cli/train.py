@@ -21,10 +21,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="folder of content photos (default: %(default)s, made by "
                         "tools/build_corpus.py)")
     parser.add_argument("--out", type=Path, required=True, help="ONNX file to write")
-    parser.add_argument("--variant", choices=("full", "lite", "cpu", "cpu_wide", "cpu_conv"),
+    parser.add_argument("--variant", choices=("full", "lite", "cpu", "cpu_aa", "cpu_wide", "cpu_conv"),
                         default="full",
                         help="network: full (Johnson et al.), lite (its CPU real-time size) or "
-                        "a CPU-first design (cpu, cpu_wide, cpu_conv: streamart/nets/"
+                        "a CPU-first design (cpu, cpu_aa, cpu_wide, cpu_conv: streamart/nets/"
                         "transformer.py)")
     parser.add_argument("--iterations", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=4)

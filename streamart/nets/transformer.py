@@ -18,6 +18,7 @@ Tensor convention (shared with the ONNX models in models/): RGB float N x 3 x H 
 
 from __future__ import annotations
 
+import math
 from copy import deepcopy
 from dataclasses import dataclass
 
@@ -45,6 +46,13 @@ class CpuSpec:
     half: int  # width at 1/2 resolution, between the two UpConv stages
     residual_blocks: int
     block: str = "separable"  # "separable" (depthwise 3x3 + pointwise) or "conv" (two 3x3)
+    # Reflection padding of the input (in pixels, a multiple of STRIDE), cropped off the
+    # output: the zero padding of the inner convolutions then makes its border artefacts
+    # outside the picture. One Pad node on the 3-channel input, not one per layer.
+    margin: int = 0
+    # Taps of a fixed binomial low-pass applied before the stride-4 input convolution (0: none),
+    # against aliasing; folded into one larger convolution kernel for export.
+    stem_blur: int = 0
 
 
 VARIANTS: dict[str, VariantSpec | CpuSpec] = {
@@ -54,11 +62,13 @@ VARIANTS: dict[str, VariantSpec | CpuSpec] = {
     # about 4.6x fewer FLOPs per pixel than "full", for real time on a CPU.
     "lite": VariantSpec(channels=(16, 32, 64), residual_blocks=3),
     # CPU-first: everything at 1/4 resolution except one conv at 1/2 and none at full.
-    "cpu": CpuSpec(stem=32, width=64, half=16, residual_blocks=5),
+    "cpu": CpuSpec(stem=32, width=64, half=16, residual_blocks=5, margin=8),
     # The same with wider (96) separable blocks.
-    "cpu_wide": CpuSpec(stem=32, width=96, half=24, residual_blocks=5),
+    "cpu_wide": CpuSpec(stem=32, width=96, half=24, residual_blocks=5, margin=8),
+    # "cpu" with a 5-tap binomial low-pass folded into the input convolution (12x12 kernel).
+    "cpu_aa": CpuSpec(stem=32, width=64, half=16, residual_blocks=5, margin=8, stem_blur=5),
     # Plain 3x3 residual blocks, narrower (48) and fewer.
-    "cpu_conv": CpuSpec(stem=32, width=48, half=16, residual_blocks=3, block="conv"),
+    "cpu_conv": CpuSpec(stem=32, width=48, half=16, residual_blocks=3, block="conv", margin=8),
 }
 
 
@@ -148,11 +158,49 @@ class UpConv(nn.Module):
     def fused(self) -> nn.Sequential:
         """The same function as a plain Conv2d + PixelShuffle with the low-resolution kernel
         computed once (what an ONNX export should contain: Conv + DepthToSpace)."""
-        conv = nn.Conv2d(self.in_channels, 4 * self.out_channels, 3, padding=1)
+        conv = nn.Conv2d(self.in_channels, 4 * self.out_channels, 3, padding=1,
+                         device=self.weight.device, dtype=self.weight.dtype)
         with torch.no_grad():
             conv.weight.copy_(self.subpixel_weight())
             conv.bias.copy_(self.bias.repeat_interleave(4))
         return nn.Sequential(conv, nn.PixelShuffle(2))
+
+
+class BlurredStem(nn.Module):
+    """A stride-4 8x8 convolution of the input after a fixed separable binomial low-pass of
+    ``taps`` taps, as one convolution with the (8 + taps - 1)-square kernel ``w * binomial``:
+    the learned part stays 8x8 while the kernel that samples every 4th pixel is smooth, which
+    reduces aliasing (Zhang 2019, "Making convolutional networks shift-invariant again")."""
+
+    def __init__(self, out_channels: int, taps: int):
+        super().__init__()
+        conv = nn.Conv2d(3, out_channels, 8, stride=4, padding=2)
+        self.weight = nn.Parameter(conv.weight.detach().clone())
+        self.bias = nn.Parameter(conv.bias.detach().clone())
+        row = torch.tensor([float(math.comb(taps - 1, k)) for k in range(taps)])
+        blur = torch.outer(row, row) / row.sum() ** 2
+        self.register_buffer("_blur", blur[None, None], persistent=False)
+        self.padding = 2 + (taps - 1) // 2
+
+    def kernel(self) -> torch.Tensor:
+        out_channels, in_channels, k, _ = self.weight.shape
+        taps = self._blur.shape[-1]
+        flat = self.weight.reshape(out_channels * in_channels, 1, k, k)
+        full = nn.functional.conv2d(flat, self._blur.to(flat.dtype), padding=taps - 1)
+        return full.reshape(out_channels, in_channels, k + taps - 1, k + taps - 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.conv2d(x, self.kernel().to(x.dtype), self.bias.to(x.dtype),
+                                    stride=4, padding=self.padding)
+
+    def fused(self) -> nn.Conv2d:
+        kernel = self.kernel()
+        conv = nn.Conv2d(3, kernel.shape[0], kernel.shape[-1], stride=4, padding=self.padding,
+                         device=kernel.device, dtype=kernel.dtype)
+        with torch.no_grad():
+            conv.weight.copy_(kernel)
+            conv.bias.copy_(self.bias)
+        return conv
 
 
 class SeparableResidualBlock(nn.Module):
@@ -194,10 +242,12 @@ class ZeroPadResidualBlock(nn.Module):
 def _cpu_layers(spec: CpuSpec) -> tuple[nn.Sequential, nn.Sequential, nn.Sequential]:
     """Encoder, residual blocks and decoder of a CPU-first variant."""
     block = {"separable": SeparableResidualBlock, "conv": ZeroPadResidualBlock}[spec.block]
+    stem = (BlurredStem(spec.stem, spec.stem_blur) if spec.stem_blur
+            else nn.Conv2d(3, spec.stem, 8, stride=4, padding=2))
     encoder = nn.Sequential(
         # 8x8 windows every 4 pixels (half overlapping): the 1/4-resolution features see
         # 8 px at once, about what the lite net's full-resolution 9x9 convolution sees.
-        nn.Conv2d(3, spec.stem, 8, stride=4, padding=2),
+        stem,
         nn.InstanceNorm2d(spec.stem, affine=True),
         nn.ReLU(inplace=True),
         nn.Conv2d(spec.stem, spec.width, 3, padding=1, bias=False),
@@ -219,7 +269,7 @@ class TransformerNet(nn.Module):
 
     ``variant`` is ``"full"`` (Johnson et al.), ``"lite"`` or a CPU-first variant such as
     ``"cpu"`` (see :data:`VARIANTS`). Per output pixel, ``full`` costs about 154k multiply-adds,
-    ``lite`` about 33k and ``cpu`` about 6k (:func:`multiply_adds_per_pixel`).
+    ``lite`` about 33k and ``cpu`` about 7.8k at 640x360 (:func:`multiply_adds_per_pixel`).
 
     The output passes through a scaled tanh, so it always lies within 0..255 (Johnson et al.
     bound their output with a tanh too).
@@ -231,8 +281,10 @@ class TransformerNet(nn.Module):
             raise ValueError(f"unknown variant {variant!r}: use one of {', '.join(VARIANTS)}")
         self.variant = variant
         spec = VARIANTS[variant]
+        self.margin = 0
         if isinstance(spec, CpuSpec):
             self.encoder, self.residuals, self.decoder = _cpu_layers(spec)
+            self.margin = spec.margin
             return
         c1, c2, c3 = spec.channels
         self.encoder = nn.Sequential(
@@ -249,29 +301,39 @@ class TransformerNet(nn.Module):
 
     def for_export(self) -> TransformerNet:
         """A copy for inference and export, computing the same function: each :class:`UpConv`
-        becomes a plain Conv2d + PixelShuffle (no weight arithmetic left in the graph)."""
+        becomes a plain Conv2d + PixelShuffle, a :class:`BlurredStem` one Conv2d (no weight
+        arithmetic left in the graph)."""
         copy = deepcopy(self).eval()
         for module in list(copy.modules()):
             for name, child in module.named_children():
-                if isinstance(child, UpConv):
+                if isinstance(child, (UpConv, BlurredStem)):
                     setattr(module, name, child.fused())
         return copy
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # Work on zero-centred -1..1 values inside, whatever the 0..255 convention outside.
-        y = self.decoder(self.residuals(self.encoder(x / 127.5 - 1.0)))
+        x = x / 127.5 - 1.0
+        margin = self.margin
+        if margin:
+            x = nn.functional.pad(x, (margin, margin, margin, margin), mode="reflect")
+        y = self.decoder(self.residuals(self.encoder(x)))
+        if margin:
+            y = y[..., margin:-margin, margin:-margin]
         # tanh bounds the output smoothly: a hard clamp would stop the gradient of pixels
         # outside 0..255, and unbounded values blow up the VGG losses early in training.
         return (torch.tanh(y) + 1.0) * 127.5
 
 
-def multiply_adds_per_pixel(model: nn.Module, size: int = 64) -> float:
+def multiply_adds_per_pixel(model: nn.Module, size: int | tuple[int, int] = (360, 640)) -> float:
     """Multiply-adds of all convolutions (and any matrix products), per input pixel, counted
-    by ``torch.utils.flop_counter`` on a size x size input (it counts 2 FLOPs per multiply-add;
-    normalisation, activations and pixel shuffles are not counted)."""
+    by ``torch.utils.flop_counter`` on an input of ``size`` (side, or height and width; by
+    default a 640x360 frame, since a CPU variant's input margin costs relatively more on small
+    inputs). The counter counts 2 FLOPs per multiply-add; normalisation, activations, padding
+    and pixel shuffles are not counted."""
     from torch.utils.flop_counter import FlopCounterMode
 
+    height, width = (size, size) if isinstance(size, int) else size
     counter = FlopCounterMode(display=False)
     with torch.no_grad(), counter:
-        model(torch.zeros(1, 3, size, size))
-    return counter.get_total_flops() / 2 / (size * size)
+        model(torch.zeros(1, 3, height, width))
+    return counter.get_total_flops() / 2 / (height * width)
