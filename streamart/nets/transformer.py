@@ -62,13 +62,13 @@ VARIANTS: dict[str, VariantSpec | CpuSpec] = {
     # about 4.6x fewer FLOPs per pixel than "full", for real time on a CPU.
     "lite": VariantSpec(channels=(16, 32, 64), residual_blocks=3),
     # CPU-first: everything at 1/4 resolution except one conv at 1/2 and none at full.
-    "cpu": CpuSpec(stem=32, width=64, half=16, residual_blocks=5, margin=8),
+    "cpu": CpuSpec(stem=32, width=64, half=16, residual_blocks=5, margin=24),
     # The same with wider (96) separable blocks.
-    "cpu_wide": CpuSpec(stem=32, width=96, half=24, residual_blocks=5, margin=8),
+    "cpu_wide": CpuSpec(stem=32, width=96, half=24, residual_blocks=5, margin=24),
     # "cpu" with a 5-tap binomial low-pass folded into the input convolution (12x12 kernel).
-    "cpu_aa": CpuSpec(stem=32, width=64, half=16, residual_blocks=5, margin=8, stem_blur=5),
+    "cpu_aa": CpuSpec(stem=32, width=64, half=16, residual_blocks=5, margin=24, stem_blur=5),
     # Plain 3x3 residual blocks, narrower (48) and fewer.
-    "cpu_conv": CpuSpec(stem=32, width=48, half=16, residual_blocks=3, block="conv", margin=8),
+    "cpu_conv": CpuSpec(stem=32, width=48, half=16, residual_blocks=3, block="conv", margin=24),
 }
 
 
