@@ -1,9 +1,16 @@
-"""The feed-forward style network of Johnson et al. (2016), in a full and a lite variant.
+"""The feed-forward style network of Johnson et al. (2016) in a full and a lite variant, and
+CPU-first variants that do almost all their work at 1/4 resolution.
 
-Imports only torch. Layout: reflection padding everywhere (no dark borders), instance
-normalisation with affine parameters, residual blocks at 1/4 resolution, and nearest-neighbour
-upsampling followed by a convolution instead of a transposed convolution, which avoids
-checkerboard artefacts.
+Imports only torch. Johnson layout (full, lite): reflection padding everywhere (no dark
+borders), instance normalisation with affine parameters, residual blocks at 1/4 resolution, and
+nearest-neighbour upsampling followed by a convolution instead of a transposed convolution,
+which avoids checkerboard artefacts.
+
+CPU-first layout (cpu, cpu_wide, cpu_conv; :class:`CpuSpec`): no full-resolution feature maps at
+all. An 8x8 stride-4 convolution takes the RGB input straight to 1/4 resolution (an overlapping
+patch embedding), residual blocks work there (depthwise-separable ones in ``cpu``), and two
+:class:`UpConv` stages go back up. Padding is the Conv's own zero padding (no separate Pad node)
+and instance norm runs only at 1/4 and 1/2 resolution, where its memory traffic is small.
 
 Tensor convention (shared with the shipped ONNX models in streamart/assets/zoo/): RGB float N x 3 x H x W with values
 0..255 in and out; H and W multiples of :data:`STRIDE` give an output of exactly the input size.
@@ -11,6 +18,8 @@ Tensor convention (shared with the shipped ONNX models in streamart/assets/zoo/)
 
 from __future__ import annotations
 
+import math
+from copy import deepcopy
 from dataclasses import dataclass
 
 import torch
@@ -22,18 +31,44 @@ STRIDE = 4
 
 @dataclass(frozen=True)
 class VariantSpec:
-    """Widths and depth of one network variant."""
+    """Widths and depth of one Johnson-layout network variant."""
 
     channels: tuple[int, int, int]  # full-, half- and quarter-resolution widths
     residual_blocks: int
 
 
-VARIANTS: dict[str, VariantSpec] = {
+@dataclass(frozen=True)
+class CpuSpec:
+    """Widths and depth of one CPU-first variant (see the module docstring)."""
+
+    stem: int  # width of the 8x8 stride-4 input convolution (1/4 resolution)
+    width: int  # width of the residual blocks (1/4 resolution)
+    half: int  # width at 1/2 resolution, between the two UpConv stages
+    residual_blocks: int
+    block: str = "separable"  # "separable" (depthwise 3x3 + pointwise) or "conv" (two 3x3)
+    # Reflection padding of the input (in pixels, a multiple of STRIDE), cropped off the
+    # output: the zero padding of the inner convolutions then makes its border artefacts
+    # outside the picture. One Pad node on the 3-channel input, not one per layer.
+    margin: int = 0
+    # Taps of a fixed binomial low-pass applied before the stride-4 input convolution (0: none),
+    # against aliasing; folded into one larger convolution kernel for export.
+    stem_blur: int = 0
+
+
+VARIANTS: dict[str, VariantSpec | CpuSpec] = {
     # Johnson et al.'s original sizes.
     "full": VariantSpec(channels=(32, 64, 128), residual_blocks=5),
     # Half the widths (a quarter of the multiply-adds per conv) and fewer residual blocks:
     # about 4.6x fewer FLOPs per pixel than "full", for real time on a CPU.
     "lite": VariantSpec(channels=(16, 32, 64), residual_blocks=3),
+    # CPU-first: everything at 1/4 resolution except one conv at 1/2 and none at full.
+    "cpu": CpuSpec(stem=32, width=64, half=16, residual_blocks=5, margin=24),
+    # The same with wider (96) separable blocks.
+    "cpu_wide": CpuSpec(stem=32, width=96, half=24, residual_blocks=5, margin=24),
+    # "cpu" with a 5-tap binomial low-pass folded into the input convolution (12x12 kernel).
+    "cpu_aa": CpuSpec(stem=32, width=64, half=16, residual_blocks=5, margin=24, stem_blur=5),
+    # Plain 3x3 residual blocks, narrower (48) and fewer.
+    "cpu_conv": CpuSpec(stem=32, width=48, half=16, residual_blocks=3, block="conv", margin=24),
 }
 
 
@@ -80,12 +115,161 @@ class ResidualBlock(nn.Module):
         return x + self.body(x)
 
 
+class UpConv(nn.Module):
+    """2x nearest-neighbour upsampling followed by a 3x3 convolution (zero padding), computed
+    exactly as a sub-pixel convolution: one 3x3 convolution at the low resolution with four
+    output channels per output channel (one per pixel of each 2x2 block), then
+    ``pixel_shuffle`` (ONNX DepthToSpace).
+
+    The parameter is the high-resolution 3x3 kernel, so the function stays nearest upsampling +
+    convolution, free of checkerboard artefacts by construction, but neither the upsampled
+    input nor a Resize node is ever made: each output pixel of a 2x2 block sees a 2x2 window of
+    the low-resolution input, and the kernel taps that land on the same low-resolution pixel are
+    summed (:attr:`_taps`; an ONNX export folds this into a constant).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        conv = nn.Conv2d(in_channels, out_channels, 3)  # for PyTorch's default initialisation
+        self.weight = nn.Parameter(conv.weight.detach().clone())
+        self.bias = nn.Parameter(conv.bias.detach().clone())
+        # taps[phase, low-res tap, high-res tap]: for output row parity ``phase``, the
+        # high-res tap dy (offset dy - 1) reads low-res row offset floor((phase + dy - 1) / 2).
+        taps = torch.zeros(2, 3, 3)
+        for phase in range(2):
+            for dy in range(3):
+                taps[phase, (phase + dy - 1) // 2 + 1, dy] = 1.0
+        self.register_buffer("_taps", taps, persistent=False)
+
+    def subpixel_weight(self) -> torch.Tensor:
+        """The equivalent low-resolution kernel, (4 * out) x in x 3 x 3, in pixel_shuffle's
+        channel order (out channel, row parity, column parity)."""
+        # w[o, i, a, b, u, v] = sum_{y, x} taps[a, u, y] * taps[b, v, x] * weight[o, i, y, x]
+        w = torch.einsum("auy,bvx,oiyx->oabiuv", self._taps, self._taps, self.weight)
+        return w.reshape(4 * self.out_channels, self.in_channels, 3, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        bias = self.bias.repeat_interleave(4)
+        y = nn.functional.conv2d(x, self.subpixel_weight().to(x.dtype), bias.to(x.dtype),
+                                 padding=1)
+        return nn.functional.pixel_shuffle(y, 2)
+
+    def fused(self) -> nn.Sequential:
+        """The same function as a plain Conv2d + PixelShuffle with the low-resolution kernel
+        computed once (what an ONNX export should contain: Conv + DepthToSpace)."""
+        conv = nn.Conv2d(self.in_channels, 4 * self.out_channels, 3, padding=1,
+                         device=self.weight.device, dtype=self.weight.dtype)
+        with torch.no_grad():
+            conv.weight.copy_(self.subpixel_weight())
+            conv.bias.copy_(self.bias.repeat_interleave(4))
+        return nn.Sequential(conv, nn.PixelShuffle(2))
+
+
+class BlurredStem(nn.Module):
+    """A stride-4 8x8 convolution of the input after a fixed separable binomial low-pass of
+    ``taps`` taps, as one convolution with the (8 + taps - 1)-square kernel ``w * binomial``:
+    the learned part stays 8x8 while the kernel that samples every 4th pixel is smooth, which
+    reduces aliasing (Zhang 2019, "Making convolutional networks shift-invariant again")."""
+
+    def __init__(self, out_channels: int, taps: int):
+        super().__init__()
+        conv = nn.Conv2d(3, out_channels, 8, stride=4, padding=2)
+        self.weight = nn.Parameter(conv.weight.detach().clone())
+        self.bias = nn.Parameter(conv.bias.detach().clone())
+        row = torch.tensor([float(math.comb(taps - 1, k)) for k in range(taps)])
+        blur = torch.outer(row, row) / row.sum() ** 2
+        self.register_buffer("_blur", blur[None, None], persistent=False)
+        self.padding = 2 + (taps - 1) // 2
+
+    def kernel(self) -> torch.Tensor:
+        out_channels, in_channels, k, _ = self.weight.shape
+        taps = self._blur.shape[-1]
+        flat = self.weight.reshape(out_channels * in_channels, 1, k, k)
+        full = nn.functional.conv2d(flat, self._blur.to(flat.dtype), padding=taps - 1)
+        return full.reshape(out_channels, in_channels, k + taps - 1, k + taps - 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return nn.functional.conv2d(x, self.kernel().to(x.dtype), self.bias.to(x.dtype),
+                                    stride=4, padding=self.padding)
+
+    def fused(self) -> nn.Conv2d:
+        kernel = self.kernel()
+        conv = nn.Conv2d(3, kernel.shape[0], kernel.shape[-1], stride=4, padding=self.padding,
+                         device=kernel.device, dtype=kernel.dtype)
+        with torch.no_grad():
+            conv.weight.copy_(kernel)
+            conv.bias.copy_(self.bias)
+        return conv
+
+
+class SeparableResidualBlock(nn.Module):
+    """Two (depthwise 3x3 + pointwise 1x1 + instance norm) layers, ReLU between, identity
+    shortcut: about 2 * (9 + C) multiply-adds per position and channel instead of 2 * 9 * C."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+
+        def separable(c: int) -> list[nn.Module]:
+            return [nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False),
+                    nn.Conv2d(c, c, 1, bias=False),
+                    nn.InstanceNorm2d(c, affine=True)]
+
+        self.body = nn.Sequential(*separable(channels), nn.ReLU(inplace=True),
+                                  *separable(channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class ZeroPadResidualBlock(nn.Module):
+    """:class:`ResidualBlock` with the convolution's own zero padding instead of a Pad node."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1, bias=False),
+            nn.InstanceNorm2d(channels, affine=True),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(channels, channels, 3, padding=1, bias=False),
+            nn.InstanceNorm2d(channels, affine=True),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+def _cpu_layers(spec: CpuSpec) -> tuple[nn.Sequential, nn.Sequential, nn.Sequential]:
+    """Encoder, residual blocks and decoder of a CPU-first variant."""
+    block = {"separable": SeparableResidualBlock, "conv": ZeroPadResidualBlock}[spec.block]
+    stem = (BlurredStem(spec.stem, spec.stem_blur) if spec.stem_blur
+            else nn.Conv2d(3, spec.stem, 8, stride=4, padding=2))
+    encoder = nn.Sequential(
+        # 8x8 windows every 4 pixels (half overlapping): the 1/4-resolution features see
+        # 8 px at once, about what the lite net's full-resolution 9x9 convolution sees.
+        stem,
+        nn.InstanceNorm2d(spec.stem, affine=True),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(spec.stem, spec.width, 3, padding=1, bias=False),
+        nn.InstanceNorm2d(spec.width, affine=True),
+        nn.ReLU(inplace=True),
+    )
+    residuals = nn.Sequential(*(block(spec.width) for _ in range(spec.residual_blocks)))
+    decoder = nn.Sequential(
+        UpConv(spec.width, spec.half),
+        nn.InstanceNorm2d(spec.half, affine=True),
+        nn.ReLU(inplace=True),
+        UpConv(spec.half, 3),
+    )
+    return encoder, residuals, decoder
+
+
 class TransformerNet(nn.Module):
     """Image transformation network: RGB 0..255 in, stylized RGB 0..255 out, same size.
 
-    ``variant`` is ``"full"`` (Johnson et al.) or ``"lite"`` (see :data:`VARIANTS`). Per output
-    pixel, ``full`` costs about 154k multiply-adds and ``lite`` about 33k
-    (:func:`multiply_adds_per_pixel`).
+    ``variant`` is ``"full"`` (Johnson et al.), ``"lite"`` or a CPU-first variant such as
+    ``"cpu"`` (see :data:`VARIANTS`). Per output pixel, ``full`` costs about 154k multiply-adds,
+    ``lite`` about 33k and ``cpu`` about 7.8k at 640x360 (:func:`multiply_adds_per_pixel`).
 
     The output passes through a scaled tanh, so it always lies within 0..255 (Johnson et al.
     bound their output with a tanh too).
@@ -97,6 +281,11 @@ class TransformerNet(nn.Module):
             raise ValueError(f"unknown variant {variant!r}: use one of {', '.join(VARIANTS)}")
         self.variant = variant
         spec = VARIANTS[variant]
+        self.margin = 0
+        if isinstance(spec, CpuSpec):
+            self.encoder, self.residuals, self.decoder = _cpu_layers(spec)
+            self.margin = spec.margin
+            return
         c1, c2, c3 = spec.channels
         self.encoder = nn.Sequential(
             ConvNormReLU(3, c1, 9),
@@ -110,28 +299,41 @@ class TransformerNet(nn.Module):
             ConvLayer(c1, 3, 9),
         )
 
+    def for_export(self) -> TransformerNet:
+        """A copy for inference and export, computing the same function: each :class:`UpConv`
+        becomes a plain Conv2d + PixelShuffle, a :class:`BlurredStem` one Conv2d (no weight
+        arithmetic left in the graph)."""
+        copy = deepcopy(self).eval()
+        for module in list(copy.modules()):
+            for name, child in module.named_children():
+                if isinstance(child, (UpConv, BlurredStem)):
+                    setattr(module, name, child.fused())
+        return copy
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # Work on zero-centred -1..1 values inside, whatever the 0..255 convention outside.
-        y = self.decoder(self.residuals(self.encoder(x / 127.5 - 1.0)))
+        x = x / 127.5 - 1.0
+        margin = self.margin
+        if margin:
+            x = nn.functional.pad(x, (margin, margin, margin, margin), mode="reflect")
+        y = self.decoder(self.residuals(self.encoder(x)))
+        if margin:
+            y = y[..., margin:-margin, margin:-margin]
         # tanh bounds the output smoothly: a hard clamp would stop the gradient of pixels
         # outside 0..255, and unbounded values blow up the VGG losses early in training.
         return (torch.tanh(y) + 1.0) * 127.5
 
 
-def multiply_adds_per_pixel(model: nn.Module, size: int = 64) -> float:
-    """Multiply-adds of all convolutions, per input pixel, counted on a size x size input."""
-    total = 0
+def multiply_adds_per_pixel(model: nn.Module, size: int | tuple[int, int] = (360, 640)) -> float:
+    """Multiply-adds of all convolutions (and any matrix products), per input pixel, counted
+    by ``torch.utils.flop_counter`` on an input of ``size`` (side, or height and width; by
+    default a 640x360 frame, since a CPU variant's input margin costs relatively more on small
+    inputs). The counter counts 2 FLOPs per multiply-add; normalisation, activations, padding
+    and pixel shuffles are not counted."""
+    from torch.utils.flop_counter import FlopCounterMode
 
-    def count(module: nn.Module, _inputs, output: torch.Tensor) -> None:
-        nonlocal total
-        kh, kw = module.kernel_size
-        total += output.numel() * module.in_channels // module.groups * kh * kw
-
-    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, nn.Conv2d)]
-    try:
-        with torch.no_grad():
-            model(torch.zeros(1, 3, size, size))
-    finally:
-        for hook in hooks:
-            hook.remove()
-    return total / (size * size)
+    height, width = (size, size) if isinstance(size, int) else size
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        model(torch.zeros(1, 3, height, width))
+    return counter.get_total_flops() / 2 / (height * width)

@@ -70,8 +70,7 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
     onnx = require("onnx", "onnx")
     output = OutputFile(path, overwrite=True)
     temporary = output.temporary
-    was_training = model.training
-    model.eval()
+    exported = model.for_export()  # an eval-mode copy with export-friendly layers
     example = torch.rand(1, 3, 8 * STRIDE, 8 * STRIDE) * 255
     try:
         with warnings.catch_warnings():
@@ -79,7 +78,7 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
             # statistics (which is what instance norm is meant to do).
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                model, (example,), str(temporary), dynamo=False, opset_version=OPSET,
+                exported, (example,), str(temporary), dynamo=False, opset_version=OPSET,
                 input_names=["input"], output_names=["output"],
                 dynamic_axes={name: {0: "N", 2: "H", 3: "W"} for name in ("input", "output")},
             )
@@ -98,7 +97,6 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
         return output.commit()
     finally:
         output.discard()  # after a failure; after a commit there is nothing left to remove
-        model.train(was_training)
 
 
 def export_checkpoint(checkpoint_path: str | os.PathLike, out: str | os.PathLike, *,

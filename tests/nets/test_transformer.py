@@ -6,10 +6,14 @@ import pytest
 import torch
 from torch import nn
 
-from streamart.nets.transformer import STRIDE, TransformerNet, multiply_adds_per_pixel
+from streamart.nets.transformer import (
+    STRIDE, VARIANTS, CpuSpec, TransformerNet, UpConv, multiply_adds_per_pixel,
+)
+
+CPU_VARIANTS = [name for name, spec in VARIANTS.items() if isinstance(spec, CpuSpec)]
 
 
-@pytest.mark.parametrize("variant", ["full", "lite"])
+@pytest.mark.parametrize("variant", ["full", "lite", *CPU_VARIANTS])
 @pytest.mark.parametrize("height, width", [(32, 32), (36, 52), (64, 40)])
 def test_output_keeps_the_input_size_for_multiples_of_the_stride(variant, height, width):
     assert height % STRIDE == 0 and width % STRIDE == 0
@@ -47,3 +51,43 @@ def test_lite_needs_at_least_4x_fewer_multiply_adds_per_pixel():
 def test_unknown_variant_is_refused():
     with pytest.raises(ValueError, match="lite"):
         TransformerNet("huge")
+
+
+def test_cpu_variants_cost_well_below_lite_at_640x360_margin_included():
+    lite = multiply_adds_per_pixel(TransformerNet("lite"))
+    for variant in CPU_VARIANTS:
+        assert multiply_adds_per_pixel(TransformerNet(variant)) < 0.6 * lite, variant
+    assert multiply_adds_per_pixel(TransformerNet("cpu")) < 0.3 * lite
+
+
+def test_upconv_is_exactly_nearest_upsampling_then_a_zero_padded_3x3_convolution():
+    torch.manual_seed(0)
+    up = UpConv(5, 4).double()
+    with torch.no_grad():
+        up.bias.normal_()
+    x = torch.randn(2, 5, 7, 9, dtype=torch.float64)
+    expected = nn.functional.conv2d(nn.functional.interpolate(x, scale_factor=2, mode="nearest"),
+                                    up.weight, up.bias, padding=1)
+    assert torch.allclose(up(x), expected, atol=1e-12)
+    assert torch.allclose(up.fused()(x), expected, atol=1e-12)
+
+
+def test_gradients_reach_the_upconv_kernel():
+    up = UpConv(3, 2)
+    up(torch.randn(1, 3, 4, 4)).square().sum().backward()
+    assert up.weight.grad is not None and up.weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("variant", ["lite", "cpu"])
+def test_the_export_copy_computes_the_same_and_leaves_the_model_alone(variant):
+    torch.manual_seed(1)
+    model = TransformerNet(variant).train()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.1)
+    exported = model.for_export()
+    assert model.training and not exported.training
+    assert not any(isinstance(m, UpConv) for m in exported.modules())
+    image = torch.rand(1, 3, 40, 56) * 255
+    with torch.no_grad():
+        assert torch.allclose(exported(image), model.eval()(image), atol=1e-3)

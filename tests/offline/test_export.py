@@ -92,3 +92,26 @@ def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
         load_checkpoint(path)
     with pytest.raises(ModelError, match="not found"):
         load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_cpu_variant_exports_to_plain_convolutions_without_pad_or_resize(tmp_path, image):
+    torch.manual_seed(5)
+    net = TransformerNet("cpu")
+    with torch.no_grad():
+        for parameter in net.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.1)
+    net.eval()
+    path = export_onnx(net, tmp_path / "cpu.onnx", fp16=True)
+    graph = onnx.load(str(path)).graph
+    ops = {node.op_type for node in graph.node}
+    assert {"Conv", "DepthToSpace", "InstanceNormalization"} <= ops
+    assert not ops & {"Resize", "Einsum", "Tile", "ConvTranspose"}
+    pads = [node for node in graph.node if node.op_type == "Pad"]
+    first_conv = next(i for i, node in enumerate(graph.node) if node.op_type == "Conv")
+    assert len(pads) == 1 and list(graph.node).index(pads[0]) < first_conv  # the input margin
+    props = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
+    assert props["streamart.variant"] == "cpu" and props["streamart.stride"] == "4"
+    with torch.no_grad():
+        expected = net(image).numpy()
+    error = np.abs(run_onnx(path, image) - expected)
+    assert error.mean() < 0.5 and error.max() < 8
