@@ -186,15 +186,18 @@ class TrainingConfig:
     data: Path | None = None  # None: the fetched corpus (streamart.offline.corpus)
     init: Path | None = None  # a base network to start from; None: the shipped base of the variant
     from_scratch: bool = False  # start from random weights instead of a base
-    variant: str = "full"
-    iterations: int = 20_000
+    # The defaults are the quick fine-tuning of the CPU network from its shipped base: about
+    # 2 minutes on 2 CPU cores (300 steps of 0.4 s; docs/QUALITY.md has how close that gets to
+    # a long run). From scratch, a model needs --iterations 1000 and more.
+    variant: str = "cpu"
+    iterations: int = 300
     batch_size: int = 4
-    image_size: int = 256
+    image_size: int = 128
     style_size: int | None = None
     content_weight: float = 1.0
-    style_weight: float = 10.0
+    style_weight: float = 5.0
     tv_weight: float = 10.0
-    temporal_weight: float = 0.0
+    temporal_weight: float = 100.0
     learning_rate: float = 1e-3
     seed: int = 0
     checkpoint_dir: Path | None = None
@@ -204,7 +207,7 @@ class TrainingConfig:
     device: str = "auto"
     amp: bool = True
     threads: int | None = None
-    fp16: bool = False
+    fp16: bool = True  # float16 weights: half the file, the same pictures (docs/BENCHMARKS.md)
     style_name: str | None = None  # for the model's metadata; None: the painting's file name
     licence: str | None = None  # for the model's metadata
 

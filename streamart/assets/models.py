@@ -4,7 +4,8 @@ Search order for a name: the folders in ``$STREAMART_MODELS`` (separated by ``os
 the user's model folder (:func:`user_models_dir`: where ``streamart train`` puts new styles),
 then the models shipped inside the package (``streamart.assets.zoo``). A name
 without a variant (``starry_night``) picks ``starry_night.onnx`` if present, else the
-variant that suits the device (``-full`` on a GPU, ``-lite`` on the CPU), else the other.
+variant that suits the device (``-full``, else ``-lite``, else ``-cpu`` on a GPU; ``-cpu``,
+else ``-lite``, else ``-full`` on the CPU).
 """
 
 from __future__ import annotations
@@ -21,14 +22,15 @@ from .blend import blend_models, parse_blend
 DEFAULT_STYLE = "starry_night"
 #: The model metadata key of a small JPEG of the painting, base64 (what galleries show).
 THUMBNAIL_KEY = "streamart.thumbnail"
-VARIANTS = ("lite", "full")
+#: The network variants (:mod:`streamart.nets.transformer`), as model file names end: NAME-VARIANT.onnx.
+VARIANTS = ("cpu", "lite", "full")
 
 
 @dataclass(frozen=True, slots=True)
 class ModelEntry:
     """A style model file found in one of the search folders."""
 
-    name: str  # file stem, e.g. "starry_night-lite"
+    name: str  # file stem, e.g. "starry_night-cpu"
     path: Path
 
     @property
@@ -115,7 +117,8 @@ def resolve_model(style: str | os.PathLike | None, *, gpu: bool = False) -> Path
             raise ModelError(f"style model {path} does not exist; run 'streamart models' to list the shipped ones")
         return path
     by_name = {entry.name: entry for entry in list_models()}
-    preferred = ("full", "lite") if gpu else ("lite", "full")
+    # The biggest network where there is a GPU to run it; the CPU-first one where there is not.
+    preferred = ("full", "lite", "cpu") if gpu else ("cpu", "lite", "full")
     for candidate in (text, *(f"{text}-{variant}" for variant in preferred)):
         if candidate in by_name:
             return by_name[candidate].path

@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+from ..assets.models import VARIANTS
 from ..config import TrainingConfig
 from ..offline.corpus import default_corpus_dir
 from .progress import ProgressBar
@@ -35,8 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="base network to fine-tune from (default: the one shipped for --variant)")
     parser.add_argument("--from-scratch", action="store_true",
                         help="start from random weights instead of the base (needs many more --iterations)")
-    parser.add_argument("--variant", default=d["variant"],
-                        help="network size: full (Johnson et al.) or lite (CPU real time) (default: %(default)s)")
+    parser.add_argument("--variant", default=d["variant"], choices=VARIANTS,
+                        help="network: cpu (CPU-first, real time on a laptop), lite or full (Johnson et al., "
+                        "for GPUs) (default: %(default)s)")
     parser.add_argument("--iterations", type=int, default=d["iterations"], help="default: %(default)s")
     parser.add_argument("--batch-size", type=int, default=d["batch_size"], help="default: %(default)s")
     parser.add_argument("--image-size", type=int, default=d["image_size"],
@@ -56,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-amp", dest="amp", action="store_false",
                         help="train in float32 instead of bfloat16 autocast")
     parser.add_argument("--threads", type=int, help="CPU threads (default: all available)")
-    parser.add_argument("--fp16", action="store_true", help="export a float16 model")
+    parser.add_argument("--fp32", dest="fp16", action="store_false",
+                        help="export float32 weights (default: float16, half the file)")
     parser.add_argument("--name", help="the style's name (default: the picture's file name)")
     parser.add_argument("--licence", help="licence recorded in the model's metadata")
     parser.add_argument("-y", "--overwrite", action="store_true", help="replace a model of that name")

@@ -1,16 +1,18 @@
-"""The feed-forward style network of Johnson et al. (2016) in a full and a lite variant, and
-CPU-first variants that do almost all their work at 1/4 resolution.
+"""The feed-forward style network of Johnson et al. (2016) in a full and a lite variant, and a
+CPU-first variant that does almost all its work at 1/4 resolution.
 
 Imports only torch. Johnson layout (full, lite): reflection padding everywhere (no dark
 borders), instance normalisation with affine parameters, residual blocks at 1/4 resolution, and
 nearest-neighbour upsampling followed by a convolution instead of a transposed convolution,
 which avoids checkerboard artefacts.
 
-CPU-first layout (cpu, cpu_wide, cpu_conv; :class:`CpuSpec`): no full-resolution feature maps at
-all. An 8x8 stride-4 convolution takes the RGB input straight to 1/4 resolution (an overlapping
-patch embedding), residual blocks work there (depthwise-separable ones in ``cpu``), and two
-:class:`UpConv` stages go back up. Padding is the Conv's own zero padding (no separate Pad node)
-and instance norm runs only at 1/4 and 1/2 resolution, where its memory traffic is small.
+CPU-first layout (``cpu``; :class:`CpuSpec`): no full-resolution feature maps at all. An 8x8
+stride-4 convolution takes the RGB input straight to 1/4 resolution (an overlapping patch
+embedding), depthwise-separable residual blocks work there, and two :class:`UpConv` stages go
+back up. Inside, padding is the Conv's own zero padding (no Pad node per layer; one reflection
+margin on the input keeps its artefacts off the picture) and instance norm runs only at 1/4 and
+1/2 resolution, where its memory traffic is small. Other CPU layouts were measured and dropped
+(wider blocks, plain 3x3 blocks, an anti-aliased stem: docs/BENCHMARKS.md).
 
 Tensor convention (shared with the shipped ONNX models in streamart/assets/zoo/): RGB float N x 3 x H x W with values
 0..255 in and out; H and W multiples of :data:`STRIDE` give an output of exactly the input size.
@@ -18,7 +20,6 @@ Tensor convention (shared with the shipped ONNX models in streamart/assets/zoo/)
 
 from __future__ import annotations
 
-import math
 from copy import deepcopy
 from dataclasses import dataclass
 
@@ -45,14 +46,10 @@ class CpuSpec:
     width: int  # width of the residual blocks (1/4 resolution)
     half: int  # width at 1/2 resolution, between the two UpConv stages
     residual_blocks: int
-    block: str = "separable"  # "separable" (depthwise 3x3 + pointwise) or "conv" (two 3x3)
     # Reflection padding of the input (in pixels, a multiple of STRIDE), cropped off the
     # output: the zero padding of the inner convolutions then makes its border artefacts
     # outside the picture. One Pad node on the 3-channel input, not one per layer.
     margin: int = 0
-    # Taps of a fixed binomial low-pass applied before the stride-4 input convolution (0: none),
-    # against aliasing; folded into one larger convolution kernel for export.
-    stem_blur: int = 0
 
 
 VARIANTS: dict[str, VariantSpec | CpuSpec] = {
@@ -62,13 +59,8 @@ VARIANTS: dict[str, VariantSpec | CpuSpec] = {
     # about 4.6x fewer FLOPs per pixel than "full", for real time on a CPU.
     "lite": VariantSpec(channels=(16, 32, 64), residual_blocks=3),
     # CPU-first: everything at 1/4 resolution except one conv at 1/2 and none at full.
+    # A 24 px margin: with 8 px, a band at the picture's edge flickered 3-5x more than lite.
     "cpu": CpuSpec(stem=32, width=64, half=16, residual_blocks=5, margin=24),
-    # The same with wider (96) separable blocks.
-    "cpu_wide": CpuSpec(stem=32, width=96, half=24, residual_blocks=5, margin=24),
-    # "cpu" with a 5-tap binomial low-pass folded into the input convolution (12x12 kernel).
-    "cpu_aa": CpuSpec(stem=32, width=64, half=16, residual_blocks=5, margin=24, stem_blur=5),
-    # Plain 3x3 residual blocks, narrower (48) and fewer.
-    "cpu_conv": CpuSpec(stem=32, width=48, half=16, residual_blocks=3, block="conv", margin=24),
 }
 
 
@@ -166,43 +158,6 @@ class UpConv(nn.Module):
         return nn.Sequential(conv, nn.PixelShuffle(2))
 
 
-class BlurredStem(nn.Module):
-    """A stride-4 8x8 convolution of the input after a fixed separable binomial low-pass of
-    ``taps`` taps, as one convolution with the (8 + taps - 1)-square kernel ``w * binomial``:
-    the learned part stays 8x8 while the kernel that samples every 4th pixel is smooth, which
-    reduces aliasing (Zhang 2019, "Making convolutional networks shift-invariant again")."""
-
-    def __init__(self, out_channels: int, taps: int):
-        super().__init__()
-        conv = nn.Conv2d(3, out_channels, 8, stride=4, padding=2)
-        self.weight = nn.Parameter(conv.weight.detach().clone())
-        self.bias = nn.Parameter(conv.bias.detach().clone())
-        row = torch.tensor([float(math.comb(taps - 1, k)) for k in range(taps)])
-        blur = torch.outer(row, row) / row.sum() ** 2
-        self.register_buffer("_blur", blur[None, None], persistent=False)
-        self.padding = 2 + (taps - 1) // 2
-
-    def kernel(self) -> torch.Tensor:
-        out_channels, in_channels, k, _ = self.weight.shape
-        taps = self._blur.shape[-1]
-        flat = self.weight.reshape(out_channels * in_channels, 1, k, k)
-        full = nn.functional.conv2d(flat, self._blur.to(flat.dtype), padding=taps - 1)
-        return full.reshape(out_channels, in_channels, k + taps - 1, k + taps - 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return nn.functional.conv2d(x, self.kernel().to(x.dtype), self.bias.to(x.dtype),
-                                    stride=4, padding=self.padding)
-
-    def fused(self) -> nn.Conv2d:
-        kernel = self.kernel()
-        conv = nn.Conv2d(3, kernel.shape[0], kernel.shape[-1], stride=4, padding=self.padding,
-                         device=kernel.device, dtype=kernel.dtype)
-        with torch.no_grad():
-            conv.weight.copy_(kernel)
-            conv.bias.copy_(self.bias)
-        return conv
-
-
 class SeparableResidualBlock(nn.Module):
     """Two (depthwise 3x3 + pointwise 1x1 + instance norm) layers, ReLU between, identity
     shortcut: about 2 * (9 + C) multiply-adds per position and channel instead of 2 * 9 * C."""
@@ -222,39 +177,19 @@ class SeparableResidualBlock(nn.Module):
         return x + self.body(x)
 
 
-class ZeroPadResidualBlock(nn.Module):
-    """:class:`ResidualBlock` with the convolution's own zero padding instead of a Pad node."""
-
-    def __init__(self, channels: int):
-        super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv2d(channels, channels, 3, padding=1, bias=False),
-            nn.InstanceNorm2d(channels, affine=True),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(channels, channels, 3, padding=1, bias=False),
-            nn.InstanceNorm2d(channels, affine=True),
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.body(x)
-
-
 def _cpu_layers(spec: CpuSpec) -> tuple[nn.Sequential, nn.Sequential, nn.Sequential]:
     """Encoder, residual blocks and decoder of a CPU-first variant."""
-    block = {"separable": SeparableResidualBlock, "conv": ZeroPadResidualBlock}[spec.block]
-    stem = (BlurredStem(spec.stem, spec.stem_blur) if spec.stem_blur
-            else nn.Conv2d(3, spec.stem, 8, stride=4, padding=2))
     encoder = nn.Sequential(
         # 8x8 windows every 4 pixels (half overlapping): the 1/4-resolution features see
         # 8 px at once, about what the lite net's full-resolution 9x9 convolution sees.
-        stem,
+        nn.Conv2d(3, spec.stem, 8, stride=4, padding=2),
         nn.InstanceNorm2d(spec.stem, affine=True),
         nn.ReLU(inplace=True),
         nn.Conv2d(spec.stem, spec.width, 3, padding=1, bias=False),
         nn.InstanceNorm2d(spec.width, affine=True),
         nn.ReLU(inplace=True),
     )
-    residuals = nn.Sequential(*(block(spec.width) for _ in range(spec.residual_blocks)))
+    residuals = nn.Sequential(*(SeparableResidualBlock(spec.width) for _ in range(spec.residual_blocks)))
     decoder = nn.Sequential(
         UpConv(spec.width, spec.half),
         nn.InstanceNorm2d(spec.half, affine=True),
@@ -267,9 +202,9 @@ def _cpu_layers(spec: CpuSpec) -> tuple[nn.Sequential, nn.Sequential, nn.Sequent
 class TransformerNet(nn.Module):
     """Image transformation network: RGB 0..255 in, stylized RGB 0..255 out, same size.
 
-    ``variant`` is ``"full"`` (Johnson et al.), ``"lite"`` or a CPU-first variant such as
-    ``"cpu"`` (see :data:`VARIANTS`). Per output pixel, ``full`` costs about 154k multiply-adds,
-    ``lite`` about 33k and ``cpu`` about 7.8k at 640x360 (:func:`multiply_adds_per_pixel`).
+    ``variant`` is ``"full"`` (Johnson et al.), ``"lite"`` or the CPU-first ``"cpu"`` (see
+    :data:`VARIANTS`). Per output pixel, ``full`` costs about 154k multiply-adds, ``lite`` about
+    33k and ``cpu`` about 8.8k at 640x360, its margin included (:func:`multiply_adds_per_pixel`).
 
     The output passes through a scaled tanh, so it always lies within 0..255 (Johnson et al.
     bound their output with a tanh too).
@@ -301,12 +236,11 @@ class TransformerNet(nn.Module):
 
     def for_export(self) -> TransformerNet:
         """A copy for inference and export, computing the same function: each :class:`UpConv`
-        becomes a plain Conv2d + PixelShuffle, a :class:`BlurredStem` one Conv2d (no weight
-        arithmetic left in the graph)."""
+        becomes a plain Conv2d + PixelShuffle (no weight arithmetic left in the graph)."""
         copy = deepcopy(self).eval()
         for module in list(copy.modules()):
             for name, child in module.named_children():
-                if isinstance(child, (UpConv, BlurredStem)):
+                if isinstance(child, UpConv):
                     setattr(module, name, child.fused())
         return copy
 
