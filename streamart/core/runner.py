@@ -50,8 +50,9 @@ _POLL_SECONDS = 0.05
 # stages, few enough that memory stays flat whatever the length...
 _QUEUE_FRAMES = 4
 # ... and at most this many bytes of them, so that it stays flat whatever the frame size too:
-# four 720p frames fit, a 4K frame (25 MB, 50 MB with its original) is buffered alone.
-_QUEUE_BYTES = 64 * 2**20
+# four 720p frames fit, two 1080p ones, a 4K frame (25 MB, 50 MB with its original) is
+# buffered alone. (64 MB cost a 4K run 100 MB more and gained no speed: docs/BENCHMARKS.md.)
+_QUEUE_BYTES = 32 * 2**20
 # Grace period for threads to finish after a stop before the runner gives up on them.
 _JOIN_SECONDS = 5.0
 # Latency percentiles are taken over this many recent frames, so a long live session keeps
