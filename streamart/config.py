@@ -103,13 +103,19 @@ class StyleConfig:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class EncodeConfig:
     """How the output video is encoded: the encoder, its constant-quality level (``crf``, or
-    ``cq`` for NVENC), its speed ``preset`` and the pixel format."""
+    ``cq`` for NVENC), its speed ``preset``, the pixel format, and the encoder's threads (None:
+    its own choice, from the cores this process may use)."""
 
     encoder: str = "libx264"
     crf: int | None = 18
     preset: str | None = "medium"
     pix_fmt: str = "yuv420p"
     overwrite: bool = False
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.threads is not None and self.threads < 1:
+            raise InputError(f"encoder threads must be at least 1, got {self.threads}")
 
 
 #: Live recording must keep up with the camera on a small CPU: a fast x264 preset.

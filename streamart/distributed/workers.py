@@ -29,6 +29,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import cv2
+
 from ..config import ClusterConfig, EncodeConfig
 from ..core.files import describe
 from ..core.frame import Frame
@@ -98,13 +100,19 @@ def stylize_chunk(
     encode: EncodeConfig,
     suffix: str,
     strict: bool = False,
+    threads: int | None = None,
 ) -> ChunkResult:
     """Run the pipeline on one chunk of ``input`` in this process and return it encoded (in a
     file of type ``suffix``, the output's). ``video_start`` is the file time of the video's
     first frame (:attr:`KeyframeIndex.start <streamart.distributed.chunking.KeyframeIndex.start>`).
     Frames keep the file's timestamps, so that the chunks join into the single run's video.
-    ``strict``: damage in the chunk is an error, as in a single run."""
+    ``strict``: damage in the chunk is an error, as in a single run. ``threads``: the cores
+    this worker has; decoder, encoder and OpenCV get that many threads instead of sizing their
+    pools to the whole machine, which several workers share."""
     from ..api import run  # the API imports this package only when asked to: no cycle
+
+    if threads is not None:
+        cv2.setNumThreads(threads)  # the optical flow's; this process is the worker's alone
 
     with tempfile.TemporaryDirectory(prefix="streamart-chunk-") as folder, ExitStack() as stack:
         path = Path(folder) / f"chunk{suffix}"
@@ -115,10 +123,13 @@ def stylize_chunk(
                 duration=None if chunk.end is None else float(chunk.end - chunk.warmup),
                 strict=strict,
                 keep_timestamps=True,
+                threads=threads,
             )
         )
         sink = _AfterWarmup(
-            stack.enter_context(EncoderSink(path, info=source.info, encode=replace(encode, overwrite=True))),
+            stack.enter_context(
+                EncoderSink(path, info=source.info, encode=replace(encode, overwrite=True, threads=threads))
+            ),
             chunk.start,
         )
         built = list(stages())
@@ -251,7 +262,7 @@ def stylize_split(
                 )
                 files.append(_File(job, joiner, chunks, index.start, time.perf_counter()))
                 for chunk in chunks:
-                    ref = task.remote(job.input, chunk, index.start, stages, encode, job.output.suffix, strict)
+                    ref = task.remote(job.input, chunk, index.start, stages, encode, job.output.suffix, strict, cpus)
                     pending[ref] = (number, chunk)
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=1, timeout=_POLL_SECONDS)

@@ -78,6 +78,7 @@ class EncoderSink(ClosingContext):
     ) -> None:
         self._encoder = encode.encoder
         self._pix_fmt = encode.pix_fmt
+        self._threads = encode.threads
         self._options = check_encode(encode, info.width, info.height)
         _check_container(Path(path), encode.encoder)
         self._output = OutputFile(path, overwrite=encode.overwrite)
@@ -171,6 +172,8 @@ class EncoderSink(ClosingContext):
         video.codec_context.time_base = self._time_base
         video.time_base = self._time_base
         video.options = self._options
+        if self._threads is not None:
+            video.codec_context.thread_count = self._threads
         if not av.VideoFormat(self._pix_fmt).is_rgb:
             # Frames are converted with the BT.709 matrix (from_rgb); say so in the stream: an
             # untagged stream leaves players guessing (BT.601 or BT.709 by size).

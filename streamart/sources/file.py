@@ -39,6 +39,7 @@ class FileSource(ClosingContext):
     that lies in the file (so an encoder can cut the audio to match), and ``info`` describes
     the trimmed span. With ``keep_timestamps`` a trimmed video keeps the file's own timestamps
     instead (``offset`` is None), so that pieces of one video processed apart can be joined.
+    ``threads`` caps the decoder's threads (None: FFmpeg's choice, from the machine's cores).
 
     The first frame is decoded on construction, so a file without decodable video, or a start
     past its end, fails here (:class:`InputError`) rather than mid-pipeline. Damaged files are
@@ -58,6 +59,7 @@ class FileSource(ClosingContext):
         duration: float | None = None,
         strict: bool = False,
         keep_timestamps: bool = False,
+        threads: int | None = None,
     ) -> None:
         _check_span(start, duration)
         self.path = Path(path)
@@ -84,6 +86,8 @@ class FileSource(ClosingContext):
         self._stream = self._container.streams.video[0]
         # frame + slice threads, so decoding keeps pace with inference
         self._stream.thread_type = "AUTO"
+        if threads is not None:
+            self._stream.codec_context.thread_count = threads
         self._decode_errors = 0
         self._decoded = self._decode()
         first = next(self._decoded, None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import replace
 from fractions import Fraction
 
@@ -14,7 +15,7 @@ from media_factory import audio_seconds, pattern_frame
 from streamart.config import EncodeConfig
 from streamart.core.frame import Frame
 from streamart.core.protocols import StreamInfo
-from streamart.errors import DeviceError, OutputError
+from streamart.errors import DeviceError, InputError, OutputError
 from streamart.sinks.encoder import EncoderSink, available_encoders
 from streamart.sources.file import FileSource
 
@@ -315,3 +316,21 @@ def test_audio_stops_with_the_last_frame_written(clip_factory, tmp_path):
                 sink.write(frame)
         assert video_span(output) == (0, Fraction(1, 2))
         assert audio_seconds(output) == pytest.approx(0.5, abs=1024 / 48_000), name
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads through Linux's /proc")
+def test_threads_caps_the_encoders_threads(tmp_path):
+    frame = Frame(image=pattern_frame(0, 640, 480), index=0)
+    counts = {}
+    for threads in (None, 1):
+        before = len(os.listdir("/proc/self/task"))
+        with EncoderSink(tmp_path / f"out{threads}.mp4", info=StreamInfo(frame.image.shape[1], frame.image.shape[0]),
+                         encode=replace(FAST, threads=threads)) as sink:
+            sink.write(frame)
+            counts[threads] = len(os.listdir("/proc/self/task")) - before
+    assert counts[1] < counts[None], counts
+
+
+def test_encoder_threads_must_be_positive():
+    with pytest.raises(InputError, match="at least 1"):
+        EncodeConfig(threads=0)

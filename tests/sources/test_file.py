@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from fractions import Fraction
 
 import cv2
@@ -230,3 +231,21 @@ def test_bad_spans_are_input_errors(clip, options, message):
         FileSource(clip, **options)
     assert message in str(caught.value) and "\n" not in str(caught.value)
     assert "give" in str(caught.value)  # names the fix
+
+
+def native_threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads through Linux's /proc")
+def test_threads_caps_the_decoders_threads(tmp_path):
+    # A worker sharing a machine decodes on its own cores, not on a pool sized to all of them.
+    path = tmp_path / "clip.mp4"
+    make_clip(path, width=320, height=240, frames=12)
+    counts = {}
+    for threads in (None, 1):
+        before = native_threads()
+        with FileSource(path, threads=threads) as source:
+            next(iter(source))
+            counts[threads] = native_threads() - before
+    assert counts[1] < counts[None], counts

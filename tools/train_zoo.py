@@ -1,0 +1,144 @@
+"""Train the shipped base network and the shipped style models (the zoo), reproducibly.
+
+    python3 tools/train_zoo.py base  --paintings ../shared/styles --hold-out NAME,... [--steps 1000]
+    python3 tools/train_zoo.py zoo   --paintings ../shared/styles --out streamart/assets/zoo [--jobs 2]
+    python3 tools/train_zoo.py long  --paintings ../shared/styles --only NAME,... --out DIR
+
+``base``: meta-learns the starting point that quick training fine-tunes from
+(:mod:`streamart.offline.meta`) on every painting but the ``--hold-out`` ones, which stay
+unseen so that the quick-training gate (docs/QUALITY.md) measures pictures new to the base.
+Written to ``streamart/assets/base/VARIANT.pt`` (package data). Resumes where it stopped.
+
+``zoo``: one ``streamart train`` per painting, fine-tuned from that base with the training
+defaults and ``--iterations``, written as ``NAME-VARIANT.onnx``; ``--jobs`` runs that many at
+once, one thread each (on two cores, two one-thread runs finish sooner than one two-thread run
+after another). ``long``: the same pictures trained from scratch for ``--iterations`` (the
+"full-length" reference of the gate).
+
+Each run's command line and its log go beside its output, under ``logs/`` (so that
+the model README can state exactly how every file was made).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shlex
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+#: Model names for paintings whose file name is not the name the style has shipped under.
+NAMES = {"woman-with-hat-matisse": "matisse_woman_with_hat"}
+
+
+def style_name(painting: Path) -> str:
+    return NAMES.get(painting.stem, painting.stem)
+
+
+def paintings(folder: Path, only: str | None, exclude: str | None = None) -> list[Path]:
+    from streamart.offline.meta import paintings_in
+
+    found = list(paintings_in(folder))
+    if only:
+        wanted = set(only.split(","))
+        found = [p for p in found if style_name(p) in wanted or p.stem in wanted]
+        missing = wanted - {style_name(p) for p in found} - {p.stem for p in found}
+        if missing:
+            raise SystemExit(f"no painting for {', '.join(sorted(missing))} in {folder}")
+    if exclude:
+        unwanted = set(exclude.split(","))
+        found = [p for p in found if style_name(p) not in unwanted and p.stem not in unwanted]
+    return found
+
+
+def train_base(args: argparse.Namespace) -> int:
+    from streamart.config import TrainingConfig
+    from streamart.offline.meta import MetaConfig, train_base
+
+    chosen = paintings(args.paintings, None, args.hold_out)
+    out = args.out or ROOT / "streamart" / "assets" / "base" / f"{args.variant}.pt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    training = TrainingConfig(style=chosen[0], variant=args.variant, threads=args.threads, seed=args.seed)
+    config = MetaConfig(paintings=tuple(chosen), out=out, training=training, steps=args.steps,
+                        inner_steps=args.inner_steps, checkpoint_every=25)
+    print(f"base from {len(chosen)} paintings (held out: {args.hold_out or 'none'}); "
+          f"training settings: {dataclasses.asdict(training)}", flush=True)
+    started = time.monotonic()
+
+    def progress(done: int, total: int, painting: str) -> None:
+        if done % 25 == 0 or done == total:
+            elapsed = time.monotonic() - started
+            print(f"{done}/{total} ({painting}) {elapsed / 60:.1f} min", flush=True)
+
+    print(f"wrote {train_base(config, progress=progress)}")
+    return 0
+
+
+def train_each(args: argparse.Namespace, *, from_scratch: bool) -> int:
+    chosen = paintings(args.paintings, args.only, args.exclude)
+    args.out.mkdir(parents=True, exist_ok=True)
+    logs = args.out / "logs"
+    logs.mkdir(exist_ok=True)
+
+    def run(painting: Path) -> tuple[str, int, float]:
+        name = style_name(painting)
+        command = [
+            sys.executable, "-m", "streamart", "train", "--style", str(painting),
+            "--out", str(args.out / f"{name}-{args.variant}.onnx"), "--name", name,
+            "--variant", args.variant, "--iterations", str(args.iterations), "--threads", "1",
+            "--seed", str(args.seed), "--licence", "CC0-1.0", "-y", "-q",
+            "--checkpoint-dir", str(args.checkpoints / name), *(["--from-scratch"] if from_scratch else []),
+            *args.extra,
+        ]
+        (logs / f"{name}.cmd").write_text(shlex.join(command) + "\n")
+        started = time.monotonic()
+        with open(logs / f"{name}.log", "w") as log:
+            code = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT).returncode
+        minutes = (time.monotonic() - started) / 60
+        print(f"{name}: {'ok' if code == 0 else f'FAILED ({code})'} in {minutes:.1f} min", flush=True)
+        return name, code, minutes
+
+    with ThreadPoolExecutor(args.jobs) as pool:
+        results = list(pool.map(run, chosen))
+    failed = [name for name, code, _ in results if code]
+    print(f"{len(results) - len(failed)} of {len(results)} trained" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return 1 if failed else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("base", "zoo", "long"):
+        sub = commands.add_parser(name)
+        sub.add_argument("--paintings", type=Path, default=ROOT.parent / "shared" / "styles")
+        sub.add_argument("--variant", default="cpu")
+        sub.add_argument("--seed", type=int, default=0)
+    base = commands.choices["base"]
+    base.add_argument("--hold-out", help="comma-separated paintings the base must not see")
+    base.add_argument("--out", type=Path)
+    base.add_argument("--steps", type=int, default=1000)
+    base.add_argument("--inner-steps", type=int, default=4)
+    base.add_argument("--threads", type=int, default=1)
+    for name in ("zoo", "long"):
+        sub = commands.choices[name]
+        sub.add_argument("--out", type=Path, required=True)
+        sub.add_argument("--only", help="comma-separated names (default: every painting)")
+        sub.add_argument("--exclude", help="comma-separated names to leave out")
+        sub.add_argument("--iterations", type=int, default=300 if name == "zoo" else 1000)
+        sub.add_argument("--jobs", type=int, default=2)
+        sub.add_argument("--checkpoints", type=Path, default=Path.home() / ".cache" / "streamart" / f"zoo-{name}")
+        sub.add_argument("extra", nargs="*", help="more 'streamart train' options, after --")
+    args = parser.parse_args()
+    if args.command == "base":
+        return train_base(args)
+    return train_each(args, from_scratch=args.command == "long")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
