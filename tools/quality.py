@@ -1,7 +1,14 @@
-"""Look at and measure the shipped style models: a contact sheet and a Gram-distance table.
+"""Look at and measure style models: a contact sheet and a Gram-distance table.
 
-    python3 tools/quality.py [--models models] [--styles ../shared/styles] \
-        [--sheet docs/contact_sheet.png] [--table docs/QUALITY.md] [--gatys-iterations 60]
+    python3 tools/quality.py --models DIR --section NAME [--versus DIR2] [--sheet PNG]
+        [--styles ../shared/styles] [--table docs/QUALITY.md] [--gatys-iterations 0]
+
+The table (one row per model) replaces the part of ``--table`` between the lines
+``<!-- quality:NAME -->`` and ``<!-- /quality:NAME -->`` (appended where they are missing), so the
+document's own text around it stays. ``--versus DIR2`` adds, for each model with a model of
+the same painting in DIR2, DIR2's mean distance and the ratio of the two (how a network
+variant or a training schedule compares with another). The contact sheet has a row per model:
+its painting, then what it makes of a few of the photos.
 
 The photos are scikit-image samples kept out of the training corpus
 (SKIMAGE_HELD_OUT below, and the corpus's held-out photos). For every model and photo the style distance to the
@@ -116,95 +123,147 @@ def tile(image: np.ndarray, height: int, width: int, text: str | None = None) ->
     return canvas
 
 
+def measure(models: list[Path], styles: Path, size: int, gatys_iterations: int, vgg) -> dict[Path, dict]:
+    """Per model: its metadata and, per photo, the photo's, the untrained network's, the
+    model's (and Gatys's) style distance to the painting."""
+    photos = held_out_photos(size)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = torch.get_num_threads()
+    results = {}
+    for m in models:
+        info = metadata(m)
+        session = onnxruntime.InferenceSession(str(m), options, providers=["CPUExecutionProvider"])
+        painting = imageops.load_image(styles / info["streamart.painting_file"])
+        painting = imageops.resize_long_side(painting, int(info["streamart.style_size"]))
+        distance = StyleDistance(vgg, painting)
+        config = gatys.GatysConfig(
+            content_layer="relu2_2", style_layers=STYLE_LAYERS, iterations=max(gatys_iterations, 1),
+            style_scale=max(painting.shape[:2]) / size, device="cpu")
+        # Control: the same architecture with random weights scrambles textures too, which
+        # alone moves the Gram statistics; a trained model must do clearly better.
+        torch.manual_seed(0)
+        untrained = TransformerNet(info["streamart.variant"]).eval()
+        rows = {}
+        for name, photo in photos.items():
+            with torch.no_grad():
+                scrambled = to_image(untrained(to_tensor(photo)))
+            rows[name] = {
+                "photo": distance(photo),
+                "untrained": distance(scrambled),
+                "model": distance(stylize(session, photo)),
+                "gatys": distance(gatys.transfer(photo, [painting], config=config)) if gatys_iterations else None,
+            }
+        results[m] = {"info": info, "photos": rows}
+        cuts = [1 - r["model"] / r["photo"] for r in rows.values()]
+        print(f"{m.name}: mean cut {100 * np.mean(cuts):.0f} % (min {100 * min(cuts):.0f} %)", flush=True)
+    return results
+
+
+def painting_of(result: dict) -> str:
+    return result["info"]["streamart.painting_file"]
+
+
+def table(results: dict[Path, dict], versus: dict[Path, dict] | None, versus_label: str) -> str:
+    """One row per model: mean distances over the photos, the cut, and the comparison."""
+    others = {painting_of(r): (m, r) for m, r in (versus or {}).items()}
+    header = ["model", "steps", "photo", "untrained network", "model output", "cut: mean (lowest)"]
+    gatys_shown = any(row["gatys"] is not None for r in results.values() for row in r["photos"].values())
+    if gatys_shown:
+        header.append("Gatys")
+    if versus is not None:
+        header += [f"{versus_label} output", f"ratio to {versus_label}"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    ratios = []
+    for m, r in results.items():
+        rows = r["photos"].values()
+        mean = {key: float(np.mean([row[key] for row in rows])) for key in ("photo", "untrained", "model")}
+        cuts = [1 - row["model"] / row["photo"] for row in rows]
+        cells = [m.name, r["info"].get("streamart.iterations", "?"), f"{mean['photo']:.3f}",
+                 f"{mean['untrained']:.3f}", f"{mean['model']:.3f}",
+                 f"{100 * np.mean(cuts):.0f} % ({100 * min(cuts):.0f} %)"]
+        if gatys_shown:
+            cells.append(f"{np.mean([row['gatys'] for row in rows]):.3f}")
+        if versus is not None:
+            other = others.get(painting_of(r))
+            if other is None:
+                cells += ["-", "-"]
+            else:
+                theirs = float(np.mean([row["model"] for row in other[1]["photos"].values()]))
+                ratios.append(mean["model"] / theirs)
+                cells += [f"{theirs:.3f}", f"{mean['model'] / theirs:.2f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    if ratios:
+        lines.append(f"\nRatio of mean style distances, {len(ratios)} paintings: mean {np.mean(ratios):.2f}, "
+                     f"highest {max(ratios):.2f} (below 1: closer to the painting than {versus_label}).")
+    return "\n".join(lines)
+
+
+def contact_sheet(results: dict[Path, dict], styles: Path, path: Path, side: int, columns: int) -> None:
+    """A row per model: its painting, then its output on the first ``columns`` photos."""
+    photos = dict(list(held_out_photos(side).items())[:columns])
+    cell_h = max(p.shape[0] for p in photos.values())
+    cell_w = max(p.shape[1] for p in photos.values())
+    rows = [np.concatenate([np.full((cell_h, cell_w, 3), 255, np.uint8)]
+                           + [tile(photo, cell_h, cell_w, name) for name, photo in photos.items()], 1)]
+    for m, r in results.items():
+        session = onnxruntime.InferenceSession(str(m), providers=["CPUExecutionProvider"])
+        painting = imageops.load_image(styles / painting_of(r))
+        cells = [tile(painting, cell_h, cell_w, r["info"]["streamart.style"])]
+        cells += [tile(stylize(session, photo), cell_h, cell_w) for photo in photos.values()]
+        rows.append(np.concatenate(cells, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), cv2.cvtColor(np.concatenate(rows, 0), cv2.COLOR_RGB2BGR))
+    print(f"wrote {path}")
+
+
+def replace_section(document: Path, name: str, text: str) -> None:
+    """Put ``text`` between the document's markers of section ``name`` (added at the end if
+    the document lacks them)."""
+    begin, end = f"<!-- quality:{name} -->", f"<!-- /quality:{name} -->"
+    current = document.read_text() if document.exists() else ""
+    if begin in current and end in current:
+        before, rest = current.split(begin, 1)
+        after = rest.split(end, 1)[1]
+    else:
+        before, after = current.rstrip() + "\n\n", "\n"
+    document.write_text(f"{before}{begin}\n{text}\n{end}{after}")
+    print(f"wrote section {name} of {document}")
+
+
 def main() -> int:
     root = Path(__file__).resolve().parents[1]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=Path, default=root / "models")
+    parser.add_argument("--models", type=Path, required=True, help="folder of .onnx models")
+    parser.add_argument("--section", required=True, help="name of the table's section in --table")
+    parser.add_argument("--versus", type=Path, help="folder of models to compare with, painting by painting")
+    parser.add_argument("--versus-label", default="other", help="what --versus holds, for the table")
     parser.add_argument("--styles", type=Path, default=root.parent / "shared" / "styles")
-    parser.add_argument("--sheet", type=Path, default=root / "docs" / "contact_sheet.png")
+    parser.add_argument("--sheet", type=Path, help="write a contact sheet here (PNG)")
+    parser.add_argument("--sheet-columns", type=int, default=5, help="photos on the sheet")
+    parser.add_argument("--sheet-size", type=int, default=192, help="long side of a cell on the sheet")
     parser.add_argument("--table", type=Path, default=root / "docs" / "QUALITY.md")
     parser.add_argument("--size", type=int, default=256, help="long side of the photos measured")
-    parser.add_argument("--sheet-size", type=int, default=384, help="long side on the sheet")
-    parser.add_argument("--gatys-iterations", type=int, default=60,
-                        help="L-BFGS steps of the Gatys reference (0: skip it)")
+    parser.add_argument("--gatys-iterations", type=int, default=0,
+                        help="L-BFGS steps of a Gatys reference per photo (0: none; slow)")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-
     models = sorted(args.models.glob("*.onnx"))
     if not models:
         print(f"error: no .onnx models in {args.models}", file=sys.stderr)
         return 1
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = args.threads
-    sessions = {m: onnxruntime.InferenceSession(str(m), options,
-                                                providers=["CPUExecutionProvider"])
-                for m in models}
-    info = {m: metadata(m) for m in models}
-
-    # Contact sheet: paintings across the top, one row per photo.
-    sheet_photos = held_out_photos(args.sheet_size)
-    cell_h = max(p.shape[0] for p in sheet_photos.values())
-    cell_w = max(p.shape[1] for p in sheet_photos.values())
-    header = [np.full((cell_h, cell_w, 3), 255, np.uint8)]
-    for m in models:
-        painting = imageops.load_image(args.styles / info[m]["streamart.painting_file"])
-        header.append(tile(painting, cell_h, cell_w, info[m]["streamart.style"]))
-    rows = [np.concatenate(header, 1)]
-    for name, photo in sheet_photos.items():
-        cells = [tile(photo, cell_h, cell_w, name)]
-        cells += [tile(stylize(sessions[m], photo), cell_h, cell_w) for m in models]
-        rows.append(np.concatenate(cells, 1))
-    args.sheet.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(args.sheet), cv2.cvtColor(np.concatenate(rows, 0), cv2.COLOR_RGB2BGR))
-    print(f"wrote {args.sheet}")
-
-    # Gram distances.
+    if args.sheet:
+        contact_sheet({m: {"info": metadata(m)} for m in models}, args.styles, args.sheet,
+                      args.sheet_size, args.sheet_columns)
     vgg = load_vgg16(upto=STYLE_LAYERS[-1])
-    photos = held_out_photos(args.size)
-    lines = [
-        "| model | photo | photo | untrained network | model output | Gatys optimisation | "
-        "model cuts the photo's distance by |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    summary = []
-    for m in models:
-        painting = imageops.load_image(args.styles / info[m]["streamart.painting_file"])
-        painting = imageops.resize_long_side(painting, int(info[m]["streamart.style_size"]))
-        distance = StyleDistance(vgg, painting)
-        config = gatys.GatysConfig(
-            content_layer="relu2_2", style_layers=STYLE_LAYERS, iterations=max(args.gatys_iterations, 1),
-            style_scale=max(painting.shape[:2]) / args.size, device="cpu")
-        # Control: the same architecture with random weights scrambles textures too, which
-        # alone moves the Gram statistics; a trained model must do clearly better.
-        torch.manual_seed(0)
-        untrained = TransformerNet(info[m]["streamart.variant"]).eval()
-        cuts = []
-        for name, photo in photos.items():
-            d_photo = distance(photo)
-            with torch.no_grad():
-                d_untrained = distance(to_image(untrained(to_tensor(photo))))
-            d_model = distance(stylize(sessions[m], photo))
-            gatys_text = "-"  # --gatys-iterations 0 skips the slow reference
-            if args.gatys_iterations:
-                gatys_text = f"{distance(gatys.transfer(photo, [painting], config=config)):.3f}"
-            cuts.append(1 - d_model / d_photo)
-            lines.append(f"| {m.name} | {name} | {d_photo:.3f} | {d_untrained:.3f} "
-                         f"| {d_model:.3f} | {gatys_text} "
-                         f"| {100 * (1 - d_model / d_photo):.0f} % |")
-            print(lines[-1], flush=True)
-        summary.append(f"| {m.name} | {100 * np.mean(cuts):.0f} % |")
-    table = "\n".join(lines)
-    args.table.write_text(
-        "# Quality of the shipped style models\n\n"
-        "Made by `python3 tools/quality.py` (see its docstring for the exact definitions).\n\n"
-        "![contact sheet](contact_sheet.png)\n\n"
-        f"Style distance (relative Gram distance to the painting, VGG16 {', '.join(STYLE_LAYERS)};"
-        f" lower is closer), photos scaled to {args.size} px on the long side, Gatys: "
-        f"{args.gatys_iterations} L-BFGS steps on the same layers, starting from the photo.\n\n"
-        f"{table}\n\n| model | mean cut of the photo's distance |\n|---|---|\n"
-        + "\n".join(summary) + "\n")
-    print(f"wrote {args.table}")
+    results = measure(models, args.styles, args.size, args.gatys_iterations, vgg)
+    versus = None
+    if args.versus:
+        versus = measure(sorted(args.versus.glob("*.onnx")), args.styles, args.size, 0, vgg)
+    text = (f"Made by `python3 tools/quality.py {' '.join(sys.argv[1:])}` on {len(held_out_photos(args.size))} "
+            f"held-out photos at {args.size} px (style distance: lower is closer to the painting).\n\n"
+            + table(results, versus, args.versus_label))
+    replace_section(args.table, args.section, text)
     return 0
 
 
