@@ -3,6 +3,7 @@
     python3 tools/train_zoo.py base  --paintings ../shared/styles --hold-out NAME,... [--steps 1000]
     python3 tools/train_zoo.py zoo   --paintings ../shared/styles --out streamart/assets/zoo [--jobs 2]
     python3 tools/train_zoo.py long  --paintings ../shared/styles --only NAME,... --out DIR
+    python3 tools/train_zoo.py table --models streamart/assets/zoo
 
 ``base``: meta-learns the starting point that quick training fine-tunes from
 (:mod:`streamart.offline.meta`) on every painting but the ``--hold-out`` ones, which stay
@@ -16,7 +17,8 @@ after another). ``long``: the same pictures trained from scratch for ``--iterati
 "full-length" reference of the gate).
 
 Each run's command line and its log go beside its output, under ``logs/`` (so that
-the model README can state exactly how every file was made).
+the model README can state exactly how every file was made). ``table`` prints the model
+README's table of files: style, painting, steps, sha256 and size.
 """
 
 from __future__ import annotations
@@ -111,6 +113,21 @@ def train_each(args: argparse.Namespace, *, from_scratch: bool) -> int:
     return 1 if failed else 0
 
 
+def print_table(args: argparse.Namespace) -> int:
+    import hashlib
+
+    import onnx
+
+    print("| file | painting | steps | sha256 | size |")
+    print("|---|---|---|---|---|")
+    for path in sorted(args.models.glob("*.onnx")):
+        data = path.read_bytes()
+        props = {p.key: p.value for p in onnx.load_from_string(data).metadata_props}
+        print(f"| `{path.name}` | {props.get('streamart.painting_file', '?')} | {props.get('streamart.iterations', '?')} "
+              f"| `{hashlib.sha256(data).hexdigest()}` | {len(data) / 1e3:.0f} kB |")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -134,7 +151,10 @@ def main() -> int:
         sub.add_argument("--jobs", type=int, default=2)
         sub.add_argument("--checkpoints", type=Path, default=Path.home() / ".cache" / "streamart" / f"zoo-{name}")
         sub.add_argument("extra", nargs="*", help="more 'streamart train' options, after --")
+    commands.add_parser("table").add_argument("--models", type=Path, required=True)
     args = parser.parse_args()
+    if args.command == "table":
+        return print_table(args)
     if args.command == "base":
         return train_base(args)
     return train_each(args, from_scratch=args.command == "long")
