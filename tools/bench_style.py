@@ -148,7 +148,8 @@ def load_torch_model(path: Path):
 
     model = onnx.load(str(path))
     metadata = {prop.key: prop.value for prop in model.metadata_props}
-    net = TransformerNet(metadata.get("streamart.variant", "full"))
+    # The exported form: a CPU-first network's upsampling convolutions are stored fused.
+    net = TransformerNet(metadata.get("streamart.variant", "full")).for_export()
     wanted = net.state_dict()
     state = {
         init.name: torch.from_numpy(numpy_helper.to_array(init).astype(np.float32))

@@ -29,6 +29,7 @@ the scale it was trained to reproduce, and the photos to --size on their long si
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -103,9 +104,11 @@ def metadata(path: Path) -> dict[str, str]:
 
 def label(image: np.ndarray, text: str) -> np.ndarray:
     image = image.copy()
-    cv2.putText(image, text, (6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 3, cv2.LINE_AA)
-    cv2.putText(image, text, (6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1,
-                cv2.LINE_AA)
+    # A dark outline from shifted copies of the same stroke: a thicker stroke is also set
+    # wider, and would not line up with the white text over it.
+    for dx, dy in ((-1, -1), (1, -1), (-1, 1), (1, 1)):
+        cv2.putText(image, text, (6 + dx, 20 + dy), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(image, text, (6, 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1, cv2.LINE_AA)
     return image
 
 
@@ -238,7 +241,7 @@ def main() -> int:
     parser.add_argument("--versus", type=Path, help="folder of models to compare with, painting by painting")
     parser.add_argument("--versus-label", default="other", help="what --versus holds, for the table")
     parser.add_argument("--styles", type=Path, default=root.parent / "shared" / "styles")
-    parser.add_argument("--sheet", type=Path, help="write a contact sheet here (PNG)")
+    parser.add_argument("--sheet", type=Path, help="write a contact sheet here (.jpg keeps it small; .png)")
     parser.add_argument("--sheet-columns", type=int, default=5, help="photos on the sheet")
     parser.add_argument("--sheet-size", type=int, default=192, help="long side of a cell on the sheet")
     parser.add_argument("--table", type=Path, default=root / "docs" / "QUALITY.md")
@@ -260,7 +263,7 @@ def main() -> int:
     versus = None
     if args.versus:
         versus = measure(sorted(args.versus.glob("*.onnx")), args.styles, args.size, 0, vgg)
-    text = (f"Made by `python3 tools/quality.py {' '.join(sys.argv[1:])}` on {len(held_out_photos(args.size))} "
+    text = (f"Made by `python3 tools/quality.py {shlex.join(sys.argv[1:])}` on {len(held_out_photos(args.size))} "
             f"held-out photos at {args.size} px (style distance: lower is closer to the painting).\n\n"
             + table(results, versus, args.versus_label))
     replace_section(args.table, args.section, text)
