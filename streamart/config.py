@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 # 128 px crops, and at 480 px their strokes read well on any frame size (at a frame's full
 # 1080p the texture becomes too fine to see); it is also 4-9x less work than full HD.
 DEFAULT_WORKING_SIZE = 480
-# Working size for live input: on an idle 2-core CPU, 240 px keeps 640x480 at 28 fps with p95
-# latency 76 ms (docs/BENCHMARKS.md); on a busy one, 160; on a GPU, a larger size.
-LIVE_WORKING_SIZE = 240
+# Working size for live input: with the CPU-first network on OpenVINO, 360 px keeps 640x480 at
+# the camera's 30 fps on an idle 2-core CPU (docs/BENCHMARKS.md, "Live"); on a busy one, 240.
+LIVE_WORKING_SIZE = 360
 # Default strength of temporal consistency for video: enough to remove flicker, low enough
 # that moving detail stays sharp (docs/BENCHMARKS.md has the measurements behind it).
 DEFAULT_TEMPORAL = 0.5

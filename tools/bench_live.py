@@ -11,8 +11,8 @@ dropped when the stages fall behind), then the style stages (or, with ``--dream`
 Reports the end-to-end fps, capture-to-sink latency p50/p95 and dropped frames, plus a
 Markdown row for docs/BENCHMARKS.md. Without ``--input`` a synthetic clip (moving shapes over
 gradients, H.264) of the given size, rate and length is written to a temporary folder first.
-Targets on a 2-core CPU with the lite model at its default working size: 640x480 at 20 fps or
-more, p95 latency under 100 ms.
+Target on a 2-core CPU with the shipped model at the live default working size (360):
+640x480 at 30 fps with p95 latency at most 70 ms.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def write_clip(path: Path, width: int, height: int, fps: int, seconds: float) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--input", help="video file to play as the camera (default: a synthetic clip)")
-    parser.add_argument("--style", help="style name or ONNX model (default: the default style; lite on a CPU)")
+    parser.add_argument("--style", help="style name or ONNX model (default: the default style)")
     parser.add_argument("--size", type=int, help="working size, shorter side in pixels (default: the model's default)")
     parser.add_argument("--temporal", type=float, default=DEFAULT_TEMPORAL, help="temporal consistency, 0 = off")
     parser.add_argument("--device", default="auto")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 #: The GPU targets that docs/BENCHMARKS.md states (they were written for an H100).
 TARGETS = {
-    "style": "1280x720 at 60 fps, live (full model; only lite models exist)",
+    "style": "1280x720 at 60 fps, live (full model; only CPU-variant models are shipped)",
     "dream": "1280x720 at 30 fps or more with 4 steps",
     "gatys": "5 s or less (512 px, 500 iterations)",
     "tests": "all pass",

@@ -23,8 +23,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"no style models found (searched {folders})")
         return 0
     default_path = resolve_model(None)
+    width = max(len(entry.name) for entry in entries) + 2
     for entry in entries:
         default = " (default)" if entry.path == default_path else ""
-        line = f"{entry.name:<32}{entry.variant or '':<6}{entry.size_bytes / 1e6:6.1f} MB{default}"
+        line = f"{entry.name:<{width}}{entry.variant or '':<6}{entry.size_bytes / 1e6:6.2f} MB{default}"
         print(f"{line}  {entry.path}" if args.paths else line)
     return 0

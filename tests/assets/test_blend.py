@@ -97,3 +97,15 @@ def test_the_cli_stylizes_with_a_blend(family, tmp_path):
     cv2.imwrite(str(photo), np.random.default_rng(2).integers(0, 256, (40, 60, 3), dtype=np.uint8))
     assert main(["image", str(photo), str(tmp_path / "out.png"), "--style", "warm:0.6,cold:0.4"]) == 0
     assert cv2.imread(str(tmp_path / "out.png")).shape == (40, 60, 3)
+
+
+def test_the_shipped_styles_blend_into_a_style_between_them(tmp_path, monkeypatch):
+    # The zoo is fine-tuned from one shipped base, so any two of its styles blend; the blend
+    # paints unlike either of them, and unlike a cross-fade of their two pictures.
+    monkeypatch.setenv("STREAMART_CACHE", str(tmp_path / "cache"))
+    ys, xs = np.mgrid[0:96, 0:128]
+    image = np.stack([60 + xs, 80 + ys, 140 + 0 * xs], axis=-1).astype(np.uint8)
+    first, second = (stylize(resolve_model(name), image).astype(np.float32) for name in ("starry_night", "the_scream"))
+    blend = stylize(resolve_model("starry_night:0.5,the_scream:0.5"), image).astype(np.float32)
+    assert min(np.abs(blend - first).mean(), np.abs(blend - second).mean()) > 5
+    assert np.abs(blend - (first + second) / 2).mean() > 2

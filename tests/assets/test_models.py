@@ -15,21 +15,21 @@ from streamart.core.frame import Frame
 from streamart.errors import ModelError
 from streamart.stages.style import StyleStage
 
-SHIPPED = {"starry_night", "the_scream", "shipwreck", "matisse_woman_with_hat"}
+#: A few of the shipped styles (streamart/assets/zoo/README.md lists them all).
+SHIPPED = {"starry_night", "the_scream", "shipwreck", "matisse_woman_with_hat", "great_wave_hokusai"}
 
 
-def test_the_shipped_styles_are_found():
-    entries = list_models()
-    assert SHIPPED <= {entry.style for entry in entries}
-    for entry in entries:
-        if entry.style in SHIPPED:
-            assert entry.variant == "lite"
-            assert 100_000 < entry.size_bytes < 5_000_000  # small fp16 files, not pointers
+def test_the_shipped_zoo_is_found_and_small_enough_for_a_wheel():
+    zoo = [entry for entry in list_models() if entry.shipped]
+    assert SHIPPED <= {entry.style for entry in zoo} and len(zoo) >= 20
+    assert {entry.variant for entry in zoo} == {"cpu"}  # the CPU default network
+    assert all(100_000 < entry.size_bytes < 1_000_000 for entry in zoo)  # small fp16 files, not pointers
+    assert sum(entry.size_bytes for entry in zoo) <= 25_000_000
 
 
 def test_no_name_means_the_default_style():
-    assert resolve_model(None).stem == f"{DEFAULT_STYLE}-lite"
-    assert resolve_model("the_scream").stem == "the_scream-lite"
+    assert resolve_model(None).stem == f"{DEFAULT_STYLE}-cpu"
+    assert resolve_model("the_scream").stem == "the_scream-cpu"
 
 
 def test_the_default_model_really_stylizes():
@@ -45,9 +45,9 @@ def test_the_default_model_really_stylizes():
 
 
 def test_models_folder_from_the_environment_comes_first(tmp_path, monkeypatch):
-    make_style_model(tmp_path / "starry_night-lite.onnx")
+    make_style_model(tmp_path / "starry_night-cpu.onnx")
     monkeypatch.setenv("STREAMART_MODELS", str(tmp_path))
-    assert resolve_model(None) == tmp_path / "starry_night-lite.onnx"
+    assert resolve_model(None) == tmp_path / "starry_night-cpu.onnx"
 
 
 def test_unknown_style_names_the_known_ones():
@@ -76,4 +76,4 @@ def test_a_users_model_is_found_by_name_and_is_not_shipped(tmp_path, monkeypatch
     make_style_model(user_models_dir() / "my_painting.onnx")
     assert resolve_model("my_painting") == user_models_dir() / "my_painting.onnx"
     shipped = {entry.name: entry.shipped for entry in list_models()}
-    assert shipped["my_painting"] is False and shipped[f"{DEFAULT_STYLE}-lite"] is True
+    assert shipped["my_painting"] is False and shipped[f"{DEFAULT_STYLE}-cpu"] is True

@@ -52,7 +52,7 @@ def test_style_options_become_a_style_config():
     assert (config.model, config.size, config.strength, config.preserve_color, config.device) == (
         "the_scream", None, 0.3, True, "cpu"
     )
-    assert style_config(parse("webcam")).size == 240  # the live default
+    assert style_config(parse("webcam")).size == 360  # the live default
     assert style_config(parse("video")).size == 480
 
 

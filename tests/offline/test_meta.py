@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from streamart.assets.blend import BASE_KEY, blend_models
+from streamart.assets.models import list_models, shipped_base
 from streamart.config import TrainingConfig
 from streamart.errors import InputError
 from streamart.offline.meta import MetaConfig, paintings_in, train_base
@@ -109,3 +110,24 @@ def test_a_base_of_another_variant_or_no_base_is_refused(base, paintings, conten
 def test_a_base_needs_two_paintings(paintings, content_dir, tmp_path):
     with pytest.raises(InputError, match="at least two paintings"):
         MetaConfig(paintings=paintings[:1], out=tmp_path / "b.pt", training=training(content_dir, tmp_path))
+
+
+def test_the_shipped_base_is_where_quick_training_starts_and_every_shipped_style_came_from(
+    paintings, content_dir, tmp_path
+):
+    # The defaults (no --init, no --from-scratch) fine-tune the CPU network from the shipped
+    # base, and the shipped styles were fine-tuned from that very file: so they blend.
+    defaults = TrainingConfig(style=paintings[0])
+    path = shipped_base(defaults.variant)
+    assert path is not None, "no base is shipped for the default network variant"
+    shipped = load_base(path, defaults.variant)
+    config = training(content_dir, tmp_path, style=paintings[0], variant=defaults.variant, from_scratch=False,
+                      iterations=1)
+    trainer = Trainer(config)
+    assert all(torch.equal(trainer.model.state_dict()[name], shipped["model"][name]) for name in shipped["model"])
+    assert trainer.metadata()[BASE_KEY] == shipped["id"]
+    zoo = [entry for entry in list_models() if entry.shipped]
+    assert zoo and all(
+        {p.key: p.value for p in onnx.load(str(entry.path)).metadata_props}.get(BASE_KEY) == shipped["id"]
+        for entry in zoo
+    )

@@ -99,7 +99,7 @@ def test_live_controls_switch_style_and_strength(tmp_path, monkeypatch):
 
 
 def test_live_styles_are_each_loaded_once(tmp_path, monkeypatch):
-    # Shipped files carry a variant suffix (starry_night-lite.onnx) that style names lack.
+    # Shipped files carry a variant suffix (starry_night-cpu.onnx) that style names lack.
     install_models(tmp_path, monkeypatch, "alpha-lite.onnx", "beta-lite.onnx")
     loaded = []
     real_style_model = style.StyleModel

@@ -32,19 +32,19 @@ def test_info_gives_the_page_its_limits_and_defaults(client):
     info = client.get("/api/info").json()
     assert info["max_upload_bytes"] == LIMIT
     assert "creatures" in info["dream_presets"] and info["dream_preset"] in info["dream_presets"]
-    assert info["working_size"] == 480 and info["live_working_size"] == 240
+    assert info["working_size"] == 480 and info["live_working_size"] == 360
 
 
 def test_the_gallery_lists_shipped_and_own_models_with_thumbnails_and_samples(client):
     styles = {style["name"]: style for style in client.get("/api/styles").json()}
-    assert {"charcoal", "mosaic", f"{DEFAULT_STYLE}-lite"} <= set(styles)
-    assert styles["charcoal"]["own"] and not styles[f"{DEFAULT_STYLE}-lite"]["own"]
-    assert [name for name, style in styles.items() if style["default"]] == [f"{DEFAULT_STYLE}-lite"]
+    assert {"charcoal", "mosaic", f"{DEFAULT_STYLE}-cpu"} <= set(styles)
+    assert styles["charcoal"]["own"] and not styles[f"{DEFAULT_STYLE}-cpu"]["own"]
+    assert [name for name, style in styles.items() if style["default"]] == [f"{DEFAULT_STYLE}-cpu"]
     assert styles["mosaic"]["thumbnail"] is None
     thumbnail = client.get(styles["charcoal"]["thumbnail"])
     assert thumbnail.headers["content-type"] == "image/jpeg" and thumbnail.content == painting_jpeg()
     assert client.get("/api/styles/mosaic/thumbnail").status_code == 404
-    sample = client.get(styles[f"{DEFAULT_STYLE}-lite"]["sample"])
+    sample = client.get(styles[f"{DEFAULT_STYLE}-cpu"]["sample"])
     assert sample.status_code == 200 and decode(sample.content).shape == (256, 256, 3)
 
 

@@ -18,18 +18,18 @@ from .conftest import painting_jpeg
 
 def test_every_model_found_is_a_style_and_the_users_own_are_marked(own_models):
     styles = {style.name: style for style in Gallery().styles()}
-    assert {"charcoal", "mosaic", f"{DEFAULT_STYLE}-lite", "the_scream-lite"} <= set(styles)
-    assert styles["charcoal"].own and not styles["the_scream-lite"].own
-    assert (styles["the_scream-lite"].style, styles["the_scream-lite"].variant) == ("the_scream", "lite")
+    assert {"charcoal", "mosaic", f"{DEFAULT_STYLE}-cpu", "the_scream-cpu"} <= set(styles)
+    assert styles["charcoal"].own and not styles["the_scream-cpu"].own
+    assert (styles["the_scream-cpu"].style, styles["the_scream-cpu"].variant) == ("the_scream", "cpu")
     listing = asyncio.run(Gallery().listing())
     assert [entry["name"] for entry in listing] == sorted(entry["name"] for entry in listing)
-    assert {entry["name"]: entry["title"] for entry in listing}["the_scream-lite"] == "the scream"
+    assert {entry["name"]: entry["title"] for entry in listing}["the_scream-cpu"] == "the scream"
 
 
 def test_only_listed_names_are_found_never_paths(own_models):
     gallery = Gallery()
     assert gallery.find("mosaic").path == own_models / "mosaic.onnx"
-    assert gallery.find(None).name == f"{DEFAULT_STYLE}-lite"
+    assert gallery.find(None).name == f"{DEFAULT_STYLE}-cpu"
     for name in (str(own_models / "mosaic.onnx"), "mosaic.onnx", "../models/mosaic", ""):
         with pytest.raises(ModelError, match="unknown style"):
             gallery.find(name)

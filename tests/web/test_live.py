@@ -90,7 +90,7 @@ def test_a_model_that_fails_is_reported_and_another_style_still_works(client, ow
 
 def test_settings_become_the_stylizers_controls(own_models):
     session = LiveSession(websocket=None, gallery=Gallery())
-    assert session.controls.style_name.endswith("starry_night-lite.onnx")  # the default first
+    assert session.controls.style_name.endswith("starry_night-cpu.onnx")  # the default first
     session.apply('{"style": "mosaic", "strength": 0.25, "temporal": false}')
     controls = session.controls
     assert (controls.style_name, controls.strength, controls.temporal_enabled) == (
