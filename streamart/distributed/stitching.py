@@ -4,19 +4,17 @@ are remuxed in order, and the source's audio is muxed once, as a single run muxe
 from __future__ import annotations
 
 import io
-import math
 import os
 from fractions import Fraction
 
 import av
 
 from ..core.files import OutputFile, describe
-from ..core.protocols import ClosingContext
 from ..errors import OutputError
-from ..sinks.encoder import AudioCopy
+from ..sinks.encoder import AudioCopy, MuxedFile
 
 
-class ChunkJoiner(ClosingContext):
+class ChunkJoiner(MuxedFile):
     """Write the chunks given to :meth:`append`, in order, into one video file at ``path``.
 
     Each chunk is a media file (its bytes or its path) with one video stream, encoded with the
@@ -107,26 +105,4 @@ class ChunkJoiner(ClosingContext):
         if self._container is None:
             self.abort()
             raise OutputError(f"no chunk was joined, so {self.path} was not created")
-        try:
-            if self._audio is not None:
-                self._audio.finish(math.inf)
-                self._audio.close()
-            self._container.close()
-        except BaseException as exc:
-            self.abort()
-            if isinstance(exc, av.error.FFmpegError):
-                raise OutputError(f"cannot finish {self.path} ({describe(exc)}); check free disk space") from exc
-            raise
-        self._output.commit()
-
-    def abort(self) -> None:
-        """Drop the partial output; ``path`` is left as it was."""
-        self._closed = True
-        if self._container is not None:
-            try:
-                self._container.close()
-            except av.error.FFmpegError:
-                pass  # the file is being thrown away; a failing trailer does not matter
-        if self._audio is not None:
-            self._audio.close()
-        self._output.discard()
+        self._finish()

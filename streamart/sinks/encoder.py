@@ -33,7 +33,57 @@ _FALLBACK_TIME_BASE = Fraction(1, 90_000)
 _AUDIO_SEEK_MARGIN = 1
 
 
-class EncoderSink(ClosingContext):
+class MuxedFile(ClosingContext):
+    """An output file muxed under a temporary name (:class:`~streamart.core.files.OutputFile`),
+    with the source's audio beside its video (:class:`AudioCopy`): how it is finished and how it
+    is dropped, shared by :class:`EncoderSink` and the chunk joiner of
+    :mod:`streamart.distributed`. Subclasses set ``path``, ``_output``, ``_container`` (None
+    until opened), ``_audio`` (None without audio) and ``_closed``."""
+
+    path: Path
+    _output: OutputFile
+    _container: av.container.OutputContainer | None
+    _audio: AudioCopy | None
+    _closed: bool
+
+    def _flush_video(self) -> None:
+        """Write what the video stream still holds (nothing, unless a subclass encodes)."""
+
+    def _audio_end(self) -> Fraction | float:
+        """Seconds at which the audio stops: all of it, unless a subclass says otherwise."""
+        return math.inf
+
+    def _finish(self) -> None:
+        """End the video, mux the rest of the audio, close the file and rename it over
+        ``path``; on any failure drop it instead (a muxing error becomes an OutputError)."""
+        try:
+            self._flush_video()
+            if self._audio is not None:
+                self._audio.finish(self._audio_end())
+            self._container.close()
+            if self._audio is not None:
+                self._audio.close()
+        except BaseException as exc:
+            self.abort()
+            if isinstance(exc, av.error.FFmpegError):
+                raise OutputError(f"cannot finish {self.path} ({describe(exc)}); check free disk space") from exc
+            raise
+        self._output.commit()
+
+    def abort(self) -> None:
+        """Drop the partial output; ``path`` is left as it was."""
+        self._closed = True
+        if self._container is not None:
+            try:
+                self._container.close()
+            except av.error.FFmpegError:
+                pass  # the file is being thrown away; a failing trailer does not matter
+        if self._audio is not None:
+            self._audio.close()
+        self._output.discard()
+
+
+class EncoderSink(MuxedFile):
     """Write frames to a video file (container chosen by the extension).
 
     Timestamps are kept: the video stream uses the input's ``time_base`` and each frame's own
@@ -129,38 +179,19 @@ class EncoderSink(ClosingContext):
         if self._closed:
             return
         self._closed = True
-        try:
-            if self._container is None:
-                log.warning("no frames were written, so %s was not created", self.path)
-                self.abort()
-                return
-            self._container.mux(self._video.encode(None))
-            if self._audio is not None:
-                whole = self._audio_tail is not None and self._audio_tail()
-                self._audio.finish(math.inf if whole else self._video_end())
-            self._container.close()
-            if self._audio is not None:
-                self._audio.close()
-        except BaseException as exc:
+        if self._container is None:
+            log.warning("no frames were written, so %s was not created", self.path)
             self.abort()
-            if isinstance(exc, av.error.FFmpegError):
-                raise OutputError(
-                    f"cannot finish {self.path} ({describe(exc)}); check free disk space"
-                ) from exc
-            raise
-        self._output.commit()
+            return
+        self._finish()
 
-    def abort(self) -> None:
-        """Drop the partial output; ``path`` is left as it was."""
-        self._closed = True
-        if self._container is not None:
-            try:
-                self._container.close()
-            except av.error.FFmpegError:
-                pass  # the file is being thrown away; a failing trailer does not matter
-        if self._audio is not None:
-            self._audio.close()
-        self._output.discard()
+    def _flush_video(self) -> None:
+        self._container.mux(self._video.encode(None))  # the frames the encoder still holds
+
+    def _audio_end(self) -> Fraction | float:
+        """The audio ends with the last frame, unless the source was played to its end."""
+        whole = self._audio_tail is not None and self._audio_tail()
+        return math.inf if whole else self._video_end()
 
     def _open(self, width: int, height: int) -> None:
         self._frame_size = (width, height)
