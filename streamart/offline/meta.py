@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import TrainingConfig
-from ..core.files import OutputFile
 from ..errors import InputError, require
-from .training import BASE_FORMAT, Trainer
+from .training import BASE_FORMAT, Trainer, save_torch
 
 torch = require("torch", "torch")
 log = logging.getLogger(__name__)
@@ -94,10 +93,10 @@ def train_base(
         if progress is not None:
             progress(done, config.steps, painting.stem)
         if done % config.checkpoint_every == 0 or done == config.steps or (stop is not None and stop.is_set()):
-            _save(partial, {"model": base, "steps": done, "rng": trainer.generator.get_state()})
+            save_torch(partial, {"model": base, "steps": done, "rng": trainer.generator.get_state()})
         if stop is not None and stop.is_set():
             raise KeyboardInterrupt
-    path = _save(config.out, {
+    path = save_torch(config.out, {
         "format": BASE_FORMAT,
         "variant": training.variant,
         "model": base,
@@ -107,16 +106,6 @@ def train_base(
     })
     partial.unlink(missing_ok=True)
     return path
-
-
-def _save(path: Path, content: dict) -> Path:
-    output = OutputFile(path, overwrite=True)
-    try:
-        torch.save(content, output.temporary)
-    except BaseException:
-        output.discard()
-        raise
-    return output.commit()
 
 
 def paintings_in(folder: Path, exclude: Sequence[str] = ()) -> tuple[Path, ...]:

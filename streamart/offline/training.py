@@ -156,6 +156,17 @@ class ContentImages:
         return torch.from_numpy(crops).permute(0, 3, 1, 2).float()
 
 
+def save_torch(path: Path, content: dict) -> Path:
+    """``torch.save`` complete or absent: written under a temporary name, renamed over ``path``."""
+    output = OutputFile(path, overwrite=True)
+    try:
+        torch.save(content, output.temporary)
+    except BaseException:
+        output.discard()
+        raise
+    return output.commit()
+
+
 def save_png(path: Path, image: np.ndarray) -> None:
     """Write an RGB uint8 image as PNG (through :class:`ImageSink`: complete or absent)."""
     with ImageSink(path, overwrite=True) as sink:
@@ -278,13 +289,7 @@ class Trainer:
                        for key, value in asdict(self.config).items()},
             "metadata": self.metadata(),
         }
-        output = OutputFile(path, overwrite=True)
-        try:
-            torch.save(checkpoint, output.temporary)
-        except BaseException:
-            output.discard()
-            raise
-        return output.commit()
+        return save_torch(path, checkpoint)
 
     def _resume(self, path: Path) -> None:
         checkpoint = load_checkpoint(path)
