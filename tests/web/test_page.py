@@ -8,6 +8,7 @@ Skipped, saying why, where chromium or chromedriver is missing; .ci/run installs
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -39,20 +40,25 @@ pytestmark = [
 WAIT = 90
 
 
-@pytest.fixture
-def server(tmp_path, own_models):  # noqa: F811
-    """``streamart ui --no-browser --port 0`` in a process of its own; its address."""
+@contextlib.contextmanager
+def app_process(args: list[str], cwd: Path):
+    """The web app started by ``python args`` in a process of its own: yields its address and
+    the process; stopped with Ctrl-C (SIGINT) at the end, which it must survive cleanly."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamart", "ui", "--no-browser", "--port", "0"],
-        stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
-    )
+    process = subprocess.Popen([sys.executable, *args], stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     line = process.stderr.readline()
     match = re.search(r"http://127\.0\.0\.1:\d+", line)
     assert match, f"no address in {line!r}"
-    yield match.group(0)
+    yield match.group(0), process
     process.send_signal(signal.SIGINT)
     assert process.wait(30) == 0
+
+
+@pytest.fixture
+def server(tmp_path, own_models):  # noqa: F811
+    """``streamart ui --no-browser --port 0`` in a process of its own; its address."""
+    with app_process(["-m", "streamart", "ui", "--no-browser", "--port", "0"], tmp_path) as (address, process):
+        yield address
     assert "streamart ui stopped" in process.stderr.read()
 
 
@@ -77,17 +83,8 @@ def training_server(tmp_path, own_models, content_dir):  # noqa: F811
     weights for 150 steps of 32 pixels (seconds, but long enough to watch it); its address."""
     settings = {"data": str(content_dir), "checkpoint_dir": str(tmp_path / "checkpoints"), "from_scratch": True,
                 "variant": "lite", "iterations": 150, "image_size": 32, "batch_size": 1, "threads": 1, "device": "cpu"}
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVE_TRAINING_TINY, json.dumps(settings)],
-        stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
-    )
-    line = process.stderr.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", line)
-    assert match, f"no address in {line!r}"
-    yield match.group(0)
-    process.send_signal(signal.SIGINT)
-    assert process.wait(30) == 0
+    with app_process(["-c", SERVE_TRAINING_TINY, json.dumps(settings)], tmp_path) as (address, _):
+        yield address
 
 
 @pytest.fixture
