@@ -28,8 +28,11 @@ normally by raising :class:`StopPipeline` (a preview window that was closed, say
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import logging
 import queue
+import sys
 import threading
 import time
 from collections import deque
@@ -53,6 +56,12 @@ _QUEUE_FRAMES = 4
 # four 720p frames fit, two 1080p ones, a 4K frame (25 MB, 50 MB with its original) is
 # buffered alone. (64 MB cost a 4K run 100 MB more and gained no speed: docs/BENCHMARKS.md.)
 _QUEUE_BYTES = 32 * 2**20
+# Arrays at least this large (a 1080p frame and up; a 720p one is 2.8 MB) get pages of their
+# own from the OS and give them back when freed: glibc's default raises this threshold to the
+# largest block freed so far, after which every 4K frame came from the heaps of the threads
+# that pass frames along and stayed there (a 4K run peaked 0.16 GB higher: docs/BENCHMARKS.md).
+_OWN_PAGES_BYTES = 4 * 2**20
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
 # Grace period for threads to finish after a stop before the runner gives up on them.
 _JOIN_SECONDS = 5.0
 # Latency percentiles are taken over this many recent frames, so a long live session keeps
@@ -394,5 +403,18 @@ def run_pipeline(
     """
     if not sinks:
         raise ValueError("a pipeline needs at least one sink")
+    _give_large_frames_own_pages()
     run = _Run(source, stages, sinks, stop or threading.Event())
     return run.execute(on_progress)
+
+
+@functools.cache
+def _give_large_frames_own_pages() -> None:
+    """Fix glibc's mmap threshold at :data:`_OWN_PAGES_BYTES` for this process (once; a no-op
+    where the C library is not glibc)."""
+    if not sys.platform.startswith("linux"):
+        return
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, _OWN_PAGES_BYTES)
+

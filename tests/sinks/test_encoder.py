@@ -334,3 +334,20 @@ def test_threads_caps_the_encoders_threads(tmp_path):
 def test_encoder_threads_must_be_positive():
     with pytest.raises(InputError, match="at least 1"):
         EncodeConfig(threads=0)
+
+
+def test_above_1080p_x264_holds_no_b_frames_at_any_preset(tmp_path):
+    # Each frame x264 keeps is ~35 MB at 4K: above 1080p it keeps no look-ahead, no B-frames
+    # and one reference (0.25 GB at 4K instead of 0.67 GB); below, the preset is x264's own.
+    def reordered(width: int, height: int) -> bool:
+        path = tmp_path / f"{width}.mp4"
+        with EncoderSink(path, info=StreamInfo(width, height), encode=EncodeConfig(preset="medium")) as sink:
+            for index in range(8):
+                sink.write(Frame(image=pattern_frame(index, width, height), index=index, pts=index,
+                                 time_base=Fraction(1, 10)))
+        with av.open(os.fspath(path)) as container:
+            packets = [p for p in container.demux(video=0) if p.pts is not None]
+        return any(p.pts != p.dts for p in packets[1:])  # B-frames are sent before they are shown
+
+    assert reordered(1280, 720)
+    assert not reordered(2048, 1152)

@@ -249,3 +249,14 @@ def test_threads_caps_the_decoders_threads(tmp_path):
             next(iter(source))
             counts[threads] = native_threads() - before
     assert counts[1] < counts[None], counts
+
+
+def test_above_1080p_the_decoder_gets_two_threads_unless_told(tmp_path):
+    # Each frame thread holds frames of its own: at 4K that is memory, not speed, that grows
+    # with the cores.
+    large = tmp_path / "large.mp4"
+    make_clip(large, width=2048, height=1152, frames=2, audio=False)
+    with FileSource(large) as source:  # FFmpeg's own choice would be cores + 1
+        assert source._stream.codec_context.thread_count == 2
+    with FileSource(large, threads=1) as source:
+        assert source._stream.codec_context.thread_count == 1
