@@ -64,6 +64,10 @@ CROP_SCALE_RANGE = (1.0, 2.5)
 WARP_MAX_ROTATION = 2.0
 WARP_MAX_ZOOM = 0.04
 WARP_MAX_SHIFT = 0.03
+# ... and sensor noise on the moved photo, of a standard deviation up to this (in grey levels
+# of 255), so that the network also learns to give a noisier copy of a frame the same picture:
+# dim scenes and cheap webcams flickered most without it (docs/QUALITY.md).
+WARP_MAX_NOISE = 8.0
 
 
 @dataclass(frozen=True)
@@ -104,14 +108,18 @@ def warp_affine(images: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
 
 
 def temporal_loss(model: torch.nn.Module, content: torch.Tensor, output: torch.Tensor,
-                  generator: torch.Generator) -> torch.Tensor:
-    """Mean squared difference between stylize(warp(x)) and warp(stylize(x)), where valid.
+                  generator: torch.Generator, max_noise: float = WARP_MAX_NOISE) -> torch.Tensor:
+    """Mean squared difference between stylize(warp(x) + noise) and warp(stylize(x)), where
+    valid; the noise is Gaussian, of a random standard deviation up to ``max_noise``.
 
     Pixels the warp brings in from outside the image (and a 2-pixel margin next to them,
     where bilinear sampling mixed in the zeros) are left out.
     """
-    theta = random_affine(content.shape[0], generator).to(content.device)
-    moved_output = model(warp_affine(content, theta))
+    batch = content.shape[0]
+    theta = random_affine(batch, generator).to(content.device)
+    sigma = torch.rand(batch, 1, 1, 1, generator=generator) * max_noise
+    noise = (sigma * torch.randn(content.shape, generator=generator)).to(content.device)
+    moved_output = model((warp_affine(content, theta) + noise).clamp(0, 255))
     valid = warp_affine(torch.ones_like(content[:, :1]), theta)
     valid = (-F.max_pool2d(-valid, kernel_size=5, stride=1, padding=2) > 0.999).float()
     difference = (moved_output - warp_affine(output, theta)).float().pow(2) * valid

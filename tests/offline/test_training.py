@@ -53,15 +53,29 @@ def test_same_seed_same_run_and_resume_continues_exactly(content_dir, style_path
 
 
 def test_temporal_loss_is_zero_only_for_a_network_that_moves_with_its_input():
-    generator = torch.Generator().manual_seed(0)
     images = torch.rand(2, 3, 32, 32) * 255
     identity = torch.nn.Identity()
-    assert temporal_loss(identity, images, identity(images), generator) == 0
+    assert temporal_loss(identity, images, identity(images), torch.Generator().manual_seed(0), max_noise=0) == 0
 
     def with_fixed_pattern(x):  # adds a pattern fixed to the frame, not to the content
         return x + torch.linspace(0, 50, 32)[None, None, None, :]
 
-    assert temporal_loss(with_fixed_pattern, images, with_fixed_pattern(images), generator) > 1
+    moved = temporal_loss(with_fixed_pattern, images, with_fixed_pattern(images), torch.Generator().manual_seed(0),
+                          max_noise=0)
+    assert moved > 0.1  # the identity above: exactly 0
+
+
+def test_temporal_loss_asks_for_the_same_picture_from_a_noisier_frame():
+    # Flat content moved stays flat: only the noise added to the moved copy can differ.
+    images = torch.full((4, 3, 32, 32), 128.0)
+    identity = torch.nn.Identity()
+    noisy = temporal_loss(identity, images, images, torch.Generator().manual_seed(0))
+    assert noisy > 1  # passing noise through is penalised...
+
+    def smoothing(x):  # ... and a network that averages it away is penalised less
+        return torch.nn.functional.avg_pool2d(x, 5, stride=1, padding=2, count_include_pad=False)
+
+    assert temporal_loss(smoothing, images, smoothing(images), torch.Generator().manual_seed(0)) < noisy / 5
 
 
 def test_user_mistakes_are_clear_errors(content_dir, style_path, tmp_path):
