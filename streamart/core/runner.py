@@ -56,12 +56,17 @@ _QUEUE_FRAMES = 4
 # four 720p frames fit, two 1080p ones, a 4K frame (25 MB, 50 MB with its original) is
 # buffered alone. (64 MB cost a 4K run 100 MB more and gained no speed: docs/BENCHMARKS.md.)
 _QUEUE_BYTES = 32 * 2**20
-# Arrays at least this large (a 1080p frame and up; a 720p one is 2.8 MB) get pages of their
-# own from the OS and give them back when freed: glibc's default raises this threshold to the
-# largest block freed so far, after which every 4K frame came from the heaps of the threads
-# that pass frames along and stayed there (a 4K run peaked 0.16 GB higher: docs/BENCHMARKS.md).
+# Runs of frames larger than 1080p give arrays of at least this size (a 1080p frame is 6.2 MB)
+# pages of their own from the OS, which go back when the array is freed. glibc's default
+# raises that threshold to the largest block freed so far, after which every 4K frame came
+# from the heaps of the threads that pass frames along and stayed there (a 4K run peaked
+# 0.16 GB higher: docs/BENCHMARKS.md). Fixing the threshold also stops glibc's raising of the
+# free heap space it keeps; that is set as glibc's own rule would (twice the threshold).
+# Smaller frames are left to glibc's default, which costs no system time on page faults.
+_OWN_PAGES_PIXELS = 1920 * 1088
 _OWN_PAGES_BYTES = 4 * 2**20
-_M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
+_KEPT_HEAP_BYTES = 2 * _OWN_PAGES_BYTES
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers, from glibc's malloc.h
 # Grace period for threads to finish after a stop before the runner gives up on them.
 _JOIN_SECONDS = 5.0
 # Latency percentiles are taken over this many recent frames, so a long live session keeps
@@ -403,18 +408,20 @@ def run_pipeline(
     """
     if not sinks:
         raise ValueError("a pipeline needs at least one sink")
-    _give_large_frames_own_pages()
+    if source.info.width * source.info.height > _OWN_PAGES_PIXELS:
+        _give_large_frames_own_pages()
     run = _Run(source, stages, sinks, stop or threading.Event())
     return run.execute(on_progress)
 
 
 @functools.cache
 def _give_large_frames_own_pages() -> None:
-    """Fix glibc's mmap threshold at :data:`_OWN_PAGES_BYTES` for this process (once; a no-op
-    where the C library is not glibc)."""
+    """Fix glibc's mmap threshold at :data:`_OWN_PAGES_BYTES` and its trim threshold at
+    :data:`_KEPT_HEAP_BYTES` for this process (once; a no-op where the C library is not glibc)."""
     if not sys.platform.startswith("linux"):
         return
     mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
     if mallopt is not None:
         mallopt(_M_MMAP_THRESHOLD, _OWN_PAGES_BYTES)
+        mallopt(_M_TRIM_THRESHOLD, _KEPT_HEAP_BYTES)
 
