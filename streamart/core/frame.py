@@ -11,6 +11,10 @@ import numpy as np
 
 from ..errors import InputError
 
+#: Frames with more pixels than 1080p (1088 rows: the 16-pixel macroblock grid) are large: for
+#: them the decoder, x264 and the allocator switch to settings that hold fewer frames in memory.
+LARGE_FRAME_PIXELS = 1920 * 1088
+
 
 @dataclass(frozen=True, slots=True)
 class Frame:

@@ -41,7 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from .frame import Frame
+from .frame import LARGE_FRAME_PIXELS, Frame
 from .protocols import Sink, Source, Stage, StopPipeline
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,6 @@ _QUEUE_BYTES = 32 * 2**20
 # 0.16 GB higher: docs/BENCHMARKS.md). Fixing the threshold also stops glibc's raising of the
 # free heap space it keeps; that is set as glibc's own rule would (twice the threshold).
 # Smaller frames are left to glibc's default, which costs no system time on page faults.
-_OWN_PAGES_PIXELS = 1920 * 1088
 _OWN_PAGES_BYTES = 4 * 2**20
 _KEPT_HEAP_BYTES = 2 * _OWN_PAGES_BYTES
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers, from glibc's malloc.h
@@ -408,7 +407,7 @@ def run_pipeline(
     """
     if not sinks:
         raise ValueError("a pipeline needs at least one sink")
-    if source.info.width * source.info.height > _OWN_PAGES_PIXELS:
+    if source.info.width * source.info.height > LARGE_FRAME_PIXELS:
         _give_large_frames_own_pages()
     run = _Run(source, stages, sinks, stop or threading.Event())
     return run.execute(on_progress)
@@ -424,4 +423,3 @@ def _give_large_frames_own_pages() -> None:
     if mallopt is not None:
         mallopt(_M_MMAP_THRESHOLD, _OWN_PAGES_BYTES)
         mallopt(_M_TRIM_THRESHOLD, _KEPT_HEAP_BYTES)
-

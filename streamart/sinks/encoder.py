@@ -14,7 +14,7 @@ import av
 
 from ..config import EncodeConfig
 from ..core.files import OutputFile, describe
-from ..core.frame import Frame
+from ..core.frame import LARGE_FRAME_PIXELS, Frame
 from ..core.protocols import ClosingContext, StreamInfo
 from ..errors import DeviceError, InputError, InputNotFoundError, OutputError
 from ..ops.image import pad_to
@@ -407,7 +407,7 @@ def check_encode(encode: EncodeConfig, width: int, height: int) -> dict[str, str
         options[name] = str(encode.crf)
     if encode.preset is not None and "preset" in private:
         options["preset"] = _check_preset(encoder, private["preset"], encode.preset)
-    if encoder == "libx264" and width * height > _X264_FULL_PIXELS:
+    if encoder == "libx264" and width * height > LARGE_FRAME_PIXELS:
         options["x264-params"] = _X264_LARGE_FRAMES
     context = av.CodecContext.create(codec, "w")
     context.width, context.height = _even_size(width, height, pix_fmt)
@@ -428,12 +428,11 @@ def check_encode(encode: EncodeConfig, width: int, height: int) -> dict[str, str
 
 
 #: Above 1080p, x264 at any preset keeps only the frames it cannot do without: no look-ahead
-#: (and so no macroblock tree), no B-frames, one reference frame. Each frame it holds is about
-#: 35 MB at 4K, and medium's usual set took 0.67 GB there (1.28 GB with its full look-ahead).
-#: Measured on a stylized 4K clip at medium: 0.25 GB instead, 2.6x faster, and 1-2 % more bits
-#: for the same PSNR (docs/BENCHMARKS.md, "Memory on a 4K clip").
+#: (and so no macroblock tree), no B-frames, one reference frame. At 4K the frames it holds
+#: for medium's usual set took 0.67 GB on their own (1.28 GB with its full look-ahead).
+#: Measured on a stylized 4K clip at medium: 0.25 GB instead, 2.1-2.6x faster, and 0-2 % more
+#: bytes for the same PSNR (docs/BENCHMARKS.md, "Memory on a 4K clip").
 _X264_LARGE_FRAMES = "rc-lookahead=0:mbtree=0:bframes=0:ref=1"
-_X264_FULL_PIXELS = 1920 * 1088
 
 
 def _known_format(pix_fmt: str) -> bool:

@@ -13,7 +13,7 @@ import av
 import numpy as np
 
 from ..core.files import describe
-from ..core.frame import Frame
+from ..core.frame import LARGE_FRAME_PIXELS, Frame
 from ..core.protocols import ClosingContext, StreamInfo
 from ..errors import InputError, InputNotFoundError
 from ..ops.video import to_rgb
@@ -26,10 +26,9 @@ _TOLERANCE = 1e-6
 
 
 #: Above 1080p the decoder gets this many threads unless told otherwise: each frame thread
-#: holds frames of its own (about 50 MB more at 4K for the third thread of a 2-core machine,
+#: holds frames of its own (about 45 MB more at 4K for the third thread of a 2-core machine,
 #: and it grows with the cores), and decoding is a small part of a frame's time at that size.
 _FEW_THREADS = 2
-_FEW_THREADS_PIXELS = 1920 * 1088
 
 
 class FileSource(ClosingContext):
@@ -95,7 +94,7 @@ class FileSource(ClosingContext):
         # frame + slice threads, so decoding keeps pace with inference
         self._stream.thread_type = "AUTO"
         context = self._stream.codec_context
-        if threads is None and context.width * context.height > _FEW_THREADS_PIXELS:
+        if threads is None and context.width * context.height > LARGE_FRAME_PIXELS:
             threads = _FEW_THREADS
         if threads is not None:
             context.thread_count = threads
