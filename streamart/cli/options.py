@@ -156,7 +156,9 @@ def add_encode_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--encoder-preset", default=defaults.preset, metavar="PRESET",
-        help=f"the encoder's speed preset, e.g. veryfast or slow for libx264 (default: {defaults.preset})",
+        help=f"the encoder's speed preset, e.g. veryfast or slow for libx264 (default: {defaults.preset}); "
+        "above 1080p, libx264 keeps no look-ahead, B-frames or extra reference frames at any preset, "
+        "which bounds its memory",
     )
     # The old spelling, which clashed with the dream preset of `streamart dream`.
     group.add_argument("--preset", dest="old_encoder_preset", help=argparse.SUPPRESS)
