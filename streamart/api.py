@@ -139,6 +139,7 @@ def stylize_video(
     start: float | None = None,
     duration: float | None = None,
     strict: bool = False,
+    plain_only: bool = False,
     encode: EncodeConfig = EncodeConfig(),
     cluster: ClusterConfig | None = None,
     on_progress: Progress | None = None,
@@ -154,20 +155,25 @@ def stylize_video(
     model is loaded. ``start`` and ``duration`` (seconds) process only that span of the input,
     video and audio, e.g. to preview a style on a few seconds of a long clip; the output starts
     at time 0. A damaged input is stylized as far as it decodes, with a warning, or, with
-    ``strict``, fails (:class:`~streamart.errors.InputError`) and writes nothing.
+    ``strict``, fails (:class:`~streamart.errors.InputError`) and writes nothing. With
+    ``plain_only`` (a file from someone else, such as an upload) ``input`` is read only as one
+    self-contained local video file: a playlist, or any format that would open other files or
+    URLs, is refused (:class:`~streamart.errors.InputError`) before it reads what it names.
 
     With ``cluster`` the video is cut into chunks that Ray workers stylize side by side (needs
     ``streamart[ray]``; see :class:`~streamart.config.ClusterConfig`), with the same frames,
     timestamps and audio as a single run; ``stages`` must then be a callable (each worker
-    builds its own), and ``start``, ``duration`` and ``stop`` are for single runs only. The
-    statistics then add up the workers' (busy seconds summed over them, warm-up frames
-    counted in the source's and the stages').
+    builds its own), and ``start``, ``duration``, ``plain_only`` and ``stop`` are for single
+    runs only. The statistics then add up the workers' (busy seconds summed over them, warm-up
+    frames counted in the source's and the stages').
     """
     stages = _stage_factory(style, temporal, flow_preset, dream, stages, cluster)
     _refuse_same_file(input, output)
     if cluster is not None:
-        if start is not None or duration is not None or stop is not None:
-            raise InputError("--start, --duration and stop work in one process; leave out --workers and --cluster")
+        if start is not None or duration is not None or stop is not None or plain_only:
+            raise InputError(
+                "--start, --duration, stop and plain_only work in one process; leave out --workers and --cluster"
+            )
         from .distributed.workers import VideoJob, stylize_split
 
         jobs = [VideoJob(Path(input), Path(output))]
@@ -179,7 +185,9 @@ def stylize_video(
             raise result
         return result
     with ExitStack() as stack:
-        source = stack.enter_context(FileSource(input, start=start, duration=duration, strict=strict))
+        source = stack.enter_context(
+            FileSource(input, start=start, duration=duration, strict=strict, plain_only=plain_only)
+        )
         sink = stack.enter_context(
             EncoderSink(
                 output,
@@ -188,6 +196,7 @@ def stylize_video(
                 audio_start=source.offset,
                 # All of the audio when all of the video went through; else it ends with the video.
                 audio_tail=lambda: source.finished and duration is None,
+                audio_plain_only=plain_only,
                 encode=encode,
             )
         )

@@ -152,3 +152,9 @@ def index_first_truncated(folder: Path) -> Path:
     full.unlink()
     fast.unlink()
     return cut
+
+
+def make_playlist(path: str | os.PathLike, entry: str) -> None:
+    """An HLS playlist (.m3u8) whose one segment is ``entry``: a path, ``file:`` URL or URL
+    that FFmpeg's HLS demuxer opens when it reads the playlist."""
+    Path(path).write_text(f"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n{entry}\n#EXT-X-ENDLIST\n")

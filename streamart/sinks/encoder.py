@@ -18,7 +18,7 @@ from ..core.frame import LARGE_FRAME_PIXELS, Frame
 from ..core.protocols import ClosingContext, StreamInfo
 from ..errors import DeviceError, InputError, InputNotFoundError, OutputError
 from ..ops.image import pad_to
-from ..ops.video import BT709, from_rgb
+from ..ops.video import BT709, from_rgb, open_input
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,9 @@ class EncoderSink(MuxedFile):
     through), audio that runs on past the last frame is kept too, as FFmpeg keeps it.
     ``audio_start`` (seconds in ``audio_from``) is where a trimmed video's time 0 lies: audio
     before it is left out and the rest shifted to start at 0. Audio is cut between packets
-    (about 21 ms at 48 kHz AAC), at the boundary nearest to each end.
+    (about 21 ms at 48 kHz AAC), at the boundary nearest to each end. ``audio_plain_only``
+    reads ``audio_from`` only as one self-contained local file
+    (:func:`~streamart.ops.video.open_input`).
 
     Odd sizes: pixel formats with 2x chroma subsampling (the default ``yuv420p``, which every
     player decodes) need even sizes, so an odd width or height is padded by repeating the last
@@ -124,6 +126,7 @@ class EncoderSink(MuxedFile):
         audio_from: str | os.PathLike | None = None,
         audio_start: float | None = None,
         audio_tail: Callable[[], bool] | None = None,
+        audio_plain_only: bool = False,
         encode: EncodeConfig = EncodeConfig(),
     ) -> None:
         self._encoder = encode.encoder
@@ -136,7 +139,9 @@ class EncoderSink(MuxedFile):
         self._info = info
         self._time_base = info.time_base or _FALLBACK_TIME_BASE
         try:
-            self._audio = AudioCopy(audio_from, start=audio_start) if audio_from is not None else None
+            self._audio = (
+                AudioCopy(audio_from, start=audio_start, plain_only=audio_plain_only) if audio_from is not None else None
+            )
         except BaseException:
             self._output.discard()
             raise
@@ -243,11 +248,14 @@ class AudioCopy:
     audio before it is left out and the rest shifted to start at 0. Audio is cut between
     packets (about 21 ms at 48 kHz AAC), at the boundary nearest to each end. Call
     :meth:`add_streams` before the output's first packet, :meth:`mux_until` as its video
-    advances, :meth:`finish` before closing it, and :meth:`close` in any case.
+    advances, :meth:`finish` before closing it, and :meth:`close` in any case. ``plain_only``:
+    see :func:`~streamart.ops.video.open_input`.
     """
 
-    def __init__(self, path: str | os.PathLike, *, start: float | Fraction | None = None) -> None:
-        self._input = _open_audio(path)
+    def __init__(
+        self, path: str | os.PathLike, *, start: float | Fraction | None = None, plain_only: bool = False
+    ) -> None:
+        self._input = _open_audio(path, plain_only=plain_only)
         self._start = None if start is None else Fraction(start)
         self._container: av.container.OutputContainer | None = None
         # Per input audio stream: the output stream, and whether packets are copied.
@@ -490,12 +498,12 @@ def available_encoders() -> list[str]:
     return [name for name in _SUGGESTED_ENCODERS if name in av.codecs_available]
 
 
-def _open_audio(path: str | os.PathLike) -> av.container.InputContainer:
+def _open_audio(path: str | os.PathLike, *, plain_only: bool) -> av.container.InputContainer:
     path = Path(path)
     if not path.exists():
         raise InputNotFoundError(f"audio source {path} does not exist; check the path")
     try:
-        return av.open(os.fspath(path), "r")
+        return open_input(path, plain_only=plain_only)
     except av.error.FFmpegError as exc:
         raise InputError(
             f"cannot read audio from {path} ({describe(exc)}); give a media file"

@@ -16,7 +16,7 @@ from ..core.files import describe
 from ..core.frame import LARGE_FRAME_PIXELS, Frame
 from ..core.protocols import ClosingContext, StreamInfo
 from ..errors import InputError, InputNotFoundError
-from ..ops.video import to_rgb
+from ..ops.video import open_input, to_rgb
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 # exactly 1/10): far below any frame interval.
 _TOLERANCE = 1e-6
 
+
+#: What a ``plain_only`` input must be, for messages.
+PLAIN_FILE = (
+    "a single self-contained video file such as .mp4, .mov, .mkv, .webm, .avi or .ts; a playlist "
+    "or a file that refers to other files is not accepted here"
+)
 
 #: Above 1080p the decoder gets this many threads unless told otherwise: each frame thread
 #: holds frames of its own (about 45 MB more at 4K for the third thread of a 2-core machine,
@@ -46,7 +52,9 @@ class FileSource(ClosingContext):
     the trimmed span. With ``keep_timestamps`` a trimmed video keeps the file's own timestamps
     instead (``offset`` is None), so that pieces of one video processed apart can be joined.
     ``threads`` caps the decoder's threads (None: FFmpeg's choice, from the machine's cores,
-    except above 1080p, where it is 2).
+    except above 1080p, where it is 2). With ``plain_only`` (files from someone else, such as
+    the web app's uploads) the file is read only as one self-contained local file, never as a
+    playlist or another format that opens what it names (:func:`~streamart.ops.video.open_input`).
 
     The first frame is decoded on construction, so a file without decodable video, or a start
     past its end, fails here (:class:`InputError`) rather than mid-pipeline. Damaged files are
@@ -67,6 +75,7 @@ class FileSource(ClosingContext):
         strict: bool = False,
         keep_timestamps: bool = False,
         threads: int | None = None,
+        plain_only: bool = False,
     ) -> None:
         _check_span(start, duration)
         self.path = Path(path)
@@ -76,8 +85,10 @@ class FileSource(ClosingContext):
         if self.path.is_dir():
             raise InputError(f"input {self.path} is a folder; give a video file")
         try:
-            self._container = av.open(os.fspath(self.path), "r")
+            self._container = open_input(self.path, plain_only=plain_only)
         except av.error.FFmpegError as exc:
+            if plain_only and isinstance(exc, av.error.ArgumentError):  # a demuxer not allowed
+                raise InputError(f"input {self.path} is not {PLAIN_FILE}") from None
             raise InputError(
                 f"input {self.path} is not a video FFmpeg can read ({describe(exc)}); "
                 "give a video file such as .mp4 or .mkv"

@@ -88,7 +88,7 @@ def video(
     def work(job: Job) -> Path:
         output = results / f"{job.id}.mp4"
         api.stylize_video(
-            upload.path, output, style=config, temporal=temporal, start=start, duration=duration,
+            upload.path, output, style=config, temporal=temporal, start=start, duration=duration, plain_only=True,
             on_progress=lambda stats: job.report(stats.frames_out, stats.frame_count, "frames"), stop=job.stop,
         )
         return output

@@ -10,7 +10,7 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-from media_factory import audio_seconds, pattern_frame
+from media_factory import audio_seconds, make_playlist, pattern_frame
 
 from streamart.config import EncodeConfig
 from streamart.core.frame import Frame
@@ -351,3 +351,11 @@ def test_above_1080p_x264_holds_no_b_frames_at_any_preset(tmp_path):
 
     assert reordered(1280, 720)
     assert not reordered(2048, 1152)
+
+
+def test_audio_from_a_playlist_is_refused_when_only_plain_files_may_be_read(tmp_path, clip):
+    playlist = tmp_path / "sound.m3u8"
+    make_playlist(playlist, str(clip))
+    with pytest.raises(InputError, match="cannot read audio from .*sound.m3u8"):
+        EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), audio_from=playlist, audio_plain_only=True)
+    assert not (tmp_path / "out.mp4").exists()

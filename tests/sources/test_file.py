@@ -9,7 +9,7 @@ from fractions import Fraction
 import cv2
 import numpy as np
 import pytest
-from media_factory import index_first_truncated, make_clip, pattern_frame
+from media_factory import index_first_truncated, make_clip, make_playlist, pattern_frame
 
 from streamart.errors import InputError, InputNotFoundError
 from streamart.sources.file import FileSource
@@ -260,3 +260,23 @@ def test_above_1080p_the_decoder_gets_two_threads_unless_told(tmp_path):
         assert source._stream.codec_context.thread_count == 2
     with FileSource(large, threads=1) as source:
         assert source._stream.codec_context.thread_count == 1
+
+
+@pytest.mark.parametrize("entry", ["absolute", "file_url"])
+def test_plain_only_refuses_a_playlist_before_it_opens_what_it_names(tmp_path, entry):
+    secret = tmp_path / "secret.ts"
+    make_clip(secret, codec="mpeg2video", audio=False)
+    playlist = tmp_path / "clip.m3u8"
+    make_playlist(playlist, {"absolute": str(secret), "file_url": secret.as_uri()}[entry])
+    with FileSource(playlist) as source:  # what the user names on their own machine is read
+        assert len(list(source)) == 10
+    with pytest.raises(InputError, match=r"clip\.m3u8 is not a single self-contained video file .* a playlist"):
+        FileSource(playlist, plain_only=True)
+
+
+def test_plain_only_reads_a_plain_file_whatever_its_name(tmp_path):
+    disguised = tmp_path / "clip.m3u8"
+    make_clip(disguised.with_suffix(".ts"), codec="mpeg2video", audio=False)
+    disguised.with_suffix(".ts").rename(disguised)
+    with FileSource(disguised, plain_only=True) as source:
+        assert len(list(source)) == 10

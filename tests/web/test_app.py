@@ -7,6 +7,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from media_factory import make_clip, make_playlist
 from model_factory import make_style_model
 
 from streamart.assets.models import DEFAULT_STYLE
@@ -219,3 +220,14 @@ def test_pages_of_other_sites_cannot_upload_start_jobs_or_go_live(client, photo)
     with client.websocket_connect("/api/live", headers=same) as ws:
         ws.send_bytes(photo)
         assert "frame" in ws.receive_text()
+
+
+@pytest.mark.parametrize("entry", ["absolute", "file_url", "relative"])
+def test_a_playlist_naming_a_local_video_is_refused(client, tmp_path, entry):
+    secret = tmp_path / "secret.ts"  # beside the workspace: ../../../secret.ts from an upload
+    make_clip(secret, codec="mpeg2video")
+    playlist = {"absolute": str(secret), "file_url": secret.as_uri(), "relative": "../../../secret.ts"}[entry]
+    make_playlist(tmp_path / "clip.m3u8", playlist)
+    response = client.post("/api/uploads", params={"name": "clip.m3u8"}, content=(tmp_path / "clip.m3u8").read_bytes())
+    assert response.status_code == 415, response.text
+    assert "clip.m3u8 is not an image or a video" in response.json()["error"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from media_factory import make_clip, make_playlist
+
 from streamart.web.media import media_kind
 
 
@@ -17,3 +19,13 @@ def test_images_videos_and_the_rest(tmp_path, clip, photo):
 
 def test_a_sound_file_is_not_a_video(clip_factory):
     assert media_kind(clip_factory("tone.m4a", video=False)) is None
+
+
+def test_a_playlist_is_not_a_video_whatever_it_names(tmp_path):
+    secret = tmp_path / "secret.mkv"
+    make_clip(secret, audio=False)
+    for entry in (str(secret), secret.as_uri(), "../secret.mkv"):
+        playlist = tmp_path / "uploads" / "clip.m3u8"
+        playlist.parent.mkdir(exist_ok=True)
+        make_playlist(playlist, entry)
+        assert media_kind(playlist) is None, entry

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from media_factory import make_playlist
 
 from streamart.config import StyleConfig
 from streamart.errors import InputError
@@ -73,3 +74,17 @@ def test_gatys_reports_each_step_and_stops_when_asked(tmp_path, monkeypatch):
     job.stop.set()
     with pytest.raises(Cancelled):
         job.work(job)
+
+
+def test_a_video_job_reads_its_upload_only_as_a_plain_file(tmp_path, own_models, clip):
+    """Even a playlist that got past the upload's checks is refused when the job reads it."""
+    playlist = tmp_path / "uploads" / "ab12" / "upload.m3u8"
+    playlist.parent.mkdir(parents=True)
+    make_playlist(playlist, str(clip))
+    upload = Upload(id="ab12", name="clip.m3u8", path=playlist, kind="video", size=1)
+    style = Gallery().find("charcoal")
+    job = work.video(upload, style, StyleConfig(model=style.path), results=tmp_path)
+    with pytest.raises(InputError, match="not a single self-contained video file") as refused:
+        job.work(job)
+    assert job.describe_error(refused.value).startswith("input clip.m3u8 is not")
+    assert not (tmp_path / f"{job.id}.mp4").exists()
