@@ -10,6 +10,7 @@ import webbrowser
 from ..core.signals import Terminated
 from ..errors import require
 from ..web import DEFAULT_MAX_UPLOAD_MB, DEFAULT_PORT
+from ..web.hosts import split_host
 from .options import positive_int
 
 HELP = "the web app: gallery, photos, videos, webcam live"
@@ -31,6 +32,14 @@ def port_number(text: str) -> int:
     return value
 
 
+def host_name(text: str) -> str:
+    try:
+        split_host(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port", type=port_number, default=DEFAULT_PORT, help=f"port to listen on; 0 picks a free one (default: {DEFAULT_PORT})"
@@ -43,6 +52,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-upload", type=positive_int, default=DEFAULT_MAX_UPLOAD_MB, metavar="MB",
         help=f"largest file the page may upload, in MB (default: {DEFAULT_MAX_UPLOAD_MB})",
+    )
+    parser.add_argument(
+        "--allowed-host", action="append", default=[], type=host_name, metavar="NAME[:PORT]",
+        help="another name the app answers to, such as a reverse proxy's (repeatable; without a port, on any "
+        "port). It always answers to the address it listens on and to localhost, and with --host 0.0.0.0 to "
+        "this computer's names and addresses; requests for any other name are refused, so that no web site "
+        "can reach the app by pointing its own name at this computer",
     )
     parser.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
 
@@ -65,7 +81,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"open {url} in your browser", file=sys.stderr, flush=True)
 
     try:
-        serve(host=args.host, port=args.port, max_upload_bytes=args.max_upload * 10**6, on_ready=ready)
+        serve(
+            host=args.host, port=args.port, max_upload_bytes=args.max_upload * 10**6,
+            allowed_hosts=args.allowed_host, on_ready=ready,
+        )
     except KeyboardInterrupt as exc:  # Ctrl-C is how the app is stopped; a signal still says which
         if isinstance(exc, Terminated):
             raise

@@ -6,7 +6,8 @@ Above the API, like the CLI: it calls :mod:`streamart.api` with the configs of
 :mod:`streamart.config` and nothing below them. The parts:
 
 - ``app.py``: the FastAPI application, its routes and its lifetime (a temporary workspace
-  removed at exit);
+  removed at exit), and the check of every request's Host and Origin;
+- ``hosts.py``: the names the app answers to (against DNS rebinding);
 - ``uploads.py``: uploaded files, streamed into the workspace under a size limit;
 - ``media.py``: what an uploaded file is (image, video or neither), JPEG in and out;
 - ``gallery.py``: the styles with their painting thumbnails and sample outputs, cached;

@@ -2,7 +2,8 @@
 :func:`serve`, which runs it with uvicorn until Ctrl-C.
 
 Every error the page can see is JSON ``{"error": "one line"}`` with a fitting status: 400 for
-a setting, input or style streamart refuses, 403 for a request from a page of another site,
+a setting, input or style streamart refuses and for a request to a name that is not the app's
+(DNS rebinding: see :class:`OwnNames`), 403 for a request from a page of another site,
 404 for an unknown upload or job, 409 for the result of an unfinished job and for a new style
 that would replace one of the user's own unasked (with the style's name, ``"style"``), 413 for
 an upload over the limit, 415 for a file that is not an image or a video, 422 for a request the
@@ -15,7 +16,7 @@ import asyncio
 import ipaddress
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -32,6 +33,7 @@ from ..config import DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZ
 from ..errors import DependencyError, OutputError, StreamartError
 from . import work
 from .gallery import Gallery
+from .hosts import OwnNames
 from .jobs import Job, JobQueue, UnknownJob
 from .live import LiveSession
 from . import DEFAULT_MAX_UPLOAD_MB, DEFAULT_PORT
@@ -82,27 +84,43 @@ class TrainRequest(_Request):
     overwrite: bool = False  # replace the user's own style of that name
 
 
-class SameOrigin:
-    """Refuses what changes something (uploads, jobs, the live view) when a page of another
-    site asks: any web page the user has open could otherwise send requests to this app on
-    127.0.0.1. Browsers name the asking page's origin in every such request; tools that send
-    none (curl, scripts) are let through."""
+class HostAndOriginCheck:
+    """Refuses a request for another name (the Host header: see :class:`OwnNames`), on every
+    route and the WebSocket, with 400; and what changes something (uploads, jobs, the live
+    view) when a page of another site asks, with 403: any web page the user has open could
+    otherwise send requests to this app on 127.0.0.1. Browsers name the asking page's origin
+    in every such request; tools that send none (curl, scripts) are let through."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, *, own: OwnNames) -> None:
         self.app = app
+        self.own = own
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "websocket" or (scope["type"] == "http" and scope["method"] not in ("GET", "HEAD")):
+        if scope["type"] in ("http", "websocket"):
             headers = dict(scope["headers"])
+            host = headers.get(b"host", b"").decode("latin-1")
+            arrived_at = (scope.get("server") or (None,))[0]
+            if not self.own.answers(host, arrived_at):
+                await self._refuse(
+                    scope, receive, send, 400,
+                    f"refused: this app does not answer to the name '{host}'; open it at the address "
+                    "'streamart ui' printed, or start it with --allowed-host NAME[:PORT] to reach it by "
+                    "another name (behind a reverse proxy)",
+                )
+                return
             origin = headers.get(b"origin")
-            if origin is not None and urlsplit(origin.decode("latin-1")).netloc != headers.get(b"host", b"").decode("latin-1"):
-                if scope["type"] == "websocket":
-                    await send({"type": "websocket.close", "code": 1008})  # before accepting: HTTP 403
-                else:
-                    response = JSONResponse({"error": "refused: the request comes from a page of another site"}, 403)
-                    await response(scope, receive, send)
+            changes = scope["type"] == "websocket" or scope["method"] not in ("GET", "HEAD")
+            if changes and origin is not None and urlsplit(origin.decode("latin-1")).netloc != host:
+                await self._refuse(scope, receive, send, 403, "refused: the request comes from a page of another site")
                 return
         await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _refuse(scope, receive, send, status: int, message: str) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})  # before accepting: HTTP 403
+        else:
+            await JSONResponse({"error": message}, status)(scope, receive, send)
 
 
 def static_folder() -> Path:
@@ -111,9 +129,10 @@ def static_folder() -> Path:
 
 def create_app(
     workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
-    training: Mapping[str, object] | None = None,
+    training: Mapping[str, object] | None = None, own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT),
 ) -> FastAPI:
-    """The app, keeping uploads and results in ``workspace`` (a folder the caller removes).
+    """The app, keeping uploads and results in ``workspace`` (a folder the caller removes),
+    answering to the ``own`` names only.
 
     ``training``: :class:`~streamart.config.TrainingConfig` fields that replace its defaults in
     the New style tab's jobs (tests make them tiny). The page sends only the painting, the name
@@ -137,7 +156,7 @@ def create_app(
 
     app = FastAPI(title="streamart", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.jobs, app.state.uploads, app.state.gallery = jobs, uploads, gallery
-    app.add_middleware(SameOrigin)
+    app.add_middleware(HostAndOriginCheck, own=own)
 
     def error(status: int, message: str, **extra: object) -> JSONResponse:
         return JSONResponse({"error": " ".join(message.split()), **extra}, status_code=status)
@@ -320,16 +339,19 @@ def url_of(sock: socket.socket) -> str:
 
 def serve(
     *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
-    on_ready: Callable[[str], None] | None = None, training: Mapping[str, object] | None = None,
+    allowed_hosts: Iterable[str] = (), on_ready: Callable[[str], None] | None = None,
+    training: Mapping[str, object] | None = None,
 ) -> None:
     """Run the app until Ctrl-C (or SIGTERM), then stop the running job and remove every
-    upload and result. ``on_ready`` gets the page's address once the socket listens (the
+    upload and result. It answers to the names of :class:`OwnNames` and ``allowed_hosts``
+    (``NAME[:PORT]``). ``on_ready`` gets the page's address once the socket listens (the
     browser may connect from then on); ``training`` is :func:`create_app`'s."""
     import uvicorn
 
     sock = listen(host, port)
     with sock, tempfile.TemporaryDirectory(prefix="streamart-ui-", ignore_cleanup_errors=True) as workspace:
-        app = create_app(Path(workspace), max_upload_bytes=max_upload_bytes, training=training)
+        own = OwnNames.of(host, sock.getsockname()[1], allowed_hosts)
+        app = create_app(Path(workspace), max_upload_bytes=max_upload_bytes, training=training, own=own)
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -11,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -26,8 +28,8 @@ def served(monkeypatch):
     """Replaces the server with one that only says where it would be; what it was asked."""
     calls = []
 
-    def serve(*, host, port, max_upload_bytes, on_ready):
-        calls.append({"host": host, "port": port, "max_upload_bytes": max_upload_bytes})
+    def serve(*, host, port, max_upload_bytes, allowed_hosts, on_ready):
+        calls.append({"host": host, "port": port, "max_upload_bytes": max_upload_bytes, "allowed_hosts": allowed_hosts})
         on_ready(f"http://{host}:{port}")
 
     monkeypatch.setattr(streamart.web.app, "serve", serve)
@@ -51,7 +53,9 @@ def test_help_states_the_defaults():
 
 def test_it_serves_on_this_computer_and_opens_the_browser(served, opened, capsys):
     assert main(["ui"]) == 0
-    assert served == [{"host": "127.0.0.1", "port": DEFAULT_PORT, "max_upload_bytes": DEFAULT_MAX_UPLOAD_MB * 10**6}]
+    assert served == [
+        {"host": "127.0.0.1", "port": DEFAULT_PORT, "max_upload_bytes": DEFAULT_MAX_UPLOAD_MB * 10**6, "allowed_hosts": []}
+    ]
     assert opened == [f"http://127.0.0.1:{DEFAULT_PORT}"]
     err = capsys.readouterr().err
     assert "streamart ui: http://127.0.0.1:7860  (Ctrl-C to stop)" in err and "warning" not in err
@@ -84,6 +88,39 @@ def test_this_computer_alone_is_not_warned_about(served, host, capsys):
     assert "warning" not in capsys.readouterr().err
 
 
+def test_allowed_hosts_are_passed_on_and_checked(served, capsys):
+    assert main(["ui", "--no-browser", "--allowed-host", "art.example.com", "--allowed-host", "proxy.lan:8080"]) == 0
+    assert served[0]["allowed_hosts"] == ["art.example.com", "proxy.lan:8080"]
+    with pytest.raises(SystemExit):
+        main(["ui", "--allowed-host", "http://art.example.com/"])
+    assert "'http://art.example.com/' is not a host name with an optional port (NAME or NAME:PORT)" in (
+        capsys.readouterr().err
+    )
+
+
+def host_status(url: str, host: str) -> int:
+    """The status of GET /api/info asked for by the name ``host``."""
+    address = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    try:
+        connection.request("GET", "/api/info", headers={"Host": host})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_the_real_app_answers_to_its_own_and_the_allowed_names_only(tmp_path):
+    process, url = start(tmp_path, "--allowed-host", "art.example.com")
+    port = urllib.parse.urlsplit(url).port
+    try:
+        assert host_status(url, f"127.0.0.1:{port}") == host_status(url, f"localhost:{port}") == 200
+        assert host_status(url, "art.example.com") == 200
+        assert host_status(url, f"evil.example:{port}") == 400
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0
+
+
 @pytest.mark.parametrize("port", ["-1", "70000", "http"])
 def test_a_bad_port_is_refused(port, capsys):
     with pytest.raises(SystemExit):
@@ -106,12 +143,14 @@ def test_without_the_ui_extra_it_names_the_install(monkeypatch, capsys):
     assert "pip install 'streamart[ui]'" in capsys.readouterr().err
 
 
-def start(tmp_path) -> tuple[subprocess.Popen, str]:
-    """The real command, with its temporary files under tmp_path/tmp; its address."""
+def start(tmp_path, *options: str) -> tuple[subprocess.Popen, str]:
+    """The real command (with ``options``), with its temporary files under tmp_path/tmp; its
+    address."""
     (tmp_path / "tmp").mkdir()
     env = {**os.environ, "TMPDIR": str(tmp_path / "tmp"), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamart", "ui", "--no-browser", "--port", "0"], stderr=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-m", "streamart", "ui", "--no-browser", "--port", "0", *options],
+        stderr=subprocess.PIPE, text=True, env=env,
     )
     line = process.stderr.readline()
     match = re.search(r"http://127\.0\.0\.1:\d+", line)

@@ -4,7 +4,10 @@ user's own models (one with a painting thumbnail) and a few files to upload."""
 from __future__ import annotations
 
 import base64
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -13,11 +16,17 @@ import pytest
 from fastapi.testclient import TestClient
 from model_factory import make_style_model
 
-from streamart.web.app import create_app
+from streamart.web import DEFAULT_PORT
+from streamart.web.app import create_app, listen
+from streamart.web.hosts import OwnNames
 from streamart.web.gallery import demo_photo
 
 #: The upload limit of the test app: small, so that the limit tests send little.
 LIMIT = 1_000_000
+#: Where the test client sends its requests: the address the app answers to by default.
+ADDRESS = f"http://127.0.0.1:{DEFAULT_PORT}"
+#: The live view's WebSocket there (the test client's websocket_connect ignores its base_url).
+LIVE = f"ws://127.0.0.1:{DEFAULT_PORT}/api/live"
 
 
 def painting_jpeg() -> bytes:
@@ -45,7 +54,7 @@ def client(tmp_path, own_models):
     """A client of a running app (its job queue serves) whose workspace is tmp_path/workspace."""
     workspace = tmp_path / "workspace"
     workspace.mkdir()
-    with TestClient(create_app(workspace, max_upload_bytes=LIMIT)) as client:
+    with TestClient(create_app(workspace, max_upload_bytes=LIMIT), base_url=ADDRESS) as client:
         yield client
 
 
@@ -68,3 +77,26 @@ def wait(client: TestClient, job: dict, *, until=("done", "failed", "cancelled")
         time.sleep(0.05)
         job = client.get(f"/api/jobs/{job['id']}").json()
     return job
+
+
+@contextmanager
+def served(workspace: Path, **options) -> Iterator[int]:
+    """``create_app(workspace, **options)`` served by a real uvicorn on a real socket of
+    127.0.0.1 (in a thread of the test, so that its log reaches caplog); yields its port."""
+    import uvicorn
+
+    with listen("127.0.0.1", 0) as sock:
+        port = sock.getsockname()[1]
+        app = create_app(workspace, own=OwnNames.of("127.0.0.1", port), **options)
+        server = uvicorn.Server(uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=5))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn")
+        thread.start()
+        try:
+            deadline = time.monotonic() + 60
+            while not server.started:
+                assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+                time.sleep(0.02)
+            yield port
+        finally:
+            server.should_exit = True
+            thread.join(60)

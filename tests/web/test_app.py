@@ -3,16 +3,24 @@ kind, errors as one line of JSON."""
 
 from __future__ import annotations
 
+import http.client
+import json
+import re
+import socket
+import time
+
 import av
 import cv2
 import numpy as np
 import pytest
 from media_factory import make_clip, make_playlist
 from model_factory import make_style_model
+from starlette.routing import Mount, WebSocketRoute
+from starlette.websockets import WebSocketDisconnect
 
 from streamart.assets.models import DEFAULT_STYLE
 
-from .conftest import LIMIT, painting_jpeg, upload, wait
+from .conftest import ADDRESS, LIMIT, LIVE, painting_jpeg, served, upload, wait
 
 
 def decode(data: bytes) -> np.ndarray:
@@ -212,12 +220,12 @@ def test_pages_of_other_sites_cannot_upload_start_jobs_or_go_live(client, photo)
     assert client.post("/api/jobs/photo", json={"upload": "x"}, headers=evil).status_code == 403
     assert client.delete("/api/jobs/x", headers=evil).status_code == 403
     with pytest.raises(Exception):
-        with client.websocket_connect("/api/live", headers=evil):
+        with client.websocket_connect(LIVE, headers=evil):
             pass
     assert client.get("/api/styles", headers=evil).status_code == 200  # reading is harmless
-    same = {"Origin": "http://testserver"}  # the page itself
+    same = {"Origin": ADDRESS}  # the page itself
     assert client.post("/api/uploads", params={"name": "x.jpg"}, content=photo, headers=same).status_code == 200
-    with client.websocket_connect("/api/live", headers=same) as ws:
+    with client.websocket_connect(LIVE, headers=same) as ws:
         ws.send_bytes(photo)
         assert "frame" in ws.receive_text()
 
@@ -231,3 +239,69 @@ def test_a_playlist_naming_a_local_video_is_refused(client, tmp_path, entry):
     response = client.post("/api/uploads", params={"name": "clip.m3u8"}, content=(tmp_path / "clip.m3u8").read_bytes())
     assert response.status_code == 415, response.text
     assert "clip.m3u8 is not an image or a video" in response.json()["error"]
+
+
+def test_every_route_and_the_websocket_refuse_another_sites_name(client):
+    """DNS rebinding: a page of evil.example, whose name now points at 127.0.0.1, asks with
+    its own Host and Origin. The routes are the app's own list, so that none is forgotten."""
+    evil = {"Host": "evil.example:7860", "Origin": "http://evil.example:7860"}
+    asked = set()
+    for route in client.app.routes:
+        path = re.sub(r"{[^}]+}", "x", route.path)
+        if isinstance(route, WebSocketRoute):
+            with pytest.raises(WebSocketDisconnect) as refused:
+                with client.websocket_connect(f"ws://evil.example:7860{path}", headers=evil):
+                    pass
+            assert refused.value.code == 1008
+        else:
+            methods = getattr(route, "methods", None) or {"GET"}  # a mount: its files
+            for method in methods:
+                url = f"{path}/app.js" if isinstance(route, Mount) else path
+                response = client.request(method, url, headers=evil)
+                assert response.status_code == 400, (method, url)
+                if method != "HEAD":
+                    assert "does not answer to the name 'evil.example:7860'" in response.json()["error"]
+                asked.add((method, route.path))
+    assert {("POST", "/api/uploads"), ("POST", "/api/jobs/photo"), ("GET", "/api/jobs/{job_id}/result"),
+            ("GET", "/static"), ("GET", "/")} <= asked
+
+
+def test_rebinding_is_refused_by_the_real_server_and_its_own_address_is_not(tmp_path, own_models, photo):
+    """The issue's reproduction, through uvicorn on a real socket: upload, start a job and fetch
+    its result with the rebinding headers; the same with the app's own address works."""
+    with served(tmp_path / "workspace") as port:
+        own, evil = f"127.0.0.1:{port}", f"evil.example:{port}"
+
+        def ask(method: str, url: str, host: str, body: bytes | None = None) -> tuple[int, dict]:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            try:
+                headers = {"Host": host, "Origin": f"http://{host}", "Content-Type": "application/json"}
+                connection.request(method, url, body=body, headers=headers)
+                response = connection.getresponse()
+                data = response.read()
+                return response.status, json.loads(data) if response.headers["content-type"] == "application/json" else {}
+            finally:
+                connection.close()
+
+        status, refused = ask("POST", "/api/uploads?name=a.jpg", evil, photo)
+        assert status == 400 and "does not answer to the name" in refused["error"]
+        status, picture = ask("POST", "/api/uploads?name=a.jpg", own, photo)
+        assert status == 200
+        job_request = json.dumps({"upload": picture["id"], "style": "mosaic"}).encode()
+        assert ask("POST", "/api/jobs/photo", evil, job_request)[0] == 400
+        status, job = ask("POST", "/api/jobs/photo", own, job_request)
+        deadline = time.monotonic() + 120
+        while job["state"] != "done":
+            assert time.monotonic() < deadline and job["state"] in ("queued", "running"), job
+            time.sleep(0.05)
+            job = ask("GET", f"/api/jobs/{job['id']}", own)[1]
+        assert ask("GET", job["result"], evil)[0] == 400
+        assert ask("GET", job["result"], own)[0] == 200
+        for host, status_line in ((evil, b"HTTP/1.1 403"), (own, b"HTTP/1.1 101")):
+            with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+                sock.sendall(
+                    f"GET /api/live HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nUpgrade: websocket\r\n"
+                    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+                )
+                assert sock.recv(4096).startswith(status_line), host

@@ -14,6 +14,8 @@ from streamart.errors import InputError, ModelError
 from streamart.web.gallery import Gallery
 from streamart.web.live import LiveSession
 
+from .conftest import LIVE
+
 
 def decode(data: bytes) -> np.ndarray:
     return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR).astype(int)
@@ -27,7 +29,7 @@ def frame(ws, photo: bytes) -> tuple[dict, np.ndarray]:
 
 def test_frames_come_back_stylized_and_settings_apply_to_the_next_one(client, photo):
     original = decode(photo)
-    with client.websocket_connect("/api/live") as ws:
+    with client.websocket_connect(LIVE) as ws:
         ws.send_text(json.dumps({"style": "charcoal", "temporal": False}))
         stats, charcoal = frame(ws, photo)
         assert stats == {"frame": 1, "ms": stats["ms"], "dropped": 0} and stats["ms"] >= 1
@@ -41,7 +43,7 @@ def test_frames_come_back_stylized_and_settings_apply_to_the_next_one(client, ph
 
 
 def test_frames_that_arrive_while_one_is_stylized_are_dropped_not_queued(client, photo):
-    with client.websocket_connect("/api/live") as ws:
+    with client.websocket_connect(LIVE) as ws:
         for _ in range(10):
             ws.send_bytes(photo)
         stats = {"frame": 0, "dropped": 0}
@@ -62,7 +64,7 @@ def test_frames_that_arrive_while_one_is_stylized_are_dropped_not_queued(client,
     ],
 )
 def test_bad_settings_are_answered_in_one_line_and_the_session_goes_on(client, photo, message, error):
-    with client.websocket_connect("/api/live") as ws:
+    with client.websocket_connect(LIVE) as ws:
         ws.send_text(message)
         assert error in json.loads(ws.receive_text())["error"]
         stats, _ = frame(ws, photo)
@@ -70,7 +72,7 @@ def test_bad_settings_are_answered_in_one_line_and_the_session_goes_on(client, p
 
 
 def test_a_frame_that_is_not_a_picture_is_answered_and_skipped(client, photo):
-    with client.websocket_connect("/api/live") as ws:
+    with client.websocket_connect(LIVE) as ws:
         ws.send_bytes(b"garbage")
         assert json.loads(ws.receive_text()) == {"error": "the frame is not a picture (expected JPEG bytes)"}
         stats, _ = frame(ws, photo)
@@ -79,7 +81,7 @@ def test_a_frame_that_is_not_a_picture_is_answered_and_skipped(client, photo):
 
 def test_a_model_that_fails_is_reported_and_another_style_still_works(client, own_models, photo):
     make_style_model(own_models / "wrong.onnx", channels=1)
-    with client.websocket_connect("/api/live") as ws:
+    with client.websocket_connect(LIVE) as ws:
         ws.send_text(json.dumps({"style": "wrong"}))
         ws.send_bytes(photo)
         assert "a style model takes RGB" in json.loads(ws.receive_text())["error"]

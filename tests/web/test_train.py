@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from streamart import api
 from streamart.web.app import create_app
 
-from .conftest import LIMIT, painting_jpeg, upload, wait
+from .conftest import ADDRESS, LIMIT, painting_jpeg, upload, wait
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def app_client(tmp_path, own_models):
     def make(**training):
         workspace = tmp_path / "workspace"
         workspace.mkdir(exist_ok=True)
-        with TestClient(create_app(workspace, max_upload_bytes=LIMIT, training=training)) as client:
+        with TestClient(create_app(workspace, max_upload_bytes=LIMIT, training=training), base_url=ADDRESS) as client:
             yield client
 
     return make
