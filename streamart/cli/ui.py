@@ -9,7 +9,7 @@ import webbrowser
 
 from ..core.signals import Terminated
 from ..errors import require
-from ..web import DEFAULT_MAX_UPLOAD_MB, DEFAULT_PORT
+from ..web import DEFAULT_MAX_UPLOAD_MB, DEFAULT_MAX_WORKSPACE_MB, DEFAULT_PORT, IDLE_SECONDS
 from ..web.hosts import split_host
 from .options import positive_int
 
@@ -17,7 +17,8 @@ HELP = "the web app: gallery, photos, videos, webcam live"
 DESCRIPTION = (
     "Start streamart's web app on this computer and open it in the browser: choose a style by "
     "sight, stylize photos (also Gatys and DeepDream) and videos, and see your webcam stylized "
-    "live. Uploads stay in a temporary folder that is removed when the app stops (Ctrl-C). "
+    "live. Uploads stay in a temporary folder that is removed when the app stops (Ctrl-C), or at the next "
+    "start if it was killed. "
     "Needs pip install 'streamart[ui]'."
 )
 
@@ -54,6 +55,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"largest file the page may upload, in MB (default: {DEFAULT_MAX_UPLOAD_MB})",
     )
     parser.add_argument(
+        "--max-workspace", type=positive_int, default=DEFAULT_MAX_WORKSPACE_MB, metavar="MB",
+        help="most space the uploads and results may take at once, in MB; an upload past it is refused, and "
+        f"uploads and results unused for {IDLE_SECONDS // 60} minutes are removed (default: {DEFAULT_MAX_WORKSPACE_MB})",
+    )
+    parser.add_argument(
         "--allowed-host", action="append", default=[], type=host_name, metavar="NAME[:PORT]",
         help="another name the app answers to, such as a reverse proxy's (repeatable; without a port, on any "
         "port). It always answers to the address it listens on and to localhost, and with --host 0.0.0.0 to "
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         serve(
             host=args.host, port=args.port, max_upload_bytes=args.max_upload * 10**6,
-            allowed_hosts=args.allowed_host, on_ready=ready,
+            max_workspace_bytes=args.max_workspace * 10**6, allowed_hosts=args.allowed_host, on_ready=ready,
         )
     except KeyboardInterrupt as exc:  # Ctrl-C is how the app is stopped; a signal still says which
         if isinstance(exc, Terminated):

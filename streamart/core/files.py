@@ -150,7 +150,7 @@ def _claim(marker: Path, path: Path, *, overwrite: bool) -> bool:
             handle = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             host, pid = _claim_owner(marker)
-            if host == _HOST and pid is not None and not _alive(pid):
+            if host == _HOST and pid is not None and not process_alive(pid):
                 marker.unlink(missing_ok=True)  # left by a killed run
                 continue
             other = f"another streamart run (process {pid}{'' if host == _HOST else ' on another machine'})"
@@ -210,7 +210,7 @@ def _free_name(path: Path) -> Path:
     )
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Whether process ``pid`` runs (on POSIX; elsewhere it cannot be told, so yes)."""
     if os.name != "posix":
         return True
@@ -242,7 +242,7 @@ def clean_leftovers(folder: Path) -> None:
             continue
         if host != _HOST:
             foreign.append(name)
-        elif pid is not None and not _alive(pid):
+        elif pid is not None and not process_alive(pid):
             path.unlink(missing_ok=True)
             removed.append(name)
     if removed:

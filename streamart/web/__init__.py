@@ -8,7 +8,10 @@ Above the API, like the CLI: it calls :mod:`streamart.api` with the configs of
 - ``app.py``: the FastAPI application, its routes and its lifetime (a temporary workspace
   removed at exit), and the check of every request's Host and Origin;
 - ``hosts.py``: the names the app answers to (against DNS rebinding);
-- ``uploads.py``: uploaded files, streamed into the workspace under a size limit;
+- ``workspace.py``: the temporary folder of uploads and results (what killed runs left
+  is removed at the next start);
+- ``uploads.py``: uploaded files, streamed into the workspace under a size limit and a quota,
+  dropped when they stall;
 - ``media.py``: what an uploaded file is (image, video or neither), JPEG in and out;
 - ``gallery.py``: the styles with their painting thumbnails and sample outputs, cached;
 - ``jobs.py``: the job queue (one job at a time, progress, cancel, one-line errors);
@@ -25,3 +28,8 @@ is asyncio.
 DEFAULT_PORT = 7860
 #: Default of ``streamart ui --max-upload``, in MB (10^6 bytes): a few minutes of phone video.
 DEFAULT_MAX_UPLOAD_MB = 500
+#: Default of ``streamart ui --max-workspace``, in MB: the uploads and results kept at once (ten
+#: of the largest uploads, or their results).
+DEFAULT_MAX_WORKSPACE_MB = 5000
+#: An upload or a finished job's result that nobody used for this long is removed (seconds).
+IDLE_SECONDS = 3600

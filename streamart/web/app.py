@@ -4,18 +4,20 @@
 Every error the page can see is JSON ``{"error": "one line"}`` with a fitting status: 400 for
 a setting, input or style streamart refuses and for a request to a name that is not the app's
 (DNS rebinding: see :class:`OwnNames`), 403 for a request from a page of another site,
-404 for an unknown upload or job, 409 for the result of an unfinished job and for a new style
-that would replace one of the user's own unasked (with the style's name, ``"style"``), 413 for
-an upload over the limit, 415 for a file that is not an image or a video, 422 for a request the
-page should not have sent.
+404 for an unknown upload or job, 408 for an upload that stalled, 409 for the result of an
+unfinished job and for a new style that would replace one of the user's own unasked (with the
+style's name, ``"style"``), 413 for an upload over the limit, 415 for a file that is not an
+image or a video, 422 for a request the page should not have sent, 507 when the workspace is
+full.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
-import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -26,6 +28,7 @@ from fastapi import FastAPI, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.requests import ClientDisconnect
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..art.dream import PRESETS  # the preset names, as 'streamart dream' offers them
@@ -36,12 +39,20 @@ from .gallery import Gallery
 from .hosts import OwnNames
 from .jobs import Job, JobQueue, UnknownJob
 from .live import LiveSession
-from . import DEFAULT_MAX_UPLOAD_MB, DEFAULT_PORT
-from .uploads import NotMedia, Upload, Uploads, UnknownUpload, UploadTooLarge
+from . import DEFAULT_MAX_UPLOAD_MB, DEFAULT_MAX_WORKSPACE_MB, DEFAULT_PORT, IDLE_SECONDS
+from .uploads import (
+    UPLOAD_STALL_SECONDS, NotMedia, Upload, Uploads, UnknownUpload, UploadStalled, UploadTooLarge, WorkspaceFull,
+    display_name,
+)
+from .workspace import folder_size, temporary_workspace
 
 STATIC = "static"
 #: Seconds the server waits for open connections (a live view) when stopping.
 GRACEFUL_SHUTDOWN_SECONDS = 5
+#: Seconds between two looks for uploads and results nobody uses.
+TIDY_SECONDS = 60
+
+log = logging.getLogger(__name__)
 #: The longest name the New style tab accepts (as its text field does).
 MAX_STYLE_NAME = 100
 
@@ -129,33 +140,70 @@ def static_folder() -> Path:
 
 def create_app(
     workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
-    training: Mapping[str, object] | None = None, own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT),
+    max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6, training: Mapping[str, object] | None = None,
+    own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT), upload_stall_seconds: float = UPLOAD_STALL_SECONDS,
 ) -> FastAPI:
-    """The app, keeping uploads and results in ``workspace`` (a folder the caller removes),
-    answering to the ``own`` names only.
+    """The app, keeping uploads and results in ``workspace`` (a folder the caller removes) up
+    to ``max_workspace_bytes``, answering to the ``own`` names only. An upload whose bytes stop
+    coming for ``upload_stall_seconds`` is dropped.
+
+    Files nobody uses go: a result when its job leaves the history (:data:`jobs.KEEP_FINISHED`
+    newer ones, or unused for :data:`IDLE_SECONDS`); an upload when the last job that read it
+    leaves, or when unused for as long (``app.state.remove_idle(now)`` checks; the app calls it
+    every :data:`TIDY_SECONDS`).
 
     ``training``: :class:`~streamart.config.TrainingConfig` fields that replace its defaults in
     the New style tab's jobs (tests make them tiny). The page sends only the painting, the name
     and whether to replace; every other setting is TrainingConfig's default.
     """
     gallery = Gallery()
-    jobs = JobQueue()
     training = dict(training or {})
     training_jobs: dict[str, Job] = {}  # by the name of the style each makes
-    uploads = Uploads(workspace / "uploads", limit=max_upload_bytes)
+
+    def room() -> int:
+        return max_workspace_bytes - folder_size(workspace)
+
+    uploads = Uploads(workspace / "uploads", limit=max_upload_bytes, room=room, stall_seconds=upload_stall_seconds)
     results = workspace / "results"
     results.mkdir(parents=True, exist_ok=True)
 
+    def forgotten(job: Job) -> None:
+        """A job left the history: its result goes, and so do its uploads that no other job reads."""
+        if job.result is not None and job.result.parent == results:  # not a trained style's model
+            job.result.unlink(missing_ok=True)
+        for upload_id in set(job.uploads) - jobs.uploads_in_use():
+            uploads.remove(upload_id)
+
+    jobs = JobQueue(on_forget=forgotten)
+
+    def remove_idle(now: float) -> None:
+        """Let go of the jobs and uploads unused for IDLE_SECONDS before ``now`` (time.monotonic())."""
+        jobs.forget_idle(now - IDLE_SECONDS)
+        for upload_id in set(uploads.idle(now - IDLE_SECONDS)) - jobs.uploads_in_use():
+            uploads.remove(upload_id)
+
+    async def tidy() -> None:
+        while True:
+            await asyncio.sleep(TIDY_SECONDS)
+            remove_idle(time.monotonic())
+
+    def submit(job: Job) -> Job:
+        if room() <= 0:  # the results of earlier jobs filled it
+            raise uploads.full()
+        return jobs.submit(job)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        server = asyncio.create_task(jobs.serve())
+        server, tidying = asyncio.create_task(jobs.serve()), asyncio.create_task(tidy())
         try:
             yield
         finally:
+            tidying.cancel()
             await jobs.close(server)  # the running job stops within a moment
 
     app = FastAPI(title="streamart", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.jobs, app.state.uploads, app.state.gallery = jobs, uploads, gallery
+    app.state.remove_idle = remove_idle
     app.add_middleware(HostAndOriginCheck, own=own)
 
     def error(status: int, message: str, **extra: object) -> JSONResponse:
@@ -163,11 +211,15 @@ def create_app(
 
     @app.exception_handler(StreamartError)
     async def streamart_error(request: Request, exc: StreamartError) -> JSONResponse:
-        status = {UploadTooLarge: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404, work.StyleExists: 409}.get(
-            type(exc), 400
-        )
+        status = {
+            UploadTooLarge: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404, work.StyleExists: 409,
+            UploadStalled: 408, WorkspaceFull: 507,
+        }.get(type(exc), 400)
         extra = {"style": exc.name} if isinstance(exc, work.StyleExists) else {}  # the page offers to replace it
-        return error(status, str(exc), **extra)
+        response = error(status, str(exc), **extra)
+        if isinstance(exc, UploadStalled):
+            response.headers["Connection"] = "close"  # the rest of its body is not waited for
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -218,7 +270,11 @@ def create_app(
         refused as soon as it passes the limit."""
         length = request.headers.get("content-length")
         declared = int(length) if length and length.isdigit() else None
-        received = await uploads.receive(request.stream(), name, declared_size=declared)
+        try:
+            received = await uploads.receive(request.stream(), name, declared_size=declared)
+        except ClientDisconnect:  # the page was closed or the upload cancelled: nobody to answer
+            log.warning("an upload of %s was broken off by the browser", display_name(name))
+            return Response(status_code=400)
         return received.as_dict()
 
     def style_of(request: StyleRequest):
@@ -231,7 +287,7 @@ def create_app(
     async def photo(request: StyleRequest) -> dict[str, object]:
         picture = uploads.get(request.upload, "image", what="photo")
         style, config = style_of(request)
-        return jobs.status(jobs.submit(work.photo(picture, style, config, results)))
+        return jobs.status(submit(work.photo(picture, style, config, results)))
 
     @app.post("/api/jobs/video")
     async def video(request: VideoRequest) -> dict[str, object]:
@@ -239,7 +295,7 @@ def create_app(
         style, config = style_of(request)
         job = work.video(clip, style, config, temporal=request.temporal, start=request.start,
                          duration=request.duration, results=results)
-        return jobs.status(jobs.submit(job))
+        return jobs.status(submit(job))
 
     @app.post("/api/jobs/gatys")
     async def gatys(request: GatysRequest) -> dict[str, object]:
@@ -247,13 +303,13 @@ def create_app(
         painting = uploads.get(request.painting, "image", what="style picture")
         job = work.gatys(picture, painting, iterations=request.iterations, size=request.size,
                          preserve_color=request.preserve_color, results=results)
-        return jobs.status(jobs.submit(job))
+        return jobs.status(submit(job))
 
     @app.post("/api/jobs/dream")
     async def dream(request: DreamRequest) -> dict[str, object]:
         picture = uploads.get(request.upload, "image", what="photo")
         job = work.dream(picture, preset=request.preset, long_side=request.long_side, results=results)
-        return jobs.status(jobs.submit(job))
+        return jobs.status(submit(job))
 
     def new_style(painting_id: str, text: str | None) -> tuple[Upload, str, bool]:
         """The painting, the new style's name and whether it replaces one of the user's own;
@@ -280,7 +336,7 @@ def create_app(
         painting, name, replaces = new_style(request.upload, request.name)
         if replaces and not request.overwrite:
             raise work.StyleExists(name)
-        job = jobs.submit(work.train(painting, name, overwrite=request.overwrite, settings=training))
+        job = submit(work.train(painting, name, overwrite=request.overwrite, settings=training))
         training_jobs[name] = job
         return {**jobs.status(job), "style": name}
 
@@ -299,6 +355,7 @@ def create_app(
         job = jobs.get(job_id)
         if job.state != "done" or job.result is None:
             return error(409, f"this job has no result ({job.state})")
+        job.last_used = time.monotonic()
         return FileResponse(
             job.result, filename=job.download_name, content_disposition_type="attachment" if download else "inline"
         )
@@ -339,19 +396,23 @@ def url_of(sock: socket.socket) -> str:
 
 def serve(
     *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
-    allowed_hosts: Iterable[str] = (), on_ready: Callable[[str], None] | None = None,
-    training: Mapping[str, object] | None = None,
+    max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6, allowed_hosts: Iterable[str] = (),
+    on_ready: Callable[[str], None] | None = None, training: Mapping[str, object] | None = None,
 ) -> None:
     """Run the app until Ctrl-C (or SIGTERM), then stop the running job and remove every
-    upload and result. It answers to the names of :class:`OwnNames` and ``allowed_hosts``
+    upload and result (what a killed run left is removed at the start: see
+    :mod:`~streamart.web.workspace`). It answers to the names of :class:`OwnNames` and ``allowed_hosts``
     (``NAME[:PORT]``). ``on_ready`` gets the page's address once the socket listens (the
     browser may connect from then on); ``training`` is :func:`create_app`'s."""
     import uvicorn
 
     sock = listen(host, port)
-    with sock, tempfile.TemporaryDirectory(prefix="streamart-ui-", ignore_cleanup_errors=True) as workspace:
+    with sock, temporary_workspace() as folder:
         own = OwnNames.of(host, sock.getsockname()[1], allowed_hosts)
-        app = create_app(Path(workspace), max_upload_bytes=max_upload_bytes, training=training, own=own)
+        app = create_app(
+            folder, max_upload_bytes=max_upload_bytes, max_workspace_bytes=max_workspace_bytes, training=training,
+            own=own,
+        )
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )

@@ -50,6 +50,8 @@ class Job:
     download_name: str
     #: Workspace paths and the names the user knows them by, for error messages.
     names: dict[str, str] = field(default_factory=dict)
+    #: The ids of the uploads it reads.
+    uploads: tuple[str, ...] = ()
     id: str = field(default_factory=lambda: secrets.token_hex(8))
     state: State = "queued"
     done: int = 0
@@ -59,6 +61,8 @@ class Job:
     result: Path | None = None
     started: float | None = None
     finished: float | None = None
+    #: When the job finished or its result was last fetched (time.monotonic()).
+    last_used: float | None = None
     stop: threading.Event = field(default_factory=threading.Event)
 
     def report(self, done: int, total: int | None, unit: str = "") -> None:
@@ -98,9 +102,13 @@ class Job:
 
 
 class JobQueue:
-    """Jobs run one at a time by :meth:`serve` (a task of the app's event loop)."""
+    """Jobs run one at a time by :meth:`serve` (a task of the app's event loop). A finished job
+    leaves the history when :data:`KEEP_FINISHED` newer ones have finished, or when
+    :meth:`forget_idle` finds it unused; ``on_forget`` is then called with it (to remove its
+    files)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_forget: Callable[[Job], None] | None = None) -> None:
+        self._on_forget = on_forget
         self._jobs: dict[str, Job] = {}
         self._waiting: deque[Job] = deque()
         self._wake = asyncio.Event()
@@ -113,8 +121,23 @@ class JobQueue:
         self._wake.set()
         finished = [j for j in self._jobs.values() if j.state in ("done", "failed", "cancelled")]
         for old in finished[: max(0, len(finished) - KEEP_FINISHED)]:
-            del self._jobs[old.id]
+            self._forget(old)
         return job
+
+    def forget_idle(self, before: float) -> None:
+        """Let go of the finished jobs last used before time ``before`` (time.monotonic())."""
+        for job in list(self._jobs.values()):
+            if job.last_used is not None and job.last_used < before:
+                self._forget(job)
+
+    def _forget(self, job: Job) -> None:
+        del self._jobs[job.id]
+        if self._on_forget is not None:
+            self._on_forget(job)
+
+    def uploads_in_use(self) -> set[str]:
+        """The ids of the uploads that the jobs in the history read."""
+        return {upload for job in self._jobs.values() for upload in job.uploads}
 
     def get(self, job_id: str) -> Job:
         try:
@@ -156,6 +179,7 @@ class JobQueue:
         if job.state == "queued":
             self._waiting.remove(job)
             job.state = "cancelled"
+            job.finished = job.last_used = time.monotonic()
 
     async def serve(self) -> None:
         """Run the jobs as they come, until :meth:`close`."""
@@ -187,7 +211,7 @@ class JobQueue:
                     log.error("job %s (%s) failed", job.id, job.kind, exc_info=exc)
                 job.error, job.state = job.describe_error(exc), "failed"
         finally:
-            job.finished = time.monotonic()
+            job.finished = job.last_used = time.monotonic()
 
     async def close(self, server: asyncio.Task[None]) -> None:
         """Stop every job (the running one within a moment) and the serving task."""

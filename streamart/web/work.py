@@ -38,7 +38,7 @@ def photo(upload: Upload, style: Style, config: StyleConfig, results: Path) -> J
         api.stylize_image(upload.path, output, style=config)  # a second or so: no steps to count
         return output
 
-    return Job("photo", work, f"{upload.stem}-{style.style}.png", _names(upload))
+    return Job("photo", work, f"{upload.stem}-{style.style}.png", _names(upload), uploads=(upload.id,))
 
 
 def gatys(upload: Upload, painting: Upload, *, iterations: int, size: int | None, preserve_color: bool, results: Path) -> Job:
@@ -55,7 +55,7 @@ def gatys(upload: Upload, painting: Upload, *, iterations: int, size: int | None
         api.gatys_image(upload.path, output, [painting.path], config=config, size=size, progress=progress)
         return output
 
-    return Job("gatys", work, f"{upload.stem}-gatys.png", _names(upload, painting))
+    return Job("gatys", work, f"{upload.stem}-gatys.png", _names(upload, painting), uploads=(upload.id, painting.id))
 
 
 def dream(upload: Upload, *, preset: str, long_side: int | None, results: Path) -> Job:
@@ -74,7 +74,7 @@ def dream(upload: Upload, *, preset: str, long_side: int | None, results: Path) 
         api.dream_image(upload.path, output, config=config, long_side=long_side, progress=progress)
         return output
 
-    return Job("dream", work, f"{upload.stem}-{preset}.png", _names(upload))
+    return Job("dream", work, f"{upload.stem}-{preset}.png", _names(upload), uploads=(upload.id,))
 
 
 def video(
@@ -94,7 +94,7 @@ def video(
         return output
 
     name = f"{upload.stem}-{style.style}{'-preview' if preview else ''}.mp4"
-    return Job("preview" if preview else "video", work, name, _names(upload))
+    return Job("preview" if preview else "video", work, name, _names(upload), uploads=(upload.id,))
 
 
 class StyleExists(OutputError):
@@ -154,4 +154,4 @@ def train(painting: Upload, name: str, *, overwrite: bool, settings: Mapping[str
         job.stop.clear()
         return model
 
-    return Job("train", work, f"{name}.onnx", _names(painting))
+    return Job("train", work, f"{name}.onnx", _names(painting), uploads=(painting.id,))

@@ -20,7 +20,8 @@ from media_factory import make_clip
 
 import streamart.web.app
 from streamart.cli import build_parser, main
-from streamart.web import DEFAULT_MAX_UPLOAD_MB, DEFAULT_PORT
+from streamart.web import DEFAULT_MAX_UPLOAD_MB, DEFAULT_MAX_WORKSPACE_MB, DEFAULT_PORT
+from streamart.web.gallery import demo_photo
 
 
 @pytest.fixture
@@ -28,8 +29,9 @@ def served(monkeypatch):
     """Replaces the server with one that only says where it would be; what it was asked."""
     calls = []
 
-    def serve(*, host, port, max_upload_bytes, allowed_hosts, on_ready):
-        calls.append({"host": host, "port": port, "max_upload_bytes": max_upload_bytes, "allowed_hosts": allowed_hosts})
+    def serve(*, host, port, max_upload_bytes, max_workspace_bytes, allowed_hosts, on_ready):
+        calls.append({"host": host, "port": port, "max_upload_bytes": max_upload_bytes,
+                      "max_workspace_bytes": max_workspace_bytes, "allowed_hosts": allowed_hosts})
         on_ready(f"http://{host}:{port}")
 
     monkeypatch.setattr(streamart.web.app, "serve", serve)
@@ -54,16 +56,18 @@ def test_help_states_the_defaults():
 def test_it_serves_on_this_computer_and_opens_the_browser(served, opened, capsys):
     assert main(["ui"]) == 0
     assert served == [
-        {"host": "127.0.0.1", "port": DEFAULT_PORT, "max_upload_bytes": DEFAULT_MAX_UPLOAD_MB * 10**6, "allowed_hosts": []}
+        {"host": "127.0.0.1", "port": DEFAULT_PORT, "max_upload_bytes": DEFAULT_MAX_UPLOAD_MB * 10**6,
+         "max_workspace_bytes": DEFAULT_MAX_WORKSPACE_MB * 10**6, "allowed_hosts": []}
     ]
     assert opened == [f"http://127.0.0.1:{DEFAULT_PORT}"]
     err = capsys.readouterr().err
     assert "streamart ui: http://127.0.0.1:7860  (Ctrl-C to stop)" in err and "warning" not in err
 
 
-def test_no_browser_and_the_upload_limit(served, opened):
-    assert main(["ui", "--no-browser", "--max-upload", "3", "--port", "8000"]) == 0
+def test_no_browser_and_the_upload_and_workspace_limits(served, opened):
+    assert main(["ui", "--no-browser", "--max-upload", "3", "--max-workspace", "30", "--port", "8000"]) == 0
     assert opened == [] and served[0]["max_upload_bytes"] == 3_000_000 and served[0]["port"] == 8000
+    assert served[0]["max_workspace_bytes"] == 30_000_000
 
 
 def test_without_a_display_it_says_where_to_go_instead(served, opened, monkeypatch, capsys):
@@ -143,18 +147,19 @@ def test_without_the_ui_extra_it_names_the_install(monkeypatch, capsys):
     assert "pip install 'streamart[ui]'" in capsys.readouterr().err
 
 
-def start(tmp_path, *options: str) -> tuple[subprocess.Popen, str]:
+def start(tmp_path, *options: str, said: list[str] | None = None) -> tuple[subprocess.Popen, str]:
     """The real command (with ``options``), with its temporary files under tmp_path/tmp; its
-    address."""
-    (tmp_path / "tmp").mkdir()
+    address. The lines it wrote before the address are added to ``said``."""
+    (tmp_path / "tmp").mkdir(exist_ok=True)
     env = {**os.environ, "TMPDIR": str(tmp_path / "tmp"), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamart", "ui", "--no-browser", "--port", "0", *options],
         stderr=subprocess.PIPE, text=True, env=env,
     )
-    line = process.stderr.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", line)
-    assert match, line
+    while (match := re.search(r"http://127\.0\.0\.1:\d+", line := process.stderr.readline())) is None:
+        assert line.startswith("warning: "), line
+        if said is not None:
+            said.append(line)
     return process, match.group(0)
 
 
@@ -189,3 +194,23 @@ def test_a_signal_stops_the_server_and_its_running_job_and_removes_the_uploads(t
     assert "Traceback" not in err
     assert ("streamart ui stopped" in err) == (signum == signal.SIGINT)
     assert list((tmp_path / "tmp").glob("streamart-ui-*")) == []  # the workspace is gone
+
+
+def test_the_workspace_of_a_killed_app_is_removed_at_the_next_start(tmp_path):
+    process, url = start(tmp_path)
+    try:
+        post(f"{url}/api/uploads?name=a.jpg", demo_photo())
+    finally:
+        process.kill()  # SIGKILL: no chance to clean up
+        process.wait()
+    [left] = list((tmp_path / "tmp").glob("streamart-ui-*"))
+    assert list(left.glob("uploads/*/upload.jpg"))
+    said = []
+    process, url = start(tmp_path, said=said)
+    try:
+        assert said == [f"warning: removed {left}, the workspace of a 'streamart ui' that was killed\n"]
+        assert not left.exists()
+        assert len(list((tmp_path / "tmp").glob("streamart-ui-*"))) == 1  # its own
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import re
 import socket
 import time
@@ -15,10 +16,14 @@ import numpy as np
 import pytest
 from media_factory import make_clip, make_playlist
 from model_factory import make_style_model
+from fastapi.testclient import TestClient
 from starlette.routing import Mount, WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
 
 from streamart.assets.models import DEFAULT_STYLE
+from streamart.web import IDLE_SECONDS
+from streamart.web import jobs as jobs_module
+from streamart.web.app import create_app
 
 from .conftest import ADDRESS, LIMIT, LIVE, painting_jpeg, served, upload, wait
 
@@ -305,3 +310,74 @@ def test_rebinding_is_refused_by_the_real_server_and_its_own_address_is_not(tmp_
                     "Sec-WebSocket-Version: 13\r\n\r\n".encode()
                 )
                 assert sock.recv(4096).startswith(status_line), host
+
+
+def test_a_full_workspace_refuses_uploads_and_jobs_with_a_sentence(tmp_path, own_models, photo):
+    workspace = tmp_path / "workspace"
+    with TestClient(create_app(workspace, max_workspace_bytes=len(photo) * 3 // 2), base_url=ADDRESS) as client:
+        picture = upload(client, photo, "astronaut.jpg")
+        response = client.post("/api/uploads", params={"name": "again.jpg"}, content=photo)
+        assert response.status_code == 507
+        assert "workspace is full" in response.json()["error"] and "--max-workspace" in response.json()["error"]
+        assert [path.name for path in (workspace / "uploads").iterdir()] == [picture["id"]]  # nothing half-written
+        job = wait(client, client.post("/api/jobs/photo", json={"upload": picture["id"], "size": None}).json())
+        assert job["state"] == "done"  # its result fills the workspace: the next job is refused
+        assert client.post("/api/jobs/photo", json={"upload": picture["id"]}).status_code == 507
+
+
+def test_results_and_uploads_go_when_their_job_leaves_the_history(client, tmp_path, photo, monkeypatch):
+    monkeypatch.setattr(jobs_module, "KEEP_FINISHED", 1)
+    first, second = upload(client, photo, "first.jpg"), upload(client, photo, "second.jpg")
+    old = wait(client, client.post("/api/jobs/photo", json={"upload": first["id"]}).json())
+    new = wait(client, client.post("/api/jobs/photo", json={"upload": second["id"]}).json())
+    results = tmp_path / "workspace" / "results"
+    assert len(list(results.iterdir())) == 2
+    wait(client, client.post("/api/jobs/photo", json={"upload": second["id"]}).json())  # the oldest must go
+    assert client.get(f"/api/jobs/{old['id']}").status_code == 404
+    assert client.get(new["result"]).status_code == 200 and len(list(results.iterdir())) == 2
+    # The first photo went with its only job; the second stays for the jobs that read it.
+    assert client.post("/api/jobs/photo", json={"upload": first["id"]}).status_code == 404
+    assert {path.name for path in (tmp_path / "workspace" / "uploads").iterdir()} == {second["id"]}
+
+
+def test_results_and_uploads_nobody_uses_go_after_the_idle_time(client, tmp_path, photo):
+    picture, unused = upload(client, photo, "used.jpg"), upload(client, photo, "unused.jpg")
+    job = wait(client, client.post("/api/jobs/photo", json={"upload": picture["id"]}).json())
+    workspace = tmp_path / "workspace"
+    client.app.state.remove_idle(time.monotonic())  # nothing is idle yet
+    assert len(list((workspace / "uploads").iterdir())) == 2 and len(list((workspace / "results").iterdir())) == 1
+    client.app.state.remove_idle(time.monotonic() + IDLE_SECONDS + 1)
+    assert list((workspace / "uploads").iterdir()) == [] and list((workspace / "results").iterdir()) == []
+    assert client.get(f"/api/jobs/{job['id']}").status_code == 404
+    assert client.post("/api/jobs/photo", json={"upload": unused["id"]}).status_code == 404
+
+
+def raw_upload(port: int, head_size: int, sent: bytes) -> socket.socket:
+    """A connection that announces an upload of ``head_size`` bytes and sends only ``sent``."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    sock.sendall(
+        f"POST /api/uploads?name=clip.mp4 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Length: {head_size}\r\n\r\n".encode() + sent
+    )
+    return sock
+
+
+def test_a_stalled_upload_is_answered_and_dropped_by_the_real_server(tmp_path, own_models):
+    with served(tmp_path / "workspace", upload_stall_seconds=1) as port, raw_upload(port, 10**5, b"x" * 1000) as sock:
+        answer = b""
+        while chunk := sock.recv(4096):  # the server answers, then closes the connection
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408") and b"the upload stopped or slowed to a trickle" in answer
+        assert list((tmp_path / "workspace" / "uploads").iterdir()) == []
+
+
+def test_an_upload_the_browser_breaks_off_is_one_line_in_the_log(tmp_path, own_models, caplog):
+    with served(tmp_path / "workspace") as port:
+        raw_upload(port, 10**5, b"x" * 1000).close()
+        deadline = time.monotonic() + 60
+        while not any("broken off" in record.getMessage() for record in caplog.records):
+            assert time.monotonic() < deadline, "no word of the broken upload"
+            time.sleep(0.05)
+    [line] = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert line.getMessage() == "an upload of clip.mp4 was broken off by the browser" and line.exc_info is None
+    assert list((tmp_path / "workspace" / "uploads").iterdir()) == []

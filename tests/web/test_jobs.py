@@ -176,3 +176,29 @@ def test_finished_jobs_are_forgotten_after_a_while(tmp_path, monkeypatch):
         assert queue.get(jobs[-1].id) is jobs[-1]
 
     run_queue(scenario)
+
+
+def test_jobs_leaving_the_history_are_handed_on_and_idle_ones_leave_too(tmp_path, monkeypatch):
+    monkeypatch.setattr("streamart.web.jobs.KEEP_FINISHED", 1)
+    forgotten = []
+
+    async def main() -> None:
+        queue = JobQueue(on_forget=forgotten.append)
+        server = asyncio.create_task(queue.serve())
+        try:
+            first = queue.submit(Job("photo", lambda job: tmp_path, "a", uploads=("u1",)))
+            await until(first, "done")
+            second = queue.submit(Job("photo", lambda job: tmp_path, "b", uploads=("u2", "u3")))
+            await until(second, "done")
+            assert forgotten == [] and queue.uploads_in_use() == {"u1", "u2", "u3"}
+            third = queue.submit(Job("photo", lambda job: tmp_path, "c", uploads=("u2",)))
+            assert forgotten == [first] and queue.uploads_in_use() == {"u2", "u3"}
+            await until(third, "done")
+            queue.forget_idle(second.last_used)  # used before that: none
+            assert forgotten == [first]
+            queue.forget_idle(time.monotonic() + 1)
+            assert forgotten == [first, second, third] and queue.uploads_in_use() == set()
+        finally:
+            await queue.close(server)
+
+    asyncio.run(main())

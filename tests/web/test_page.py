@@ -46,9 +46,9 @@ def app_process(args: list[str], cwd: Path):
     the process; stopped with Ctrl-C (SIGINT) at the end, which it must survive cleanly."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, *args], stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
-    line = process.stderr.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+", line)
-    assert match, f"no address in {line!r}"
+    # Warnings may come first (the workspace of an app that was killed, removed).
+    while (match := re.search(r"http://127\.0\.0\.1:\d+", line := process.stderr.readline())) is None:
+        assert line.startswith("warning: "), f"no address in {line!r}"
     yield match.group(0), process
     process.send_signal(signal.SIGINT)
     assert process.wait(30) == 0

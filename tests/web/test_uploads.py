@@ -4,11 +4,14 @@ and looked up only by the ids the server drew."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
 from streamart.errors import InputError
-from streamart.web.uploads import NotMedia, Uploads, UnknownUpload, UploadTooLarge, display_name
+from streamart.web.uploads import (
+    NotMedia, Uploads, UnknownUpload, UploadStalled, UploadTooLarge, WorkspaceFull, display_name,
+)
 
 
 async def chunks(*parts: bytes):
@@ -78,3 +81,55 @@ def test_the_wrong_kind_is_named(tmp_path, clip):
     assert video.kind == "video"
     with pytest.raises(NotMedia, match="clip.mp4 is a video; the style picture must be an image"):
         uploads.get(video.id, "image", what="style picture")
+
+
+async def stalling(*parts: bytes):
+    """A client that sends ``parts`` and then nothing more, without closing."""
+    for part in parts:
+        yield part
+    await asyncio.Event().wait()
+
+
+async def trickling(pause: float):
+    """A client that sends one byte every ``pause`` seconds, forever."""
+    while True:
+        await asyncio.sleep(pause)
+        yield b"x"
+
+
+def test_an_upload_whose_bytes_stop_coming_is_dropped(tmp_path):
+    uploads = Uploads(tmp_path, limit=10**6, stall_seconds=0.2)
+    with pytest.raises(UploadStalled, match="the upload stopped or slowed to a trickle"):
+        asyncio.run(uploads.receive(stalling(b"x" * 1000), "slow.mp4"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_upload_that_trickles_is_dropped_however_steady(tmp_path):
+    """Each byte comes well within the stall time, but the rate stays under the minimum."""
+    uploads = Uploads(tmp_path, limit=10**6, stall_seconds=0.5, min_rate=100)
+    with pytest.raises(UploadStalled):
+        asyncio.run(uploads.receive(trickling(0.05), "slow.mp4"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_upload_that_does_not_fit_the_workspace_is_refused(tmp_path, photo):
+    room = [len(photo) + 10]
+    uploads = Uploads(tmp_path, limit=10**6, room=lambda: room[0])
+    receive(uploads, photo)
+    room[0] = len(photo) - 1
+    with pytest.raises(WorkspaceFull, match="the app's workspace is full.* --max-workspace"):
+        receive(uploads, photo[:1000], photo[1000:])
+    with pytest.raises(WorkspaceFull):
+        receive(uploads, b"x", declared=len(photo))
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_removed_and_idle_uploads(tmp_path, photo):
+    uploads = Uploads(tmp_path, limit=10**6)
+    first, second = receive(uploads, photo), receive(uploads, photo)
+    assert uploads.idle(time.monotonic() + 1) == [first.id, second.id]
+    assert uploads.idle(time.monotonic() - 60) == []
+    uploads.remove(first.id)
+    assert not first.path.exists() and second.path.exists()
+    with pytest.raises(UnknownUpload):
+        uploads.get(first.id)
