@@ -162,8 +162,8 @@ class Uploads:
                 return
             except asyncio.TimeoutError:
                 raise UploadStalled(
-                    f"the upload stopped or slowed to a trickle (under {megabytes(int(self.min_rate))}/s for "
-                    f"{self.stall_seconds:g} s); try again on a steadier connection"
+                    f"the upload stopped or slowed to a trickle (nothing for {self.stall_seconds:g} s, or under "
+                    f"{self.min_rate / 1000:g} kB/s on average); try again on a steadier connection"
                 ) from None
             size += len(chunk)
             yield chunk
