@@ -28,8 +28,8 @@ from fastapi import FastAPI, Query, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.requests import ClientDisconnect
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import ClientDisconnect
 
 from ..art.dream import PRESETS  # the preset names, as 'streamart dream' offers them
 from ..config import DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZE, LIVE_WORKING_SIZE, StyleConfig
@@ -46,13 +46,13 @@ from .uploads import (
 )
 from .workspace import folder_size, temporary_workspace
 
+log = logging.getLogger(__name__)
+
 STATIC = "static"
 #: Seconds the server waits for open connections (a live view) when stopping.
 GRACEFUL_SHUTDOWN_SECONDS = 5
 #: Seconds between two looks for uploads and results nobody uses.
 TIDY_SECONDS = 60
-
-log = logging.getLogger(__name__)
 #: The longest name the New style tab accepts (as its text field does).
 MAX_STYLE_NAME = 100
 
@@ -401,8 +401,8 @@ def serve(
 ) -> None:
     """Run the app until Ctrl-C (or SIGTERM), then stop the running job and remove every
     upload and result (what a killed run left is removed at the start: see
-    :mod:`~streamart.web.workspace`). It answers to the names of :class:`OwnNames` and ``allowed_hosts``
-    (``NAME[:PORT]``). ``on_ready`` gets the page's address once the socket listens (the
+    :mod:`~streamart.web.workspace`). It answers to the names of :class:`OwnNames` and
+    ``allowed_hosts`` (``NAME[:PORT]``). ``on_ready`` gets the page's address once the socket listens (the
     browser may connect from then on); ``training`` is :func:`create_app`'s."""
     import uvicorn
 
