@@ -55,6 +55,9 @@ GRACEFUL_SHUTDOWN_SECONDS = 5
 TIDY_SECONDS = 60
 #: The longest name the New style tab accepts (as its text field does).
 MAX_STYLE_NAME = 100
+#: The largest body of a request other than an upload (settings as JSON: a few hundred bytes).
+MAX_REQUEST_BODY = 64 * 1024
+UPLOADS_ROUTE = "/api/uploads"
 
 
 class _Request(BaseModel):
@@ -134,6 +137,56 @@ class HostAndOriginCheck:
             await JSONResponse({"error": message}, status)(scope, receive, send)
 
 
+class SmallBodies:
+    """Reads the body of every request but an upload (a few hundred bytes of JSON) whole,
+    before the app sees it: at most :data:`MAX_REQUEST_BODY` bytes (else 413), all of it
+    within ``stall_seconds`` (else 408), so that a client sending a huge body, or one that
+    never ends, holds neither memory nor a connection for long. Uploads have their own limits
+    (:class:`~streamart.web.uploads.Uploads`)."""
+
+    def __init__(self, app, *, stall_seconds: float) -> None:
+        self.app = app
+        self.stall_seconds = stall_seconds
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"] == UPLOADS_ROUTE:
+            await self.app(scope, receive, send)
+            return
+        chunks, size, more = [], 0, True
+        deadline = time.monotonic() + self.stall_seconds
+        while more:
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                await _closing(408, f"the request's body did not arrive within {self.stall_seconds:g} s")(
+                    scope, receive, send
+                )
+                return
+            if message["type"] == "http.disconnect":
+                return  # nobody left to answer
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > MAX_REQUEST_BODY:
+                await _closing(413, f"the request's body is larger than {MAX_REQUEST_BODY} bytes")(scope, receive, send)
+                return
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()  # the disconnect, when it comes
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def _closing(status: int, message: str) -> JSONResponse:
+    """An error that also closes the connection: the rest of the request is not waited for."""
+    return JSONResponse({"error": message}, status, headers={"Connection": "close"})
+
+
 def static_folder() -> Path:
     return Path(str(resources.files(__package__).joinpath(STATIC)))
 
@@ -141,11 +194,11 @@ def static_folder() -> Path:
 def create_app(
     workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
     max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6, training: Mapping[str, object] | None = None,
-    own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT), upload_stall_seconds: float = UPLOAD_STALL_SECONDS,
+    own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT), stall_seconds: float = UPLOAD_STALL_SECONDS,
 ) -> FastAPI:
     """The app, keeping uploads and results in ``workspace`` (a folder the caller removes) up
     to ``max_workspace_bytes``, answering to the ``own`` names only. An upload whose bytes stop
-    coming for ``upload_stall_seconds`` is dropped.
+    coming for ``stall_seconds`` is dropped, and so is any other request whose body takes longer.
 
     Files nobody uses go: a result when its job leaves the history (:data:`jobs.KEEP_FINISHED`
     newer ones, or unused for :data:`IDLE_SECONDS`); an upload when the last job that read it
@@ -163,7 +216,7 @@ def create_app(
     def room() -> int:
         return max_workspace_bytes - folder_size(workspace)
 
-    uploads = Uploads(workspace / "uploads", limit=max_upload_bytes, room=room, stall_seconds=upload_stall_seconds)
+    uploads = Uploads(workspace / "uploads", limit=max_upload_bytes, room=room, stall_seconds=stall_seconds)
     results = workspace / "results"
     results.mkdir(parents=True, exist_ok=True)
 
@@ -204,7 +257,8 @@ def create_app(
     app = FastAPI(title="streamart", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.jobs, app.state.uploads, app.state.gallery = jobs, uploads, gallery
     app.state.remove_idle = remove_idle
-    app.add_middleware(HostAndOriginCheck, own=own)
+    app.add_middleware(SmallBodies, stall_seconds=stall_seconds)
+    app.add_middleware(HostAndOriginCheck, own=own)  # the outermost: first to see a request
 
     def error(status: int, message: str, **extra: object) -> JSONResponse:
         return JSONResponse({"error": " ".join(message.split()), **extra}, status_code=status)
@@ -216,10 +270,9 @@ def create_app(
             UploadStalled: 408, WorkspaceFull: 507,
         }.get(type(exc), 400)
         extra = {"style": exc.name} if isinstance(exc, work.StyleExists) else {}  # the page offers to replace it
-        response = error(status, str(exc), **extra)
         if isinstance(exc, UploadStalled):
-            response.headers["Connection"] = "close"  # the rest of its body is not waited for
-        return response
+            return _closing(status, str(exc))
+        return error(status, str(exc), **extra)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -264,7 +317,7 @@ def create_app(
         data = await gallery.sample(gallery.find(name))
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
 
-    @app.post("/api/uploads")
+    @app.post(UPLOADS_ROUTE)
     async def upload(request: Request, name: str = "upload") -> dict[str, object]:
         """The file is the raw request body (not a form): it streams into the workspace and is
         refused as soon as it passes the limit."""

@@ -352,23 +352,41 @@ def test_results_and_uploads_nobody_uses_go_after_the_idle_time(client, tmp_path
     assert client.post("/api/jobs/photo", json={"upload": unused["id"]}).status_code == 404
 
 
-def raw_upload(port: int, head_size: int, sent: bytes) -> socket.socket:
-    """A connection that announces an upload of ``head_size`` bytes and sends only ``sent``."""
+def raw_upload(port: int, head_size: int, sent: bytes, path: str = "/api/uploads?name=clip.mp4") -> socket.socket:
+    """A connection that announces a body of ``head_size`` bytes and sends only ``sent``."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=60)
     sock.sendall(
-        f"POST /api/uploads?name=clip.mp4 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
         f"Content-Length: {head_size}\r\n\r\n".encode() + sent
     )
     return sock
 
 
+def answer(sock: socket.socket) -> bytes:
+    """All the server says until it closes the connection."""
+    said = b""
+    while chunk := sock.recv(4096):
+        said += chunk
+    return said
+
+
 def test_a_stalled_upload_is_answered_and_dropped_by_the_real_server(tmp_path, own_models):
-    with served(tmp_path / "workspace", upload_stall_seconds=1) as port, raw_upload(port, 10**5, b"x" * 1000) as sock:
-        answer = b""
-        while chunk := sock.recv(4096):  # the server answers, then closes the connection
-            answer += chunk
-        assert answer.startswith(b"HTTP/1.1 408") and b"the upload stopped or slowed to a trickle" in answer
+    with served(tmp_path / "workspace", stall_seconds=1) as port, raw_upload(port, 10**5, b"x" * 1000) as sock:
+        said = answer(sock)
+        assert said.startswith(b"HTTP/1.1 408") and b"the upload stopped or slowed to a trickle" in said
         assert list((tmp_path / "workspace" / "uploads").iterdir()) == []
+
+
+def test_other_requests_bodies_are_small_and_come_in_time(tmp_path, own_models):
+    with served(tmp_path / "workspace", stall_seconds=1) as port:
+        with raw_upload(port, 1000, b'{"upload": ', path="/api/jobs/photo") as sock:
+            said = answer(sock)
+            assert said.startswith(b"HTTP/1.1 408") and b"did not arrive within 1 s" in said
+        with raw_upload(port, 10**9, b"{" * 100_000, path="/api/jobs/photo") as sock:
+            said = answer(sock)
+            assert said.startswith(b"HTTP/1.1 413") and b"larger than 65536 bytes" in said
+        with raw_upload(port, 2, b"{}", path="/api/jobs/photo") as sock:  # read whole, handed on to the app
+            assert sock.recv(4096).startswith(b"HTTP/1.1 422")  # the settings lack the upload
 
 
 def test_an_upload_the_browser_breaks_off_is_one_line_in_the_log(tmp_path, own_models, caplog):
