@@ -24,6 +24,7 @@ from typing import Literal
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import StreamartError
+from . import IDLE_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,10 @@ class JobQueue:
         try:
             return self._jobs[job_id]
         except KeyError:
-            raise UnknownJob("this job is no longer on the server (was it restarted?); start it again") from None
+            raise UnknownJob(
+                f"this job is no longer on the server (unused for {IDLE_SECONDS // 60} minutes, or the app was "
+                "restarted); start it again"
+            ) from None
 
     def ahead(self, job: Job) -> int:
         """How many jobs run before this one (0 when it runs or has finished)."""

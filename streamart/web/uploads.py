@@ -111,8 +111,9 @@ class Uploads:
         )
 
     async def receive(self, chunks: AsyncIterator[bytes], name: str | None, *, declared_size: int | None = None) -> Upload:
-        """Store a file arriving as ``chunks``, refusing it as soon as it passes the limit
-        (or at once when ``declared_size``, the Content-Length, does)."""
+        """Store a file arriving as ``chunks``, refusing it as soon as it passes the limit or
+        the room left (or at once when ``declared_size``, the Content-Length, does), and
+        dropping it when its bytes stall."""
         if declared_size is not None and declared_size > self.limit:
             raise self.too_large(declared_size)
         room = self.room() if self.room is not None else None
@@ -190,7 +191,10 @@ class Uploads:
         """The upload with this id (of this kind, when given)."""
         upload = self._uploads.get(upload_id)
         if upload is None:
-            raise UnknownUpload(f"the {what} is no longer on the server (was it restarted?); upload it again")
+            raise UnknownUpload(
+                f"the {what} is no longer on the server (unused for {IDLE_SECONDS // 60} minutes, or the app was "
+                "restarted); upload it again"
+            )
         if kind is not None and upload.kind != kind:
             raise NotMedia(f"{upload.name} is {ARTICLE[upload.kind]}; the {what} must be {ARTICLE[kind]}")
         self._last_used[upload_id] = time.monotonic()
