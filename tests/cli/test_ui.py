@@ -51,6 +51,11 @@ def test_help_states_the_defaults():
     assert f"(default: {DEFAULT_PORT})" in help_text and DEFAULT_PORT == 7860
     assert f"in MB (default: {DEFAULT_MAX_UPLOAD_MB})" in help_text
     assert "default: 127.0.0.1, this computer only" in help_text
+    assert (
+        "in MB; an upload past it is refused, and uploads and results unused for 60 minutes are removed "
+        f"(default: {DEFAULT_MAX_WORKSPACE_MB})"
+    ) in help_text
+    assert "--allowed-host NAME[:PORT] another name the app answers to, such as a reverse proxy's" in help_text
 
 
 def test_it_serves_on_this_computer_and_opens_the_browser(served, opened, capsys):
