@@ -1,5 +1,5 @@
-"""Pixels between PyAV frames and RGB arrays: round trips, and YUV frames tagged and computed
-as BT.709 in limited range."""
+"""Opening media files (plain ones only, when asked), and pixels between PyAV frames and RGB
+arrays: round trips, and YUV frames tagged and computed as BT.709 in limited range."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
-from media_factory import pattern_frame
+from media_factory import make_clip, make_playlist, pattern_frame
 
-from streamart.ops.video import BT709, from_rgb, to_rgb
+from streamart.ops.video import BT709, from_rgb, open_input, to_rgb
 
 
 def smooth_picture(width: int = 64, height: int = 48) -> np.ndarray:
@@ -98,3 +98,19 @@ def test_the_tags_carried_through_an_encoder_decode_back_to_the_same_colours(tmp
         error = to_rgb(frame).astype(int) - picture
         # Read with the wrong (BT.601) matrix the mean error would be about 5.5 levels.
         assert np.abs(error).mean() < 2.0 and abs(error.mean()) < 0.5
+
+
+@pytest.mark.parametrize("name", ["clip.mkv", "clip.webm", "clip.ts", "clip.mp4", "clip.avi"])
+def test_plain_files_open_as_plain_files(tmp_path, name):
+    make_clip(tmp_path / name, codec="libvpx" if name.endswith(".webm") else "mpeg4", audio=False)
+    with open_input(tmp_path / name, plain_only=True) as container:
+        assert len(list(container.decode(video=0))) == 10
+
+
+def test_a_playlist_opens_only_when_any_format_may(tmp_path):
+    make_clip(tmp_path / "local.ts", codec="mpeg4", audio=False)
+    make_playlist(tmp_path / "list.m3u8", str(tmp_path / "local.ts"))
+    with open_input(tmp_path / "list.m3u8") as container:
+        assert container.format.name == "hls"
+    with pytest.raises(av.error.ArgumentError):
+        open_input(tmp_path / "list.m3u8", plain_only=True)
