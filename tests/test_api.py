@@ -161,6 +161,13 @@ def test_workers_and_folders_need_stages_they_can_build(clip, tmp_path):
     assert not (tmp_path / "out.mp4").exists() and not (tmp_path / "out").exists()
 
 
+def test_plain_only_is_refused_with_workers_rather_than_ignored(clip, tmp_path):
+    with pytest.raises(streamart.StreamartError, match="plain_only work in one process"):
+        streamart.stylize_video(
+            clip, tmp_path / "out.mp4", stages=list, plain_only=True, cluster=streamart.ClusterConfig(workers=2)
+        )
+
+
 def test_a_single_process_run_imports_nothing_of_ray(clip, tiny_model, tmp_path):
     import subprocess
     import sys
