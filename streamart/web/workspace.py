@@ -43,8 +43,9 @@ def remove_stale(temporary: Path) -> None:
             continue
         pid = int(match["pid"])
         if pid == os.getpid() or not process_alive(pid):
-            shutil.rmtree(folder, ignore_errors=True)
-            log.warning("removed %s, the workspace of a 'streamart ui' that was killed", folder)
+            shutil.rmtree(folder, ignore_errors=True)  # another user's is not ours to remove
+            if not folder.exists():
+                log.warning("removed %s, the workspace of a 'streamart ui' that was killed", folder)
 
 
 def folder_size(folder: Path) -> int:
