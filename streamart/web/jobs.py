@@ -57,6 +57,7 @@ class Job:
     unit: str = ""
     error: str | None = None
     result: Path | None = None
+    audio: bool | None = None  # whether a video result has sound; None for a picture or a model
     started: float | None = None
     finished: float | None = None
     stop: threading.Event = field(default_factory=threading.Event)
@@ -149,6 +150,7 @@ class JobQueue:
             "error": job.error,
             "result": f"/api/jobs/{job.id}/result" if job.state == "done" else None,
             "download_name": job.download_name,
+            "audio": job.audio,
         }
 
     def cancel(self, job: Job) -> None:

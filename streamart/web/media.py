@@ -1,4 +1,4 @@
-"""What an uploaded file is."""
+"""What an uploaded file is, and what a video the app made has."""
 
 from __future__ import annotations
 
@@ -26,3 +26,11 @@ def media_kind(path: str | os.PathLike) -> MediaKind | None:
             return "video"
     except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError, StopIteration):
         return None
+
+
+def has_audio(path: str | os.PathLike) -> bool:
+    """Whether the video at ``path`` has a sound track (the page says so only then)."""
+    import av  # after cv2 (see streamart/__init__.py)
+
+    with av.open(os.fspath(path)) as container:
+        return bool(container.streams.audio)

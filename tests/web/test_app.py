@@ -182,6 +182,16 @@ def test_a_video_preview_and_the_whole_video_keep_the_sound(client, clip_factory
         with av.open(__import__("io").BytesIO(data)) as container:
             assert len(list(container.decode(video=0))) == frames
             assert container.streams.audio, "the sound is kept"
+        assert job["audio"] is True  # the page offers the download "with its sound"
+
+
+def test_a_silent_video_is_not_offered_with_its_sound(client, clip_factory, photo):
+    clip = clip_factory("silent.mp4", frames=10, fps=10, audio=False)
+    video = upload(client, clip.read_bytes(), "silent.mp4")
+    job = wait(client, client.post("/api/jobs/video", json={"upload": video["id"], "style": "mosaic"}).json())
+    assert job["state"] == "done" and job["audio"] is False
+    picture = upload(client, photo, "astronaut.jpg")
+    assert wait(client, client.post("/api/jobs/photo", json={"upload": picture["id"]}).json())["audio"] is None
 
 
 def test_a_preview_past_the_end_of_the_video_says_so(client, clip):

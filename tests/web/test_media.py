@@ -1,8 +1,8 @@
-"""What an uploaded file is."""
+"""What an uploaded file is, and whether a video has sound."""
 
 from __future__ import annotations
 
-from streamart.web.media import media_kind
+from streamart.web.media import has_audio, media_kind
 
 
 def test_images_videos_and_the_rest(tmp_path, clip, photo):
@@ -17,3 +17,8 @@ def test_images_videos_and_the_rest(tmp_path, clip, photo):
 
 def test_a_sound_file_is_not_a_video(clip_factory):
     assert media_kind(clip_factory("tone.m4a", video=False)) is None
+
+
+def test_a_video_has_sound_only_with_an_audio_stream(clip_factory):
+    assert has_audio(clip_factory("tone.mp4"))
+    assert not has_audio(clip_factory("silent.mp4", audio=False))

@@ -339,7 +339,8 @@ function runVideo(preview) {
     const link = $("video-download");
     link.href = `${status.result}?download=1`;
     link.download = status.download_name;
-    link.textContent = preview ? "Download the preview" : "Download (with its sound)";
+    // The server says whether the result has a sound track: a silent video's has none.
+    link.textContent = (preview ? "Download the preview" : "Download") + (status.audio ? " (with its sound)" : "");
     link.hidden = false;
   });
 }
