@@ -247,7 +247,7 @@ def test_train_a_new_style_from_a_painting(training_server, browser, tmp_path):
     wait.until(lambda d: (m := progress.fullmatch(d.find_element(By.ID, "train-progress-text").text)) and int(m[1]) >= 5)
     browser.find_element(By.ID, "train-cancel").click()
     note = wait.until(lambda d: d.find_element(By.ID, "train-note") if d.find_element(By.ID, "train-note").is_displayed() else None)
-    assert re.fullmatch(r"Training cancelled after \d+ of 150 steps; no new style was added\.", note.text), note.text
+    assert re.fullmatch(r"Training cancelled after \d+ of 150 steps; no new style was added\. Train starts it again from the beginning\.", note.text), note.text
     assert not browser.find_element(By.ID, "train-status").is_displayed() and browser.find_element(By.ID, "train-run").is_enabled()
     assert browser.find_elements(By.CSS_SELECTOR, '.card[data-name="sunset_waves"]')  # the first one stays
     browser.save_screenshot(str(tmp_path / "train-cancelled.png"))

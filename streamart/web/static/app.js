@@ -412,7 +412,8 @@ async function runTraining() {
     await trainJobs.run("/api/jobs/train", request, (status) => trained(name, status), {
       onStart: (status) => { name = status.style; },
       onRefused: (error) => { if (error.status === 409 && error.body) offerReplace(error.body.style); },
-      onCancelled: (status) => showNote(`Training cancelled ${status.done ? `after ${status.done} of ${status.total} steps` : "before its first step"}; no new style was added.`),
+      onCancelled: (status) => showNote(`Training cancelled ${status.done ? `after ${status.done} of ${status.total} steps` : "before its first step"}; ` +
+        "no new style was added. Train starts it again from the beginning."),
     });
   } catch (error) {
     showError("train-error", error.message);
