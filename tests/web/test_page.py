@@ -176,12 +176,17 @@ def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, tmp_path):
     make_clip(clip, width=320, height=240, frames=30, fps=10)
     browser.find_element(By.ID, "video-file").send_keys(str(clip))
     wait.until(lambda d: d.find_element(By.ID, "video-preview").is_enabled())
-    browser.find_element(By.ID, "video-duration").clear()
+    browser.find_element(By.ID, "video-duration").clear()  # an empty field: refused in the page's words
+    browser.find_element(By.ID, "video-preview").click()
+    refused = "Preview length must be a number more than 0 and at most 3600 s"
+    wait.until(lambda d: d.find_element(By.ID, "video-error").text == refused)
     browser.find_element(By.ID, "video-duration").send_keys("1")
     browser.find_element(By.ID, "video-preview").click()
     wait.until(lambda d: d.execute_script("const v = document.getElementById('video-result'); return !v.hidden && v.readyState >= 2;"))
     assert browser.execute_script("return document.getElementById('video-result').duration") == pytest.approx(1, abs=0.15)
     assert browser.find_element(By.ID, "video-download").get_attribute("download") == "walk-shipwreck-preview.mp4"
+    assert browser.find_element(By.ID, "video-download").text == "Download the preview (with its sound)"
+    assert not browser.find_element(By.ID, "video-error").is_displayed()
     browser.save_screenshot(str(tmp_path / "video.png"))
 
     # A file that is neither a picture nor a video: one line in the page.
