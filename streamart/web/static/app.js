@@ -510,7 +510,8 @@ const live = {
       this.send();
     };
     socket.onmessage = (event) => { if (this.socket === socket) this.receive(event); };  // none after Stop
-    socket.onclose = () => { if (this.socket === socket) { this.stop(); showError("live-error", STOPPED); }  // the server closes it only when it stops };
+    // The server closes the socket only when it stops.
+    socket.onclose = () => { if (this.socket === socket) { this.stop(); showError("live-error", STOPPED); } };
     this.watchdog = setInterval(() => {
       if (this.inFlight && performance.now() - this.sentAt > 3000) { this.inFlight = false; this.send(); }
     }, 1000);
