@@ -206,7 +206,6 @@ async function loadGallery() {
     card.className = "card";
     card.dataset.name = style.name;
     card.setAttribute("role", "option");
-    card.title = `model ${style.name}`;
     const pictures = document.createElement("div");
     pictures.className = "pictures";
     // Grey placeholders while the server renders the samples (seconds on a cold start).
