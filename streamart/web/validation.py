@@ -20,7 +20,7 @@ _NUMBER_ERRORS = {
 
 
 def _field(route: object, where: str, name: str) -> FieldInfo | None:
-    """The declaration of the request's field ``name`` (``where``: "body" or "query")."""
+    """The declaration of the request's field ``name`` (``where``: "body", "query" or "path")."""
     if not isinstance(route, APIRoute):
         return None
     if where == "body":
