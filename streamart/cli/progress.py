@@ -56,13 +56,18 @@ def _short(value: object) -> str:
 
 class _ProgressBarLogHandler(logging.Handler):
     """Writes log records above the progress bars (tqdm.write), so a warning gets a line of
-    its own instead of being glued to, or wiped by, a bar that redraws itself."""
+    its own instead of being glued to, or wiped by, a bar that redraws itself. A record logged
+    with its exception (a bug, such as a web job's) keeps the traceback under its line: that is
+    where the web page sends a person for the details."""
 
     def emit(self, record: logging.LogRecord) -> None:
         from tqdm import tqdm
 
         try:
-            tqdm.write(f"{record.levelname.lower()}: {record.getMessage()}", file=sys.stderr)
+            text = f"{record.levelname.lower()}: {record.getMessage()}"
+            if record.exc_info:
+                text += "\n" + logging.Formatter().formatException(record.exc_info)
+            tqdm.write(text, file=sys.stderr)
         except Exception:  # noqa: BLE001 - logging must never take the program down
             self.handleError(record)
 

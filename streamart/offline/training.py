@@ -328,7 +328,8 @@ class Trainer:
         """Train up to ``config.iterations``, checkpointing and sampling; export; return it.
 
         Ctrl-C, a termination signal or ``stop`` end the run early without a model: a
-        checkpoint is saved first and a warning says how to resume from it.
+        checkpoint is saved first. After Ctrl-C or a signal a warning says how to resume from
+        it; a caller that sets ``stop`` says itself what comes next.
         """
         config = self.config
         folder = config.checkpoints
@@ -351,8 +352,13 @@ class Trainer:
                     raise KeyboardInterrupt
         except KeyboardInterrupt:
             self.save_checkpoint(folder / "last.pt")
-            log.warning("training stopped at iteration %d of %d, no model written; to go on, run the "
-                        "same command with --resume %s", self.iteration, config.iterations, folder / "last.pt")
+            if stop is not None and stop.is_set():
+                # The caller asked (the web page's Cancel): it says what it offers, not a command.
+                log.info("training stopped as asked at iteration %d of %d; checkpoint %s",
+                         self.iteration, config.iterations, folder / "last.pt")
+            else:
+                log.warning("training stopped at iteration %d of %d, no model written; to go on, run the "
+                            "same command with --resume %s", self.iteration, config.iterations, folder / "last.pt")
             raise
         self.save_checkpoint(folder / "last.pt")
         return export_onnx(self.model, config.out, fp16=config.fp16, metadata=self.metadata())

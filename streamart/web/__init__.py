@@ -12,10 +12,11 @@ Above the API, like the CLI: it calls :mod:`streamart.api` with the configs of
   is removed at the next start);
 - ``uploads.py``: uploaded files, streamed into the workspace under a size limit and a quota,
   dropped when they stall;
-- ``media.py``: what an uploaded file is (image, video or neither), JPEG in and out;
+- ``media.py``: what an uploaded file is (image, video or neither), whether a video has sound, JPEG in and out;
 - ``gallery.py``: the styles with their painting thumbnails and sample outputs, cached;
 - ``jobs.py``: the job queue (one job at a time, progress, cancel, one-line errors);
 - ``work.py``: what each kind of job does, one API call each (a new style's name checked first);
+- ``validation.py``: a refused request (HTTP 422) in the page's words: the field's label and range;
 - ``live.py``: the browser camera's frames over a WebSocket, latest frame only;
 - ``static/``: the page (HTML, plain JavaScript, CSS; no build step, no CDN) and the demo photo.
 

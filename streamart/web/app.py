@@ -7,8 +7,9 @@ a setting, input or style streamart refuses and for a request to a name that is 
 404 for an unknown upload or job, 408 for an upload that stalled, 409 for the result of an
 unfinished job and for a new style that would replace one of the user's own unasked (with the
 style's name, ``"style"``), 413 for an upload over the limit, 415 for a file that is not an
-image or a video, 422 for a request the page should not have sent, 507 when the workspace is
-full.
+image or a video, 422 for a number out of its range (every number has an upper bound) or a
+request the page should not have sent, in a sentence naming the field as the page labels it,
+507 when the workspace is full.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from starlette.requests import ClientDisconnect
 from ..art.dream import PRESETS  # the preset names, as 'streamart dream' offers them
 from ..config import DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZE, LIVE_WORKING_SIZE, StyleConfig
 from ..errors import DependencyError, OutputError, StreamartError
-from . import work
+from . import validation, work
 from .gallery import Gallery
 from .hosts import OwnNames
 from .jobs import Job, JobQueue, UnknownJob
@@ -64,37 +65,57 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+#: Upper bounds of the page's numbers: past them a job would run for days or need more memory
+#: than a computer has (a DeepDream 10^9 pixels long), so they are refused at once. Each is
+#: several times what the page offers.
+MAX_WORKING_SIZE = 2160  # the shorter side of 4K video
+MAX_GATYS_SIZE = 1024
+MAX_GATYS_ITERATIONS = 10_000
+MAX_DREAM_LONG_SIDE = 2048
+MAX_START_SECONDS = 24 * 3600
+MAX_PREVIEW_SECONDS = 3600
+
+# Each field's title is its label in the page and its description its unit: a refused value
+# is named as the person knows it (streamart.web.validation).
+
+
 class StyleRequest(_Request):
     upload: str
     style: str | None = None  # a name from the gallery; None for the default style
-    strength: float = Field(1.0, ge=0, le=1)
+    strength: float = Field(1.0, ge=0, le=1, title="Strength")
     preserve_color: bool = False
-    size: int | None = Field(DEFAULT_WORKING_SIZE, ge=16)  # shorter side; None for the picture's own
+    size: int | None = Field(  # shorter side; None for the picture's own
+        DEFAULT_WORKING_SIZE, ge=16, le=MAX_WORKING_SIZE, title="Working size", description="px"
+    )
 
 
 class VideoRequest(StyleRequest):
-    temporal: float = Field(DEFAULT_TEMPORAL, ge=0, le=1)
-    start: float | None = Field(None, ge=0)  # with duration: a preview of that span (seconds)
-    duration: float | None = Field(None, gt=0)
+    temporal: float = Field(DEFAULT_TEMPORAL, ge=0, le=1, title="Against flicker")
+    # With duration: a preview of that span.
+    start: float | None = Field(None, ge=0, le=MAX_START_SECONDS, title="Preview from", description="s")
+    duration: float | None = Field(None, gt=0, le=MAX_PREVIEW_SECONDS, title="Preview length", description="s")
 
 
 class GatysRequest(_Request):
     upload: str
     painting: str  # the upload of the style picture
-    iterations: int = Field(work.GATYS_ITERATIONS, ge=1, le=10_000)
-    size: int | None = Field(work.GATYS_SIZE, ge=16)
+    iterations: int = Field(work.GATYS_ITERATIONS, ge=1, le=MAX_GATYS_ITERATIONS, title="Steps")
+    size: int | None = Field(work.GATYS_SIZE, ge=16, le=MAX_GATYS_SIZE, title="Size", description="px")
     preserve_color: bool = False
 
 
 class DreamRequest(_Request):
     upload: str
     preset: str = DEFAULT_DREAM_PRESET
-    long_side: int | None = Field(work.DREAM_LONG_SIDE, ge=16)
+    long_side: int | None = Field(
+        work.DREAM_LONG_SIDE, ge=16, le=MAX_DREAM_LONG_SIDE, title="Longer side", description="px"
+    )
 
 
 class TrainRequest(_Request):
     upload: str  # the painting
-    name: str | None = Field(None, max_length=MAX_STYLE_NAME)  # None or blank: from the painting's file name
+    # None or blank: from the painting's file name
+    name: str | None = Field(None, max_length=MAX_STYLE_NAME, title="Name")
     overwrite: bool = False  # replace the user's own style of that name
 
 
@@ -276,9 +297,7 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "request"
-        return error(422, f"{where}: {first.get('msg', 'invalid')}")
+        return error(422, validation.describe(exc.errors(), request.scope.get("route")))
 
     @app.get("/", include_in_schema=False)
     async def page() -> FileResponse:
@@ -378,7 +397,7 @@ def create_app(
         return painting, name, replaces
 
     @app.get("/api/train/name")
-    async def train_name(upload: str, name: str | None = Query(None, max_length=MAX_STYLE_NAME)) -> dict[str, object]:
+    async def train_name(upload: str, name: str | None = Query(None, max_length=MAX_STYLE_NAME, title="Name")) -> dict[str, object]:
         """What the page shows before training: the name the style would get and whether it
         would replace one of the user's own (or the one-line reason it cannot be trained)."""
         _, style, replaces = new_style(upload, name)

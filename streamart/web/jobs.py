@@ -60,6 +60,7 @@ class Job:
     unit: str = ""
     error: str | None = None
     result: Path | None = None
+    audio: bool | None = None  # whether a video result has sound; None for a picture or a model
     started: float | None = None
     finished: float | None = None
     #: When the job finished or its result was last fetched (time.monotonic()).
@@ -176,6 +177,7 @@ class JobQueue:
             "error": job.error,
             "result": f"/api/jobs/{job.id}/result" if job.state == "done" else None,
             "download_name": job.download_name,
+            "audio": job.audio,
         }
 
     def cancel(self, job: Job) -> None:

@@ -1,4 +1,4 @@
-"""What an uploaded file is."""
+"""What an uploaded file is, and what a video the app made has."""
 
 from __future__ import annotations
 
@@ -29,3 +29,10 @@ def media_kind(path: str | os.PathLike) -> MediaKind | None:
             return "video"
     except (av.FFmpegError, OSError, ValueError, UnicodeDecodeError, StopIteration):
         return None
+
+
+def has_audio(path: str | os.PathLike) -> bool:
+    """Whether the video at ``path``, a result the app made, has a sound track (the page says
+    so only then)."""
+    with av.open(os.fspath(path)) as container:
+        return bool(container.streams.audio)

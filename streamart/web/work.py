@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import api
 from ..config import DEFAULT_TEMPORAL, GatysConfig, StyleConfig, TrainingConfig
 from ..errors import InputError, OutputError
+from . import media
 from .gallery import Style
 from .jobs import Cancelled, Job
 from .uploads import Upload
@@ -91,6 +92,7 @@ def video(
             upload.path, output, style=config, temporal=temporal, start=start, duration=duration, plain_only=True,
             on_progress=lambda stats: job.report(stats.frames_out, stats.frame_count, "frames"), stop=job.stop,
         )
+        job.audio = media.has_audio(output)
         return output
 
     name = f"{upload.stem}-{style.style}{'-preview' if preview else ''}.mp4"

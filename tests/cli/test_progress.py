@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
-from streamart.cli.progress import ProgressBar
+from streamart.cli.progress import ProgressBar, log_through_progress_bars
 
 
 def final_line(err: str) -> str:
@@ -76,3 +77,19 @@ def test_written_lines_appear_above_the_bar_even_when_quiet(capsys):
     with ProgressBar("encoding", quiet=True) as bar:
         bar.write("failed  b.mp4: not a video")
     assert capsys.readouterr().err == "failed  b.mp4: not a video\n"
+
+
+def test_a_logged_exception_keeps_its_traceback(capsys, monkeypatch):
+    """The web app's failed jobs send the person to the server's log for a bug's details."""
+    logger = logging.getLogger("streamart")
+    monkeypatch.setattr(logger, "handlers", [])  # this test's handler goes with it
+    monkeypatch.setattr(logger, "level", logger.level)
+    log_through_progress_bars()
+    try:
+        {}["missing"]
+    except KeyError as exc:
+        logging.getLogger("streamart.web.jobs").error("job 1234 (photo) failed", exc_info=exc)
+    logging.getLogger("streamart.web.jobs").warning("a warning stays one line")
+    err = capsys.readouterr().err
+    assert err.startswith("error: job 1234 (photo) failed\nTraceback (most recent call last):\n")
+    assert "KeyError: 'missing'\nwarning: a warning stays one line\n" in err

@@ -108,7 +108,22 @@ def test_style_pictures_that_cannot_teach_a_style_are_refused(tmp_path, caplog):
     assert "scaled down to 2048 pixels" in caplog.text
 
 
-def test_a_stopped_run_keeps_a_checkpoint_writes_no_model_and_says_how_to_resume(content_dir, style_path, tmp_path, caplog):
+def test_an_interrupted_run_keeps_a_checkpoint_writes_no_model_and_says_how_to_resume(content_dir, style_path, tmp_path, caplog):
+    def ctrl_c(done, total, losses):
+        raise KeyboardInterrupt
+
+    settings = config(content_dir, style_path, tmp_path, temporal_weight=0.0)
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(settings, progress=ctrl_c).run()
+    assert not settings.out.exists()
+    assert (settings.checkpoints / "last.pt").is_file()
+    assert f"--resume {settings.checkpoints / 'last.pt'}" in caplog.text
+    resumed = Trainer(replace(settings, resume=settings.checkpoints / "last.pt"))
+    assert resumed.iteration == 1  # it goes on where it stopped
+
+
+def test_a_run_stopped_by_its_caller_keeps_a_checkpoint_without_a_command_to_type(content_dir, style_path, tmp_path, caplog):
+    """The web page's Cancel: the page, not a CLI instruction, says what comes next."""
     import threading
 
     stop = threading.Event()
@@ -118,6 +133,4 @@ def test_a_stopped_run_keeps_a_checkpoint_writes_no_model_and_says_how_to_resume
         Trainer(settings).run(stop)
     assert not settings.out.exists()
     assert (settings.checkpoints / "last.pt").is_file()
-    assert f"--resume {settings.checkpoints / 'last.pt'}" in caplog.text
-    resumed = Trainer(replace(settings, resume=settings.checkpoints / "last.pt"))
-    assert resumed.iteration == 1  # it goes on where it stopped
+    assert "--resume" not in caplog.text

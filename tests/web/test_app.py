@@ -122,11 +122,11 @@ def test_the_default_style_is_used_when_none_is_named(client, photo):
 @pytest.mark.parametrize(
     "request_, status, message",
     [
-        ({"strength": 2}, 422, "strength: Input should be less than or equal to 1"),
-        ({"size": 4}, 422, "size: Input should be greater than or equal to 16"),
+        ({"strength": 2}, 422, "Strength must be a number from 0 to 1"),
+        ({"size": 4}, 422, "Working size must be a whole number from 16 to 2160 px"),
         ({"style": "../../models/x.onnx"}, 400, "unknown style '../../models/x.onnx'"),
         ({"style": "/etc/passwd"}, 400, "unknown style"),
-        ({"path": "/etc/passwd"}, 422, "path: Extra inputs are not permitted"),
+        ({"path": "/etc/passwd"}, 422, "'path' is not a setting this app knows"),
         ({"upload": "0123456789abcdef"}, 404, "upload it again"),
     ],
 )
@@ -135,6 +135,30 @@ def test_bad_requests_are_refused_in_one_line(client, photo, request_, status, m
     response = client.post("/api/jobs/photo", json={"upload": picture["id"], **request_})
     assert response.status_code == status
     assert message in response.json()["error"] and "\n" not in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    "path, request_, message",
+    [
+        ("dream", {"long_side": 1e9}, "Longer side must be a whole number from 16 to 2048 px"),
+        ("photo", {"size": 10**9}, "Working size must be a whole number from 16 to 2160 px"),
+        ("photo", {"size": "big"}, "Working size must be a whole number from 16 to 2160 px"),
+        ("photo", {"strength": ""}, "Strength must be a number from 0 to 1"),
+        ("video", {"size": 5000}, "Working size must be a whole number from 16 to 2160 px"),
+        ("video", {"temporal": 7}, "Against flicker must be a number from 0 to 1"),
+        ("video", {"start": 1e12, "duration": 3}, "Preview from must be a number from 0 to 86400 s"),
+        ("video", {"start": 0, "duration": 0}, "Preview length must be a number more than 0 and at most 3600 s"),
+        ("video", {"start": 0, "duration": 1e6}, "Preview length must be a number more than 0 and at most 3600 s"),
+        ("gatys", {"painting": "x", "iterations": 10**7}, "Steps must be a whole number from 1 to 10000"),
+        ("gatys", {"painting": "x", "size": 10**5}, "Size must be a whole number from 16 to 1024 px"),
+    ],
+)
+def test_numbers_have_upper_bounds_refused_in_the_pages_words(client, path, request_, message):
+    """Before any upload is looked at: a number out of range never reaches a job (a dream 10^9
+    pixels long once failed with "Failed to allocate")."""
+    response = client.post(f"/api/jobs/{path}", json={"upload": "0123456789abcdef", **request_})
+    assert response.status_code == 422
+    assert response.json()["error"] == message
 
 
 def test_a_video_cannot_go_where_a_photo_is_expected(client, clip, photo):
@@ -172,6 +196,16 @@ def test_a_video_preview_and_the_whole_video_keep_the_sound(client, clip_factory
         with av.open(__import__("io").BytesIO(data)) as container:
             assert len(list(container.decode(video=0))) == frames
             assert container.streams.audio, "the sound is kept"
+        assert job["audio"] is True  # the page offers the download "with its sound"
+
+
+def test_a_silent_video_is_not_offered_with_its_sound(client, clip_factory, photo):
+    clip = clip_factory("silent.mp4", frames=10, fps=10, audio=False)
+    video = upload(client, clip.read_bytes(), "silent.mp4")
+    job = wait(client, client.post("/api/jobs/video", json={"upload": video["id"], "style": "mosaic"}).json())
+    assert job["state"] == "done" and job["audio"] is False
+    picture = upload(client, photo, "astronaut.jpg")
+    assert wait(client, client.post("/api/jobs/photo", json={"upload": picture["id"]}).json())["audio"] is None
 
 
 def test_a_preview_past_the_end_of_the_video_says_so(client, clip):

@@ -1,10 +1,10 @@
-"""What an uploaded file is."""
+"""What an uploaded file is, and whether a video has sound."""
 
 from __future__ import annotations
 
 from media_factory import make_clip, make_playlist
 
-from streamart.web.media import media_kind
+from streamart.web.media import has_audio, media_kind
 
 
 def test_images_videos_and_the_rest(tmp_path, clip, photo):
@@ -29,3 +29,8 @@ def test_a_playlist_is_not_a_video_whatever_it_names(tmp_path):
         playlist.parent.mkdir(exist_ok=True)
         make_playlist(playlist, entry)
         assert media_kind(playlist) is None, entry
+
+
+def test_a_video_has_sound_only_with_an_audio_stream(clip_factory):
+    assert has_audio(clip_factory("tone.mp4"))
+    assert not has_audio(clip_factory("silent.mp4", audio=False))

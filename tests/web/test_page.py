@@ -164,6 +164,9 @@ def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, tmp_path):
     assert browser.find_element(By.ID, "live-error").is_displayed() is False
     browser.save_screenshot(str(tmp_path / "live.png"))
     browser.find_element(By.ID, "live-stop").click()
+    # Stopped: no frozen last frame, no latency that is no longer true.
+    assert not browser.find_element(By.ID, "live-result").is_displayed() and browser.find_element(By.ID, "live-stats").text == ""
+    assert browser.find_element(By.ID, "live-result").get_attribute("src") in (None, "")
     problems = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert problems == []
 
@@ -173,12 +176,17 @@ def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, tmp_path):
     make_clip(clip, width=320, height=240, frames=30, fps=10)
     browser.find_element(By.ID, "video-file").send_keys(str(clip))
     wait.until(lambda d: d.find_element(By.ID, "video-preview").is_enabled())
-    browser.find_element(By.ID, "video-duration").clear()
+    browser.find_element(By.ID, "video-duration").clear()  # an empty field: refused in the page's words
+    browser.find_element(By.ID, "video-preview").click()
+    refused = "Preview length must be a number more than 0 and at most 3600 s"
+    wait.until(lambda d: d.find_element(By.ID, "video-error").text == refused)
     browser.find_element(By.ID, "video-duration").send_keys("1")
     browser.find_element(By.ID, "video-preview").click()
     wait.until(lambda d: d.execute_script("const v = document.getElementById('video-result'); return !v.hidden && v.readyState >= 2;"))
     assert browser.execute_script("return document.getElementById('video-result').duration") == pytest.approx(1, abs=0.15)
     assert browser.find_element(By.ID, "video-download").get_attribute("download") == "walk-shipwreck-preview.mp4"
+    assert browser.find_element(By.ID, "video-download").text == "Download the preview (with its sound)"
+    assert not browser.find_element(By.ID, "video-error").is_displayed()
     browser.save_screenshot(str(tmp_path / "video.png"))
 
     # A file that is neither a picture nor a video: one line in the page.
@@ -247,9 +255,129 @@ def test_train_a_new_style_from_a_painting(training_server, browser, tmp_path):
     wait.until(lambda d: (m := progress.fullmatch(d.find_element(By.ID, "train-progress-text").text)) and int(m[1]) >= 5)
     browser.find_element(By.ID, "train-cancel").click()
     note = wait.until(lambda d: d.find_element(By.ID, "train-note") if d.find_element(By.ID, "train-note").is_displayed() else None)
-    assert re.fullmatch(r"Training cancelled after \d+ of 150 steps; no new style was added\.", note.text), note.text
+    assert re.fullmatch(r"Training cancelled after \d+ of 150 steps; no new style was added\. Train starts it again from the beginning\.", note.text), note.text
     assert not browser.find_element(By.ID, "train-status").is_displayed() and browser.find_element(By.ID, "train-run").is_enabled()
     assert browser.find_elements(By.CSS_SELECTOR, '.card[data-name="sunset_waves"]')  # the first one stays
     browser.save_screenshot(str(tmp_path / "train-cancelled.png"))
     problems = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert problems == []
+
+
+def set_viewport(browser, width: int, height: int) -> None:
+    """The page's viewport exactly ``width`` x ``height`` CSS pixels (a window's size would
+    include its frame)."""
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+    )
+
+
+#: The visible labels and buttons cut by the window's edge or by their own box, as their texts.
+CUT_CONTROLS = """
+const width = document.documentElement.clientWidth;
+return [...document.querySelectorAll("label, button, legend, .tabs button")].filter((e) => {
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && (r.left < 0 || r.right > width || e.scrollWidth > e.clientWidth + 1);
+}).map((e) => e.textContent.trim());
+"""
+
+
+def no_sideways_scroll(browser) -> bool:
+    return browser.execute_script("const e = document.scrollingElement; return e.scrollWidth <= e.clientWidth;")
+
+
+def samples_render_behind_placeholders(driver) -> bool:
+    """True once every card shows its pictures; asserts on the way that no card ever shows a
+    picture that has not loaded (its alt text over an empty box)."""
+    unloaded = driver.execute_script(
+        "return [...document.querySelectorAll('.card img')].filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.alt);"
+    )
+    assert unloaded == []
+    return driver.execute_script(
+        "return document.querySelectorAll('.card').length > 0 && !document.querySelector('.card .placeholder');"
+    )
+
+
+def test_the_page_fits_short_narrow_and_wide_windows(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT, poll_frequency=0.1)
+    set_viewport(browser, 1400, 1000)
+    browser.get(server)
+    # A cold start: the samples are made now, and the cards wait for them behind placeholders.
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+    wait.until(samples_render_behind_placeholders)
+    # The tabs are in view without scrolling, under the gallery.
+    tabs = browser.find_elements(By.CSS_SELECTOR, '[role="tab"]')
+    assert [tab.text for tab in tabs] == ["Photo", "Video", "Live", "New style"]
+    assert all(0 < tab.rect["y"] and tab.rect["y"] + tab.rect["height"] <= 1000 for tab in tabs), [tab.rect for tab in tabs]
+    # The model's variant ("cpu" on every shipped card) tells no card apart, so no card shows it.
+    assert all("cpu" not in card.text for card in browser.find_elements(By.CSS_SELECTOR, ".card"))
+    browser.save_screenshot(str(tmp_path / "page-1400x1000.png"))
+
+    # Wide: the content is centred, with a width of its own.
+    set_viewport(browser, 1920, 1080)
+    main = browser.find_element(By.TAG_NAME, "main").rect
+    left, right = main["x"], 1920 - main["x"] - main["width"]
+    assert left > 100 and abs(left - right) <= 1, (left, right)
+    browser.save_screenshot(str(tmp_path / "page-1920.png"))
+
+    # Narrow: nothing scrolls sideways and every label is whole, in every tab and method.
+    set_viewport(browser, 420, 900)
+    views = [("tab-photo", None), ("tab-photo", "gatys"), ("tab-photo", "dream"), ("tab-video", None),
+             ("tab-live", None), ("tab-train", None)]
+    for tab, method in views:
+        browser.find_element(By.ID, tab).click()
+        if method:
+            browser.find_element(By.CSS_SELECTOR, f'input[name="method"][value="{method}"]').click()
+        assert no_sideways_scroll(browser), (tab, method)
+        assert browser.execute_script(CUT_CONTROLS) == [], (tab, method)
+        if tab == "tab-photo":
+            methods = browser.find_elements(By.CSS_SELECTOR, "fieldset.method label")
+            assert [label.text for label in methods] == ["Style (fast)", "Gatys (any painting, minutes)", "DeepDream"]
+        browser.save_screenshot(str(tmp_path / f"page-420-{tab}{'-' + method if method else ''}.png"))
+
+
+def test_a_name_the_server_refuses_disables_train_and_says_why(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT)
+    browser.get(server)
+    wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+    browser.find_element(By.ID, "tab-train").click()
+    hint = browser.find_element(By.CSS_SELECTOR, "#train .hint").text
+    assert "one picture" in hint and "not a video" in hint  # what the tab accepts
+    browser.find_element(By.ID, "train-file").send_keys(str(write_painting(tmp_path / "Sunset Waves.png")))
+    wait.until(lambda d: d.find_element(By.ID, "train-run").is_enabled())
+    browser.find_element(By.ID, "train-name").send_keys("Starry Night")  # a shipped style's name
+    error = "'starry_night' is the name of a style that comes with streamart; choose another name"
+    wait.until(lambda d: d.find_element(By.ID, "train-error").text == error)
+    assert not browser.find_element(By.ID, "train-run").is_enabled()
+    browser.save_screenshot(str(tmp_path / "train-refused-name.png"))
+    browser.find_element(By.ID, "train-name").send_keys(" at dawn")
+    wait.until(lambda d: d.find_element(By.ID, "train-run").is_enabled())
+    assert not browser.find_element(By.ID, "train-error").is_displayed()
+
+
+def test_when_the_app_stops_during_a_job_the_page_says_how_to_start_it_again(tmp_path, own_models, browser):  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT)
+    with app_process(["-m", "streamart", "ui", "--no-browser", "--port", "0"], tmp_path) as (address, process):
+        browser.get(address)
+        wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        browser.find_element(By.CSS_SELECTOR, 'input[name="method"][value="dream"]').click()
+        Select(browser.find_element(By.ID, "dream-size")).select_by_value("1024")  # a DeepDream of many steps
+        browser.find_element(By.ID, "photo-file").send_keys(str(write_cat(tmp_path / "chelsea.jpg")))
+        wait.until(lambda d: d.find_element(By.ID, "photo-original").is_displayed())
+        browser.find_element(By.ID, "photo-run").click()
+        wait.until(lambda d: re.fullmatch(r"\d+ of \d+ steps.*", d.find_element(By.ID, "photo-progress-text").text))
+        process.send_signal(signal.SIGINT)  # as Ctrl-C in its terminal, while the job runs
+        assert process.wait(30) == 0
+        error = wait.until(lambda d: d.find_element(By.ID, "photo-error") if d.find_element(By.ID, "photo-error").is_displayed() else None)
+        assert error.text == ("streamart ui has stopped (was its terminal closed, or Ctrl-C pressed?): start it again "
+                              "with 'streamart ui', then reload this page")
+        assert "Failed to fetch" not in browser.find_element(By.TAG_NAME, "body").text
+        browser.save_screenshot(str(tmp_path / "stopped.png"))

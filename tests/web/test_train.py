@@ -89,7 +89,7 @@ def test_a_painting_becomes_a_style_in_the_gallery_and_replacing_it_is_asked_for
     assert again["sample"] != styles["water_lilies"]["sample"]  # a new address: no stale picture in the browser
 
 
-def test_cancelled_training_keeps_its_checkpoint_makes_no_style_and_the_server_goes_on(app_client, tiny, own_models, photo):
+def test_cancelled_training_keeps_its_checkpoint_makes_no_style_and_the_server_goes_on(app_client, tiny, own_models, photo, caplog):
     with app_client(**{**tiny, "iterations": 100_000}) as client:
         painting = upload(client, painting_jpeg(), "endless.jpg")
         job = client.post("/api/jobs/train", json={"upload": painting["id"]}).json()
@@ -105,6 +105,7 @@ def test_cancelled_training_keeps_its_checkpoint_makes_no_style_and_the_server_g
         assert job["state"] == "cancelled" and job["error"] is None and 1 <= job["done"] < 100_000
         assert not (own_models / "endless.onnx").exists()
         assert (Path(tiny["checkpoint_dir"]) / "last.pt").is_file()
+        assert "--resume" not in caplog.text  # a command to type is no advice in the web app
         # Training stops by raising KeyboardInterrupt: caught in the job, the server is unharmed.
         picture = upload(client, photo, "astronaut.jpg")
         assert wait(client, client.post("/api/jobs/photo", json={"upload": picture["id"]}).json())["state"] == "done"
@@ -131,7 +132,7 @@ def test_a_picture_nothing_can_be_learnt_from_fails_in_one_line(client, own_mode
         ({"name": "Starry Night"}, 400, "'starry_night' is the name of a style that comes with streamart; choose another name"),
         ({"name": "charcoal"}, 409, "you already have a style named 'charcoal': tick 'Replace my existing style charcoal'"),
         ({"name": "?!"}, 400, "'?!' gives no style name; type a name with letters or digits"),
-        ({"name": "x" * 101}, 422, "name: String should have at most 100 characters"),
+        ({"name": "x" * 101}, 422, "Name must be at most 100 characters long"),
         ({"upload": "0123456789abcdef"}, 404, "the painting is no longer on the server"),
     ],
 )

@@ -9,8 +9,18 @@ const WORKING_SIZES = [240, 360, 480, 720, 1080];
 
 // ---------------------------------------------------------------- helpers
 
+// What the page says when the server does not answer at all (the browser's own words are a bare
+// "Failed to fetch"): the app was stopped, or its terminal closed.
+const STOPPED = "streamart ui has stopped (was its terminal closed, or Ctrl-C pressed?): start it again with " +
+  "'streamart ui', then reload this page";
+
 async function api(path, options = {}) {
-  const response = await fetch(path, options);
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (error) {
+    throw new Error(STOPPED);  // fetch rejects only when no answer came; a refusal is an answer
+  }
   let body = null;
   try { body = await response.json(); } catch (e) { /* not JSON */ }
   if (!response.ok) {
@@ -30,6 +40,13 @@ function showError(id, message) {
   const element = $(id);
   element.textContent = message || "";
   element.hidden = !message;
+}
+
+// A picture is shown once it has loaded: until then its alt text would spill over an empty box.
+function showWhenLoaded(image, src) {
+  image.hidden = true;
+  image.addEventListener("load", () => { image.hidden = false; }, { once: true });
+  image.src = src;
 }
 
 function megabytes(bytes) { return `${(bytes / 1e6).toFixed(bytes >= 1e7 ? 0 : 1)} MB`; }
@@ -72,7 +89,7 @@ function upload(file, onProgress) {
       if (request.status === 200) resolve(request.response);
       else reject(new Error((request.response && request.response.error) || `upload failed (${request.status})`));
     };
-    request.onerror = () => reject(new Error("the upload did not reach the server (is streamart ui still running?)"));
+    request.onerror = () => reject(new Error(STOPPED));
     request.send(file);
   });
 }
@@ -191,16 +208,21 @@ async function loadGallery() {
     card.setAttribute("role", "option");
     const pictures = document.createElement("div");
     pictures.className = "pictures";
-    const painting = style.thumbnail ? Object.assign(document.createElement("img"), { src: style.thumbnail, alt: `the painting behind ${style.title}` })
+    // Grey placeholders while the server renders the samples (seconds on a cold start).
+    const painting = style.thumbnail ? placeholder()
       : Object.assign(document.createElement("div"), { className: "no-painting", textContent: "painting not in this model" });
-    const sample = Object.assign(document.createElement("img"), { alt: `a photo in the style ${style.title}` });
+    const sample = placeholder();
     pictures.append(painting, sample);
     const title = Object.assign(document.createElement("span"), { className: "title", textContent: style.title });
-    const badges = [style.variant, style.own ? "yours" : null, style.default ? "default" : null].filter(Boolean);
+    // The variant (the network the model was made for) tells two cards of one style apart; alone it says nothing.
+    const twin = state.styles.some((other) => other !== style && other.style === style.style);
+    const variant = twin && style.variant ? `${style.variant} model` : null;
+    const badges = [variant, style.own ? "yours" : null, style.default ? "default" : null].filter(Boolean);
     const details = Object.assign(document.createElement("span"), { className: "badges", textContent: badges.join(" · ") });
     card.append(pictures, title, details);
     card.addEventListener("click", () => chooseStyle(style.name));
     cards.append(card);
+    if (style.thumbnail) replacePlaceholder(painting, style.thumbnail, `the painting behind ${style.title}`, card);
     loadSample(style, sample, card);
   }
   const first = state.styles.find((style) => style.name === state.style) || state.styles.find((style) => style.default) || state.styles[0];
@@ -208,15 +230,30 @@ async function loadGallery() {
   else showError("gallery-error", "no style models found: see 'streamart models'");
 }
 
-async function loadSample(style, image, card) {
+function placeholder() {
+  return Object.assign(document.createElement("div"), { className: "placeholder", ariaBusy: "true" });
+}
+
+function brokenPicture(box, message, card) {
+  box.replaceWith(Object.assign(document.createElement("div"), { className: "no-painting broken", textContent: message }));
+  card.title = message;
+}
+
+// The picture takes the placeholder's place once it has loaded.
+function replacePlaceholder(box, src, alt, card) {
+  const image = Object.assign(new Image(), { alt });
+  image.addEventListener("load", () => box.replaceWith(image), { once: true });
+  image.addEventListener("error", () => brokenPicture(box, "this picture could not be shown", card), { once: true });
+  image.src = src;
+}
+
+async function loadSample(style, box, card) {
   try {
-    const response = await fetch(style.sample);
+    const response = await fetch(style.sample).catch(() => { throw new Error(STOPPED); });
     if (!response.ok) throw new Error((await response.json()).error);
-    image.src = URL.createObjectURL(await response.blob());
+    replacePlaceholder(box, URL.createObjectURL(await response.blob()), `a photo in the style ${style.title}`, card);
   } catch (error) {
-    const note = Object.assign(document.createElement("div"), { className: "no-painting broken", textContent: error.message });
-    image.replaceWith(note);
-    card.title = error.message;
+    brokenPicture(box, error.message, card);
   }
 }
 
@@ -293,9 +330,7 @@ function runPhoto() {
     request = { upload: state.photo.id, preset: $("dream-preset").value, long_side: sizeOf($("dream-size")) };
   }
   photoJobs.run(path, request, (status) => {
-    const result = $("photo-result");
-    result.src = `${status.result}?t=${Date.now()}`;
-    result.hidden = false;
+    showWhenLoaded($("photo-result"), `${status.result}?t=${Date.now()}`);
     const link = $("photo-download");
     link.href = `${status.result}?download=1`;
     link.download = status.download_name;
@@ -339,7 +374,8 @@ function runVideo(preview) {
     const link = $("video-download");
     link.href = `${status.result}?download=1`;
     link.download = status.download_name;
-    link.textContent = preview ? "Download the preview" : "Download (with its sound)";
+    // The server says whether the result has a sound track: a silent video's has none.
+    link.textContent = (preview ? "Download the preview" : "Download") + (status.audio ? " (with its sound)" : "");
     link.hidden = false;
   });
 }
@@ -364,7 +400,6 @@ async function choosePaintingToTrain(file) {
     painting.hidden = false;
     $("train-sample").hidden = true;
     $("train-download").hidden = true;
-    $("train-run").disabled = trainJobs.job !== null;
     await checkTrainName();
   } catch (error) {
     trainJobs.status(null);
@@ -373,7 +408,8 @@ async function choosePaintingToTrain(file) {
 }
 
 // The server names the style (as 'streamart train' would) and says whether it would replace one
-// of the user's own: then the page asks, with a checkbox, instead of replacing it unasked.
+// of the user's own: then the page asks, with a checkbox, instead of replacing it unasked. A name
+// it refuses (a shipped style's, one being trained) disables Train, the reason shown.
 async function checkTrainName() {
   if (!state.trainPainting) return;
   const check = ++nameChecks;
@@ -384,10 +420,12 @@ async function checkTrainName() {
     $("train-name").placeholder = answer.name;
     offerReplace(answer.replaces ? answer.name : null);
     showError("train-error", "");
+    $("train-run").disabled = trainJobs.job !== null;
   } catch (error) {
     if (check !== nameChecks) return;
     offerReplace(null);
     showError("train-error", error.message);
+    $("train-run").disabled = true;
   }
 }
 
@@ -411,7 +449,8 @@ async function runTraining() {
     await trainJobs.run("/api/jobs/train", request, (status) => trained(name, status), {
       onStart: (status) => { name = status.style; },
       onRefused: (error) => { if (error.status === 409 && error.body) offerReplace(error.body.style); },
-      onCancelled: (status) => showNote(`Training cancelled ${status.done ? `after ${status.done} of ${status.total} steps` : "before its first step"}; no new style was added.`),
+      onCancelled: (status) => showNote(`Training cancelled ${status.done ? `after ${status.done} of ${status.total} steps` : "before its first step"}; ` +
+        "no new style was added. Train starts it again from the beginning."),
     });
   } catch (error) {
     showError("train-error", error.message);
@@ -426,9 +465,7 @@ async function trained(name, status) {
   const style = state.styles.find((entry) => entry.name === name);
   if (!style) throw new Error(`the new style ${name} is not in the gallery; reload the page`);
   chooseStyle(name);
-  const sample = $("train-sample");
-  sample.src = style.sample;
-  sample.hidden = false;
+  showWhenLoaded($("train-sample"), style.sample);
   const link = $("train-download");
   link.href = `${status.result}?download=1`;
   link.download = status.download_name;
@@ -471,8 +508,9 @@ const live = {
       this.settings({ style: state.style, strength: Number($("live-strength").value), temporal: $("live-temporal").checked });
       this.send();
     };
-    socket.onmessage = (event) => this.receive(event);
-    socket.onclose = () => { if (this.socket === socket) { this.stop(); showError("live-error", "the server closed the live view (was it stopped?)"); } };
+    socket.onmessage = (event) => { if (this.socket === socket) this.receive(event); };  // none after Stop
+    // The server closes the socket only when it stops.
+    socket.onclose = () => { if (this.socket === socket) { this.stop(); showError("live-error", STOPPED); } };
     this.watchdog = setInterval(() => {
       if (this.inFlight && performance.now() - this.sentAt > 3000) { this.inFlight = false; this.send(); }
     }, 1000);
@@ -486,6 +524,17 @@ const live = {
     if (this.stream) for (const track of this.stream.getTracks()) track.stop();
     this.stream = null;
     this.inFlight = false;
+    // Nothing of the stopped session stays: no frozen last frame, no latency that is no longer true.
+    const camera = $("live-camera");
+    camera.srcObject = null;
+    camera.hidden = true;
+    const result = $("live-result");
+    if (result.src.startsWith("blob:")) URL.revokeObjectURL(result.src);
+    result.removeAttribute("src");
+    result.hidden = true;
+    $("live-stats").textContent = "";
+    delete $("live-stats").dataset.latency;
+    Object.assign(this, { arrivals: [], serverMs: null, dropped: 0, latency: null });
     $("live-start").disabled = false;
     $("live-stop").disabled = true;
   },
