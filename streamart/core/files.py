@@ -30,6 +30,7 @@ import re
 import secrets
 import socket
 import tempfile
+import time
 from pathlib import Path
 
 from ..errors import OutputError
@@ -65,6 +66,13 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
         raise OutputError(f"output {path} is a folder; give a file name such as {path / 'out.mp4'}")
     if path.exists() and not overwrite:
         raise OutputError(f"output {path} exists; pass --overwrite (-y) to replace it")
+    if path.is_symlink() and not path.exists() and not overwrite:
+        # Nothing to write through: the finished file could not be put there without
+        # replacing the link, so say so now rather than after the whole run.
+        raise OutputError(
+            f"output {path} is a link to {os.readlink(path)}, which does not exist; remove the link, "
+            "pass --overwrite (-y) to replace it, or choose another path"
+        )
     try:
         handle, probe = tempfile.mkstemp(dir=folder, prefix=".streamart-probe-")
     except OSError as exc:
@@ -150,10 +158,13 @@ def _claim(marker: Path, path: Path, *, overwrite: bool) -> bool:
             handle = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             host, pid = _claim_owner(marker)
-            if host == _HOST and pid is not None and not _alive(pid):
+            if _stale_claim(marker, host, pid):
                 marker.unlink(missing_ok=True)  # left by a killed run
                 continue
-            other = f"another streamart run (process {pid}{'' if host == _HOST else ' on another machine'})"
+            if host is None:  # created, not yet written: a run starting at this moment
+                other = "another streamart run that is starting now"
+            else:
+                other = f"another streamart run (process {pid}{'' if host == _HOST else ' on another machine'})"
             if overwrite:
                 log.warning("%s is also being written by %s; the last run to finish wins", path, other)
                 return False
@@ -170,11 +181,30 @@ def _claim(marker: Path, path: Path, *, overwrite: bool) -> bool:
 
 
 def _claim_owner(marker: Path) -> tuple[str | None, int | None]:
+    """The host and process id a claim names; (None, None) when it cannot be read or is
+    empty (a run that was killed between creating it and writing it, or damage)."""
     try:
         host, pid = marker.read_text().split()
         return host, int(pid)
     except (OSError, ValueError):
         return None, None
+
+
+# A claim is written at once after it is created: one still unreadable after this long was
+# left by a run killed in between (or damaged), not one being written.
+_UNREADABLE_CLAIM_SECONDS = 10.0
+
+
+def _stale_claim(marker: Path, host: str | None, pid: int | None) -> bool:
+    """Whether the claim ``marker`` (naming ``host`` and ``pid``) belongs to no running
+    writer: its process is gone from this host, or it has stayed unreadable."""
+    if host is None:
+        try:
+            age = time.time() - marker.stat().st_mtime
+        except OSError:
+            return True  # gone meanwhile
+        return age > _UNREADABLE_CLAIM_SECONDS
+    return host == _HOST and pid is not None and not _alive(pid)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -238,6 +268,11 @@ def clean_leftovers(folder: Path) -> None:
             host, pid = match.groupdict().get("host", _HOST), int(match["pid"])
         elif name.endswith(_CLAIM_SUFFIX):
             host, pid = _claim_owner(path)
+            if host is None:  # unreadable: whose it is cannot be told, only whether it is stale
+                if _stale_claim(path, host, pid):
+                    path.unlink(missing_ok=True)
+                    removed.append(name)
+                continue
         else:
             continue
         if host != _HOST:

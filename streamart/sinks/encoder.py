@@ -130,12 +130,12 @@ class EncoderSink(MuxedFile):
         self._pix_fmt = encode.pix_fmt
         self._threads = encode.threads
         self._options = check_encode(encode, info.width, info.height)
-        _check_container(Path(path), encode.encoder)
-        self._output = OutputFile(path, overwrite=encode.overwrite)
+        self._output = OutputFile(path, overwrite=encode.overwrite)  # first: a folder is no format
         self.path = self._output.path
         self._info = info
         self._time_base = info.time_base or _FALLBACK_TIME_BASE
         try:
+            _check_container(self.path, encode.encoder)
             self._audio = AudioCopy(audio_from, start=audio_start) if audio_from is not None else None
         except BaseException:
             self._output.discard()

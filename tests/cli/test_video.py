@@ -170,6 +170,25 @@ def test_missing_output_folder(clip, tiny_model, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_an_existing_folder_as_output_is_named_as_a_folder(clip, tiny_model, tmp_path, capsys):
+    folder = tmp_path / "stylized"
+    folder.mkdir()
+    assert main(["video", str(clip), str(folder), "--style", str(tiny_model), "-q"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: output {folder} is a folder; give a file name such as {folder / 'out.mp4'}"
+    assert list(folder.iterdir()) == []
+
+
+def test_a_dangling_link_as_output_is_refused_before_any_frame(clip, tiny_model, tmp_path, capsys):
+    link = tmp_path / "out.mp4"
+    link.symlink_to(tmp_path / "gone.mp4")
+    assert main(["video", str(clip), str(link), "--style", str(tiny_model)]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: output") and "which does not exist; remove the link" in err
+    assert len(err.splitlines()) == 1  # no progress bar: refused before any frame was decoded
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "out.mp4", "tiny_style.onnx"]
+
+
 @pytest.mark.parametrize(
     "make_model, message",
     [

@@ -179,3 +179,26 @@ def test_describe_never_says_none():
     assert describe(OSError(28, "No space left on device")) == "No space left on device"
     assert describe(OSError("cannot encode")) == "cannot encode"
     assert describe(OSError()) == "OSError"
+
+
+def test_a_dangling_link_at_the_output_is_refused_before_any_work(tmp_path):
+    link = tmp_path / "out.mp4"
+    link.symlink_to(tmp_path / "gone" / "target.mp4")
+    with pytest.raises(OutputError, match=r"is a link to .*target.mp4, which does not exist; remove the link"):
+        check_output_path(link, overwrite=False)
+    assert check_output_path(link, overwrite=True) == link  # -y replaces the link itself
+
+
+def test_an_empty_claim_is_a_run_starting_now_and_stale_once_old(tmp_path, caplog):
+    claim = tmp_path / ".out.mp4.streamart-claim"
+    claim.write_text("")  # a run killed between creating its claim and writing it, or one starting
+    with pytest.raises(OutputError) as error:
+        OutputFile(tmp_path / "out.mp4", overwrite=False)
+    assert "None" not in str(error.value) and "another streamart run that is starting now" in str(error.value)
+    an_hour_ago = claim.stat().st_mtime - 3600
+    os.utime(claim, (an_hour_ago, an_hour_ago))
+    with caplog.at_level(logging.WARNING):
+        output = OutputFile(tmp_path / "out.mp4", overwrite=False)
+    assert "removed 1 unfinished file(s)" in caplog.text
+    assert claim.read_text().split()[1] == str(os.getpid())  # taken over
+    output.discard()
