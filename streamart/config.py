@@ -140,6 +140,19 @@ class DreamVideoConfig:
         check_flow_preset(self.flow_preset)
 
 
+def check_cluster_address(address: str) -> None:
+    """Raise :class:`InputError` unless ``address`` has the form of a Ray cluster's address:
+    ``auto``, or ``HOST:PORT`` (after an optional ``scheme://``, as in ``ray://HOST:PORT``)."""
+    if address == "auto":
+        return
+    host, colon, port = address.split("://", 1)[-1].rpartition(":")
+    if not (colon and host and not any(c.isspace() for c in host) and port.isdigit() and 0 < int(port) < 65536):
+        raise InputError(
+            f"cluster address {address!r} is not an address; give auto (the cluster this machine is in) "
+            "or the head's HOST:PORT, such as 192.168.1.10:6379"
+        )
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ClusterConfig:
     """Spread video work over Ray workers (needs ``streamart[ray]``; docs/SCALING.md).
@@ -164,6 +177,8 @@ class ClusterConfig:
             raise InputError("give either a number of local workers or a cluster address, not both")
         if self.workers is not None and self.workers < 1:
             raise InputError(f"workers must be at least 1, got {self.workers}")
+        if self.address is not None:
+            check_cluster_address(self.address)
         if not self.chunk_seconds > 0:
             raise InputError(f"chunk length must be more than 0 seconds, got {self.chunk_seconds}")
         if self.warmup_frames < 0 or self.retries < 0:

@@ -480,6 +480,15 @@ def test_an_unreachable_cluster_is_a_one_line_error_naming_it(clip, tiny_model, 
     assert not out.exists()
 
 
+def test_a_cluster_that_is_not_an_address_names_the_expected_form(clip, tiny_model, tmp_path, capsys):
+    out = tmp_path / "out.mp4"
+    assert main(["video", str(clip), str(out), "--style", str(tiny_model), "--cluster", "not an address"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: cluster address 'not an address' is not an address; give auto")
+    assert "HOST:PORT" in err and "int()" not in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
 def test_ray_missing_is_a_one_line_error_naming_the_extra(clip, tiny_model, tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "ray", None)  # what an install without the extra sees
     out = tmp_path / "out.mp4"
