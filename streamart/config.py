@@ -100,14 +100,25 @@ class StyleConfig:
             raise InputError(f"threads must be at least 1, got {self.threads}")
 
 
+# The quality an encoder gets when none is asked for. Its own scale decides which: a constant
+# rate factor (x264, x265, VP9, AV1; NVENC's cq) where it has one, where 18 looks like the
+# input; else FFmpeg's MPEG-video quantiser (mpeg4, mpeg2video, mjpeg: 1 best to 31), where 3
+# is as close to the input as mpeg4 gets for a file of sensible size.
+DEFAULT_CRF = 18
+DEFAULT_QSCALE = 3
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class EncodeConfig:
-    """How the output video is encoded: the encoder, its constant-quality level (``crf``, or
-    ``cq`` for NVENC), its speed ``preset``, the pixel format, and the encoder's threads (None:
-    its own choice, from the cores this process may use)."""
+    """How the output video is encoded: the encoder, its quality on the encoder's own scale
+    (``crf``: a constant rate factor, or ``cq`` for NVENC; ``qscale``: the fixed quantiser of
+    mpeg4, mpeg2video, mjpeg; None: :data:`DEFAULT_CRF` or :data:`DEFAULT_QSCALE`, whichever
+    scale the encoder has), its speed ``preset``, the pixel format, and the encoder's threads
+    (None: its own choice, from the cores this process may use)."""
 
     encoder: str = "libx264"
-    crf: int | None = 18
+    crf: int | None = None
+    qscale: int | None = None
     preset: str | None = "medium"
     pix_fmt: str = "yuv420p"
     overwrite: bool = False

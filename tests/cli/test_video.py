@@ -170,6 +170,27 @@ def test_missing_output_folder(clip, tiny_model, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_mpeg4_is_usable_from_the_command_line(clip, tmp_path, capsys):
+    out = tmp_path / "out.mp4"
+    assert main(["video", str(clip), str(out), "--strength", "0", "--encoder", "mpeg4", "-q"]) == 0
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].codec_context.name == "mpeg4"
+        assert len(list(container.decode(video=0))) == 10
+    assert main(["video", str(clip), str(tmp_path / "crf.mp4"), "--encoder", "mpeg4", "--crf", "20", "-q"]) == 3
+    assert "encoder mpeg4 has no --crf" in capsys.readouterr().err
+
+
+def test_the_advice_for_a_gif_output_works_when_followed(clip, tmp_path, capsys):
+    out = tmp_path / "out.gif"
+    assert main(["video", str(clip), str(out), "--strength", "0", "-q"]) == 3
+    err = capsys.readouterr().err.strip()
+    advice = re.search(r"or (--encoder .*)$", err)
+    assert advice is not None, err
+    assert main(["video", str(clip), str(out), "--strength", "0", "-q", *advice[1].split()]) == 0
+    with av.open(str(out)) as container:
+        assert len(list(container.decode(video=0))) == 10
+
+
 def test_an_existing_folder_as_output_is_named_as_a_folder(clip, tiny_model, tmp_path, capsys):
     folder = tmp_path / "stylized"
     folder.mkdir()
