@@ -404,6 +404,10 @@ def check_encode(encode: EncodeConfig, width: int, height: int) -> dict[str, str
         options["preset"] = _check_preset(encoder, private["preset"], encode.preset)
     if encoder == "libx264" and width * height > LARGE_FRAME_PIXELS:
         options["x264-params"] = _X264_LARGE_FRAMES
+    if encoder == "libx265":
+        # x265 prints its banner and settings (20 lines) and a summary itself, past FFmpeg's
+        # log level: keep its errors only, so that -q is quiet and errors stay one line.
+        options["x265-params"] = "log-level=error"
     context = av.CodecContext.create(codec, "w")
     context.width, context.height = _even_size(width, height, pix_fmt)
     context.pix_fmt = pix_fmt

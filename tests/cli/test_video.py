@@ -180,6 +180,18 @@ def test_mpeg4_is_usable_from_the_command_line(clip, tmp_path, capsys):
     assert "encoder mpeg4 has no --crf" in capsys.readouterr().err
 
 
+def test_libx265_is_quiet_under_q(clip, tmp_path):
+    out = tmp_path / "out.mp4"
+    result = subprocess.run(
+        [sys.executable, "-m", "streamart", "video", str(clip), str(out), "--strength", "0", "--encoder", "libx265", "-q"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "x265" not in result.stderr and "[info]" not in result.stderr, result.stderr  # no banner, no summary
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].codec_context.name == "hevc"
+
+
 def test_the_advice_for_a_gif_output_works_when_followed(clip, tmp_path, capsys):
     out = tmp_path / "out.gif"
     assert main(["video", str(clip), str(out), "--strength", "0", "-q"]) == 3
