@@ -44,7 +44,7 @@ from ..errors import InputError, InputNotFoundError, OutputError, require
 from ..nets.transformer import STRIDE, VARIANTS, TransformerNet
 from ..ops import image as imageops
 from ..ops.tensor import to_image, to_tensor
-from ..runtimes.torch import select_device
+from ..runtimes.torch import describe_load_error, select_device
 from ..sinks.image import ImageSink
 from .export import CHECKPOINT_FORMAT, export_onnx, load_checkpoint
 
@@ -384,7 +384,7 @@ def load_base(path: Path, variant: str) -> dict:
         data = path.read_bytes()
         base = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises assorted types for a file that is not a checkpoint
-        raise InputError(f"{path} is not a readable base network ({exc})") from None
+        raise InputError(f"{path} is not a readable base network ({describe_load_error(exc)})") from None
     if not isinstance(base, dict) or base.get("format") != BASE_FORMAT:
         raise InputError(f"{path} is not a streamart base network (format {BASE_FORMAT!r})")
     if base["variant"] != variant:

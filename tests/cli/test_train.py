@@ -4,12 +4,15 @@ checkpoint; resuming with another network size is a one-line error."""
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 
 import cv2
 import numpy as np
 import onnx
 import onnxruntime
 import pytest
+from model_factory import make_checkpoint_holding_code
 
 from streamart.assets.models import THUMBNAIL_KEY, resolve_model, user_models_dir
 from streamart.cli import main
@@ -105,3 +108,19 @@ def test_a_shipped_styles_name_is_refused(content_dir, style_path, base, capsys)
     assert capsys.readouterr().err == (
         "error: 'starry_night' is the name of a shipped style; choose another with --name\n"
     )
+
+
+def test_resuming_from_a_checkpoint_holding_code_is_one_line(content_dir, style_path, tmp_path):
+    marker = tmp_path / "code-ran"
+    evil = tmp_path / "evil.pt"
+    make_checkpoint_holding_code(evil, marker)
+    result = subprocess.run(
+        [sys.executable, "-m", "streamart", *common_options(content_dir, style_path), "--out", str(tmp_path / "m.onnx"),
+         "--iterations", "1", "--resume", str(evil), "-q"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 4
+    assert result.stderr == f"error: {evil} is not a readable checkpoint: it holds posix.mkdir, which is not a tensor; " \
+        "streamart never runs code from a file\n"
+    assert not marker.exists()
+
