@@ -49,6 +49,14 @@ def describe(exc: OSError) -> str:
     return exc.strerror or str(exc) or errno.errorcode.get(exc.errno or 0, type(exc).__name__)
 
 
+def write_failure(path: Path, exc: OSError) -> str:
+    """The one-line message for a write to ``path`` that failed with ``exc``: a full disk (or
+    quota) names the folder and the way out."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"cannot write {path}: no space left in {path.parent}; free some space there or choose another folder"
+    return f"cannot write {path} ({describe(exc)}); choose another folder"
+
+
 def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
     """Return ``path`` as a Path after checking that it can be written, else raise OutputError.
 

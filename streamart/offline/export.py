@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.files import OutputFile
-from ..errors import ModelError, require
+from ..core.files import OutputFile, write_failure
+from ..errors import ModelError, OutputError, require
 from ..nets.transformer import STRIDE, TransformerNet
 from ..runtimes.torch import describe_load_error
 
@@ -96,6 +96,8 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
         onnx.checker.check_model(proto, full_check=True)
         onnx.save(proto, str(temporary))
         return output.commit()
+    except OSError as exc:  # a full disk, while exporting or saving
+        raise OutputError(write_failure(output.path, exc)) from None
     finally:
         output.discard()  # after a failure; after a commit there is nothing left to remove
 

@@ -38,7 +38,7 @@ from ..assets.blend import BASE_KEY
 from ..assets.models import THUMBNAIL_KEY, shipped_base
 from ..config import TrainingConfig
 from .corpus import ensure_corpus
-from ..core.files import OutputFile, describe
+from ..core.files import OutputFile, describe, write_failure
 from ..core.frame import Frame
 from ..errors import InputError, InputNotFoundError, OutputError, require
 from ..nets.transformer import STRIDE, VARIANTS, TransformerNet
@@ -165,10 +165,18 @@ class ContentImages:
 
 
 def save_torch(path: Path, content: dict) -> Path:
-    """``torch.save`` complete or absent: written under a temporary name, renamed over ``path``."""
+    """``torch.save`` complete or absent: written under a temporary name, renamed over ``path``.
+    A write that fails (a full disk) is an :class:`OutputError` naming the folder."""
+    # Serialised in memory first (a checkpoint is megabytes): torch's own writer reports a full
+    # disk as a RuntimeError with no reason, a plain write as the OSError it is.
+    buffer = io.BytesIO()
+    torch.save(content, buffer)
     output = OutputFile(path, overwrite=True)
     try:
-        torch.save(content, output.temporary)
+        output.temporary.write_bytes(buffer.getbuffer())
+    except OSError as exc:
+        output.discard()
+        raise OutputError(write_failure(path, exc)) from None
     except BaseException:
         output.discard()
         raise

@@ -124,3 +124,18 @@ def test_resuming_from_a_checkpoint_holding_code_is_one_line(content_dir, style_
         "streamart never runs code from a file\n"
     assert not marker.exists()
 
+
+
+def test_training_onto_a_full_disk_is_exit_3_naming_the_folder(content_dir, style_path, tmp_path, full_folder):
+    checkpoints = full_folder / "checkpoints"
+    result = subprocess.run(
+        [sys.executable, "-m", "streamart", *common_options(content_dir, style_path), "--out", str(tmp_path / "m.onnx"),
+         "--iterations", "1", "--checkpoint-dir", str(checkpoints), "-q"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 3, result.stderr
+    assert result.stderr == (
+        f"error: cannot write {checkpoints / 'last.pt'}: no space left in {checkpoints}; "
+        "free some space there or choose another folder\n"
+    )
+    assert not (tmp_path / "m.onnx").exists()
