@@ -123,3 +123,21 @@ def make_checkpoint_holding_code(path: Path, marker: Path) -> Path:
 
     torch.save({"format": "x", "model": _MakesAFolder(marker)}, path)
     return path
+
+
+def make_escaping_model(path: Path, **options) -> Path:
+    """A style model whose weights are external data at ``../secret.bin``: outside the model's
+    folder, which a model may not reach (the data is there, so only that rule refuses it)."""
+    from onnx.external_data_helper import convert_model_to_external_data
+
+    path = Path(path)
+    model = onnx.load(str(make_style_model(path, **options)))
+    convert_model_to_external_data(model, all_tensors_to_one_file=True, location="secret.bin", size_threshold=0)
+    onnx.save(model, str(path))
+    (path.parent / "secret.bin").replace(path.parent.parent / "secret.bin")
+    for tensor in model.graph.initializer:
+        for entry in tensor.external_data:
+            if entry.key == "location":
+                entry.value = "../secret.bin"
+    onnx.save(model, str(path))
+    return path
