@@ -106,8 +106,15 @@ def test_without_out_the_style_goes_to_the_model_folder_under_its_name(content_d
 def test_a_shipped_styles_name_is_refused(content_dir, style_path, base, capsys):
     assert main(quick(content_dir, style_path, base, "--name", "Starry Night")) == 3
     assert capsys.readouterr().err == (
-        "error: 'starry_night' is the name of a shipped style; choose another with --name\n"
+        "error: 'starry_night' is the name of a style that comes with streamart; choose another name\n"
     )
+
+
+def test_a_name_too_long_in_bytes_is_refused_in_one_line(content_dir, style_path, base, capsys):
+    assert main(quick(content_dir, style_path, base, "--name", "梵" * 100)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the style name '" + "梵" * 24 + "…' takes 300 bytes") and err.count("\n") == 1
+    assert "File name too long" not in err
 
 
 def test_resuming_from_a_checkpoint_holding_code_is_one_line(content_dir, style_path, tmp_path):
