@@ -602,8 +602,11 @@ def live(
             run_pipeline(source, stages, sinks, on_progress=progress, stop=stop)
         except KeyboardInterrupt as exc:
             interrupted = exc  # how a live session ends: the outputs finish normally below
-    if config.record and announce is not None:
-        announce(f"recording saved: {config.record}")
+    if announce is not None:
+        if source.ended:
+            announce(f"the {source.description} ended")  # a file played as a camera: why it stopped
+        if config.record:
+            announce(f"recording saved: {config.record}")
     if isinstance(interrupted, Terminated):
         raise interrupted
     return stats
@@ -630,7 +633,9 @@ def _open_live_sinks(
     if config.window:
         from .sinks.window import WindowSink
 
-        sinks.append(stack.enter_context(WindowSink("streamart", controls=controls, screenshot_dir=config.screenshots)))
+        sinks.append(stack.enter_context(
+            WindowSink("streamart", controls=controls, screenshot_dir=config.screenshots, announce=announce)
+        ))
     if config.virtual_camera:
         from .sinks.virtualcam import VirtualCameraSink
 
