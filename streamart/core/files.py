@@ -28,9 +28,12 @@ import logging
 import os
 import re
 import secrets
+import shutil
 import socket
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import OutputError
@@ -294,3 +297,34 @@ def clean_leftovers(folder: Path) -> None:
     if foreign:
         log.warning("%s holds unfinished files of streamart runs on another machine (delete them "
                     "once those runs are over): %s", folder, ", ".join(sorted(foreign)))
+
+
+@contextmanager
+def working_folder(prefix: str) -> Iterator[Path]:
+    """A new folder in the temporary directory for this process's scratch files, removed with
+    what it holds on the way out.
+
+    Its name, ``PREFIX-HOST-PID-TOKEN``, says whose it is, so that the folder of a process that
+    was killed (where no ``finally`` runs) is recognised and removed by
+    :func:`remove_dead_folders`, which this calls first.
+    """
+    remove_dead_folders(prefix)
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}-{_HOST}-{os.getpid()}-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_dead_folders(prefix: str) -> None:
+    """Remove the :func:`working_folder` folders of ``prefix`` whose process is gone (on this
+    host: another machine's processes cannot be checked from here)."""
+    pattern = re.compile(rf"^{re.escape(prefix)}-(?P<host>[0-9a-f]{{6}})-(?P<pid>\d+)-")
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if match is not None and match["host"] == _HOST and not _alive(int(match["pid"])):
+            shutil.rmtree(entry.path, ignore_errors=True)

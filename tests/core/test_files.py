@@ -6,11 +6,12 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from streamart.core.files import OutputFile, check_output_path, describe, temporary_path
+from streamart.core.files import OutputFile, check_output_path, describe, temporary_path, working_folder
 from streamart.errors import OutputError
 
 
@@ -202,3 +203,21 @@ def test_an_empty_claim_is_a_run_starting_now_and_stale_once_old(tmp_path, caplo
     assert "removed 1 unfinished file(s)" in caplog.text
     assert claim.read_text().split()[1] == str(os.getpid())  # taken over
     output.discard()
+
+
+def test_a_working_folder_is_removed_and_a_killed_processes_is_removed_at_the_next_start(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where tempfile.gettempdir() points
+    with working_folder("streamart-test") as folder:
+        (folder / "partial.mp4").write_bytes(b"half")
+        host, pid = folder.name.split("-")[2:4]
+        assert folder.parent == tmp_path and pid == str(os.getpid())
+    assert not folder.exists()
+    killed = tmp_path / f"streamart-test-{host}-{dead_pid()}-a1b2c3"
+    foreign = tmp_path / f"streamart-test-ffffff-{dead_pid()}-a1b2c3"  # another machine's: cannot be checked
+    other = tmp_path / f"streamart-other-{host}-{dead_pid()}-a1b2c3"
+    for leftover in (killed, foreign, other):
+        leftover.mkdir()
+        (leftover / "chunk.mp4").write_bytes(b"partial")
+    with working_folder("streamart-test") as folder:
+        assert not killed.exists() and foreign.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([foreign.name, other.name])
