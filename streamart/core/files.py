@@ -215,7 +215,7 @@ def _stale_claim(marker: Path, host: str | None, pid: int | None) -> bool:
         except OSError:
             return True  # gone meanwhile
         return age > _UNREADABLE_CLAIM_SECONDS
-    return host == _HOST and pid is not None and not _alive(pid)
+    return host == _HOST and pid is not None and not process_alive(pid)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -251,7 +251,7 @@ def _free_name(path: Path) -> Path:
     )
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Whether process ``pid`` runs (on POSIX; elsewhere it cannot be told, so yes)."""
     if os.name != "posix":
         return True
@@ -288,7 +288,7 @@ def clean_leftovers(folder: Path) -> None:
             continue
         if host != _HOST:
             foreign.append(name)
-        elif pid is not None and not _alive(pid):
+        elif pid is not None and not process_alive(pid):
             path.unlink(missing_ok=True)
             removed.append(name)
     if removed:
@@ -326,5 +326,5 @@ def remove_dead_folders(prefix: str) -> None:
         return
     for entry in entries:
         match = pattern.match(entry.name)
-        if match is not None and match["host"] == _HOST and not _alive(int(match["pid"])):
+        if match is not None and match["host"] == _HOST and not process_alive(int(match["pid"])):
             shutil.rmtree(entry.path, ignore_errors=True)
