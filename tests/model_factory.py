@@ -3,6 +3,7 @@ RGB float N x 3 x H x W in 0..255 in and out, dynamic height and width."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -104,3 +105,39 @@ def make_nan_model(path: str | Path) -> Path:
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 3, "H", "W"])],
     )
     return _save(graph, Path(path), {"streamart.stride": "4"})
+
+
+class _MakesAFolder:
+    """Unpickling it creates a folder: a harmless stand-in for code in a malicious file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (str(self.marker),))
+
+
+def make_checkpoint_holding_code(path: Path, marker: Path) -> Path:
+    """A .pt file whose unpickling would run code (create the folder ``marker``)."""
+    import torch
+
+    torch.save({"format": "x", "model": _MakesAFolder(marker)}, path)
+    return path
+
+
+def make_escaping_model(path: Path, **options) -> Path:
+    """A style model whose weights are external data at ``../secret.bin``: outside the model's
+    folder, which a model may not reach (the data is there, so only that rule refuses it)."""
+    from onnx.external_data_helper import convert_model_to_external_data
+
+    path = Path(path)
+    model = onnx.load(str(make_style_model(path, **options)))
+    convert_model_to_external_data(model, all_tensors_to_one_file=True, location="secret.bin", size_threshold=0)
+    onnx.save(model, str(path))
+    (path.parent / "secret.bin").replace(path.parent.parent / "secret.bin")
+    for tensor in model.graph.initializer:
+        for entry in tensor.external_data:
+            if entry.key == "location":
+                entry.value = "../secret.bin"
+    onnx.save(model, str(path))
+    return path

@@ -70,6 +70,21 @@ def test_cluster_config_takes_local_workers_or_an_address():
             ClusterConfig(**options)
 
 
+@pytest.mark.parametrize("address", ["10.0.0.5:6379", "ray://head.example:10001", "[::1]:6379", "auto"])
+def test_cluster_addresses_of_ray_forms_are_taken(address):
+    assert ClusterConfig(address=address).address == address
+
+
+@pytest.mark.parametrize("address", ["not an address", "head", "head:port", "head:0", "head:70000", ":6379", ""])
+def test_a_cluster_address_of_another_form_names_the_expected_one(address):
+    with pytest.raises(InputError) as error:
+        ClusterConfig(address=address)
+    assert str(error.value) == (
+        f"cluster address {address!r} is not an address; give auto (the cluster this machine is in) "
+        "or the head's HOST:PORT, such as 192.168.1.10:6379"
+    )
+
+
 @pytest.mark.parametrize(
     "options, message",
     [

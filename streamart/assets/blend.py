@@ -24,6 +24,7 @@ import numpy as np
 
 from ..core.files import OutputFile
 from ..errors import InputError, ModelError, require
+from ..runtimes.onnx import OnnxModel
 from .weights import cache_dir
 
 #: The metadata key naming the starting point a model was fine-tuned from.
@@ -63,6 +64,8 @@ def blend_models(paths: Sequence[Path], weights: Sequence[float]) -> Path:
     for path, weight in zip(paths, weights):
         if weight == 1.0:
             return Path(path)
+    for path in paths:  # each checked as a single model is (its external data in its folder, ...)
+        OnnxModel(path, device="cpu", threads=1)
     onnx = require("onnx", "cpu")
     from onnx import numpy_helper
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ..errors import ModelError
+from ..errors import InputError, ModelError, OutputError
 from .blend import blend_models, parse_blend
 
 DEFAULT_STYLE = "starry_night"
@@ -52,6 +52,43 @@ class ModelEntry:
     def shipped(self) -> bool:
         """Whether the model is one of those shipped with streamart."""
         return self.path.parent == shipped_dir()
+
+
+#: The longest name, in UTF-8 bytes, of a style the user trains. Its model's file names add
+#: up to 53 bytes to it (.NAME.onnx.streamart-partial-HOST-PID-TOKEN.onnx while it is written),
+#: and file systems allow 255 bytes: a limit in characters would let 100 CJK ones (300 bytes) by.
+MAX_STYLE_NAME_BYTES = 200
+
+
+class StyleNameTooLong(InputError):
+    """A new style's name is longer than :data:`MAX_STYLE_NAME_BYTES` in UTF-8."""
+
+
+def style_name(text: str) -> str:
+    """The name a new style of the user's gets from free text (what was typed, or the picture's
+    file name): lower case, words joined by ``_``. :class:`InputError` when no letter or digit
+    is left; :class:`StyleNameTooLong` when it takes more than :data:`MAX_STYLE_NAME_BYTES`."""
+    name = "_".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+    if not name:
+        raise InputError(f"'{text}' gives no style name; choose a name with letters or digits")
+    size = len(name.encode())
+    if size > MAX_STYLE_NAME_BYTES:
+        shown = name if len(name) <= 24 else f"{name[:24]}…"
+        raise StyleNameTooLong(
+            f"the style name '{shown}' takes {size} bytes, but file names hold only {MAX_STYLE_NAME_BYTES} "
+            f"here; choose a shorter name (up to {MAX_STYLE_NAME_BYTES} Latin letters, or about "
+            f"{MAX_STYLE_NAME_BYTES // 3} Chinese, Japanese or Korean characters)"
+        )
+    return name
+
+
+def new_style_name(text: str) -> str:
+    """:func:`style_name` of ``text``, refused (:class:`OutputError`) where a shipped style
+    has that name: a user's model of that name would hide it."""
+    name = style_name(text)
+    if any(entry.shipped and entry.style == name for entry in list_models()):
+        raise OutputError(f"'{name}' is the name of a style that comes with streamart; choose another name")
+    return name
 
 
 def shipped_dir() -> Path:

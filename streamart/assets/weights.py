@@ -27,7 +27,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ import numpy as np
 
 from ..core.files import describe
 from ..errors import WeightsError, require
+from ..runtimes.torch import describe_load_error
 
 # Torchvision's vgg16().features: indices of the 13 convolutions and their shapes (out, in).
 VGG16_CONV_INDICES = (0, 2, 5, 7, 10, 12, 14, 17, 19, 21, 24, 26, 28)
@@ -354,9 +354,8 @@ def _torch_state_dict(data: bytes, origin: str) -> dict[str, np.ndarray]:
     try:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError, ...
-        summary = re.sub(r"\s+", " ", str(exc))[:200]
         raise WeightsError(
-            f"refused to load {origin}: not a plain state_dict of tensors ({summary})"
+            f"refused to load {origin}: not a plain state_dict of tensors ({describe_load_error(exc)})"
         ) from None
     if not isinstance(state, dict) or not all(
         isinstance(value, torch.Tensor) for value in state.values()

@@ -14,7 +14,9 @@ from ..art.dream import DEFAULT_LAYERS, PRESETS, DreamConfig, preset
 from ..assets.models import DEFAULT_STYLE
 from ..config import (
     DEFAULT_CHUNK_SECONDS,
+    DEFAULT_CRF,
     DEFAULT_DREAM_BLEND,
+    DEFAULT_QSCALE,
     DEFAULT_WARMUP_FRAMES,
     DEFAULT_TEMPORAL,
     DEFAULT_WORKING_SIZE,
@@ -151,8 +153,14 @@ def add_encode_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"video encoder, e.g. libx264, libx265, h264_nvenc (default: {defaults.encoder})",
     )
     group.add_argument(
-        "--crf", type=int, default=defaults.crf,
-        help=f"quality: lower is better and bigger (default: {defaults.crf})",
+        "--crf", type=int,
+        help="quality of encoders with a constant rate factor (libx264, libx265, libvpx-vp9, ...; NVENC's cq): "
+        f"lower is better and bigger (default: {DEFAULT_CRF})",
+    )
+    group.add_argument(
+        "--qscale", type=int, metavar="Q",
+        help="quality of encoders with a fixed quantiser instead (mpeg4, mpeg2video, mjpeg): 1 to 31, lower is "
+        f"better and bigger (default: {DEFAULT_QSCALE})",
     )
     group.add_argument(
         "--encoder-preset", default=defaults.preset, metavar="PRESET",
@@ -176,7 +184,8 @@ def encode_config(args: argparse.Namespace) -> EncodeConfig:
         deprecated("--preset", "--encoder-preset")
         preset_name = args.old_encoder_preset
     return EncodeConfig(
-        encoder=args.encoder, crf=args.crf, preset=preset_name, pix_fmt=args.pix_fmt, overwrite=args.overwrite
+        encoder=args.encoder, crf=args.crf, qscale=args.qscale, preset=preset_name, pix_fmt=args.pix_fmt,
+        overwrite=args.overwrite,
     )
 
 

@@ -28,8 +28,12 @@ import logging
 import os
 import re
 import secrets
+import shutil
 import socket
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import OutputError
@@ -46,6 +50,14 @@ _CLAIM_SUFFIX = ".streamart-claim"
 def describe(exc: OSError) -> str:
     """An OS error's message for a user: its text, never ``None``."""
     return exc.strerror or str(exc) or errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+
+
+def write_failure(path: Path, exc: OSError) -> str:
+    """The one-line message for a write to ``path`` that failed with ``exc``: a full disk (or
+    quota) names the folder and the way out."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"cannot write {path}: no space left in {path.parent}; free some space there or choose another folder"
+    return f"cannot write {path} ({describe(exc)}); choose another folder"
 
 
 def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
@@ -65,6 +77,13 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
         raise OutputError(f"output {path} is a folder; give a file name such as {path / 'out.mp4'}")
     if path.exists() and not overwrite:
         raise OutputError(f"output {path} exists; pass --overwrite (-y) to replace it")
+    if path.is_symlink() and not path.exists() and not overwrite:
+        # Nothing to write through: the finished file could not be put there without
+        # replacing the link, so say so now rather than after the whole run.
+        raise OutputError(
+            f"output {path} is a link to {os.readlink(path)}, which does not exist; remove the link, "
+            "pass --overwrite (-y) to replace it, or choose another path"
+        )
     try:
         handle, probe = tempfile.mkstemp(dir=folder, prefix=".streamart-probe-")
     except OSError as exc:
@@ -150,10 +169,13 @@ def _claim(marker: Path, path: Path, *, overwrite: bool) -> bool:
             handle = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             host, pid = _claim_owner(marker)
-            if host == _HOST and pid is not None and not process_alive(pid):
+            if _stale_claim(marker, host, pid):
                 marker.unlink(missing_ok=True)  # left by a killed run
                 continue
-            other = f"another streamart run (process {pid}{'' if host == _HOST else ' on another machine'})"
+            if host is None:  # created, not yet written: a run starting at this moment
+                other = "another streamart run that is starting now"
+            else:
+                other = f"another streamart run (process {pid}{'' if host == _HOST else ' on another machine'})"
             if overwrite:
                 log.warning("%s is also being written by %s; the last run to finish wins", path, other)
                 return False
@@ -170,11 +192,30 @@ def _claim(marker: Path, path: Path, *, overwrite: bool) -> bool:
 
 
 def _claim_owner(marker: Path) -> tuple[str | None, int | None]:
+    """The host and process id a claim names; (None, None) when it cannot be read or is
+    empty (a run that was killed between creating it and writing it, or damage)."""
     try:
         host, pid = marker.read_text().split()
         return host, int(pid)
     except (OSError, ValueError):
         return None, None
+
+
+# A claim is written at once after it is created: one still unreadable after this long was
+# left by a run killed in between (or damaged), not one being written.
+_UNREADABLE_CLAIM_SECONDS = 10.0
+
+
+def _stale_claim(marker: Path, host: str | None, pid: int | None) -> bool:
+    """Whether the claim ``marker`` (naming ``host`` and ``pid``) belongs to no running
+    writer: its process is gone from this host, or it has stayed unreadable."""
+    if host is None:
+        try:
+            age = time.time() - marker.stat().st_mtime
+        except OSError:
+            return True  # gone meanwhile
+        return age > _UNREADABLE_CLAIM_SECONDS
+    return host == _HOST and pid is not None and not process_alive(pid)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -238,6 +279,11 @@ def clean_leftovers(folder: Path) -> None:
             host, pid = match.groupdict().get("host", _HOST), int(match["pid"])
         elif name.endswith(_CLAIM_SUFFIX):
             host, pid = _claim_owner(path)
+            if host is None:  # unreadable: whose it is cannot be told, only whether it is stale
+                if _stale_claim(path, host, pid):
+                    path.unlink(missing_ok=True)
+                    removed.append(name)
+                continue
         else:
             continue
         if host != _HOST:
@@ -251,3 +297,34 @@ def clean_leftovers(folder: Path) -> None:
     if foreign:
         log.warning("%s holds unfinished files of streamart runs on another machine (delete them "
                     "once those runs are over): %s", folder, ", ".join(sorted(foreign)))
+
+
+@contextmanager
+def working_folder(prefix: str) -> Iterator[Path]:
+    """A new folder in the temporary directory for this process's scratch files, removed with
+    what it holds on the way out.
+
+    Its name, ``PREFIX-HOST-PID-TOKEN``, says whose it is, so that the folder of a process that
+    was killed (where no ``finally`` runs) is recognised and removed by
+    :func:`remove_dead_folders`, which this calls first.
+    """
+    remove_dead_folders(prefix)
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}-{_HOST}-{os.getpid()}-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_dead_folders(prefix: str) -> None:
+    """Remove the :func:`working_folder` folders of ``prefix`` whose process is gone (on this
+    host: another machine's processes cannot be checked from here)."""
+    pattern = re.compile(rf"^{re.escape(prefix)}-(?P<host>[0-9a-f]{{6}})-(?P<pid>\d+)-")
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if match is not None and match["host"] == _HOST and not process_alive(int(match["pid"])):
+            shutil.rmtree(entry.path, ignore_errors=True)

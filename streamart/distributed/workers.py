@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -32,7 +31,7 @@ from typing import Any
 import cv2
 
 from ..config import ClusterConfig, EncodeConfig
-from ..core.files import describe
+from ..core.files import describe, remove_dead_folders, working_folder
 from ..core.frame import Frame
 from ..core.protocols import ClosingContext, Sink, Stage
 from ..core.runner import PipelineStats, StepStats
@@ -45,6 +44,8 @@ from .stitching import ChunkJoiner
 #: Builds a worker's stages (each worker builds its own: stages hold models and state).
 StageFactory = Callable[[], Sequence[Stage]]
 
+# The scratch folders of the workers' chunks, in each machine's temporary directory.
+CHUNK_FOLDER_PREFIX = "streamart-chunk"
 # How often the head looks up from waiting for chunks: bounds how late Ctrl-C and progress are.
 _POLL_SECONDS = 0.2
 # How long joining a cluster may take to answer before it counts as unreachable.
@@ -114,8 +115,10 @@ def stylize_chunk(
     if threads is not None:
         cv2.setNumThreads(threads)  # the optical flow's; this process is the worker's alone
 
-    with tempfile.TemporaryDirectory(prefix="streamart-chunk-") as folder, ExitStack() as stack:
-        path = Path(folder) / f"chunk{suffix}"
+    # A worker killed mid-chunk (Ray retries its chunk elsewhere) leaves its folder behind: the
+    # next chunk on this machine, or the head at the end of the run, removes it.
+    with working_folder(CHUNK_FOLDER_PREFIX) as folder, ExitStack() as stack:
+        path = folder / f"chunk{suffix}"
         source = stack.enter_context(
             FileSource(
                 input,
@@ -163,6 +166,8 @@ def ray_runtime(cluster: ClusterConfig) -> Iterator[ModuleType]:
         yield ray
     finally:
         ray.shutdown()
+        # The workers are gone now, those stopped in the middle of a chunk too: their folders go.
+        remove_dead_folders(CHUNK_FOLDER_PREFIX)
 
 
 def _check_reachable(address: str) -> None:
@@ -293,6 +298,7 @@ def stylize_split(
             for record in files:
                 if record is not None:
                     record.joiner.abort()
+            remove_dead_folders(CHUNK_FOLDER_PREFIX)  # of workers on this machine killed during the run
 
 
 def _cancel(ray: ModuleType, refs: list[Any]) -> None:

@@ -75,12 +75,13 @@ class BackgroundTraining:
 def _train(config: TrainingConfig, pipe) -> None:
     """The child process: train, reporting each step; a StreamartError becomes its one line."""
     from .. import api
+    from ..assets.models import style_name
     from ..core.signals import stop_on_signals
     from ..errors import StreamartError
 
     if hasattr(os, "nice"):
         os.nice(NICENESS)
-    name = api.style_name(config.style_name or Path(config.style).stem)
+    name = style_name(config.style_name or Path(config.style).stem)
     try:
         with stop_on_signals():
             model = api.train_style(

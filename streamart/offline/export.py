@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.files import OutputFile
-from ..errors import ModelError, require
+from ..core.files import OutputFile, write_failure
+from ..errors import ModelError, OutputError, require
 from ..nets.transformer import STRIDE, TransformerNet
+from ..runtimes.torch import describe_load_error
 
 torch = require("torch", "torch")
 
@@ -46,7 +47,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises assorted types for a file that is not a checkpoint
-        raise ModelError(f"{path} is not a readable checkpoint: {exc}") from None
+        raise ModelError(f"{path} is not a readable checkpoint: {describe_load_error(exc)}") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
         raise ModelError(f"{path} is not a streamart style-network checkpoint "
                          f"(expected format {CHECKPOINT_FORMAT!r})")
@@ -95,6 +96,8 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
         onnx.checker.check_model(proto, full_check=True)
         onnx.save(proto, str(temporary))
         return output.commit()
+    except OSError as exc:  # a full disk, while exporting or saving
+        raise OutputError(write_failure(output.path, exc)) from None
     finally:
         output.discard()  # after a failure; after a commit there is nothing left to remove
 

@@ -38,13 +38,13 @@ from ..assets.blend import BASE_KEY
 from ..assets.models import THUMBNAIL_KEY, shipped_base
 from ..config import TrainingConfig
 from .corpus import ensure_corpus
-from ..core.files import OutputFile, describe
+from ..core.files import OutputFile, describe, write_failure
 from ..core.frame import Frame
 from ..errors import InputError, InputNotFoundError, OutputError, require
 from ..nets.transformer import STRIDE, VARIANTS, TransformerNet
 from ..ops import image as imageops
 from ..ops.tensor import to_image, to_tensor
-from ..runtimes.torch import select_device
+from ..runtimes.torch import describe_load_error, select_device
 from ..sinks.image import ImageSink
 from .export import CHECKPOINT_FORMAT, export_onnx, load_checkpoint
 
@@ -165,10 +165,18 @@ class ContentImages:
 
 
 def save_torch(path: Path, content: dict) -> Path:
-    """``torch.save`` complete or absent: written under a temporary name, renamed over ``path``."""
+    """``torch.save`` complete or absent: written under a temporary name, renamed over ``path``.
+    A write that fails (a full disk) is an :class:`OutputError` naming the folder."""
+    # Serialised in memory first (a checkpoint is megabytes): torch's own writer reports a full
+    # disk as a RuntimeError with no reason, a plain write as the OSError it is.
+    buffer = io.BytesIO()
+    torch.save(content, buffer)
     output = OutputFile(path, overwrite=True)
     try:
-        torch.save(content, output.temporary)
+        output.temporary.write_bytes(buffer.getbuffer())
+    except OSError as exc:
+        output.discard()
+        raise OutputError(write_failure(path, exc)) from None
     except BaseException:
         output.discard()
         raise
@@ -390,7 +398,7 @@ def load_base(path: Path, variant: str) -> dict:
         data = path.read_bytes()
         base = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises assorted types for a file that is not a checkpoint
-        raise InputError(f"{path} is not a readable base network ({exc})") from None
+        raise InputError(f"{path} is not a readable base network ({describe_load_error(exc)})") from None
     if not isinstance(base, dict) or base.get("format") != BASE_FORMAT:
         raise InputError(f"{path} is not a streamart base network (format {BASE_FORMAT!r})")
     if base["variant"] != variant:

@@ -64,6 +64,9 @@ class OpenVinoModel:
         self.path = Path(path)
         if not self.path.is_file():
             raise ModelError(f"model file not found: {self.path}")
+        # First: OpenVINO tries a file that is not ONNX on each of its frontends, and the
+        # TensorFlow one prints its parse errors straight to stderr.
+        self.metadata = _onnx_metadata(self.path)
         self._core = ov.Core()
         try:
             self._model = self._core.read_model(os.fspath(self.path))
@@ -80,7 +83,6 @@ class OpenVinoModel:
             dimension.get_length() if dimension.is_static else "?" for dimension in entry.get_partial_shape()
         ]
         self.input_type = "tensor(float16)" if entry.get_element_type() == ov.Type.f16 else "tensor(float)"
-        self.metadata = _onnx_metadata(self.path)
         if precision == "auto":
             precision = "bf16" if cpu_has_bf16() else "f32"
         self.precision = precision
@@ -139,7 +141,13 @@ def _signal_stack_kept() -> Iterator[None]:
 
 
 def _onnx_metadata(path: Path) -> dict[str, str]:
-    """The ``metadata_props`` of an ONNX file (OpenVINO does not keep them)."""
+    """The ``metadata_props`` of an ONNX file (OpenVINO does not keep them); a
+    :class:`ModelError` when the file is not an ONNX model."""
     onnx = require("onnx", "cpu")
-    model = onnx.load(os.fspath(path), load_external_data=False)
+    try:
+        model = onnx.load(os.fspath(path), load_external_data=False)
+    except Exception as exc:  # protobuf's DecodeError, and whatever else a file that is no model gives
+        raise ModelError(f"{path} is not an ONNX model ({type(exc).__name__})") from None
+    if not model.graph.node:
+        raise ModelError(f"{path} is not an ONNX model (it has no graph)")
     return {prop.key: prop.value for prop in model.metadata_props}

@@ -4,6 +4,7 @@ and replay fixed-shape GPU work as a CUDA graph."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,22 @@ from .memory import available_host_memory
 
 if TYPE_CHECKING:
     import torch
+
+
+def describe_load_error(exc: BaseException) -> str:
+    """Why ``torch.load(..., weights_only=True)`` refused a file, in one line for a user.
+
+    torch's own text runs over several lines and advises ``weights_only=False``, which would
+    run whatever code the file holds: a user is told what the file holds instead.
+    """
+    text = str(exc)
+    if "Weights only load failed" in text:
+        found = re.search(r"GLOBAL ([\w.]+)", text)
+        if found is not None:
+            return f"it holds {found[1]}, which is not a tensor; streamart never runs code from a file"
+        return "it is not a file of tensors that torch.save wrote"
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0][:200] if lines else type(exc).__name__
 
 
 def select_device(name: str = "auto") -> torch.device:

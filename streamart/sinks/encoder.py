@@ -12,7 +12,7 @@ from pathlib import Path
 
 import av
 
-from ..config import EncodeConfig
+from ..config import DEFAULT_CRF, DEFAULT_QSCALE, EncodeConfig
 from ..core.files import OutputFile, describe
 from ..core.frame import LARGE_FRAME_PIXELS, Frame
 from ..core.protocols import ClosingContext, StreamInfo
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # Video encoders worth suggesting, in order; only those this FFmpeg build has are named.
 _SUGGESTED_ENCODERS = (
     "libx264", "h264_nvenc", "h264_qsv", "h264_videotoolbox", "h264_vaapi", "libx265",
-    "hevc_nvenc", "libsvtav1", "libaom-av1", "av1_nvenc", "libvpx-vp9", "mpeg4",
+    "hevc_nvenc", "libsvtav1", "libaom-av1", "av1_nvenc", "libvpx-vp9", "mpeg4", "gif",
 )
 # Where a live source gives no timestamps, frames are placed on this clock.
 _FALLBACK_TIME_BASE = Fraction(1, 90_000)
@@ -133,12 +133,12 @@ class EncoderSink(MuxedFile):
         self._pix_fmt = encode.pix_fmt
         self._threads = encode.threads
         self._options = check_encode(encode, info.width, info.height)
-        _check_container(Path(path), encode.encoder)
-        self._output = OutputFile(path, overwrite=encode.overwrite)
+        self._output = OutputFile(path, overwrite=encode.overwrite)  # first: a folder is no format
         self.path = self._output.path
         self._info = info
         self._time_base = info.time_base or _FALLBACK_TIME_BASE
         try:
+            _check_container(self.path, encode.encoder)
             self._audio = (
                 AudioCopy(audio_from, start=audio_start, plain_only=audio_plain_only) if audio_from is not None else None
             )
@@ -272,6 +272,9 @@ class AudioCopy:
         accepted = container.supported_codecs
         for source in self._input.streams.audio:
             copied = source.codec_context.name in accepted
+            if not copied and "aac" not in accepted:
+                log.warning("%s holds no sound, so the audio is left out", container.format.long_name)
+                continue
             if copied:
                 target = container.add_stream_from_template(source)
             else:
@@ -404,19 +407,15 @@ def check_encode(encode: EncodeConfig, width: int, height: int) -> dict[str, str
     formats = [f.name for f in codec.video_formats or ()]
     if (formats and pix_fmt not in formats) or not _known_format(pix_fmt):
         raise OutputError(f"encoder {encoder} does not take pix_fmt {pix_fmt}; choose one of: {', '.join(formats)}")
-    options = {}
-    if encode.crf is not None:
-        name = next((name for name in ("crf", "cq") if name in private), None)
-        if name is None:
-            raise OutputError(f"encoder {encoder} has no constant-quality setting; leave --crf out")
-        low, high = _QUALITY_RANGES.get(encoder, (max(private[name].min, 0), private[name].max))
-        if not low <= encode.crf <= high:
-            raise OutputError(f"--crf {encode.crf} is out of range for {encoder}: give {low:g} to {high:g}")
-        options[name] = str(encode.crf)
+    options = _quality_options(encode, private)
     if encode.preset is not None and "preset" in private:
         options["preset"] = _check_preset(encoder, private["preset"], encode.preset)
     if encoder == "libx264" and width * height > LARGE_FRAME_PIXELS:
         options["x264-params"] = _X264_LARGE_FRAMES
+    if encoder == "libx265":
+        # x265 prints its banner and settings (20 lines) and a summary itself, past FFmpeg's
+        # log level: keep its errors only, so that -q is quiet and errors stay one line.
+        options["x265-params"] = "log-level=error"
     context = av.CodecContext.create(codec, "w")
     context.width, context.height = _even_size(width, height, pix_fmt)
     context.pix_fmt = pix_fmt
@@ -433,6 +432,42 @@ def check_encode(encode: EncodeConfig, width: int, height: int) -> dict[str, str
         listed = ", ".join(f"{name}={value}" for name, value in {**options, "pix_fmt": pix_fmt}.items())
         raise OutputError(f"encoder {encoder} rejects {listed} ({describe(exc)}); change these settings") from None
     return options
+
+
+def _quality_options(encode: EncodeConfig, private: dict[str, av.option.Option]) -> dict[str, str]:
+    """The options that set ``encode``'s quality on its encoder's own scale: a constant rate
+    factor where it has one, else a fixed quantiser where it has that; the default of that
+    scale where none is given. A quality on a scale the encoder lacks is an OutputError."""
+    encoder = encode.encoder
+    crf_name = next((name for name in ("crf", "cq") if name in private), None)
+    if crf_name is not None:
+        if encode.qscale is not None:
+            raise OutputError(f"encoder {encoder} takes --crf, not --qscale; leave --qscale out")
+        crf = DEFAULT_CRF if encode.crf is None else encode.crf
+        low, high = _QUALITY_RANGES.get(encoder, (max(private[crf_name].min, 0), private[crf_name].max))
+        if not low <= crf <= high:
+            raise OutputError(f"--crf {crf} is out of range for {encoder}: give {low:g} to {high:g}")
+        return {crf_name: str(crf)}
+    if encoder in _QSCALE_ENCODERS:
+        if encode.crf is not None:
+            raise OutputError(
+                f"encoder {encoder} has no --crf; leave it out, or set its quality with --qscale 1 to 31 "
+                f"(lower is better; default: {DEFAULT_QSCALE})"
+            )
+        qscale = DEFAULT_QSCALE if encode.qscale is None else encode.qscale
+        if not 1 <= qscale <= 31:
+            raise OutputError(f"--qscale {qscale} is out of range for {encoder}: give 1 to 31")
+        # The quantiser held between its bounds: how FFmpeg's -q:v reaches these encoders,
+        # which PyAV cannot pass per frame.
+        return {"qmin": str(qscale), "qmax": str(qscale)}
+    for option, value in (("--crf", encode.crf), ("--qscale", encode.qscale)):
+        if value is not None:
+            raise OutputError(f"encoder {encoder} has no quality setting that streamart knows; leave {option} out")
+    return {}
+
+
+#: Encoders of FFmpeg's MPEG-video family, whose quality is a fixed quantiser (1 best to 31).
+_QSCALE_ENCODERS = frozenset({"mpeg4", "mpeg2video", "mpeg1video", "mjpeg"})
 
 
 #: Above 1080p, x264 at any preset keeps only the frames it cannot do without: no look-ahead
@@ -469,7 +504,8 @@ def _check_preset(encoder: str, option: av.option.Option, preset: str) -> str:
 
 
 def _check_container(path: Path, encoder: str) -> None:
-    """The extension must name a container FFmpeg can write, and one that holds the codec."""
+    """The extension must name a container FFmpeg can write, one that holds a video (not a
+    picture per file), and one that holds the codec; what the error suggests instead works."""
     probe = io.BytesIO()
     probe.name = path.name  # PyAV guesses the muxer from the name, as for the real file
     try:
@@ -479,10 +515,15 @@ def _check_container(path: Path, encoder: str) -> None:
             f"cannot tell the video format of {path.name} from its extension; use .mp4 or .mkv"
         ) from None
     with container:
+        if container.format.name == "image2":  # .png, .jpg, ...: FFmpeg writes one file per frame
+            raise OutputError(
+                f"a {path.suffix} file holds a picture, not a video; use .mp4 or .mkv "
+                "('streamart image' stylizes a picture)"
+            )
         codec = av.Codec(encoder, "w").canonical_name
         if codec not in container.supported_codecs:
             fitting = [  # software encoders only: they need no particular GPU
-                name for name in available_encoders()
+                _with_pix_fmt(name) for name in available_encoders()
                 if av.Codec(name, "w").canonical_name in container.supported_codecs
                 and not av.Codec(name, "w").hardware_configs
             ]
@@ -491,6 +532,14 @@ def _check_container(path: Path, encoder: str) -> None:
                 f"a {path.suffix} file cannot hold {codec} video from {encoder}; "
                 f"use .mp4 or .mkv, or {instead}"
             )
+
+
+def _with_pix_fmt(encoder: str) -> str:
+    """``encoder`` as the --encoder option names it, with the --pix-fmt it needs where it does
+    not take the default one."""
+    formats = [f.name for f in av.Codec(encoder, "w").video_formats or ()]
+    default = EncodeConfig().pix_fmt
+    return encoder if not formats or default in formats else f"{encoder} --pix-fmt {formats[0]}"
 
 
 def available_encoders() -> list[str]:

@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -38,7 +39,8 @@ _ESCAPE = 27
 class WindowSink(ClosingContext):
     """Show frames in a window; hotkeys change ``controls``, which the stages read.
 
-    ``screenshot_dir`` is where the c key saves PNGs (default: the current folder). The
+    ``screenshot_dir`` is where the c key saves PNGs (default: the current folder); the overlay
+    shows the file's name for a moment, and ``announce`` (if given) gets a line with its path. The
     overlay shows fps, capture-to-display latency, style and strength; it follows
     ``controls.overlay``.
     """
@@ -51,6 +53,7 @@ class WindowSink(ClosingContext):
         *,
         controls: LiveControls | None = None,
         screenshot_dir: str | os.PathLike | None = None,
+        announce: Callable[[str], None] | None = None,
     ) -> None:
         _check_display()
         _check_xcb_libraries()
@@ -59,6 +62,7 @@ class WindowSink(ClosingContext):
         self.screenshot_dir = Path(screenshot_dir) if screenshot_dir is not None else Path.cwd()
         if not self.screenshot_dir.is_dir():
             raise OutputError(f"screenshot folder {self.screenshot_dir} does not exist: create it first")
+        self._announce = announce if announce is not None else log.info
         self._opened = False
         self._closed = False
         self._shown_at: deque[float] = deque(maxlen=_FPS_WINDOW)
@@ -181,7 +185,7 @@ class WindowSink(ClosingContext):
         except (OutputError, cv2.error) as exc:
             log.warning("screenshot not saved to %s: %s", self.screenshot_dir, exc)
             return "screenshot failed (see log)"
-        log.info("screenshot saved to %s", path)
+        self._announce(f"screenshot saved: {path}")
         return f"saved {path.name}"
 
     def _notify(self, message: str) -> None:

@@ -29,6 +29,11 @@ from ..errors import DeviceError, InputError, InputNotFoundError
 
 log = logging.getLogger(__name__)
 
+# OpenCV's own copy of FFmpeg (streams, files) prints its errors to stderr ("Connection
+# refused" before our one-line error); its level is read once, at the first capture it opens,
+# so it is set here, before any. A level the user set (for debugging) is kept.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET
+
 # Live frames are stamped with milliseconds since the first capture, so that a recording
 # keeps the real timing, gaps from dropped frames included.
 LIVE_TIME_BASE = Fraction(1, 1000)
@@ -64,6 +69,8 @@ class WebcamSource(ClosingContext):
         self._requested = (width, height, fps)
         self._lock = threading.Lock()  # read() and release() must not overlap
         self._closed = threading.Event()
+        #: Whether a video file played as a camera was played to its end.
+        self.ended = False
         self._capture = self._open_capture()
         first = self._read()
         if first is None:
@@ -104,8 +111,11 @@ class WebcamSource(ClosingContext):
                     self._wait_until(start + index / (self.info.fps or 30.0))
                 bgr = self._read()
             if bgr is None:
-                if self._closed.is_set() or self.is_file:
-                    return  # closed, or end of the file
+                if self._closed.is_set():
+                    return
+                if self.is_file:
+                    self.ended = True
+                    return
                 if not (self.reconnect and self._reopen()):
                     log.warning("%s stopped delivering frames (unplugged?): stopping", self.description)
                     return
@@ -134,7 +144,8 @@ class WebcamSource(ClosingContext):
         """Open the device with the requested mode, or raise a one-line error."""
         device = self.device
         if self.is_file or (isinstance(device, str) and "://" in device):
-            capture = cv2.VideoCapture(device, cv2.CAP_FFMPEG)
+            with _quiet_opencv():
+                capture = cv2.VideoCapture(device, cv2.CAP_FFMPEG)
         else:
             if isinstance(device, str) and not os.path.exists(device):
                 raise DeviceError(

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .. import api
+from ..assets import models
 from ..config import DEFAULT_TEMPORAL, GatysConfig, StyleConfig, TrainingConfig
 from ..errors import InputError, OutputError
 from . import media
@@ -120,17 +121,11 @@ def training_unavailable() -> str | None:
 
 
 def new_style_name(text: str | None, painting: Upload, styles: Sequence[Style]) -> tuple[str, bool]:
-    """The name a new style gets, as 'streamart train' names it (``text``, else the painting's
-    file name: lower case, words joined by ``_``), and whether it replaces one of the user's own
-    ``styles``. A name no letter or digit survives in, or a shipped style's, is refused."""
+    """The name a new style gets, by the rule 'streamart train' follows
+    (:func:`~streamart.assets.models.new_style_name`: ``text``, else the painting's file name),
+    and whether it replaces one of the user's own ``styles``."""
     source = text.strip() if text and text.strip() else painting.stem
-    try:
-        name = api.style_name(source)
-    except InputError:
-        raise InputError(f"'{source}' gives no style name; type a name with letters or digits") from None
-    # api.train_style refuses these too, but in the CLI's words and only once the job runs.
-    if any(not style.own and style.style == name for style in styles):
-        raise OutputError(f"'{name}' is the name of a style that comes with streamart; choose another name")
+    name = models.new_style_name(source)  # refused here, not only once the job runs
     return name, any(style.own and style.name == name for style in styles)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model_factory import make_style_model, reference_style
+from model_factory import make_escaping_model, make_style_model, reference_style
 from streamart.assets.blend import blend_models, parse_blend
 from streamart.assets.models import resolve_model
 from streamart.cli import main
 from streamart.errors import InputError, ModelError
+from streamart.runtimes.onnx import OnnxModel
 from streamart.stages.style import StyleModel
 
 
@@ -88,6 +89,23 @@ def test_models_of_different_shapes_are_refused(family):
 def test_an_unknown_style_in_a_blend_is_named(family):
     with pytest.raises(ModelError, match="unknown style 'nosuch'"):
         resolve_model("warm:0.5,nosuch:0.5")
+
+
+def test_a_blend_member_is_checked_as_a_single_model_is(family, capsys):
+    escaping = make_escaping_model(family / "escaping.onnx", seed=4, base="base-1")
+    with pytest.raises(ModelError) as single:
+        OnnxModel(escaping, device="cpu")
+    assert "escapes model directory" in str(single.value)
+    with pytest.raises(ModelError) as blended:
+        resolve_model("warm:0.5,escaping:0.5")
+    assert str(blended.value) == str(single.value)  # the same one-line error, not onnx's ValidationError
+    import cv2
+
+    photo = family / "in.png"
+    cv2.imwrite(str(photo), np.zeros((8, 8, 3), np.uint8))
+    assert main(["image", str(photo), str(family / "out.png"), "--style", "warm:0.5,escaping:0.5"]) == 4
+    err = capsys.readouterr().err
+    assert err == f"error: {single.value}\n"
 
 
 def test_the_cli_stylizes_with_a_blend(family, tmp_path):

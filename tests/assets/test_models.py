@@ -9,10 +9,19 @@ import numpy as np
 import pytest
 from model_factory import make_style_model
 
-from streamart.assets.models import DEFAULT_STYLE, list_models, resolve_model
+from streamart.assets.models import (
+    DEFAULT_STYLE,
+    MAX_STYLE_NAME_BYTES,
+    StyleNameTooLong,
+    list_models,
+    new_style_name,
+    resolve_model,
+    style_name,
+)
 from streamart.config import StyleConfig
 from streamart.core.frame import Frame
-from streamart.errors import ModelError
+from streamart.core.files import OutputFile
+from streamart.errors import InputError, ModelError, OutputError
 from streamart.stages.style import StyleStage
 
 #: A few of the shipped styles (streamart/assets/zoo/README.md lists them all).
@@ -77,3 +86,32 @@ def test_a_users_model_is_found_by_name_and_is_not_shipped(tmp_path, monkeypatch
     assert resolve_model("my_painting") == user_models_dir() / "my_painting.onnx"
     shipped = {entry.name: entry.shipped for entry in list_models()}
     assert shipped["my_painting"] is False and shipped[f"{DEFAULT_STYLE}-cpu"] is True
+
+
+def test_a_style_name_is_free_text_in_lower_case_words():
+    assert style_name("Water Lilies (1906)") == "water_lilies_1906"
+    assert style_name("睡蓮 Monet") == "睡蓮_monet"
+    with pytest.raises(InputError, match="'\\?!' gives no style name; choose a name with letters or digits"):
+        style_name("?!")
+
+
+def test_a_style_name_is_limited_in_bytes_not_characters():
+    assert style_name("梵" * (MAX_STYLE_NAME_BYTES // 3)) == "梵" * 66  # 198 bytes
+    with pytest.raises(StyleNameTooLong) as error:
+        style_name("梵" * 100)  # 100 characters, 300 bytes
+    assert str(error.value).startswith("the style name '" + "梵" * 24 + "…' takes 300 bytes")
+    assert error.value.exit_code == 2 and "\n" not in str(error.value)
+
+
+def test_the_longest_style_name_gives_file_names_the_file_system_takes(tmp_path):
+    longest = "梵" * (MAX_STYLE_NAME_BYTES // 3) + "a" * (MAX_STYLE_NAME_BYTES % 3)
+    model = tmp_path / f"{style_name(longest)}.onnx"
+    output = OutputFile(model, overwrite=False)  # its claim and its temporary name beside it
+    output.temporary.write_bytes(b"model")
+    assert output.commit() == model and model.read_bytes() == b"model"
+
+
+def test_a_new_style_may_not_take_a_shipped_styles_name():
+    assert new_style_name("My Own") == "my_own"
+    with pytest.raises(OutputError, match="'starry_night' is the name of a style that comes with streamart"):
+        new_style_name("Starry Night")

@@ -126,9 +126,11 @@ def test_pickle_bomb_is_refused(tmp_path):
     marker = tmp_path / "code-ran"
     bomb = tmp_path / "vgg16-397923af.pth"
     torch.save({"features.0.weight": _RunsCodeWhenUnpickled(marker)}, bomb)
-    with pytest.raises(WeightsError, match="refused to load"):
+    with pytest.raises(WeightsError, match="refused to load") as error:
         weights.fetch("vgg16", source=bomb, cache_dir=tmp_path / "cache")
     assert not marker.exists()
+    assert "it holds posix.mkdir, which is not a tensor" in str(error.value)
+    assert "weights_only" not in str(error.value)  # torch's advice to run the file's code is not passed on
 
 
 def test_torchvision_file_with_wrong_layers_is_refused(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,7 @@ import onnx
 import onnxruntime
 import pytest
 import torch
+from model_factory import make_checkpoint_holding_code
 
 from streamart.cli import main
 from streamart.config import TrainingConfig
@@ -65,3 +68,16 @@ def test_mistakes_are_one_line_errors_with_exit_codes(checkpoint, tmp_path, caps
     assert main(["export", str(checkpoint), str(nowhere)]) == OutputError.exit_code
     assert "does not exist" in capsys.readouterr().err
     assert sorted(path.name for path in tmp_path.iterdir()) == ["other.pt"]  # nothing half-written
+
+
+def test_a_checkpoint_holding_code_is_refused_in_one_line(tmp_path):
+    marker = tmp_path / "code-ran"
+    evil = tmp_path / "evil.pt"
+    make_checkpoint_holding_code(evil, marker)
+    result = subprocess.run([sys.executable, "-m", "streamart", "export", str(evil), str(tmp_path / "out.onnx")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == ModelError.exit_code
+    assert result.stderr == f"error: {evil} is not a readable checkpoint: it holds posix.mkdir, which is not a tensor; " \
+        "streamart never runs code from a file\n"
+    assert not marker.exists() and not (tmp_path / "out.onnx").exists()
+

@@ -4,12 +4,15 @@ checkpoint; resuming with another network size is a one-line error."""
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 
 import cv2
 import numpy as np
 import onnx
 import onnxruntime
 import pytest
+from model_factory import make_checkpoint_holding_code
 
 from streamart.assets.models import THUMBNAIL_KEY, resolve_model, user_models_dir
 from streamart.cli import main
@@ -103,5 +106,43 @@ def test_without_out_the_style_goes_to_the_model_folder_under_its_name(content_d
 def test_a_shipped_styles_name_is_refused(content_dir, style_path, base, capsys):
     assert main(quick(content_dir, style_path, base, "--name", "Starry Night")) == 3
     assert capsys.readouterr().err == (
-        "error: 'starry_night' is the name of a shipped style; choose another with --name\n"
+        "error: 'starry_night' is the name of a style that comes with streamart; choose another name\n"
     )
+
+
+def test_a_name_too_long_in_bytes_is_refused_in_one_line(content_dir, style_path, base, capsys):
+    assert main(quick(content_dir, style_path, base, "--name", "梵" * 100)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the style name '" + "梵" * 24 + "…' takes 300 bytes") and err.count("\n") == 1
+    assert "File name too long" not in err
+
+
+def test_resuming_from_a_checkpoint_holding_code_is_one_line(content_dir, style_path, tmp_path):
+    marker = tmp_path / "code-ran"
+    evil = tmp_path / "evil.pt"
+    make_checkpoint_holding_code(evil, marker)
+    result = subprocess.run(
+        [sys.executable, "-m", "streamart", *common_options(content_dir, style_path), "--out", str(tmp_path / "m.onnx"),
+         "--iterations", "1", "--resume", str(evil), "-q"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 4
+    assert result.stderr == f"error: {evil} is not a readable checkpoint: it holds posix.mkdir, which is not a tensor; " \
+        "streamart never runs code from a file\n"
+    assert not marker.exists()
+
+
+
+def test_training_onto_a_full_disk_is_exit_3_naming_the_folder(content_dir, style_path, tmp_path, full_folder):
+    checkpoints = full_folder / "checkpoints"
+    result = subprocess.run(
+        [sys.executable, "-m", "streamart", *common_options(content_dir, style_path), "--out", str(tmp_path / "m.onnx"),
+         "--iterations", "1", "--checkpoint-dir", str(checkpoints), "-q"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 3, result.stderr
+    assert result.stderr == (
+        f"error: cannot write {checkpoints / 'last.pt'}: no space left in {checkpoints}; "
+        "free some space there or choose another folder\n"
+    )
+    assert not (tmp_path / "m.onnx").exists()

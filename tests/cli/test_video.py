@@ -170,6 +170,58 @@ def test_missing_output_folder(clip, tiny_model, tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_mpeg4_is_usable_from_the_command_line(clip, tmp_path, capsys):
+    out = tmp_path / "out.mp4"
+    assert main(["video", str(clip), str(out), "--strength", "0", "--encoder", "mpeg4", "-q"]) == 0
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].codec_context.name == "mpeg4"
+        assert len(list(container.decode(video=0))) == 10
+    assert main(["video", str(clip), str(tmp_path / "crf.mp4"), "--encoder", "mpeg4", "--crf", "20", "-q"]) == 3
+    assert "encoder mpeg4 has no --crf" in capsys.readouterr().err
+
+
+def test_libx265_is_quiet_under_q(clip, tmp_path):
+    out = tmp_path / "out.mp4"
+    result = subprocess.run(
+        [sys.executable, "-m", "streamart", "video", str(clip), str(out), "--strength", "0", "--encoder", "libx265", "-q"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "x265" not in result.stderr and "[info]" not in result.stderr, result.stderr  # no banner, no summary
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].codec_context.name == "hevc"
+
+
+def test_the_advice_for_a_gif_output_works_when_followed(clip, tmp_path, capsys):
+    out = tmp_path / "out.gif"
+    assert main(["video", str(clip), str(out), "--strength", "0", "-q"]) == 3
+    err = capsys.readouterr().err.strip()
+    advice = re.search(r"or (--encoder .*)$", err)
+    assert advice is not None, err
+    assert main(["video", str(clip), str(out), "--strength", "0", "-q", *advice[1].split()]) == 0
+    with av.open(str(out)) as container:
+        assert len(list(container.decode(video=0))) == 10
+
+
+def test_an_existing_folder_as_output_is_named_as_a_folder(clip, tiny_model, tmp_path, capsys):
+    folder = tmp_path / "stylized"
+    folder.mkdir()
+    assert main(["video", str(clip), str(folder), "--style", str(tiny_model), "-q"]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: output {folder} is a folder; give a file name such as {folder / 'out.mp4'}"
+    assert list(folder.iterdir()) == []
+
+
+def test_a_dangling_link_as_output_is_refused_before_any_frame(clip, tiny_model, tmp_path, capsys):
+    link = tmp_path / "out.mp4"
+    link.symlink_to(tmp_path / "gone.mp4")
+    assert main(["video", str(clip), str(link), "--style", str(tiny_model)]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: output") and "which does not exist; remove the link" in err
+    assert len(err.splitlines()) == 1  # no progress bar: refused before any frame was decoded
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "out.mp4", "tiny_style.onnx"]
+
+
 @pytest.mark.parametrize(
     "make_model, message",
     [
@@ -458,6 +510,15 @@ def test_an_unreachable_cluster_is_a_one_line_error_naming_it(clip, tiny_model, 
     err = result.stderr.strip()
     assert result.returncode == 8, err
     assert err.startswith("error:") and len(err.splitlines()) == 1 and "127.0.0.1:1" in err, err
+    assert not out.exists()
+
+
+def test_a_cluster_that_is_not_an_address_names_the_expected_form(clip, tiny_model, tmp_path, capsys):
+    out = tmp_path / "out.mp4"
+    assert main(["video", str(clip), str(out), "--style", str(tiny_model), "--cluster", "not an address"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: cluster address 'not an address' is not an address; give auto")
+    assert "HOST:PORT" in err and "int()" not in err and len(err.splitlines()) == 1
     assert not out.exists()
 
 

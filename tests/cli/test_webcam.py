@@ -30,6 +30,28 @@ def test_webcam_records_what_it_streams(clip_factory, tiny_model, tmp_path, caps
         assert times[-1] - times[0] > 0.3
 
 
+def test_a_video_file_played_as_a_camera_says_when_it_ended(clip_factory, tiny_model, tmp_path, capsys):
+    camera = clip_factory("camera.mp4", width=64, height=48, frames=5, fps=25)
+    record = tmp_path / "rec.mp4"
+    assert main(["webcam", "--camera", str(camera), "--style", str(tiny_model), "--record", str(record)]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert f"the video file {camera} ended" in lines
+    assert lines.index(f"the video file {camera} ended") == len(lines) - 2  # before "recording saved"
+
+
+def test_an_unreachable_stream_is_one_line_without_ffmpeg_or_opencv_warnings(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "streamart", "webcam", "--camera", "rtsp://127.0.0.1:1/x", "--record",
+         str(tmp_path / "rec.mp4")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 5
+    assert result.stderr == (
+        "error: stream rtsp://127.0.0.1:1/x could not be opened: check the address and that it is reachable\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_webcam_needs_an_output(clip, capsys):
     assert main(["webcam", "--camera", str(clip)]) != 0
     assert "--window" in capsys.readouterr().err

@@ -6,11 +6,12 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from streamart.core.files import OutputFile, check_output_path, describe, temporary_path
+from streamart.core.files import OutputFile, check_output_path, describe, temporary_path, working_folder
 from streamart.errors import OutputError
 
 
@@ -179,3 +180,44 @@ def test_describe_never_says_none():
     assert describe(OSError(28, "No space left on device")) == "No space left on device"
     assert describe(OSError("cannot encode")) == "cannot encode"
     assert describe(OSError()) == "OSError"
+
+
+def test_a_dangling_link_at_the_output_is_refused_before_any_work(tmp_path):
+    link = tmp_path / "out.mp4"
+    link.symlink_to(tmp_path / "gone" / "target.mp4")
+    with pytest.raises(OutputError, match=r"is a link to .*target.mp4, which does not exist; remove the link"):
+        check_output_path(link, overwrite=False)
+    assert check_output_path(link, overwrite=True) == link  # -y replaces the link itself
+
+
+def test_an_empty_claim_is_a_run_starting_now_and_stale_once_old(tmp_path, caplog):
+    claim = tmp_path / ".out.mp4.streamart-claim"
+    claim.write_text("")  # a run killed between creating its claim and writing it, or one starting
+    with pytest.raises(OutputError) as error:
+        OutputFile(tmp_path / "out.mp4", overwrite=False)
+    assert "None" not in str(error.value) and "another streamart run that is starting now" in str(error.value)
+    an_hour_ago = claim.stat().st_mtime - 3600
+    os.utime(claim, (an_hour_ago, an_hour_ago))
+    with caplog.at_level(logging.WARNING):
+        output = OutputFile(tmp_path / "out.mp4", overwrite=False)
+    assert "removed 1 unfinished file(s)" in caplog.text
+    assert claim.read_text().split()[1] == str(os.getpid())  # taken over
+    output.discard()
+
+
+def test_a_working_folder_is_removed_and_a_killed_processes_is_removed_at_the_next_start(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where tempfile.gettempdir() points
+    with working_folder("streamart-test") as folder:
+        (folder / "partial.mp4").write_bytes(b"half")
+        host, pid = folder.name.split("-")[2:4]
+        assert folder.parent == tmp_path and pid == str(os.getpid())
+    assert not folder.exists()
+    killed = tmp_path / f"streamart-test-{host}-{dead_pid()}-a1b2c3"
+    foreign = tmp_path / f"streamart-test-ffffff-{dead_pid()}-a1b2c3"  # another machine's: cannot be checked
+    other = tmp_path / f"streamart-other-{host}-{dead_pid()}-a1b2c3"
+    for leftover in (killed, foreign, other):
+        leftover.mkdir()
+        (leftover / "chunk.mp4").write_bytes(b"partial")
+    with working_folder("streamart-test") as folder:
+        assert not killed.exists() and foreign.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([foreign.name, other.name])

@@ -6,7 +6,9 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import subprocess
 import sys
+import tempfile
 from fractions import Fraction
 from pathlib import Path
 
@@ -147,6 +149,36 @@ def test_a_killed_worker_is_replaced_and_its_chunk_retried(ray_address, long_cli
     times, _ = decoded(output)
     assert times == [Fraction(i, 12) for i in range(48)]  # complete all the same
     assert audio_seconds(output) == pytest.approx(audio_seconds(long_clip), abs=0.03)
+
+
+# A run in a process of its own, on a Ray runtime of its own (started with the run's TMPDIR),
+# in which KillOnce kills the worker of the second chunk in the middle of it.
+_KILLED_RUN = """
+import functools, os, sys
+import ray
+sys.path[:0] = [sys.argv[1], os.path.dirname(sys.argv[1])]  # this folder, and tests/ for its factories
+import test_workers
+from streamart import ClusterConfig, api
+ray.cloudpickle.register_pickle_by_value(test_workers)
+stages = functools.partial(test_workers.stages_with, test_workers.KillOnce, *sys.argv[2:4])
+api.stylize_video(sys.argv[4], sys.argv[5], stages=stages, cluster=ClusterConfig(workers=2, chunk_seconds=1))
+"""
+
+
+def test_a_killed_workers_chunk_folder_is_removed(long_clip, tiny_model, tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    marker, output = tmp_path / "killed.pid", tmp_path / "out.mp4"
+    result = subprocess.run(
+        [sys.executable, "-c", _KILLED_RUN, str(Path(__file__).parent), str(marker), str(tiny_model),
+         str(long_clip), str(output)],
+        # Ray's own session files stay where they were: its socket paths must stay short.
+        env=dict(os.environ, TMPDIR=str(scratch), RAY_TMPDIR=tempfile.gettempdir()),
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert marker.exists() and output.exists()  # a worker was killed mid-chunk, and the run went on
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("streamart-chunk")] == []
 
 
 def test_a_chunk_that_fails_for_good_is_one_line_and_leaves_no_output(ray_address, long_clip, tiny_model, tmp_path):

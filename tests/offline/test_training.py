@@ -12,8 +12,10 @@ import pytest
 import torch
 
 from streamart.config import TrainingConfig
-from streamart.errors import InputError, InputNotFoundError
-from streamart.offline.training import Trainer, temporal_loss
+from streamart.errors import InputError, InputNotFoundError, OutputError
+from streamart.nets.transformer import TransformerNet
+from streamart.offline.export import export_onnx
+from streamart.offline.training import Trainer, save_torch, temporal_loss
 
 
 def config(content_dir, style_path, tmp_path, **overrides) -> TrainingConfig:
@@ -134,3 +136,16 @@ def test_a_run_stopped_by_its_caller_keeps_a_checkpoint_without_a_command_to_typ
     assert not settings.out.exists()
     assert (settings.checkpoints / "last.pt").is_file()
     assert "--resume" not in caplog.text
+
+
+def test_a_full_disk_is_an_output_error_naming_the_folder_and_leaves_nothing(full_folder):
+    checkpoint = full_folder / "last.pt"
+    with pytest.raises(OutputError) as error:
+        save_torch(checkpoint, {"weights": torch.zeros(64, 1024)})  # 256 KiB, on 48 KiB free
+    assert str(error.value) == (
+        f"cannot write {checkpoint}: no space left in {full_folder}; free some space there or choose another folder"
+    )
+    assert error.value.exit_code == 3
+    with pytest.raises(OutputError, match=f"cannot write {full_folder / 'model.onnx'}: no space left"):
+        export_onnx(TransformerNet("full"), full_folder / "model.onnx")
+    assert sorted(p.name for p in full_folder.iterdir()) == ["filler"]  # no partial file, no claim

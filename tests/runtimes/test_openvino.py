@@ -68,7 +68,7 @@ def test_each_input_shape_is_compiled_once_and_kept(tiny_model):
 def test_a_file_that_is_not_a_model_is_a_model_error(tmp_path):
     junk = tmp_path / "junk.onnx"
     junk.write_bytes(b"not a model")
-    with pytest.raises(ModelError, match="is not a model OpenVINO can read"):
+    with pytest.raises(ModelError, match="is not an ONNX model"):
         OpenVinoModel(junk)
 
 
@@ -127,3 +127,23 @@ def test_ctrl_c_after_openvino_work_on_the_main_thread_is_a_keyboard_interrupt_n
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "interrupted cleanly"
+
+
+def test_a_file_that_is_not_onnx_never_reaches_openvinos_frontends(tmp_path, capfd):
+    # Text that TensorFlow's text-format frontend tries to parse, printing its errors to fd 2.
+    text = tmp_path / "notes.onnx"
+    text.write_text("hello: world\nnot a model\n")
+    with pytest.raises(ModelError, match=r"notes.onnx is not an ONNX model \(DecodeError\)"):
+        OpenVinoModel(text)
+    assert capfd.readouterr().err == ""
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "in.png"), np.zeros((16, 16, 3), np.uint8))
+    result = subprocess.run(
+        [sys.executable, "-m", "streamart", "image", str(tmp_path / "in.png"), str(tmp_path / "out.png"),
+         "--style", str(text), "--device", "openvino"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 4
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error:"), result.stderr
+    assert "is not a usable ONNX model" in result.stderr

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import os
+
 import pytest
 import torch
 
 from streamart.errors import DeviceError
-from streamart.runtimes.torch import CudaGraph, select_device
+from streamart.runtimes.torch import CudaGraph, describe_load_error, select_device
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -42,3 +45,25 @@ def test_cuda_graph_results_outlive_the_next_replay():
     kept = graph(torch.ones(4, device="cuda"))
     graph(torch.full((4,), 5.0, device="cuda"))
     assert kept.tolist() == [2.0] * 4
+
+
+class _RunsCodeWhenUnpickled:
+    def __reduce__(self):
+        return (os.getcwd, ())
+
+
+def refusal(data: bytes) -> Exception:
+    with pytest.raises(Exception) as error:
+        torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    return error.value
+
+
+def test_torchs_refusals_are_told_in_one_line_that_never_advises_running_the_code():
+    holding_code = io.BytesIO()
+    torch.save({"model": _RunsCodeWhenUnpickled()}, holding_code)
+    exc = refusal(holding_code.getvalue())
+    assert "\n" in str(exc)  # what torch says runs over several lines
+    assert describe_load_error(exc) == "it holds posix.getcwd, which is not a tensor; streamart never runs code from a file"
+    for data in (b"not a torch file at all" * 10, b""):
+        reason = describe_load_error(refusal(data))
+        assert reason and "\n" not in reason and "weights_only" not in reason

@@ -212,6 +212,9 @@ def test_container_is_checked_before_any_frame(tmp_path):
         ({"crf": 999}, "--crf 999 is out of range for libx264: give 0 to 51"),
         ({"crf": -5}, "--crf -5 is out of range for libx264: give 0 to 51"),
         ({"encoder": "libvpx-vp9", "crf": 64, "preset": None}, "--crf 64 is out of range for libvpx-vp9: give 0 to 63"),
+        ({"encoder": "mpeg4", "crf": 18}, r"encoder mpeg4 has no --crf; leave it out, or set its quality with --qscale 1 to 31"),
+        ({"encoder": "mpeg4", "qscale": 0}, "--qscale 0 is out of range for mpeg4: give 1 to 31"),
+        ({"qscale": 3}, "encoder libx264 takes --crf, not --qscale; leave --qscale out"),
     ],
 )
 def test_encoder_settings_are_checked_before_any_frame(tmp_path, settings, message):
@@ -359,3 +362,34 @@ def test_audio_from_a_playlist_is_refused_when_only_plain_files_may_be_read(tmp_
     with pytest.raises(InputError, match="cannot read audio from .*sound.m3u8"):
         EncoderSink(tmp_path / "out.mp4", info=StreamInfo(64, 48, 10.0), audio_from=playlist, audio_plain_only=True)
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_mpeg4_encodes_on_its_own_quality_scale(clip, tmp_path):
+    sizes = {}
+    for qscale in (None, 2, 31):  # None: the encoder's own default, not x264's crf
+        output = tmp_path / f"mpeg4-{qscale}.mp4"
+        transcode(clip, output, encoder="mpeg4", qscale=qscale)
+        with av.open(str(output)) as container:
+            assert container.streams.video[0].codec_context.name == "mpeg4"
+            assert len(list(container.decode(video=0))) == 10
+        sizes[qscale] = output.stat().st_size
+    assert sizes[2] > sizes[None] > sizes[31]  # the quantiser is really held where asked
+
+
+def test_a_picture_extension_is_refused_as_no_video(tmp_path):
+    for encoder in ("libx264", "mpeg4"):  # the old advice for .png (--encoder mpeg4) was no way out
+        with pytest.raises(OutputError) as error:
+            EncoderSink(tmp_path / "out.png", info=StreamInfo(64, 48, 10.0), encode=EncodeConfig(encoder=encoder))
+        assert str(error.value) == (
+            "a .png file holds a picture, not a video; use .mp4 or .mkv ('streamart image' stylizes a picture)"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_container_without_sound_gets_the_video_and_says_the_audio_is_left_out(clip, tmp_path, caplog):
+    output = tmp_path / "out.gif"
+    with caplog.at_level(logging.WARNING, logger="streamart.sinks.encoder"):
+        transcode(clip, output, encoder="gif", pix_fmt="rgb8")
+    assert "holds no sound, so the audio is left out" in caplog.text
+    with av.open(str(output)) as container:
+        assert len(list(container.decode(video=0))) == 10 and not container.streams.audio

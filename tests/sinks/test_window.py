@@ -274,12 +274,14 @@ def test_screenshot_key_saves_the_view_as_png(x_server: XServer, tmp_path: Path)
     import cv2
 
     frame = stylized_frame()
-    with WindowSink("shot", controls=LiveControls(), screenshot_dir=tmp_path) as sink:
+    announced: list[str] = []
+    with WindowSink("shot", controls=LiveControls(), screenshot_dir=tmp_path, announce=announced.append) as sink:
         sink.write(frame)
         x_server.press("shot", "c")
         assert write_until(sink, frame, lambda: any(tmp_path.glob("*.png")))
     (saved,) = tmp_path.iterdir()  # no partial file left behind
     assert saved.name.startswith("streamart-") and saved.suffix == ".png"
+    assert announced == [f"screenshot saved: {saved}"]  # the user is told where it went
     image = cv2.cvtColor(cv2.imread(str(saved)), cv2.COLOR_BGR2RGB)
     assert np.array_equal(image, frame.image)  # the picture, without the overlay text
 

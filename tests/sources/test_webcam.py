@@ -26,7 +26,9 @@ def test_a_video_file_plays_as_a_live_camera(clip_factory: Callable[..., Path]) 
         assert source.live
         assert (source.info.width, source.info.height, source.info.fps) == (64, 48, 50)
         assert source.info.time_base == LIVE_TIME_BASE
+        assert not source.ended
         frames = list(source)
+        assert source.ended  # played to its end: what the session tells the user
     assert [frame.index for frame in frames] == list(range(8))
     for frame in frames:
         expected = pattern_frame(frame.index, 64, 48)
@@ -59,6 +61,7 @@ def test_close_stops_iteration(clip_factory: Callable[..., Path]) -> None:
     source.close()
     source.close()  # idempotent
     assert list(frames) == []
+    assert not source.ended  # stopped, not ended
 
 
 def test_missing_cameras_and_files_are_clear_errors(tmp_path: Path) -> None:

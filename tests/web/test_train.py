@@ -131,7 +131,8 @@ def test_a_picture_nothing_can_be_learnt_from_fails_in_one_line(client, own_mode
     [
         ({"name": "Starry Night"}, 400, "'starry_night' is the name of a style that comes with streamart; choose another name"),
         ({"name": "charcoal"}, 409, "you already have a style named 'charcoal': tick 'Replace my existing style charcoal'"),
-        ({"name": "?!"}, 400, "'?!' gives no style name; type a name with letters or digits"),
+        ({"name": "?!"}, 400, "'?!' gives no style name; choose a name with letters or digits"),
+        ({"name": "梵" * 100}, 422, "the style name '" + "梵" * 24 + "…' takes 300 bytes, but file names hold only 200"),
         ({"name": "x" * 101}, 422, "Name must be at most 100 characters long"),
         ({"upload": "0123456789abcdef"}, 404, "the painting is no longer on the server"),
     ],
