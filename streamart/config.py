@@ -52,6 +52,16 @@ DEFAULT_DREAM_BLEND = 0.9
 # (0.9) it is 4 %, and a dream (blend 0.9) wants a longer warm-up.
 DEFAULT_CHUNK_SECONDS = 30.0
 DEFAULT_WARMUP_FRAMES = 30
+# The most pixels a picture or a video frame may have, checked from its header before it is
+# decoded, so that a small file declaring a huge size (a decompression bomb: a 30000x30000 PNG
+# fits in 1 MB) is refused instead of taking the machine's memory. 8K video (7680x4320) is 33
+# megapixels and the largest camera sensors about 100 (medium format); a picture costs about 30
+# bytes a pixel on its way through streamart (decoded, converted, stylized, blended), so the
+# limit keeps one near 4.5 GB. --max-pixels raises it.
+MAX_PIXELS = 150_000_000
+# The most pixels a live frame from the web page may have: a camera's largest mode is 4K
+# (DCI 4096x2160); anything above is not a camera's frame.
+LIVE_MAX_PIXELS = 4096 * 2160
 
 
 def check_fraction(name: str, value: float) -> None:
