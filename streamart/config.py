@@ -226,6 +226,7 @@ class TrainingConfig:
     fp16: bool = True  # float16 weights: half the file, the same pictures (docs/BENCHMARKS.md)
     style_name: str | None = None  # for the model's metadata; None: the painting's file name
     licence: str | None = None  # for the model's metadata
+    max_pixels: int = MAX_PIXELS  # a painting larger than this is refused before it is decoded
 
     def __post_init__(self) -> None:
         if self.image_size < 32:
@@ -360,7 +361,8 @@ class LiveConfig:
     ``overlay`` and the folder ``screenshots`` go to), ``virtual_camera`` (``vcam_backend``,
     ``vcam_device``), ``record`` (a video path; ``overwrite`` replaces an existing one).
     ``new_styles`` are pictures to learn styles from while the session runs, each in a process
-    of its own (:mod:`streamart.offline.background`); each is switched to when it is ready.
+    of its own (:mod:`streamart.offline.background`); each is switched to when it is ready,
+    unless it has more than ``max_pixels`` pixels.
     """
 
     camera: CameraConfig = CameraConfig()
@@ -378,6 +380,7 @@ class LiveConfig:
     record: str | os.PathLike | None = None
     overwrite: bool = False
     new_styles: tuple[Path, ...] = ()
+    max_pixels: int = MAX_PIXELS
 
     def __post_init__(self) -> None:
         if not (self.window or self.virtual_camera or self.record):

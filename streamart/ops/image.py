@@ -64,15 +64,16 @@ def picture_size(data: bytes | np.ndarray) -> tuple[int, int] | None:
     return None
 
 
-def check_pixels(
-    width: int, height: int, *, max_pixels: int, what: str, fix: str = "or raise the limit with --max-pixels"
-) -> None:
-    """Raise :class:`InputError` naming the size, the limit and ``fix`` when ``what`` (a
-    picture or a video frame) has more than ``max_pixels`` pixels."""
-    if width * height > max_pixels:
+def check_pixels(width: int, height: int, *, max_pixels: int, what: str, fix: str | None = None) -> None:
+    """Raise :class:`InputError` naming the size, the limit and ``fix`` (by default: raise the
+    limit with --max-pixels) when ``what`` (a picture or a video frame) has more than
+    ``max_pixels`` pixels."""
+    pixels = width * height
+    if pixels > max_pixels:
         raise InputError(
-            f"{what} is {width}x{height} pixels ({width * height / 1e6:.0f} megapixels), more than the limit of "
-            f"{max_pixels / 1e6:g} megapixels that keeps decoding it within memory; use a smaller one, {fix}"
+            f"{what} is {width}x{height} pixels ({pixels / 1e6:.0f} megapixels), more than the limit of "
+            f"{max_pixels / 1e6:g} megapixels that keeps decoding it within memory; use a smaller one, "
+            f"{fix or f'or raise the limit with --max-pixels {pixels}'}"
         )
 
 
@@ -268,7 +269,7 @@ def _radiance(view: memoryview) -> tuple[int, int] | None:
     return (second, first) if size[1].endswith(b"Y") else (first, second)
 
 
-def decode_jpeg(data: bytes, *, max_pixels: int = MAX_PIXELS, fix: str = "or raise the limit with --max-pixels") -> np.ndarray:
+def decode_jpeg(data: bytes, *, max_pixels: int = MAX_PIXELS, fix: str | None = None) -> np.ndarray:
     """An RGB uint8 H x W x 3 image from JPEG (or PNG, ...) bytes; :class:`InputError` if none,
     or if its header says it has more than ``max_pixels`` pixels (``fix`` says what to do
     then)."""

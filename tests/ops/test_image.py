@@ -137,7 +137,7 @@ def test_load_image_refuses_a_picture_over_the_limit_before_decoding_it(tmp_path
         imageops.load_image(path, max_pixels=97 * 70 - 1)
     assert str(error.value) == (
         f"the picture {path} is 97x70 pixels (0 megapixels), more than the limit of 0.006789 megapixels that keeps "
-        "decoding it within memory; use a smaller one, or raise the limit with --max-pixels"
+        "decoding it within memory; use a smaller one, or raise the limit with --max-pixels 6790"
     )
 
 
