@@ -10,7 +10,7 @@ import webbrowser
 from ..core.signals import Terminated
 from ..errors import require
 from ..web import DEFAULT_MAX_UPLOAD_MB, DEFAULT_PORT
-from .options import positive_int
+from .options import add_limit_argument, positive_int
 
 HELP = "the web app: gallery, photos, videos, webcam live"
 DESCRIPTION = (
@@ -44,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-upload", type=positive_int, default=DEFAULT_MAX_UPLOAD_MB, metavar="MB",
         help=f"largest file the page may upload, in MB (default: {DEFAULT_MAX_UPLOAD_MB})",
     )
+    add_limit_argument(parser)
     parser.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
 
 
@@ -65,7 +66,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"open {url} in your browser", file=sys.stderr, flush=True)
 
     try:
-        serve(host=args.host, port=args.port, max_upload_bytes=args.max_upload * 10**6, on_ready=ready)
+        serve(
+            host=args.host, port=args.port, max_upload_bytes=args.max_upload * 10**6, max_pixels=args.max_pixels,
+            on_ready=ready,
+        )
     except KeyboardInterrupt as exc:  # Ctrl-C is how the app is stopped; a signal still says which
         if isinstance(exc, Terminated):
             raise

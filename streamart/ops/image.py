@@ -20,7 +20,7 @@ import numpy as np
 
 from ..config import MAX_PIXELS
 from ..core.files import describe
-from ..errors import InputError, InputNotFoundError
+from ..errors import InputError, InputNotFoundError, TooManyPixelsError
 
 #: Formats whose size :func:`picture_size` reads; a picture in any other is refused.
 PROBED_FORMATS = "PNG, JPEG, WebP, AVIF, BMP, GIF, TIFF, JPEG 2000, PNM, Sun raster or Radiance HDR"
@@ -65,16 +65,22 @@ def picture_size(data: bytes | np.ndarray) -> tuple[int, int] | None:
 
 
 def check_pixels(width: int, height: int, *, max_pixels: int, what: str, fix: str | None = None) -> None:
-    """Raise :class:`InputError` naming the size, the limit and ``fix`` (by default: raise the
-    limit with --max-pixels) when ``what`` (a picture or a video frame) has more than
+    """Raise :class:`TooManyPixelsError` naming the size, the limit and ``fix`` (by default:
+    raise the limit with --max-pixels) when ``what`` (a picture or a video frame) has more than
     ``max_pixels`` pixels."""
     pixels = width * height
     if pixels > max_pixels:
-        raise InputError(
-            f"{what} is {width}x{height} pixels ({pixels / 1e6:.0f} megapixels), more than the limit of "
-            f"{max_pixels / 1e6:g} megapixels that keeps decoding it within memory; use a smaller one, "
+        raise TooManyPixelsError(
+            f"{what} is {width}x{height} pixels ({_megapixels(pixels)} megapixels), more than the limit of "
+            f"{_megapixels(max_pixels)} megapixels that keeps decoding it within memory; use a smaller one, "
             f"{fix or f'or raise the limit with --max-pixels {pixels}'}"
         )
+
+
+def _megapixels(pixels: int) -> str:
+    """Millions of pixels, to three figures (whole ones from 100 on)."""
+    value = pixels / 1e6
+    return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def _decode(data: np.ndarray, what: str) -> np.ndarray:

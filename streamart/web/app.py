@@ -5,7 +5,7 @@ Every error the page can see is JSON ``{"error": "one line"}`` with a fitting st
 a setting, input or style streamart refuses, 403 for a request from a page of another site,
 404 for an unknown upload or job, 409 for the result of an unfinished job and for a new style
 that would replace one of the user's own unasked (with the style's name, ``"style"``), 413 for
-an upload over the limit, 415 for a file that is not an image or a video, 422 for a request the
+an upload over the limit (in bytes, or a picture or video frame over the pixel limit), 415 for a file that is not an image or a video, 422 for a request the
 page should not have sent.
 """
 
@@ -28,8 +28,10 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..art.dream import PRESETS  # the preset names, as 'streamart dream' offers them
-from ..config import DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZE, LIVE_WORKING_SIZE, StyleConfig
-from ..errors import DependencyError, OutputError, StreamartError
+from ..config import (
+    DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZE, LIVE_WORKING_SIZE, MAX_PIXELS, StyleConfig,
+)
+from ..errors import DependencyError, OutputError, StreamartError, TooManyPixelsError
 from . import work
 from .gallery import Gallery
 from .jobs import Job, JobQueue, UnknownJob
@@ -110,10 +112,11 @@ def static_folder() -> Path:
 
 
 def create_app(
-    workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
+    workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6, max_pixels: int = MAX_PIXELS,
     training: Mapping[str, object] | None = None,
 ) -> FastAPI:
     """The app, keeping uploads and results in ``workspace`` (a folder the caller removes).
+    Uploads have at most ``max_upload_bytes``, and pictures and video frames ``max_pixels``.
 
     ``training``: :class:`~streamart.config.TrainingConfig` fields that replace its defaults in
     the New style tab's jobs (tests make them tiny). The page sends only the painting, the name
@@ -123,7 +126,7 @@ def create_app(
     jobs = JobQueue()
     training = dict(training or {})
     training_jobs: dict[str, Job] = {}  # by the name of the style each makes
-    uploads = Uploads(workspace / "uploads", limit=max_upload_bytes)
+    uploads = Uploads(workspace / "uploads", limit=max_upload_bytes, max_pixels=max_pixels)
     results = workspace / "results"
     results.mkdir(parents=True, exist_ok=True)
 
@@ -144,9 +147,10 @@ def create_app(
 
     @app.exception_handler(StreamartError)
     async def streamart_error(request: Request, exc: StreamartError) -> JSONResponse:
-        status = {UploadTooLarge: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404, work.StyleExists: 409}.get(
-            type(exc), 400
-        )
+        status = {
+            UploadTooLarge: 413, TooManyPixelsError: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404,
+            work.StyleExists: 409,
+        }.get(type(exc), 400)
         extra = {"style": exc.name} if isinstance(exc, work.StyleExists) else {}  # the page offers to replace it
         return error(status, str(exc), **extra)
 
@@ -212,14 +216,14 @@ def create_app(
     async def photo(request: StyleRequest) -> dict[str, object]:
         picture = uploads.get(request.upload, "image", what="photo")
         style, config = style_of(request)
-        return jobs.status(jobs.submit(work.photo(picture, style, config, results)))
+        return jobs.status(jobs.submit(work.photo(picture, style, config, results, max_pixels=max_pixels)))
 
     @app.post("/api/jobs/video")
     async def video(request: VideoRequest) -> dict[str, object]:
         clip = uploads.get(request.upload, "video", what="video")
         style, config = style_of(request)
         job = work.video(clip, style, config, temporal=request.temporal, start=request.start,
-                         duration=request.duration, results=results)
+                         duration=request.duration, results=results, max_pixels=max_pixels)
         return jobs.status(jobs.submit(job))
 
     @app.post("/api/jobs/gatys")
@@ -227,13 +231,15 @@ def create_app(
         picture = uploads.get(request.upload, "image", what="photo")
         painting = uploads.get(request.painting, "image", what="style picture")
         job = work.gatys(picture, painting, iterations=request.iterations, size=request.size,
-                         preserve_color=request.preserve_color, results=results)
+                         preserve_color=request.preserve_color, results=results, max_pixels=max_pixels)
         return jobs.status(jobs.submit(job))
 
     @app.post("/api/jobs/dream")
     async def dream(request: DreamRequest) -> dict[str, object]:
         picture = uploads.get(request.upload, "image", what="photo")
-        job = work.dream(picture, preset=request.preset, long_side=request.long_side, results=results)
+        job = work.dream(
+            picture, preset=request.preset, long_side=request.long_side, results=results, max_pixels=max_pixels
+        )
         return jobs.status(jobs.submit(job))
 
     def new_style(painting_id: str, text: str | None) -> tuple[Upload, str, bool]:
@@ -261,7 +267,9 @@ def create_app(
         painting, name, replaces = new_style(request.upload, request.name)
         if replaces and not request.overwrite:
             raise work.StyleExists(name)
-        job = jobs.submit(work.train(painting, name, overwrite=request.overwrite, settings=training))
+        job = jobs.submit(
+            work.train(painting, name, overwrite=request.overwrite, settings=training, max_pixels=max_pixels)
+        )
         training_jobs[name] = job
         return {**jobs.status(job), "style": name}
 
@@ -320,16 +328,17 @@ def url_of(sock: socket.socket) -> str:
 
 def serve(
     *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
-    on_ready: Callable[[str], None] | None = None, training: Mapping[str, object] | None = None,
+    max_pixels: int = MAX_PIXELS, on_ready: Callable[[str], None] | None = None,
+    training: Mapping[str, object] | None = None,
 ) -> None:
     """Run the app until Ctrl-C (or SIGTERM), then stop the running job and remove every
     upload and result. ``on_ready`` gets the page's address once the socket listens (the
-    browser may connect from then on); ``training`` is :func:`create_app`'s."""
+    browser may connect from then on); ``max_pixels`` and ``training`` are :func:`create_app`'s."""
     import uvicorn
 
     sock = listen(host, port)
     with sock, tempfile.TemporaryDirectory(prefix="streamart-ui-", ignore_cleanup_errors=True) as workspace:
-        app = create_app(Path(workspace), max_upload_bytes=max_upload_bytes, training=training)
+        app = create_app(Path(workspace), max_upload_bytes=max_upload_bytes, max_pixels=max_pixels, training=training)
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from starlette.concurrency import run_in_threadpool
 
+from ..config import MAX_PIXELS
 from ..errors import InputError
 from .media import MediaKind, media_kind
 
@@ -67,11 +68,13 @@ def megabytes(size: int) -> str:
 
 
 class Uploads:
-    """The uploads of one app run, in ``folder`` (inside the app's temporary workspace)."""
+    """The uploads of one app run, in ``folder`` (inside the app's temporary workspace), each
+of at most ``limit`` bytes and, a picture or a video's frames, ``max_pixels`` pixels."""
 
-    def __init__(self, folder: Path, *, limit: int) -> None:
+    def __init__(self, folder: Path, *, limit: int, max_pixels: int = MAX_PIXELS) -> None:
         self.folder = folder
         self.limit = limit
+        self.max_pixels = max_pixels
         self._uploads: dict[str, Upload] = {}
 
     def too_large(self, size: int) -> UploadTooLarge:
@@ -102,7 +105,7 @@ class Uploads:
                     file.write(chunk)  # local disk, a chunk at a time: quick enough for the loop
             if size == 0:
                 raise NotMedia(f"{name} is empty; choose {WHAT_FITS}")
-            kind = await run_in_threadpool(media_kind, path)
+            kind = await run_in_threadpool(media_kind, path, max_pixels=self.max_pixels, name=name)
             if kind is None:
                 raise NotMedia(f"{name} is not an image or a video that streamart can read; choose {WHAT_FITS}")
         except BaseException:

@@ -18,6 +18,7 @@ from media_factory import make_clip
 
 import streamart.web.app
 from streamart.cli import build_parser, main
+from streamart.config import MAX_PIXELS
 from streamart.web import DEFAULT_MAX_UPLOAD_MB, DEFAULT_PORT
 
 
@@ -26,8 +27,8 @@ def served(monkeypatch):
     """Replaces the server with one that only says where it would be; what it was asked."""
     calls = []
 
-    def serve(*, host, port, max_upload_bytes, on_ready):
-        calls.append({"host": host, "port": port, "max_upload_bytes": max_upload_bytes})
+    def serve(*, host, port, max_upload_bytes, max_pixels, on_ready):
+        calls.append({"host": host, "port": port, "max_upload_bytes": max_upload_bytes, "max_pixels": max_pixels})
         on_ready(f"http://{host}:{port}")
 
     monkeypatch.setattr(streamart.web.app, "serve", serve)
@@ -51,15 +52,17 @@ def test_help_states_the_defaults():
 
 def test_it_serves_on_this_computer_and_opens_the_browser(served, opened, capsys):
     assert main(["ui"]) == 0
-    assert served == [{"host": "127.0.0.1", "port": DEFAULT_PORT, "max_upload_bytes": DEFAULT_MAX_UPLOAD_MB * 10**6}]
+    assert served == [{"host": "127.0.0.1", "port": DEFAULT_PORT, "max_upload_bytes": DEFAULT_MAX_UPLOAD_MB * 10**6,
+                       "max_pixels": MAX_PIXELS}]
     assert opened == [f"http://127.0.0.1:{DEFAULT_PORT}"]
     err = capsys.readouterr().err
     assert "streamart ui: http://127.0.0.1:7860  (Ctrl-C to stop)" in err and "warning" not in err
 
 
-def test_no_browser_and_the_upload_limit(served, opened):
-    assert main(["ui", "--no-browser", "--max-upload", "3", "--port", "8000"]) == 0
+def test_no_browser_and_the_upload_and_pixel_limits(served, opened):
+    assert main(["ui", "--no-browser", "--max-upload", "3", "--port", "8000", "--max-pixels", "400000000"]) == 0
     assert opened == [] and served[0]["max_upload_bytes"] == 3_000_000 and served[0]["port"] == 8000
+    assert served[0]["max_pixels"] == 400_000_000
 
 
 def test_without_a_display_it_says_where_to_go_instead(served, opened, monkeypatch, capsys):

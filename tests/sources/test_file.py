@@ -269,7 +269,7 @@ def test_frames_over_the_limit_are_refused_from_the_container_before_decoding(cl
     path = clip_factory("empty.mkv", frames=0, width=64, height=48)
     message = one_line_error(InputError, path, max_pixels=64 * 48 - 1)
     assert message == (
-        f"a frame of {path} is 64x48 pixels (0 megapixels), more than the limit of 0.003071 megapixels that keeps "
+        f"a frame of {path} is 64x48 pixels (0.00307 megapixels), more than the limit of 0.00307 megapixels that keeps "
         "decoding it within memory; use a smaller one, or raise the limit with --max-pixels 3072"
     )
     with FileSource(clip_factory("clip.mp4", width=64, height=48), max_pixels=64 * 48) as source:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import cv2
+import pytest
+from bombs import png_bomb
+
+from streamart.errors import TooManyPixelsError
 from streamart.web.media import media_kind
 
 
@@ -17,3 +22,19 @@ def test_images_videos_and_the_rest(tmp_path, clip, photo):
 
 def test_a_sound_file_is_not_a_video(clip_factory):
     assert media_kind(clip_factory("tone.m4a", video=False)) is None
+
+
+def test_a_picture_or_video_over_the_limit_is_refused_from_its_header(tmp_path, clip):
+    bomb = png_bomb(tmp_path / "upload.png", 30000, 30000)
+    with pytest.raises(TooManyPixelsError, match=r"^bomb.png is 30000x30000 pixels .* --max-pixels 900000000'$"):
+        media_kind(bomb, name="bomb.png")
+    assert media_kind(clip, max_pixels=64 * 48) == "video"
+    with pytest.raises(TooManyPixelsError, match="^a frame of clip.mp4 is 64x48 pixels"):
+        media_kind(clip, max_pixels=64 * 48 - 1, name="clip.mp4")
+
+
+def test_a_picture_whose_size_cannot_be_read_is_not_media(tmp_path):
+    path = tmp_path / "picture.tif"
+    path.write_bytes(b"II+\x00" + bytes(100))  # a BigTIFF header, which OpenCV recognises
+    assert cv2.haveImageReader(str(path))
+    assert media_kind(path) is None
