@@ -110,26 +110,28 @@ def _png(view: memoryview) -> tuple[int, int] | None:
 _JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
+#: The next JPEG marker: bytes between segments (which decoders skip), fill bytes, the marker.
+_JPEG_MARKER = re.compile(rb"[^\xff]*\xff+([^\xff])", re.S)
+
+
 def _jpeg(view: memoryview) -> tuple[int, int] | None:
     if view[:2] != b"\xff\xd8":
         return None
     at = 2
     while True:
-        while view[at] != 0xFF:  # bytes between segments: skipped, as decoders do
-            at += 1
-        while view[at] == 0xFF:  # fill bytes
-            at += 1
-        marker = view[at]
+        found = _JPEG_MARKER.match(view, at)
+        if found is None:
+            return None
+        marker, at = found[1][0], found.end()
         if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
-            at += 1
             continue
         if marker in (0xD9, 0xDA):  # the end, or a scan, before any frame header
             return None
-        (length,) = struct.unpack_from(">H", view, at + 1)
+        (length,) = struct.unpack_from(">H", view, at)
         if marker in _JPEG_FRAMES:
-            height, width = struct.unpack_from(">HH", view, at + 4)
+            height, width = struct.unpack_from(">HH", view, at + 3)  # after the length and the precision
             return width, height
-        at += 1 + length
+        at += length
 
 
 def _webp(view: memoryview) -> tuple[int, int] | None:
@@ -149,10 +151,17 @@ def _webp(view: memoryview) -> tuple[int, int] | None:
     return None
 
 
+#: Boxes at one level of an AVIF or JPEG 2000 file, at most: a real one has a handful; a file
+#: of millions of empty boxes is not a picture, and must not keep the probe busy.
+_MAX_BOXES = 1000
+
+
 def _boxes(view: memoryview, start: int, end: int):
     """(type, payload start, payload end) of each ISO base media box from ``start`` to ``end``."""
     at = start
-    while at + 8 <= end:
+    for _ in range(_MAX_BOXES):
+        if at + 8 > end:
+            return
         size, kind = struct.unpack_from(">I4s", view, at)
         header = 8
         if size == 1:
@@ -164,6 +173,7 @@ def _boxes(view: memoryview, start: int, end: int):
             raise ValueError("a box shorter than its header")
         yield kind, at + header, min(at + size, end)
         at += size
+    raise ValueError("more boxes than a picture has")
 
 
 def _avif(view: memoryview) -> tuple[int, int] | None:

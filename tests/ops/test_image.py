@@ -97,6 +97,17 @@ def test_picture_size_reads_the_header_of_every_format_opencv_writes(way):
     assert imageops.picture_size(np.frombuffer(data, np.uint8)) == (97, 70)
 
 
+def test_picture_size_finds_the_jpeg_frame_header_past_junk_and_fill_bytes():
+    data = encoded(".jpg", COLOUR)
+    frame = data.index(b"\xff\xc0")
+    assert imageops.picture_size(data[:frame] + b"junk\xff\xff" + data[frame:]) == (97, 70)
+
+
+def test_picture_size_gives_up_on_a_file_of_endless_boxes():
+    data = encoded(".avif", COLOUR)
+    assert imageops.picture_size(data[:32] + b"\x00\x00\x00\x08free" * 100_000 + data[32:]) is None
+
+
 def test_picture_size_of_a_gif_counts_a_frame_larger_than_its_canvas():
     data = bytearray(encoded(".gif", COLOUR))
     frame = data.index(b"\x2c\x00\x00\x00\x00")  # the frame's descriptor at (0, 0)
