@@ -54,7 +54,7 @@ DEFAULT_CHUNK_SECONDS = 30.0
 DEFAULT_WARMUP_FRAMES = 30
 # The most pixels a picture or a video frame may have, checked from its header before it is
 # decoded, so that a small file declaring a huge size (a decompression bomb: a 30000x30000 PNG
-# fits in 1 MB) is refused instead of taking the machine's memory. 8K video (7680x4320) is 33
+# fits in a few MB) is refused instead of taking the machine's memory. 8K video (7680x4320) is 33
 # megapixels and the largest camera sensors about 100 (medium format); a picture costs about 30
 # bytes a pixel on its way through streamart (decoded, converted, stylized, blended), so the
 # limit keeps one near 4.5 GB. --max-pixels raises it.

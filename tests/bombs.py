@@ -82,14 +82,15 @@ print(json.dumps({{"growth": status("VmHWM:") - idle, "outcome": outcome}}))
 """
 
 
-def memory_growth(body: str, setup: str = "", cwd: Path | None = None) -> tuple[int, str, str]:
+def memory_growth(body: str, setup: str = "") -> tuple[int, str, str]:
     """Run ``setup`` (imports, files, an app: the idle level), then ``body`` (which sets
     ``result``) in a child Python; return how many bytes the child's peak resident memory rose
     above its idle level during ``body``, what ``body`` did ("returned ..." or the exception,
     in one line) and the child's stderr."""
     code = _CHILD.format(setup=textwrap.dedent(setup), body=textwrap.indent(textwrap.dedent(body), "    "))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=cwd, env=env)
+    paths = [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]  # the streamart under test
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     return report["growth"], report["outcome"], done.stderr

@@ -186,7 +186,9 @@ BOMB_CALLS = {
         "import streamart, streamart.art.gatys",
         "streamart.gatys_image(photo, out, [bomb], config=streamart.art.gatys.GatysConfig(iterations=1))",
     ),
-    "dream_image": ("import streamart, streamart.art.dream as dream", "streamart.dream_image(bomb, out, config=dream.preset('dogs'))"),
+    "dream_image": (
+        "import streamart, streamart.art.dream as dream", "streamart.dream_image(bomb, out, config=dream.preset('dogs'))"
+    ),
     "train painting": (
         "import streamart.api, streamart.offline.training\nfrom streamart.config import TrainingConfig",
         "streamart.api.train_style(TrainingConfig(style=bomb, out=out.with_suffix('.onnx'), data=photos))",

@@ -266,7 +266,9 @@ def stylize_split(
                 )
                 files.append(_File(job, joiner, chunks, index.start, time.perf_counter()))
                 for chunk in chunks:
-                    ref = task.remote(job.input, chunk, index.start, stages, encode, job.output.suffix, strict, cpus, max_pixels)
+                    ref = task.remote(
+                        job.input, chunk, index.start, stages, encode, job.output.suffix, strict, cpus, max_pixels
+                    )
                     pending[ref] = (number, chunk)
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=1, timeout=_POLL_SECONDS)

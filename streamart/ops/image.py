@@ -46,7 +46,7 @@ def load_image(path: str | os.PathLike[str], *, max_pixels: int = MAX_PIXELS) ->
     if size is None:
         raise InputError(f"{path} is not an image streamart can read (use {PROBED_FORMATS})")
     check_pixels(*size, max_pixels=max_pixels, what=f"the picture {path}")
-    return _decode(data, f"{path}")
+    return _decode(data, path)
 
 
 def picture_size(data: bytes | np.ndarray) -> tuple[int, int] | None:

@@ -52,11 +52,11 @@ class FileSource(ClosingContext):
 
     A video whose frames the container says have more than ``max_pixels`` pixels is refused
     before a frame is decoded. The first frame is decoded on construction, so a file without
-    decodable video, or a start past its end, fails here (:class:`InputError`) rather than mid-pipeline. Damaged files are
-    read best effort: packets that fail to decode are skipped, and a warning on the
-    ``streamart.sources.file`` logger says how many frames were read of how many the container
-    announced; with ``strict`` that is an :class:`InputError` instead (raised at the end of
-    the stream, so the run fails and writes nothing). Iterate once.
+    decodable video, or a start past its end, fails here (:class:`InputError`) rather than
+    mid-pipeline. Damaged files are read best effort: packets that fail to decode are skipped,
+    and a warning on the ``streamart.sources.file`` logger says how many frames were read of how
+    many the container announced; with ``strict`` that is an :class:`InputError` instead (raised
+    at the end of the stream, so the run fails and writes nothing). Iterate once.
     """
 
     live = False

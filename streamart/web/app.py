@@ -5,8 +5,8 @@ Every error the page can see is JSON ``{"error": "one line"}`` with a fitting st
 a setting, input or style streamart refuses, 403 for a request from a page of another site,
 404 for an unknown upload or job, 409 for the result of an unfinished job and for a new style
 that would replace one of the user's own unasked (with the style's name, ``"style"``), 413 for
-an upload over the limit (in bytes, or a picture or video frame over the pixel limit), 415 for a file that is not an image or a video, 422 for a request the
-page should not have sent.
+an upload over the limit (its bytes, or the pixels of a picture or of a video's frames), 415 for
+a file that is not an image or a video, 422 for a request the page should not have sent.
 """
 
 from __future__ import annotations

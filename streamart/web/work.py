@@ -78,7 +78,9 @@ def dream(upload: Upload, *, preset: str, long_side: int | None, results: Path, 
             job.report(done, total, "steps")
             job.check()
 
-        api.dream_image(upload.path, output, config=config, long_side=long_side, progress=progress, max_pixels=max_pixels)
+        api.dream_image(
+            upload.path, output, config=config, long_side=long_side, progress=progress, max_pixels=max_pixels
+        )
         return output
 
     return Job("dream", work, f"{upload.stem}-{preset}.png", _names(upload))

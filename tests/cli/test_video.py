@@ -99,7 +99,8 @@ def test_frames_over_max_pixels_are_a_one_line_error(clip, tiny_model, tmp_path,
         f"error: a frame of {clip} is 64x48 pixels (0.00307 megapixels), more than the limit of 0.00307 megapixels "
         "that keeps decoding it within memory; use a smaller one, or raise the limit with --max-pixels 3072"
     ]
-    assert main(["video", str(clip.parent), str(tmp_path / "out"), "--style", str(tiny_model), "-q", "--max-pixels", "3071"]) == 2
+    folder = ["video", str(clip.parent), str(tmp_path / "out"), "--style", str(tiny_model), "-q"]
+    assert main([*folder, "--max-pixels", "3071"]) == 2
     assert "64x48 pixels" in capsys.readouterr().err
     assert not out.exists() and list((tmp_path / "out").iterdir()) == []
     assert main(["video", str(clip), str(out), "--style", str(tiny_model), "-q", "--max-pixels", "3072"]) == 0
