@@ -32,6 +32,7 @@ from .assets.models import DEFAULT_STYLE, list_models, new_style_name, resolve_m
 from .assets.weights import cache_dir
 from .config import (
     DEFAULT_TEMPORAL,
+    MAX_PIXELS,
     RECORD_ENCODE,
     VIDEO_DREAM_PRESET,
     VIDEO_DREAM_SETTINGS,
@@ -144,6 +145,7 @@ def stylize_video(
     cluster: ClusterConfig | None = None,
     on_progress: Progress | None = None,
     stop: threading.Event | None = None,
+    max_pixels: int = MAX_PIXELS,
 ) -> PipelineStats:
     """Stylize a video file; the audio and the timestamps are kept, and the output appears only
     when the run succeeds.
@@ -159,6 +161,7 @@ def stylize_video(
     ``plain_only`` (a file from someone else, such as an upload) ``input`` is read only as one
     self-contained local video file: a playlist, or any format that would open other files or
     URLs, is refused (:class:`~streamart.errors.InputError`) before it reads what it names.
+    A video whose frames have more than ``max_pixels`` pixels is refused before one is decoded.
 
     With ``cluster`` the video is cut into chunks that Ray workers stylize side by side (needs
     ``streamart[ray]``; see :class:`~streamart.config.ClusterConfig`), with the same frames,
@@ -179,14 +182,17 @@ def stylize_video(
         jobs = [VideoJob(Path(input), Path(output))]
         progress = None if on_progress is None else (lambda _, stats: on_progress(stats))
         [(_, result)] = stylize_split(
-            jobs, stages=stages, strict=strict, encode=encode, cluster=cluster, on_progress=progress
+            jobs, stages=stages, strict=strict, encode=encode, cluster=cluster, on_progress=progress,
+            max_pixels=max_pixels,
         )
         if isinstance(result, StreamartError):
             raise result
         return result
     with ExitStack() as stack:
         source = stack.enter_context(
-            FileSource(input, start=start, duration=duration, strict=strict, plain_only=plain_only)
+            FileSource(
+                input, start=start, duration=duration, strict=strict, plain_only=plain_only, max_pixels=max_pixels
+            )
         )
         sink = stack.enter_context(
             EncoderSink(
@@ -321,6 +327,7 @@ def stylize_folder(
     fail_fast: bool = False,
     on_progress: Callable[[BatchProgress], None] | None = None,
     on_file: Callable[[FileOutcome], None] | None = None,
+    max_pixels: int = MAX_PIXELS,
 ) -> BatchReport:
     """Stylize every video of a folder, or every file a glob pattern matches, into
     ``output_dir`` (created if missing) under the same names, as :func:`stylize_video` would
@@ -330,7 +337,8 @@ def stylize_folder(
     where the first stopped. A video that fails is reported (``on_file`` hears of every video
     as it ends) and the others go on, unless ``fail_fast``. With ``cluster`` the videos, and
     the chunks of long ones, are spread over Ray workers. The styling options and ``strict``
-    are :func:`stylize_video`'s; ``stages`` must be a callable that builds them.
+    are :func:`stylize_video`'s, as is ``max_pixels``; ``stages`` must be a callable that
+    builds them.
     """
     if stages is not None and not callable(stages):
         raise InputError("for a folder, give stages as a function that builds them: each video gets its own")
@@ -365,7 +373,7 @@ def stylize_folder(
             ended(FileOutcome(source, output, "skipped"))
         else:
             todo.append((source, output))
-    for number, result in _stylize_each(todo, stages, strict, encode, cluster, progress):
+    for number, result in _stylize_each(todo, stages, strict, encode, cluster, progress, max_pixels):
         source, output = todo[number]
         if isinstance(result, StreamartError):
             ended(FileOutcome(source, output, "failed", error=result))
@@ -403,6 +411,7 @@ def _stylize_each(
     encode: EncodeConfig,
     cluster: ClusterConfig | None,
     on_progress: Callable[[int, PipelineStats], None],
+    max_pixels: int,
 ) -> Iterator[tuple[int, PipelineStats | StreamartError]]:
     """(number, statistics or error) for each video as it ends: one after another in this
     process, or all at once on Ray workers."""
@@ -411,14 +420,15 @@ def _stylize_each(
 
         jobs = [VideoJob(source, output) for source, output in todo]
         yield from stylize_split(
-            jobs, stages=stages, strict=strict, encode=encode, cluster=cluster, on_progress=on_progress
+            jobs, stages=stages, strict=strict, encode=encode, cluster=cluster, on_progress=on_progress,
+            max_pixels=max_pixels,
         )
         return
     for number, (source, output) in enumerate(todo):
         try:
             yield number, stylize_video(
                 source, output, stages=stages, strict=strict, encode=encode,
-                on_progress=functools.partial(on_progress, number),
+                on_progress=functools.partial(on_progress, number), max_pixels=max_pixels,
             )
         except StreamartError as error:
             yield number, error
@@ -438,11 +448,13 @@ def process_image(
     stages: Sequence[Stage] | Callable[[], Sequence[Stage]],
     *,
     overwrite: bool = False,
+    max_pixels: int = MAX_PIXELS,
 ) -> None:
-    """Run ``stages`` on one image file and write the result (PNG, JPEG, ...)."""
+    """Run ``stages`` on one image file and write the result (PNG, JPEG, ...). A picture with
+    more than ``max_pixels`` pixels is refused before it is decoded."""
     _refuse_same_file(input, output)
     with ExitStack() as stack:
-        source = stack.enter_context(ImageSource(input))
+        source = stack.enter_context(ImageSource(input, max_pixels=max_pixels))
         sink = stack.enter_context(ImageSink(output, overwrite=overwrite))
         stages = list(stages() if callable(stages) else stages)
         stack.pop_all()  # built: from here run() opens and closes every part, once
@@ -455,9 +467,10 @@ def stylize_image(
     *,
     style: StyleConfig = StyleConfig(),
     overwrite: bool = False,
+    max_pixels: int = MAX_PIXELS,
 ) -> None:
-    """Stylize one image file with a fast style model."""
-    process_image(input, output, lambda: [StyleStage(style)], overwrite=overwrite)
+    """Stylize one image file with a fast style model (``max_pixels``: see :func:`process_image`)."""
+    process_image(input, output, lambda: [StyleStage(style)], overwrite=overwrite, max_pixels=max_pixels)
 
 
 def gatys_image(
@@ -470,19 +483,22 @@ def gatys_image(
     size: int | None = None,
     overwrite: bool = False,
     progress: Callable[[GatysProgress], None] | None = None,
+    max_pixels: int = MAX_PIXELS,
 ) -> None:
     """Gatys optimisation-based style transfer of one image (needs ``streamart[torch]``).
 
     ``size`` scales the content so its shorter side is that many pixels (never enlarges);
-    the result is made at that size. The output path is checked before the work starts.
+    the result is made at that size. The output path is checked before the work starts. A
+    picture (the content or a style) with more than ``max_pixels`` pixels is refused before it
+    is decoded.
     """
     from .art import gatys  # imports torch: only when this is used
 
     _refuse_same_file(input, output)
     with ImageSink(output, overwrite=overwrite) as sink:
-        content = load_image(input)
+        content = load_image(input, max_pixels=max_pixels)
         content = resize(content, *limit_short_side(*content.shape[:2], size))
-        images = [load_image(path) for path in styles]
+        images = [load_image(path, max_pixels=max_pixels) for path in styles]
         result = gatys.transfer(
             content, images, style_weights=style_weights, config=config or gatys.GatysConfig(), progress=progress
         )
@@ -497,14 +513,16 @@ def dream_image(
     long_side: int | None = None,
     overwrite: bool = False,
     progress: ProgressCallback | None = None,
+    max_pixels: int = MAX_PIXELS,
 ) -> None:
     """DeepDream one picture (needs ``streamart[torch]``). ``long_side`` first resizes it so
-    its longer side is that many pixels. The output path is checked before the work starts."""
+    its longer side is that many pixels. The output path is checked before the work starts,
+    and a picture with more than ``max_pixels`` pixels is refused before it is decoded."""
     from .art.dream import Dreamer
 
     _refuse_same_file(input, output)
     with ImageSink(output, overwrite=overwrite) as sink:  # the output is claimed before minutes of work
-        image = load_image(input)
+        image = load_image(input, max_pixels=max_pixels)
         if long_side is not None:
             image = resize_long_side(image, long_side)
         sink.write(Frame(image=Dreamer(config).dream(image, progress=progress), index=0))
@@ -600,7 +618,7 @@ def live(
             stages = build_style_stages(style, temporal=config.temporal, flow_preset=config.flow_preset,
                                         controls=controls)
             if config.new_styles:
-                stages.insert(0, _learn_styles(config.new_styles, controls))
+                stages.insert(0, _learn_styles(config.new_styles, controls, config.max_pixels))
         for stage in stages:
             stack.enter_context(stage)
         if announce is not None:
@@ -621,13 +639,14 @@ def live(
     return stats
 
 
-def _learn_styles(pictures: Sequence[Path], controls: LiveControls) -> Stage:
-    """A stage that learns a style from each picture in a process of its own, one thread each,
-    and switches to it when it is ready."""
+def _learn_styles(pictures: Sequence[Path], controls: LiveControls, max_pixels: int) -> Stage:
+    """A stage that learns a style from each picture (of at most ``max_pixels`` pixels) in a
+    process of its own, one thread each, and switches to it when it is ready."""
     from .offline.background import BackgroundTraining
     from .stages.new_style import NewStyleStage
 
-    return NewStyleStage([BackgroundTraining(TrainingConfig(style=Path(p), threads=1)) for p in pictures], controls)
+    trainings = [BackgroundTraining(TrainingConfig(style=Path(p), threads=1, max_pixels=max_pixels)) for p in pictures]
+    return NewStyleStage(trainings, controls)
 
 
 def _open_live_sinks(

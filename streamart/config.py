@@ -52,6 +52,16 @@ DEFAULT_DREAM_BLEND = 0.9
 # (0.9) it is 4 %, and a dream (blend 0.9) wants a longer warm-up.
 DEFAULT_CHUNK_SECONDS = 30.0
 DEFAULT_WARMUP_FRAMES = 30
+# The most pixels a picture or a video frame may have, checked from its header before it is
+# decoded, so that a small file declaring a huge size (a decompression bomb: a 30000x30000 PNG
+# fits in a few MB) is refused instead of taking the machine's memory. 8K video (7680x4320) is 33
+# megapixels and the largest camera sensors about 100 (medium format); a picture costs about 30
+# bytes a pixel on its way through streamart (decoded, converted, stylized, blended), so the
+# limit keeps one near 4.5 GB. --max-pixels raises it.
+MAX_PIXELS = 150_000_000
+# The most pixels a live frame from the web page may have: a camera's largest mode is 4K
+# (DCI 4096x2160); anything above is not a camera's frame.
+LIVE_MAX_PIXELS = 4096 * 2160
 
 
 def check_fraction(name: str, value: float) -> None:
@@ -242,6 +252,7 @@ class TrainingConfig:
     fp16: bool = True  # float16 weights: half the file, the same pictures (docs/BENCHMARKS.md)
     style_name: str | None = None  # for the model's metadata; None: the painting's file name
     licence: str | None = None  # for the model's metadata
+    max_pixels: int = MAX_PIXELS  # a painting larger than this is refused before it is decoded
 
     def __post_init__(self) -> None:
         if self.image_size < 32:
@@ -376,7 +387,8 @@ class LiveConfig:
     ``overlay`` and the folder ``screenshots`` go to), ``virtual_camera`` (``vcam_backend``,
     ``vcam_device``), ``record`` (a video path; ``overwrite`` replaces an existing one).
     ``new_styles`` are pictures to learn styles from while the session runs, each in a process
-    of its own (:mod:`streamart.offline.background`); each is switched to when it is ready.
+    of its own (:mod:`streamart.offline.background`); each is switched to when it is ready,
+    unless it has more than ``max_pixels`` pixels.
     """
 
     camera: CameraConfig = CameraConfig()
@@ -394,6 +406,7 @@ class LiveConfig:
     record: str | os.PathLike | None = None
     overwrite: bool = False
     new_styles: tuple[Path, ...] = ()
+    max_pixels: int = MAX_PIXELS
 
     def __post_init__(self) -> None:
         if not (self.window or self.virtual_camera or self.record):

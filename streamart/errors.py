@@ -24,6 +24,11 @@ class InputNotFoundError(InputError, FileNotFoundError):
     """The input path does not exist."""
 
 
+class TooManyPixelsError(InputError):
+    """A picture or video frame whose header says it has more pixels than the limit (a
+    decompression bomb, or a limit set too low)."""
+
+
 class OutputError(StreamartError, OSError):
     """The output cannot be written (folder missing or read-only, file exists, ...)."""
 

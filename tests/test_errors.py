@@ -15,6 +15,7 @@ from streamart.errors import (
     ModelError,
     OutputError,
     StreamartError,
+    TooManyPixelsError,
     WeightsError,
     require,
 )
@@ -24,6 +25,7 @@ from streamart.errors import (
 PROMISES = [
     (InputError, ValueError, 2),
     (InputNotFoundError, FileNotFoundError, 2),
+    (TooManyPixelsError, ValueError, 2),
     (OutputError, OSError, 3),
     (ModelError, ValueError, 4),
     (DeviceError, RuntimeError, 5),
@@ -59,8 +61,9 @@ def test_the_base_class_exits_with_one_and_is_no_builtin_subclass():
 
 
 def test_exit_codes_are_distinct_per_kind():
-    codes = {cls.exit_code for cls, _, _ in PROMISES if cls is not InputNotFoundError}
-    assert len(codes) == len(PROMISES) - 1
+    kinds = [cls for cls, _, _ in PROMISES if cls not in (InputNotFoundError, TooManyPixelsError)]  # inputs both
+    codes = {cls.exit_code for cls in kinds}
+    assert len(codes) == len(kinds)
     assert 0 not in codes and 1 not in codes and 130 not in codes  # success, bug, Ctrl-C
 
 

@@ -7,7 +7,7 @@ import argparse
 from .. import api
 from ..art.dream import PRESETS
 from ..config import DEFAULT_DREAM_PRESET
-from .options import add_dream_arguments, deprecated, dream_config, positive_int
+from .options import add_dream_arguments, add_limit_argument, deprecated, dream_config, positive_int
 from .progress import ProgressBar
 
 HELP = "DeepDream a picture"
@@ -34,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", help="auto (CUDA when torch sees a GPU), cpu or cuda (default: auto)")
     parser.add_argument("-y", "--overwrite", action="store_true", help="replace the output file if it exists")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar (warnings and errors still show)")
+    add_limit_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,6 +47,6 @@ def run(args: argparse.Namespace) -> int:
     with ProgressBar("dreaming", unit="step", quiet=args.quiet) as bar:
         api.dream_image(
             args.input, args.output, config=config, long_side=long_side, overwrite=args.overwrite,
-            progress=bar.update,
+            progress=bar.update, max_pixels=args.max_pixels,
         )
     return 0

@@ -9,6 +9,7 @@ from .. import api
 from ..config import GATYS_INITS, GATYS_OPTIMIZERS, GatysConfig
 from ..errors import StreamartError
 from .options import (
+    add_limit_argument,
     add_output_arguments,
     add_style_arguments,
     positive_int,
@@ -58,6 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     gatys.add_argument("--style-scale", type=float, metavar="S", help=f"larger: bigger brush strokes (default: {GATYS.style_scale:g})")
     gatys.add_argument("--seed", type=int)
     add_output_arguments(parser)
+    add_limit_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
             raise StreamartError("several styles and --style-weights need --method gatys")
         if args.preserve_color == "histogram":
             raise StreamartError("--preserve-color histogram needs --method gatys; use --preserve-color")
-        api.stylize_image(args.input, args.output, style=style_config(args), overwrite=args.overwrite)
+        api.stylize_image(
+            args.input, args.output, style=style_config(args), overwrite=args.overwrite, max_pixels=args.max_pixels
+        )
         return 0
     from ..art.gatys import GatysProgress
 
@@ -87,6 +91,6 @@ def run(args: argparse.Namespace) -> int:
 
         api.gatys_image(
             args.input, args.output, styles, config=config, style_weights=args.style_weights,
-            size=args.size, overwrite=args.overwrite, progress=progress,
+            size=args.size, overwrite=args.overwrite, progress=progress, max_pixels=args.max_pixels,
         )
     return 0

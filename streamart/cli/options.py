@@ -24,6 +24,7 @@ from ..config import (
     VIDEO_DREAM_SETTINGS,
     ClusterConfig,
     DreamVideoConfig,
+    MAX_PIXELS,
     EncodeConfig,
     StyleConfig,
 )
@@ -63,6 +64,15 @@ def size_or_full(text: str) -> int | None:
     if value < 16:
         raise argparse.ArgumentTypeError(f"expected at least 16 pixels or 'full', got {value}")
     return value
+
+
+def add_limit_argument(parser: argparse.ArgumentParser) -> None:
+    """``--max-pixels``: the largest picture or video frame the command decodes."""
+    parser.add_argument(
+        "--max-pixels", type=positive_int, default=MAX_PIXELS, metavar="N",
+        help="refuse pictures and video frames of more than N pixels, measured from their header before they "
+        f"take memory (default: {MAX_PIXELS}, {MAX_PIXELS / 1e6:g} megapixels: 8K video and large photos fit)",
+    )
 
 
 def deprecated(old: str, new: str, meaning: str = "") -> None:
@@ -252,7 +262,7 @@ def dream_config(args: argparse.Namespace, *, video: bool) -> DreamConfig:
     overrides: dict[str, Any] = dict(VIDEO_DREAM_SETTINGS) if video else {}
     overrides.update({name: getattr(args, name) for name in _DREAM_FIELDS if getattr(args, name) is not None})
     if args.guide is not None:
-        overrides["guide"] = load_image(args.guide)
+        overrides["guide"] = load_image(args.guide, max_pixels=args.max_pixels)
     return preset(args.dream if video else args.preset, device=args.device, **overrides)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from ..assets.models import VARIANTS
 from ..config import TrainingConfig
 from ..offline.corpus import default_corpus_dir
+from .options import add_limit_argument
 from .progress import ProgressBar
 
 #: TrainingConfig's defaults, shown and used by the options below.
@@ -64,6 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--licence", help="licence recorded in the model's metadata")
     parser.add_argument("-y", "--overwrite", action="store_true", help="replace a model of that name")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar (warnings and errors still show)")
+    add_limit_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from ..core.signals import Terminated
 from ..errors import require
 from ..web import DEFAULT_MAX_UPLOAD_MB, DEFAULT_MAX_WORKSPACE_MB, DEFAULT_PORT, IDLE_SECONDS
 from ..web.hosts import split_host
-from .options import positive_int
+from .options import add_limit_argument, positive_int
 
 HELP = "the web app: gallery, photos, videos, webcam live"
 DESCRIPTION = (
@@ -66,6 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "this computer's names and addresses; requests for any other name are refused, so that no web site "
         "can reach the app by pointing its own name at this computer",
     )
+    add_limit_argument(parser)
     parser.add_argument("--no-browser", action="store_true", help="do not open the page in a browser")
 
 
@@ -89,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         serve(
             host=args.host, port=args.port, max_upload_bytes=args.max_upload * 10**6,
-            max_workspace_bytes=args.max_workspace * 10**6, allowed_hosts=args.allowed_host, on_ready=ready,
+            max_workspace_bytes=args.max_workspace * 10**6, allowed_hosts=args.allowed_host,
+            max_pixels=args.max_pixels, on_ready=ready,
         )
     except KeyboardInterrupt as exc:  # Ctrl-C is how the app is stopped; a signal still says which
         if isinstance(exc, Terminated):

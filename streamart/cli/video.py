@@ -14,6 +14,7 @@ from .options import (
     add_cluster_arguments,
     add_dream_arguments,
     add_encode_arguments,
+    add_limit_argument,
     add_output_arguments,
     add_style_arguments,
     cluster_config,
@@ -48,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_encode_arguments(parser)
     add_cluster_arguments(parser)
     add_output_arguments(parser)
+    add_limit_argument(parser)
     parser.add_argument(
         "--strict", action="store_true",
         help="fail, writing nothing, when the input is damaged (default: write what decodes, with a warning)",
@@ -66,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     styling = dict(
         style=style_config(args), temporal=args.temporal, flow_preset=args.flow_preset,
         dream=dream_video_config(args) if args.dream else None, strict=args.strict, encode=encode_config(args),
-        cluster=cluster_config(args),
+        cluster=cluster_config(args), max_pixels=args.max_pixels,
     )
     if api.is_batch(args.input):
         if span["start"] is not None or span["duration"] is not None:

@@ -11,6 +11,7 @@ from ..config import LIVE_WORKING_SIZE, CameraConfig, LiveConfig
 from ..errors import StreamartError
 from .options import (
     add_dream_arguments,
+    add_limit_argument,
     add_output_arguments,
     add_style_arguments,
     dream_video_config,
@@ -68,6 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "window shows the progress) and switch to it when it is ready; repeat for several",
     )
     add_output_arguments(parser)
+    add_limit_argument(parser)
     parser.add_argument(
         "--stats", action="store_true", help="print timings, dropped frames and latency (p50, p95) at the end"
     )
@@ -94,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
         record=args.record,
         overwrite=args.overwrite,
         new_styles=tuple(args.new_styles),
+        max_pixels=args.max_pixels,
     )
     stats = api.live(config, announce=None if args.quiet else _announce)
     report_stats(stats, show=args.stats)

@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import av
 
+from ..config import MAX_PIXELS
 from ..sources.file import FileSource
 
 
@@ -31,15 +32,16 @@ class KeyframeIndex:
         return self.frame_times[0]
 
 
-def index_keyframes(path: str | os.PathLike) -> KeyframeIndex:
+def index_keyframes(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS) -> KeyframeIndex:
     """Read the packets of ``path``'s first video stream, without decoding them.
 
     The file gets the same checks as a single run's (:class:`~streamart.sources.file.FileSource`:
-    a missing file, not a video, no decodable frame are each an ``InputError``). A damaged file
+    a missing file, not a video, no decodable frame, frames of more than ``max_pixels`` pixels
+    are each an ``InputError``). A damaged file
     is indexed as far as it can be read. Packets without timestamps give no keyframe to cut at:
     the video is then one chunk.
     """
-    with FileSource(path) as source:  # the checks and one-line errors of a single run
+    with FileSource(path, max_pixels=max_pixels) as source:  # the checks and one-line errors of a single run
         path = source.path
     times: list[Fraction] = []
     keyframes: list[Fraction] = []

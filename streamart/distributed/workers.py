@@ -30,7 +30,7 @@ from typing import Any
 
 import cv2
 
-from ..config import ClusterConfig, EncodeConfig
+from ..config import MAX_PIXELS, ClusterConfig, EncodeConfig
 from ..core.files import describe, remove_dead_folders, working_folder
 from ..core.frame import Frame
 from ..core.protocols import ClosingContext, Sink, Stage
@@ -102,6 +102,7 @@ def stylize_chunk(
     suffix: str,
     strict: bool = False,
     threads: int | None = None,
+    max_pixels: int = MAX_PIXELS,
 ) -> ChunkResult:
     """Run the pipeline on one chunk of ``input`` in this process and return it encoded (in a
     file of type ``suffix``, the output's). ``video_start`` is the file time of the video's
@@ -109,7 +110,8 @@ def stylize_chunk(
     Frames keep the file's timestamps, so that the chunks join into the single run's video.
     ``strict``: damage in the chunk is an error, as in a single run. ``threads``: the cores
     this worker has; decoder, encoder and OpenCV get that many threads instead of sizing their
-    pools to the whole machine, which several workers share."""
+    pools to the whole machine, which several workers share. ``max_pixels``: the frame size
+    limit, as in a single run."""
     from ..api import run  # the API imports this package only when asked to: no cycle
 
     if threads is not None:
@@ -127,6 +129,7 @@ def stylize_chunk(
                 strict=strict,
                 keep_timestamps=True,
                 threads=threads,
+                max_pixels=max_pixels,
             )
         )
         sink = _AfterWarmup(
@@ -219,12 +222,13 @@ def stylize_split(
     cluster: ClusterConfig,
     strict: bool = False,
     on_progress: Callable[[int, PipelineStats], None] | None = None,
+    max_pixels: int = MAX_PIXELS,
 ) -> Iterator[tuple[int, PipelineStats | StreamartError]]:
     """Stylize every job's video in chunks on Ray workers; yield ``(job number, statistics)``
     as each output is complete, or ``(job number, error)`` as a job fails (the others go on).
 
     ``stages`` builds the stages in each worker; ``strict`` makes damage in the input an error,
-    as in a single run. Every output is checked before any work
+    as in a single run, and ``max_pixels`` limits the frame size as in one. Every output is checked before any work
     starts and written complete or not at all. ``on_progress(job number, statistics)`` is
     called as the job's chunks come back (the statistics add up its chunks so far: the
     frames written, and each step's frames and busy seconds summed over the workers).
@@ -256,7 +260,7 @@ def stylize_split(
         try:
             for number, job in enumerate(jobs):
                 try:
-                    index = index_keyframes(job.input)
+                    index = index_keyframes(job.input, max_pixels=max_pixels)
                     joiner = ChunkJoiner(job.output, audio_from=job.input, overwrite=encode.overwrite)
                 except StreamartError as error:
                     files.append(None)
@@ -267,7 +271,9 @@ def stylize_split(
                 )
                 files.append(_File(job, joiner, chunks, index.start, time.perf_counter()))
                 for chunk in chunks:
-                    ref = task.remote(job.input, chunk, index.start, stages, encode, job.output.suffix, strict, cpus)
+                    ref = task.remote(
+                        job.input, chunk, index.start, stages, encode, job.output.suffix, strict, cpus, max_pixels
+                    )
                     pending[ref] = (number, chunk)
             while pending:
                 ready, _ = ray.wait(list(pending), num_returns=1, timeout=_POLL_SECONDS)

@@ -36,7 +36,7 @@ import numpy as np
 from ..art.losses import gram_matrix, total_variation
 from ..assets.blend import BASE_KEY
 from ..assets.models import THUMBNAIL_KEY, shipped_base
-from ..config import TrainingConfig
+from ..config import MAX_PIXELS, TrainingConfig
 from .corpus import ensure_corpus
 from ..core.files import OutputFile, describe, write_failure
 from ..core.frame import Frame
@@ -204,6 +204,8 @@ class Trainer:
             raise InputError(f"--image-size must be a multiple of {STRIDE}, got {config.image_size}")
         self.config = config
         self.progress = progress
+        # The painting first: a picture that cannot teach a style is refused before the networks load.
+        painting = load_style_picture(config.style, max_pixels=config.max_pixels)
         self.device = select_device(config.device)
         if self.device.type == "cpu":
             # All cores this process may use (the affinity mask respects cgroup/taskset limits).
@@ -225,7 +227,6 @@ class Trainer:
         self.vgg = load_vgg16(device=self.device, upto=STYLE_LAYERS[-1])
         self.content = ContentImages(config.data or ensure_corpus(), config.image_size, self.generator)
         self.style_size = config.style_size or 2 * config.image_size
-        painting = load_style_picture(config.style)
         self.style_grams = self.style_grams_of(painting)
         # Carried in the model's metadata, for galleries (streamart ui) to show the painting.
         self.thumbnail = imageops.resize_long_side(painting, min(THUMBNAIL_SIDE, max(painting.shape[:2])))
@@ -238,7 +239,7 @@ class Trainer:
         """What the style loss matches: the Gram matrices of ``picture`` (a file, or the
         picture itself as RGB; scaled to the style size) on the style layers."""
         if not isinstance(picture, np.ndarray):
-            picture = load_style_picture(picture)
+            picture = load_style_picture(picture, max_pixels=self.config.max_pixels)
         style = imageops.resize_long_side(picture, self.style_size)
         with torch.no_grad():
             features = self.vgg(to_tensor(style, self.device), STYLE_LAYERS)
@@ -419,11 +420,11 @@ MIN_STYLE_CONTRAST = 4.0
 THUMBNAIL_SIDE = 192
 
 
-def load_style_picture(path: Path) -> np.ndarray:
+def load_style_picture(path: Path, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """The style picture as RGB, or a one-line :class:`InputError` saying why it cannot teach a
-    style: not a picture, too small, or flat (one grey, say). A huge picture is scaled down,
-    with a note."""
-    image = imageops.load_image(path)
+    style: not a picture, too small, more than ``max_pixels`` pixels, or flat (one grey, say). A
+    large picture is scaled down, with a note."""
+    image = imageops.load_image(path, max_pixels=max_pixels)
     height, width = image.shape[:2]
     if min(height, width) < MIN_STYLE_SIDE:
         raise InputError(

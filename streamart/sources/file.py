@@ -12,10 +12,12 @@ from pathlib import Path
 import av
 import numpy as np
 
+from ..config import MAX_PIXELS
 from ..core.files import describe
 from ..core.frame import LARGE_FRAME_PIXELS, Frame
 from ..core.protocols import ClosingContext, StreamInfo
 from ..errors import InputError, InputNotFoundError
+from ..ops.image import check_pixels
 from ..ops.video import open_input, to_rgb
 
 log = logging.getLogger(__name__)
@@ -56,12 +58,13 @@ class FileSource(ClosingContext):
     the web app's uploads) the file is read only as one self-contained local file, never as a
     playlist or another format that opens what it names (:func:`~streamart.ops.video.open_input`).
 
-    The first frame is decoded on construction, so a file without decodable video, or a start
-    past its end, fails here (:class:`InputError`) rather than mid-pipeline. Damaged files are
-    read best effort: packets that fail to decode are skipped, and a warning on the
-    ``streamart.sources.file`` logger says how many frames were read of how many the container
-    announced; with ``strict`` that is an :class:`InputError` instead (raised at the end of
-    the stream, so the run fails and writes nothing). Iterate once.
+    A video whose frames the container says have more than ``max_pixels`` pixels is refused
+    before a frame is decoded. The first frame is decoded on construction, so a file without
+    decodable video, or a start past its end, fails here (:class:`InputError`) rather than
+    mid-pipeline. Damaged files are read best effort: packets that fail to decode are skipped,
+    and a warning on the ``streamart.sources.file`` logger says how many frames were read of how
+    many the container announced; with ``strict`` that is an :class:`InputError` instead (raised
+    at the end of the stream, so the run fails and writes nothing). Iterate once.
     """
 
     live = False
@@ -76,6 +79,7 @@ class FileSource(ClosingContext):
         keep_timestamps: bool = False,
         threads: int | None = None,
         plain_only: bool = False,
+        max_pixels: int = MAX_PIXELS,
     ) -> None:
         _check_span(start, duration)
         self.path = Path(path)
@@ -102,9 +106,14 @@ class FileSource(ClosingContext):
                 f"input {self.path} has no video stream (audio only?); give a video file"
             )
         self._stream = self._container.streams.video[0]
+        context = self._stream.codec_context
+        try:  # the frame size from the codec parameters, before the decoder allocates a frame
+            check_pixels(context.width, context.height, max_pixels=max_pixels, what=f"a frame of {self.path}")
+        except InputError:
+            self.close()
+            raise
         # frame + slice threads, so decoding keeps pace with inference
         self._stream.thread_type = "AUTO"
-        context = self._stream.codec_context
         if threads is None and context.width * context.height > LARGE_FRAME_PIXELS:
             threads = _FEW_THREADS
         if threads is not None:

@@ -6,7 +6,8 @@ a setting, input or style streamart refuses and for a request to a name that is 
 (DNS rebinding: see :class:`OwnNames`), 403 for a request from a page of another site,
 404 for an unknown upload or job, 408 for an upload that stalled, 409 for the result of an
 unfinished job and for a new style that would replace one of the user's own unasked (with the
-style's name, ``"style"``), 413 for an upload over the limit, 415 for a file that is not an
+style's name, ``"style"``), 413 for an upload over the limit (its bytes, or the pixels of a picture or of a video's
+frames), 415 for a file that is not an
 image or a video, 422 for a number out of its range (every number has an upper bound) or a
 request the page should not have sent, in a sentence naming the field as the page labels it,
 507 when the workspace is full.
@@ -34,8 +35,10 @@ from starlette.requests import ClientDisconnect
 
 from ..art.dream import PRESETS  # the preset names, as 'streamart dream' offers them
 from ..assets.models import StyleNameTooLong
-from ..config import DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZE, LIVE_WORKING_SIZE, StyleConfig
-from ..errors import DependencyError, OutputError, StreamartError
+from ..config import (
+    DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZE, LIVE_WORKING_SIZE, MAX_PIXELS, StyleConfig,
+)
+from ..errors import DependencyError, OutputError, StreamartError, TooManyPixelsError
 from . import validation, work
 from .gallery import Gallery
 from .hosts import OwnNames
@@ -215,11 +218,12 @@ def static_folder() -> Path:
 
 def create_app(
     workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
-    max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6, training: Mapping[str, object] | None = None,
-    own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT), stall_seconds: float = UPLOAD_STALL_SECONDS,
+    max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6, max_pixels: int = MAX_PIXELS,
+    training: Mapping[str, object] | None = None, own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT), stall_seconds: float = UPLOAD_STALL_SECONDS,
 ) -> FastAPI:
     """The app, keeping uploads and results in ``workspace`` (a folder the caller removes) up
-    to ``max_workspace_bytes``, answering to the ``own`` names only. An upload whose bytes stop
+    to ``max_workspace_bytes``, answering to the ``own`` names only. Uploads have at most
+    ``max_upload_bytes``, and pictures and video frames ``max_pixels``. An upload whose bytes stop
     coming for ``stall_seconds`` is dropped, and so is any other request whose body takes longer.
 
     Files nobody uses go: a result when its job leaves the history (:data:`jobs.KEEP_FINISHED`
@@ -238,7 +242,8 @@ def create_app(
     def room() -> int:
         return max_workspace_bytes - folder_size(workspace)
 
-    uploads = Uploads(workspace / "uploads", limit=max_upload_bytes, room=room, stall_seconds=stall_seconds)
+    uploads = Uploads(workspace / "uploads", limit=max_upload_bytes, max_pixels=max_pixels, room=room,
+                       stall_seconds=stall_seconds)
     results = workspace / "results"
     results.mkdir(parents=True, exist_ok=True)
 
@@ -288,7 +293,7 @@ def create_app(
     @app.exception_handler(StreamartError)
     async def streamart_error(request: Request, exc: StreamartError) -> JSONResponse:
         status = {
-            UploadTooLarge: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404, work.StyleExists: 409,
+            UploadTooLarge: 413, TooManyPixelsError: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404, work.StyleExists: 409,
             UploadStalled: 408, WorkspaceFull: 507, StyleNameTooLong: 422,
         }.get(type(exc), 400)
         extra = {"style": exc.name} if isinstance(exc, work.StyleExists) else {}  # the page offers to replace it
@@ -360,14 +365,15 @@ def create_app(
     async def photo(request: StyleRequest) -> dict[str, object]:
         picture = uploads.get(request.upload, "image", what="photo")
         style, config = style_of(request)
-        return jobs.status(submit(work.photo(picture, style, config, results)))
+        return jobs.status(submit(work.photo(picture, style, config, results, max_pixels=max_pixels)))
 
     @app.post("/api/jobs/video")
     async def video(request: VideoRequest) -> dict[str, object]:
         clip = uploads.get(request.upload, "video", what="video")
         style, config = style_of(request)
         job = work.video(clip, style, config, temporal=request.temporal, start=request.start,
-                         duration=request.duration, results=results)
+                         duration=request.duration, results=results,
+                         max_pixels=max_pixels)
         return jobs.status(submit(job))
 
     @app.post("/api/jobs/gatys")
@@ -375,13 +381,15 @@ def create_app(
         picture = uploads.get(request.upload, "image", what="photo")
         painting = uploads.get(request.painting, "image", what="style picture")
         job = work.gatys(picture, painting, iterations=request.iterations, size=request.size,
-                         preserve_color=request.preserve_color, results=results)
+                         preserve_color=request.preserve_color, results=results,
+                         max_pixels=max_pixels)
         return jobs.status(submit(job))
 
     @app.post("/api/jobs/dream")
     async def dream(request: DreamRequest) -> dict[str, object]:
         picture = uploads.get(request.upload, "image", what="photo")
-        job = work.dream(picture, preset=request.preset, long_side=request.long_side, results=results)
+        job = work.dream(picture, preset=request.preset, long_side=request.long_side, results=results,
+                         max_pixels=max_pixels)
         return jobs.status(submit(job))
 
     def new_style(painting_id: str, text: str | None) -> tuple[Upload, str, bool]:
@@ -409,7 +417,8 @@ def create_app(
         painting, name, replaces = new_style(request.upload, request.name)
         if replaces and not request.overwrite:
             raise work.StyleExists(name)
-        job = submit(work.train(painting, name, overwrite=request.overwrite, settings=training))
+        job = submit(work.train(painting, name, overwrite=request.overwrite, settings=training,
+                                max_pixels=max_pixels))
         training_jobs[name] = job
         return {**jobs.status(job), "style": name}
 
@@ -470,21 +479,21 @@ def url_of(sock: socket.socket) -> str:
 def serve(
     *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
     max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6, allowed_hosts: Iterable[str] = (),
-    on_ready: Callable[[str], None] | None = None, training: Mapping[str, object] | None = None,
+    max_pixels: int = MAX_PIXELS, on_ready: Callable[[str], None] | None = None, training: Mapping[str, object] | None = None,
 ) -> None:
     """Run the app until Ctrl-C (or SIGTERM), then stop the running job and remove every
     upload and result (what a killed run left is removed at the start: see
     :mod:`~streamart.web.workspace`). It answers to the names of :class:`OwnNames` and
     ``allowed_hosts`` (``NAME[:PORT]``). ``on_ready`` gets the page's address once the socket listens (the
-    browser may connect from then on); ``training`` is :func:`create_app`'s."""
+    browser may connect from then on); ``max_pixels`` and ``training`` are :func:`create_app`'s."""
     import uvicorn
 
     sock = listen(host, port)
     with sock, temporary_workspace() as folder:
         own = OwnNames.of(host, sock.getsockname()[1], allowed_hosts)
         app = create_app(
-            folder, max_upload_bytes=max_upload_bytes, max_workspace_bytes=max_workspace_bytes, training=training,
-            own=own,
+            folder, max_upload_bytes=max_upload_bytes, max_workspace_bytes=max_workspace_bytes, max_pixels=max_pixels,
+            training=training, own=own,
         )
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,

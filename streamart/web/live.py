@@ -29,7 +29,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .. import api
 from ..assets.models import resolve_model
-from ..config import DEFAULT_TEMPORAL, LIVE_WORKING_SIZE, StyleConfig
+from ..config import DEFAULT_TEMPORAL, LIVE_MAX_PIXELS, LIVE_WORKING_SIZE, StyleConfig
 from ..core.controls import LiveControls
 from ..errors import InputError, ModelError, StreamartError
 from ..ops.image import decode_jpeg, encode_jpeg
@@ -134,7 +134,8 @@ class LiveSession:
 
     def _stylize(self, data: bytes) -> bytes:
         """One frame, in the thread pool."""
-        image = decode_jpeg(data)
+        # Measured from its header first: a frame larger than a camera sends is refused undecoded.
+        image = decode_jpeg(data, max_pixels=LIVE_MAX_PIXELS, fix="as a camera sends (at most 4K)")
         stylizer = self._stylizer  # the page may change it meanwhile (a new style list)
         if stylizer is None:
             style = StyleConfig(model=self.controls.style_name, size=LIVE_WORKING_SIZE)

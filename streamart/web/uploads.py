@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from starlette.concurrency import run_in_threadpool
 
+from ..config import MAX_PIXELS
 from ..errors import InputError
 from . import IDLE_SECONDS
 from .media import MediaKind, media_kind
@@ -89,15 +90,17 @@ def megabytes(size: int) -> str:
 
 class Uploads:
     """The uploads of one app run, in ``folder`` (inside the app's temporary workspace).
+    Each has at most ``limit`` bytes and, a picture or a video's frames, ``max_pixels`` pixels.
     ``room`` says how many bytes the workspace has left (its quota less what it holds);
     ``stall_seconds`` and ``min_rate`` bound how slowly an upload may arrive."""
 
     def __init__(
-        self, folder: Path, *, limit: int, room: Callable[[], int] | None = None,
+        self, folder: Path, *, limit: int, max_pixels: int = MAX_PIXELS, room: Callable[[], int] | None = None,
         stall_seconds: float = UPLOAD_STALL_SECONDS, min_rate: float = MIN_UPLOAD_RATE,
     ) -> None:
         self.folder = folder
         self.limit = limit
+        self.max_pixels = max_pixels
         self.room = room
         self.stall_seconds = stall_seconds
         self.min_rate = min_rate
@@ -138,7 +141,7 @@ class Uploads:
                     file.write(chunk)  # local disk, a chunk at a time: quick enough for the loop
             if size == 0:
                 raise NotMedia(f"{name} is empty; choose {WHAT_FITS}")
-            kind = await run_in_threadpool(media_kind, path)
+            kind = await run_in_threadpool(media_kind, path, max_pixels=self.max_pixels, name=name)
             if kind is None:
                 raise NotMedia(f"{name} is not an image or a video that streamart can read; choose {WHAT_FITS}")
         except BaseException:

@@ -2,7 +2,9 @@
 progress reported to the :class:`~streamart.web.jobs.Job` and its stop request honoured.
 
 The settings are turned into the API's configs here, before the job is queued, so that a bad
-setting is refused at once instead of after the jobs ahead of it.
+setting is refused at once instead of after the jobs ahead of it. ``max_pixels`` is the app's
+limit on a picture's or a video frame's size (uploads were checked against it already; the API
+would otherwise apply its own default).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from .. import api
 from ..assets import models
-from ..config import DEFAULT_TEMPORAL, GatysConfig, StyleConfig, TrainingConfig
+from ..config import DEFAULT_TEMPORAL, MAX_PIXELS, GatysConfig, StyleConfig, TrainingConfig
 from ..errors import InputError, OutputError
 from . import media
 from .gallery import Style
@@ -32,18 +34,21 @@ def _names(*uploads: Upload) -> dict[str, str]:
     return {str(upload.path): upload.name for upload in uploads}
 
 
-def photo(upload: Upload, style: Style, config: StyleConfig, results: Path) -> Job:
+def photo(upload: Upload, style: Style, config: StyleConfig, results: Path, *, max_pixels: int = MAX_PIXELS) -> Job:
     """A photo through a fast style model (``config``'s model is ``style``'s file)."""
 
     def work(job: Job) -> Path:
         output = results / f"{job.id}.png"
-        api.stylize_image(upload.path, output, style=config)  # a second or so: no steps to count
+        api.stylize_image(upload.path, output, style=config, max_pixels=max_pixels)  # a second or so: no steps to count
         return output
 
     return Job("photo", work, f"{upload.stem}-{style.style}.png", _names(upload), uploads=(upload.id,))
 
 
-def gatys(upload: Upload, painting: Upload, *, iterations: int, size: int | None, preserve_color: bool, results: Path) -> Job:
+def gatys(
+    upload: Upload, painting: Upload, *, iterations: int, size: int | None, preserve_color: bool, results: Path,
+    max_pixels: int = MAX_PIXELS,
+) -> Job:
     """Gatys et al.'s optimisation: ``upload`` painted like ``painting`` (needs torch)."""
     config = GatysConfig(iterations=iterations, preserve_color="luminance" if preserve_color else "none")
 
@@ -54,13 +59,15 @@ def gatys(upload: Upload, painting: Upload, *, iterations: int, size: int | None
             job.report(step.iteration, step.total_iterations, "steps")
             job.check()
 
-        api.gatys_image(upload.path, output, [painting.path], config=config, size=size, progress=progress)
+        api.gatys_image(
+            upload.path, output, [painting.path], config=config, size=size, progress=progress, max_pixels=max_pixels
+        )
         return output
 
     return Job("gatys", work, f"{upload.stem}-gatys.png", _names(upload, painting), uploads=(upload.id, painting.id))
 
 
-def dream(upload: Upload, *, preset: str, long_side: int | None, results: Path) -> Job:
+def dream(upload: Upload, *, preset: str, long_side: int | None, results: Path, max_pixels: int = MAX_PIXELS) -> Job:
     """DeepDream from a preset (needs torch)."""
     from ..art.dream import preset as dream_preset  # the presets, as 'streamart dream' uses them
 
@@ -73,7 +80,9 @@ def dream(upload: Upload, *, preset: str, long_side: int | None, results: Path) 
             job.report(done, total, "steps")
             job.check()
 
-        api.dream_image(upload.path, output, config=config, long_side=long_side, progress=progress)
+        api.dream_image(
+            upload.path, output, config=config, long_side=long_side, progress=progress, max_pixels=max_pixels
+        )
         return output
 
     return Job("dream", work, f"{upload.stem}-{preset}.png", _names(upload), uploads=(upload.id,))
@@ -81,7 +90,7 @@ def dream(upload: Upload, *, preset: str, long_side: int | None, results: Path) 
 
 def video(
     upload: Upload, style: Style, config: StyleConfig, *, temporal: float = DEFAULT_TEMPORAL,
-    start: float | None = None, duration: float | None = None, results: Path,
+    start: float | None = None, duration: float | None = None, results: Path, max_pixels: int = MAX_PIXELS,
 ) -> Job:
     """A video through a fast style model with its audio; ``start`` and ``duration`` (seconds)
     make a preview of that span."""
@@ -92,6 +101,7 @@ def video(
         api.stylize_video(
             upload.path, output, style=config, temporal=temporal, start=start, duration=duration, plain_only=True,
             on_progress=lambda stats: job.report(stats.frames_out, stats.frame_count, "frames"), stop=job.stop,
+            max_pixels=max_pixels,
         )
         job.audio = media.has_audio(output)
         return output
@@ -129,10 +139,12 @@ def new_style_name(text: str | None, painting: Upload, styles: Sequence[Style]) 
     return name, any(style.own and style.name == name for style in styles)
 
 
-def train(painting: Upload, name: str, *, overwrite: bool, settings: Mapping[str, object]) -> Job:
+def train(
+    painting: Upload, name: str, *, overwrite: bool, settings: Mapping[str, object], max_pixels: int = MAX_PIXELS
+) -> Job:
     """A new style from ``painting``, into the user's model folder as ``name`` (needs torch).
     ``settings`` replace TrainingConfig's defaults (the page sends none; tests do)."""
-    config = TrainingConfig(style=painting.path, style_name=name, **settings)
+    config = TrainingConfig(style=painting.path, style_name=name, max_pixels=max_pixels, **settings)
 
     def work(job: Job) -> Path:
         job.report(0, config.iterations, "steps")  # the total at once, while the networks load

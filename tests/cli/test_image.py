@@ -1,10 +1,11 @@
-"""`streamart image --method gatys` on the real VGG16 (tiny sizes)."""
+"""`streamart image`: refusing bombs, and `--method gatys` on the real VGG16 (tiny sizes)."""
 
 from __future__ import annotations
 
 import cv2
 import numpy as np
 import pytest
+from bombs import memory_growth, png_bomb
 
 from streamart.cli import main
 
@@ -26,3 +27,44 @@ def test_gatys_from_the_command_line(tmp_path):
     result = cv2.imread(str(out))
     assert result.shape == content.shape
     assert np.abs(result.astype(int) - content.astype(int)).mean() > 1  # the optimisation changed it
+
+
+def test_a_bomb_is_a_one_line_error_that_takes_no_memory(tmp_path):
+    """A 30000x30000 PNG of 2.6 MB: before the limit, this command took past 5 GB."""
+    bomb = png_bomb(tmp_path / "bomb.png", 30000, 30000)
+    out = tmp_path / "out.png"
+    growth, outcome, stderr = memory_growth(
+        f"result = main(['image', {str(bomb)!r}, {str(out)!r}])", setup="from streamart.cli import main"
+    )
+    assert outcome == "returned 2"
+    assert stderr.splitlines() == [
+        f"error: the picture {bomb} is 30000x30000 pixels (900 megapixels), more than the limit of 150 megapixels "
+        "that keeps decoding it within memory; use a smaller one, or raise the limit with --max-pixels 900000000"
+    ]
+    assert growth < 200 * 2**20
+    assert not out.exists()
+
+
+def test_a_picture_past_opencvs_own_limit_is_a_one_line_error(tmp_path, capsys):
+    """70000x70000: refused by the limit; raised past it, refused by OpenCV, in one line too
+    (it was a cv2.error traceback)."""
+    bomb = png_bomb(tmp_path / "bomb.png", 70000, 70000)
+    out = tmp_path / "out.png"
+    assert main(["image", str(bomb), str(out)]) == 2
+    assert "70000x70000 pixels (4900 megapixels)" in capsys.readouterr().err
+    assert main(["image", str(bomb), str(out), "--max-pixels", str(10**10)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: OpenCV cannot decode {bomb} (it is larger than OpenCV's own limit, OPENCV_IO_MAX_IMAGE_PIXELS); "
+        "use a smaller picture"
+    ]
+    assert not out.exists()
+
+
+def test_max_pixels_lets_a_large_picture_through(tmp_path, tiny_model, capsys):
+    picture = tmp_path / "picture.png"
+    cv2.imwrite(str(picture), np.full((40, 60, 3), 128, np.uint8))
+    out = tmp_path / "out.png"
+    assert main(["image", str(picture), str(out), "--style", str(tiny_model), "--max-pixels", "2000"]) == 2
+    assert "is 60x40 pixels" in capsys.readouterr().err and not out.exists()
+    assert main(["image", str(picture), str(out), "--style", str(tiny_model), "--max-pixels", "2400"]) == 0
+    assert cv2.imread(str(out)).shape == (40, 60, 3)

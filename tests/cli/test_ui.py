@@ -20,6 +20,7 @@ from media_factory import make_clip
 
 import streamart.web.app
 from streamart.cli import build_parser, main
+from streamart.config import MAX_PIXELS
 from streamart.web import DEFAULT_MAX_UPLOAD_MB, DEFAULT_MAX_WORKSPACE_MB, DEFAULT_PORT
 from streamart.web.gallery import demo_photo
 
@@ -29,9 +30,10 @@ def served(monkeypatch):
     """Replaces the server with one that only says where it would be; what it was asked."""
     calls = []
 
-    def serve(*, host, port, max_upload_bytes, max_workspace_bytes, allowed_hosts, on_ready):
+    def serve(*, host, port, max_upload_bytes, max_workspace_bytes, allowed_hosts, max_pixels, on_ready):
         calls.append({"host": host, "port": port, "max_upload_bytes": max_upload_bytes,
-                      "max_workspace_bytes": max_workspace_bytes, "allowed_hosts": allowed_hosts})
+                      "max_workspace_bytes": max_workspace_bytes, "allowed_hosts": allowed_hosts,
+                      "max_pixels": max_pixels})
         on_ready(f"http://{host}:{port}")
 
     monkeypatch.setattr(streamart.web.app, "serve", serve)
@@ -62,7 +64,7 @@ def test_it_serves_on_this_computer_and_opens_the_browser(served, opened, capsys
     assert main(["ui"]) == 0
     assert served == [
         {"host": "127.0.0.1", "port": DEFAULT_PORT, "max_upload_bytes": DEFAULT_MAX_UPLOAD_MB * 10**6,
-         "max_workspace_bytes": DEFAULT_MAX_WORKSPACE_MB * 10**6, "allowed_hosts": []}
+         "max_workspace_bytes": DEFAULT_MAX_WORKSPACE_MB * 10**6, "allowed_hosts": [], "max_pixels": MAX_PIXELS}
     ]
     assert opened == [f"http://127.0.0.1:{DEFAULT_PORT}"]
     err = capsys.readouterr().err
@@ -73,6 +75,12 @@ def test_no_browser_and_the_upload_and_workspace_limits(served, opened):
     assert main(["ui", "--no-browser", "--max-upload", "3", "--max-workspace", "30", "--port", "8000"]) == 0
     assert opened == [] and served[0]["max_upload_bytes"] == 3_000_000 and served[0]["port"] == 8000
     assert served[0]["max_workspace_bytes"] == 30_000_000
+
+
+def test_no_browser_and_the_upload_and_pixel_limits(served, opened):
+    assert main(["ui", "--no-browser", "--max-upload", "3", "--port", "8000", "--max-pixels", "400000000"]) == 0
+    assert opened == [] and served[0]["max_upload_bytes"] == 3_000_000 and served[0]["port"] == 8000
+    assert served[0]["max_pixels"] == 400_000_000
 
 
 def test_without_a_display_it_says_where_to_go_instead(served, opened, monkeypatch, capsys):

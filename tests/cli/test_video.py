@@ -90,6 +90,22 @@ def test_existing_output_is_not_overwritten_without_flag(clip, tiny_model, tmp_p
     assert out.stat().st_size > 1000
 
 
+def test_frames_over_max_pixels_are_a_one_line_error(clip, tiny_model, tmp_path, capsys):
+    """The limit lowered below the 64x48 clip's frames (a real 20000x20000 video cannot be made
+    cheaply), for one video and for a folder of them."""
+    out = tmp_path / "out.mp4"
+    assert main(["video", str(clip), str(out), "--style", str(tiny_model), "-q", "--max-pixels", "3071"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: a frame of {clip} is 64x48 pixels (0.00307 megapixels), more than the limit of 0.00307 megapixels "
+        "that keeps decoding it within memory; use a smaller one, or raise the limit with --max-pixels 3072"
+    ]
+    folder = ["video", str(clip.parent), str(tmp_path / "out"), "--style", str(tiny_model), "-q"]
+    assert main([*folder, "--max-pixels", "3071"]) == 2
+    assert "64x48 pixels" in capsys.readouterr().err
+    assert not out.exists() and list((tmp_path / "out").iterdir()) == []
+    assert main(["video", str(clip), str(out), "--style", str(tiny_model), "-q", "--max-pixels", "3072"]) == 0
+
+
 def test_output_equal_to_input_is_refused(clip, tiny_model, capsys):
     before = digest(clip)
     assert main(["video", str(clip), str(clip), "--style", str(tiny_model), "-q", "-y"]) != 0

@@ -21,7 +21,7 @@ from media_factory import audio_seconds, make_clip
 from streamart import ClusterConfig, EncodeConfig, StyleConfig, api
 from streamart.distributed.chunking import index_keyframes, plan_chunks
 from streamart.distributed.workers import VideoJob, stylize_chunk, stylize_split, worker_cpus
-from streamart.errors import ClusterError, DependencyError, ModelError
+from streamart.errors import ClusterError, DependencyError, ModelError, TooManyPixelsError
 from streamart.ops.video import to_rgb
 
 # Stages defined here travel to the workers by value (they cannot import this test module).
@@ -90,6 +90,18 @@ def test_stylize_chunk_encodes_its_frames_and_drops_the_warmup(long_clip, tiny_m
     times, _ = decoded(tmp_path / "chunk.mkv")
     assert times == pytest.approx([i / 12 for i in range(12, 24)], abs=1e-3)  # the file's own (Matroska: ms)
     assert result.frames == chunk.frames == 12 and result.stats.source.frames == 17
+
+
+def test_stylize_chunk_reads_frames_under_the_runs_limit(long_clip, tiny_model):
+    """The limit a run was given reaches each worker's source (lowered below the clip's
+    frames here: a real 20000x20000 video cannot be made cheaply)."""
+    index = index_keyframes(long_clip)
+    chunk = plan_chunks(index, seconds=1, warmup_frames=5)[1]
+    stages = functools.partial(api.build_style_stages, StyleConfig(model=tiny_model))
+    with pytest.raises(TooManyPixelsError, match="more than the limit of 0.001 megapixels"):
+        stylize_chunk(long_clip, chunk, index.start, stages, EncodeConfig(), ".mkv", max_pixels=1000)
+    with pytest.raises(TooManyPixelsError, match="more than the limit of 0.001 megapixels"):
+        index_keyframes(long_clip, max_pixels=1000)
 
 
 class KillOnce:

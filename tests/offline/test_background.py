@@ -7,6 +7,7 @@ import time
 import cv2
 import numpy as np
 import pytest
+from bombs import jpeg_bomb
 
 from streamart.assets.models import user_models_dir
 from streamart.config import TrainingConfig
@@ -71,3 +72,21 @@ def test_closing_stops_a_training_that_still_runs(style_path, content_dir, base)
     assert not training._process.is_alive()
     assert training.poll().error in ("stopped", "the training process ended unexpectedly")
     assert training.poll().model is None
+
+
+def test_a_painting_over_the_pixel_limit_is_refused_before_the_training_starts(content_dir, tmp_path):
+    """What 'streamart webcam --new-style' hands over: the session's limit travels in the
+    TrainingConfig to the other process, where the painting is measured before it is decoded."""
+    bomb = tmp_path / "bomb.jpg"
+    bomb.write_bytes(jpeg_bomb(16000, 16000))
+    small = tmp_path / "small.png"
+    cv2.imwrite(str(small), np.random.default_rng(0).integers(0, 256, (100, 100, 3), dtype=np.uint8))
+    for picture, limit, size in ((bomb, None, "16000x16000"), (small, 9999, "100x100")):
+        settings = {} if limit is None else {"max_pixels": limit}
+        training = BackgroundTraining(TrainingConfig(style=picture, data=content_dir, threads=1, **settings))
+        try:
+            final = wait(training)[-1]
+        finally:
+            training.close()
+        assert final.model is None and final.error.startswith(f"the picture {picture} is {size} pixels")
+

@@ -104,7 +104,7 @@ def test_style_pictures_that_cannot_teach_a_style_are_refused(tmp_path, caplog):
         load_style_picture(flat)
     text = tmp_path / "notes.png"
     text.write_bytes(b"not a picture")
-    with pytest.raises(InputError, match="not an image OpenCV can decode"):
+    with pytest.raises(InputError, match="not an image streamart can read"):
         load_style_picture(text)
     assert load_style_picture(huge).shape == (68, 2048, 3)
     assert "scaled down to 2048 pixels" in caplog.text

@@ -71,9 +71,9 @@ def test_odd_size_and_ten_bit_become_rgb24(clip_factory):
     assert mean_error(image, pattern_frame(0, 64, 48)) < 3
 
 
-def one_line_error(error_type, path) -> str:
+def one_line_error(error_type, path, **options) -> str:
     with pytest.raises(error_type) as caught:
-        FileSource(path)
+        FileSource(path, **options)
     message = str(caught.value)
     assert "\n" not in message and str(path) in message
     return message
@@ -280,3 +280,17 @@ def test_plain_only_reads_a_plain_file_whatever_its_name(tmp_path):
     disguised.with_suffix(".ts").rename(disguised)
     with FileSource(disguised, plain_only=True) as source:
         assert len(list(source)) == 10
+
+
+def test_frames_over_the_limit_are_refused_from_the_container_before_decoding(clip_factory):
+    """The frame size comes from the stream's codec parameters: a video without a single
+    decodable frame is refused for its size, not for its missing frames. (Frames of 20000x20000
+    cannot be made cheaply, so the limit is lowered to below a small clip's instead.)"""
+    path = clip_factory("empty.mkv", frames=0, width=64, height=48)
+    message = one_line_error(InputError, path, max_pixels=64 * 48 - 1)
+    assert message == (
+        f"a frame of {path} is 64x48 pixels (0.00307 megapixels), more than the limit of 0.00307 megapixels that keeps "
+        "decoding it within memory; use a smaller one, or raise the limit with --max-pixels 3072"
+    )
+    with FileSource(clip_factory("clip.mp4", width=64, height=48), max_pixels=64 * 48) as source:
+        assert source.info.width * source.info.height == 64 * 48

@@ -14,6 +14,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from bombs import memory_growth, png_bomb
 from media_factory import make_clip, make_playlist
 from model_factory import make_style_model
 from fastapi.testclient import TestClient
@@ -433,3 +434,45 @@ def test_an_upload_the_browser_breaks_off_is_one_line_in_the_log(tmp_path, own_m
     [line] = [record for record in caplog.records if record.levelno >= logging.WARNING]
     assert line.getMessage() == "an upload of clip.mp4 was broken off by the browser" and line.exc_info is None
     assert list((tmp_path / "workspace" / "uploads").iterdir()) == []
+
+
+@pytest.mark.parametrize("side", [30000, 70000])
+def test_a_bomb_upload_is_refused_from_its_header_without_taking_memory(tmp_path, side):
+    """A 30000x30000 PNG (before the limit its photo job took the server past 5 GB) and a
+    70000x70000 one (past OpenCV's own limit: its job failed as "a bug in streamart")."""
+    bomb = png_bomb(tmp_path / "bomb.png", side, side)
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    growth, outcome, _ = memory_growth(
+        f"""
+        response = client.post("/api/uploads", params={{"name": "bomb.png"}}, content=open({str(bomb)!r}, "rb").read())
+        result = (response.status_code, response.json()["error"])
+        """,
+        setup=f"""
+        from pathlib import Path
+        from fastapi.testclient import TestClient
+        from streamart.web.app import create_app
+        client = TestClient(
+            create_app(Path({str(workspace)!r}), max_upload_bytes=20 * 10**6), base_url={ADDRESS!r}
+        ).__enter__()
+        """,
+    )
+    assert outcome == "returned " + repr((
+        413, f"bomb.png is {side}x{side} pixels ({side * side / 1e6:.0f} megapixels), more than the limit of 150 "
+        "megapixels that keeps decoding it within memory; use a smaller one, or start the app with 'streamart ui "
+        f"--max-pixels {side * side}'"
+    ))
+    assert growth < 200 * 2**20
+    assert list((workspace / "uploads").iterdir()) == []
+
+
+def test_a_video_upload_over_the_apps_pixel_limit_is_refused(tmp_path, own_models, clip):
+    """The limit lowered below a small clip's frames (real 20000x20000 video cannot be made
+    cheaply): refused from the container's frame size."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    for limit, status in ((64 * 48, 200), (64 * 48 - 1, 413)):
+        with TestClient(create_app(workspace, max_pixels=limit), base_url=ADDRESS) as client:
+            response = client.post("/api/uploads", params={"name": "clip.mp4"}, content=clip.read_bytes())
+            assert response.status_code == status
+    assert response.json()["error"].startswith("a frame of clip.mp4 is 64x48 pixels (0.00307 megapixels), more than")

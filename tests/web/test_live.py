@@ -8,13 +8,14 @@ import json
 import cv2
 import numpy as np
 import pytest
+from bombs import jpeg_bomb, memory_growth
 from model_factory import make_style_model
 
 from streamart.errors import InputError, ModelError
 from streamart.web.gallery import Gallery
 from streamart.web.live import LiveSession
 
-from .conftest import LIVE
+from .conftest import ADDRESS, LIVE
 
 
 def decode(data: bytes) -> np.ndarray:
@@ -106,3 +107,36 @@ def test_settings_become_the_stylizers_controls(own_models):
         session.apply('{"style": "nothing"}')
     with pytest.raises(InputError):
         session.apply('{"strength": -1}')
+
+
+def test_a_frame_larger_than_a_camera_sends_is_refused_undecoded(tmp_path, own_models, photo):
+    """A 16000x16000 JPEG of 5 kB as one live frame (it peaked at 7.7 GB); the session goes on."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    growth, outcome, _ = memory_growth(
+        f"""
+        ws.send_bytes({jpeg_bomb(16000, 16000)!r})
+        result = json.loads(ws.receive_text())
+        """,
+        setup=f"""
+        import json
+        from pathlib import Path
+        from fastapi.testclient import TestClient
+        from streamart.web.app import create_app
+        client = TestClient(create_app(Path({str(workspace)!r})), base_url={ADDRESS!r}).__enter__()
+        ws = client.websocket_connect({LIVE!r}).__enter__()
+        """,
+    )
+    assert outcome == "returned " + repr({
+        "error": "the frame is 16000x16000 pixels (256 megapixels), more than the limit of 8.85 megapixels that "
+        "keeps decoding it within memory; use a smaller one, as a camera sends (at most 4K)"
+    })
+    assert growth < 200 * 2**20
+
+
+def test_a_4k_frame_is_a_cameras(client):
+    frame_4k = cv2.imencode(".jpg", np.zeros((2160, 4096, 3), np.uint8))[1].tobytes()
+    with client.websocket_connect(LIVE) as ws:
+        ws.send_bytes(frame_4k)
+        stats = json.loads(ws.receive_text())
+        assert stats["frame"] == 1 and decode(ws.receive_bytes()).shape == (2160, 4096, 3)

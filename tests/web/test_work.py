@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
+from bombs import memory_growth, png_bomb
 from media_factory import make_playlist
 
 from streamart.config import StyleConfig
-from streamart.errors import InputError
+from streamart.errors import InputError, TooManyPixelsError
 from streamart.web import work
 from streamart.web.gallery import Gallery
 from streamart.web.jobs import Cancelled
@@ -59,7 +62,7 @@ def test_a_new_style_is_named_like_streamart_train_names_it(tmp_path, own_models
 def test_gatys_reports_each_step_and_stops_when_asked(tmp_path, monkeypatch):
     seen = []
 
-    def gatys_image(input, output, styles, *, config, size, progress):
+    def gatys_image(input, output, styles, *, config, size, progress, max_pixels):
         seen.append((config.iterations, config.preserve_color, size, [str(p) for p in styles]))
         for step in range(1, 4):
             progress(type("Step", (), {"iteration": step, "total_iterations": 3})())
@@ -88,3 +91,44 @@ def test_a_video_job_reads_its_upload_only_as_a_plain_file(tmp_path, own_models,
         job.work(job)
     assert job.describe_error(refused.value).startswith("input clip.m3u8 is not")
     assert not (tmp_path / f"{job.id}.mp4").exists()
+
+
+def test_every_job_reads_its_files_under_the_apps_limit(tmp_path, own_models, clip):
+    """Each job hands the app's limit to the API (here 1 pixel, so that every file is over it):
+    an app started with a higher --max-pixels decodes what its uploads accepted."""
+    picture = tmp_path / "uploads" / "ab12" / "upload.jpg"
+    picture.parent.mkdir(parents=True)
+    assert cv2.imwrite(str(picture), np.random.default_rng(0).integers(0, 256, (80, 80, 3), dtype=np.uint8))
+    photo = Upload(id="ab12", name="cat.jpg", path=picture, kind="image", size=1)
+    video = Upload(id="cd34", name="walk.mp4", path=clip, kind="video", size=1)
+    style = Gallery().find("charcoal")
+    config = StyleConfig(model=style.path)
+    jobs = [
+        work.photo(photo, style, config, tmp_path, max_pixels=1),
+        work.video(video, style, config, results=tmp_path, max_pixels=1),
+        work.gatys(photo, photo, iterations=1, size=None, preserve_color=False, results=tmp_path, max_pixels=1),
+        work.dream(photo, preset="eyes", long_side=None, results=tmp_path, max_pixels=1),
+        work.train(photo, "cat", overwrite=False, settings={"out": tmp_path / "cat.onnx"}, max_pixels=1),
+    ]
+    for job in jobs:
+        with pytest.raises(TooManyPixelsError) as error:
+            job.work(job)
+        assert job.describe_error(error.value).startswith(("cat.jpg is", "the picture cat.jpg is", "a frame of walk.mp4 is"))
+
+
+def test_a_photo_job_on_a_bomb_takes_no_memory(tmp_path, own_models):
+    bomb = png_bomb(tmp_path / "upload.png", 30000, 30000)
+    growth, outcome, _ = memory_growth(
+        "result = job.work(job)",
+        setup=f"""
+        from pathlib import Path
+        from streamart.config import StyleConfig
+        from streamart.web import work
+        from streamart.web.gallery import Gallery
+        from streamart.web.uploads import Upload
+        upload = Upload(id="ab12", name="bomb.png", path=Path({str(bomb)!r}), kind="image", size=1)
+        job = work.photo(upload, Gallery().find("charcoal"), StyleConfig(), Path({str(tmp_path)!r}))
+        """,
+    )
+    assert outcome.startswith(f"TooManyPixelsError: the picture {bomb} is 30000x30000 pixels")
+    assert growth < 200 * 2**20
