@@ -55,6 +55,17 @@ def test_unknown_style_names_the_known_ones():
         resolve_model("van_gogh")
 
 
+def test_unknown_style_names_each_style_once_as_style_takes_it_and_points_to_the_models_command():
+    with pytest.raises(ModelError) as caught:
+        resolve_model("van_gogh")
+    message = str(caught.value)
+    named = message.split("available: ", 1)[1].split("; or", 1)[0].split(", ")
+    styles = {entry.style for entry in list_models()}
+    assert sorted(named) == named and set(named) == styles and len(named) == len(styles)
+    assert not any(name.endswith(("-cpu", "-lite", "-full")) for name in named)
+    assert "'streamart models'" in message and "\n" not in message
+
+
 def test_new_styles_go_to_the_first_models_folder_else_the_user_data_folder(tmp_path, monkeypatch):
     from streamart.assets.models import search_folders, shipped_dir, user_models_dir
 
