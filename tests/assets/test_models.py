@@ -88,3 +88,23 @@ def test_a_users_model_is_found_by_name_and_is_not_shipped(tmp_path, monkeypatch
     assert resolve_model("my_painting") == user_models_dir() / "my_painting.onnx"
     shipped = {entry.name: entry.shipped for entry in list_models()}
     assert shipped["my_painting"] is False and shipped[f"{DEFAULT_STYLE}-cpu"] is True
+
+
+def test_every_count_of_shipped_models_in_the_docs_is_the_real_one():
+    # The README once said 24 paintings ship when 21 did; now it names no number, and the
+    # places that do must agree with the zoo.
+    import re
+    from pathlib import Path
+
+    from streamart.assets.models import shipped_dir
+
+    shipped = len(list(shipped_dir().glob("*.onnx")))
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"\b(\d+) (?:of them shipped|shipped (?:models|styles)|of the \d+ paintings are shipped)")
+    counts = {
+        path.name: [int(n) for n in pattern.findall((root / path).read_text())]
+        for path in (Path("README.md"), Path("streamart/assets/zoo/README.md"), Path("docs/QUALITY.md"))
+    }
+    assert sum(counts.values(), []), "no document states the count"
+    assert all(n == shipped for found in counts.values() for n in found), (shipped, counts)
+    assert not re.search(r"one for each of \d+ public-domain", (root / "README.md").read_text())
