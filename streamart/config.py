@@ -257,6 +257,8 @@ class TrainingConfig:
     def __post_init__(self) -> None:
         if self.image_size < 32:
             raise InputError(f"--image-size must be at least 32, got {self.image_size}")
+        if self.variant == "cpu" and self.image_size < 64:  # its reflection margin is 48 px
+            raise InputError(f"--image-size must be at least 64 for the cpu variant, got {self.image_size}")
         if self.style_size is not None and self.style_size < 32:
             raise InputError(f"--style-size must be at least 32 pixels, got {self.style_size}")
         for name in ("iterations", "batch_size", "checkpoint_every", "sample_every"):

@@ -144,9 +144,11 @@ def training(tmp_path: Path, **overrides) -> TrainingConfig:
 
 
 def test_training_config_bounds(tmp_path):
-    assert training(tmp_path, image_size=32, iterations=1, batch_size=1).image_size == 32
+    assert training(tmp_path, image_size=32, iterations=1, batch_size=1, variant="lite").image_size == 32
     with pytest.raises(InputError, match="--image-size must be at least 32, got 16"):
         training(tmp_path, image_size=16)
+    with pytest.raises(InputError, match="--image-size must be at least 64 for the cpu variant, got 48"):
+        training(tmp_path, image_size=48, variant="cpu")
     for name in ("iterations", "batch_size", "checkpoint_every", "sample_every"):
         option = "--" + name.replace("_", "-")
         with pytest.raises(InputError, match=f"^{option} must be at least 1$"):

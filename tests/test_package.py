@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import re
 import shutil
 import subprocess
@@ -75,3 +76,26 @@ def test_no_feature_newer_than_requires_python():
         [vermin, "--no-tips", "--violations", f"--target={version}-", str(PACKAGE)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text)[:2])
+
+
+def test_the_python_floor_is_what_the_pyav_floor_needs_and_the_readme_says_it():
+    # requires-python once said 3.10 beside av>=12: on 3.10 pip resolved PyAV 17, where
+    # ops/video.py fails at import. PyAV's own Requires-Python says what its floor needs.
+    pyproject = (PACKAGE.parent / "pyproject.toml").read_text()
+    python_floor = re.search(r'^requires-python = ">=([0-9.]+)"', pyproject, re.M).group(1)
+    av_floor = re.search(r'"av>=([0-9.]+)"', pyproject).group(1)
+    installed = importlib.metadata.metadata("av")
+    # The floor is a release series the tests run on (av 12 was never tried), so its
+    # Requires-Python is at hand.
+    assert _version(installed["Version"])[0] == _version(av_floor)[0], (
+        f"the tests run PyAV {installed['Version']} but the floor is av>={av_floor}: test the floor's series or raise it"
+    )
+    needs = re.search(r">=\s*([0-9.]+)", installed["Requires-Python"]).group(1)
+    assert _version(python_floor) >= _version(needs), f"PyAV {av_floor} needs Python {needs}"
+    readme = (PACKAGE.parent / "README.md").read_text()
+    assert f"Python {python_floor}+" in readme
+    assert set(re.findall(r"Python (3\.\d+)\+", readme)) == {python_floor}

@@ -1,10 +1,10 @@
-"""Write a short synthetic test clip (moving pattern, H.264) to try streamart without media.
+"""Write a short synthetic test clip (moving pattern, H.264, a tone) to try streamart without media.
 
     python tools/make_sample_clip.py sample.mp4 [--seconds 4] [--width 640 --height 360]
-                                     [--fps 30] [--audio [HZ]] [-y]
+                                     [--fps 30] [--audio HZ | --no-audio] [-y]
 
-``--audio`` adds a sine tone (440 Hz unless given, AAC, 48 kHz mono) as long as the video, so
-that the clip also shows whether a tool keeps the audio.
+The clip has a sine tone (440 Hz unless ``--audio`` gives another, AAC, 48 kHz mono) as long as
+the video, so that it also shows that streamart keeps the audio; ``--no-audio`` leaves it out.
 """
 
 from __future__ import annotations
@@ -48,11 +48,11 @@ def write_sample_clip(
     width: int = 640,
     height: int = 360,
     fps: int = 30,
-    audio_hz: float | None = None,
+    audio_hz: float | None = 440.0,
     overwrite: bool = False,
 ) -> None:
-    """Write ``round(seconds * fps)`` synthetic frames to ``output``, with a tone when
-    ``audio_hz`` is given (copied into the clip by the encoder, as streamart copies audio)."""
+    """Write ``round(seconds * fps)`` synthetic frames to ``output``, with a tone of ``audio_hz``
+    (copied into the clip by the encoder, as streamart copies audio); None: no audio."""
     source = SyntheticSource(width=width, height=height, frames=round(seconds * fps), fps=fps)
     encode = EncodeConfig(overwrite=overwrite)
     with tempfile.TemporaryDirectory(prefix="streamart-clip-") as folder:
@@ -70,15 +70,17 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=360)
     parser.add_argument("--fps", type=int, default=30)
-    parser.add_argument(
-        "--audio", type=float, nargs="?", const=440.0, metavar="HZ",
-        help="add a sine tone of HZ hertz (default 440) as an AAC audio track",
+    sound = parser.add_mutually_exclusive_group()
+    sound.add_argument(
+        "--audio", type=float, default=440.0, metavar="HZ",
+        help="the pitch of the clip's sine tone, an AAC audio track (default: %(default)s)",
     )
+    sound.add_argument("--no-audio", action="store_true", help="write the video without an audio track")
     parser.add_argument("-y", "--overwrite", action="store_true")
     args = parser.parse_args()
     write_sample_clip(
         args.output, seconds=args.seconds, width=args.width, height=args.height, fps=args.fps,
-        audio_hz=args.audio, overwrite=args.overwrite,
+        audio_hz=None if args.no_audio else args.audio, overwrite=args.overwrite,
     )
     print(f"wrote {args.output}")
 

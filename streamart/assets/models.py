@@ -159,6 +159,10 @@ def resolve_model(style: str | os.PathLike | None, *, gpu: bool = False) -> Path
     for candidate in (text, *(f"{text}-{variant}" for variant in preferred)):
         if candidate in by_name:
             return by_name[candidate].path
-    names = sorted({entry.style for entry in by_name.values()} | set(by_name))
+    # Each style once, by the name --style takes; the file names add nothing but noise.
+    names = sorted({entry.style for entry in by_name.values()})
     available = ", ".join(names) if names else "none installed"
-    raise ModelError(f"unknown style '{text}'; available: {available} (or give a path to an .onnx file)")
+    raise ModelError(
+        f"unknown style '{text}'; available: {available}; or give a path to an .onnx file "
+        "('streamart models' lists them with their files)"
+    )

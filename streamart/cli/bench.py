@@ -16,9 +16,10 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_style_arguments(parser, temporal=True)
-    parser.add_argument("--width", type=positive_int, default=1280)
-    parser.add_argument("--height", type=positive_int, default=720)
-    parser.add_argument("--frames", type=positive_int, default=120)
+    clip = parser.add_argument_group("the synthetic clip it measures on")
+    clip.add_argument("--width", type=positive_int, default=1280, help="frame width in pixels (default: %(default)s)")
+    clip.add_argument("--height", type=positive_int, default=720, help="frame height in pixels (default: %(default)s)")
+    clip.add_argument("--frames", type=positive_int, default=120, help="number of frames (default: %(default)s)")
 
 
 def run(args: argparse.Namespace) -> int:

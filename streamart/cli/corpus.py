@@ -8,7 +8,7 @@ from pathlib import Path
 from ..offline.corpus import corpus_ready, default_corpus_dir, fetch_corpus, held_out_dir
 from .progress import ProgressBar
 
-HELP = "fetch or show the training corpus"
+HELP = "fetch or list the training corpus"
 DESCRIPTION = (
     "The content photos that 'streamart train' learns from: photographs from Debian's desktop "
     "wallpaper packages, downloaded once from Debian's archive (about 170 MB, any OS), checked "

@@ -117,7 +117,8 @@ def add_style_arguments(
     group.add_argument(
         "--device",
         default="auto",
-        help="auto, cpu, cuda, tensorrt, directml, coreml, ... (default: auto, the fastest available)",
+        help="auto, openvino (the CPU through OpenVINO), cpu (onnxruntime's CPU provider), cuda, tensorrt, rocm, "
+        "directml or coreml (default: auto, the fastest available)",
     )
     if temporal:
         group.add_argument(

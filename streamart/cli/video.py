@@ -80,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
 
         stats = api.stylize_video(args.input, args.output, on_progress=progress, **styling, **span)
     report_stats(stats, show=args.stats)
+    if not args.quiet:  # the bar is gone: say what came of the run
+        print(
+            f"wrote {args.output}: {stats.frames_out} frames in {stats.wall_seconds:.1f} s ({stats.fps:.0f} fps)",
+            file=sys.stderr,
+        )
     return 0
 
 

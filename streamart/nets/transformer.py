@@ -59,8 +59,12 @@ VARIANTS: dict[str, VariantSpec | CpuSpec] = {
     # about 4.6x fewer FLOPs per pixel than "full", for real time on a CPU.
     "lite": VariantSpec(channels=(16, 32, 64), residual_blocks=3),
     # CPU-first: everything at 1/4 resolution except one conv at 1/2 and none at full.
-    # A 24 px margin: with 8 px, a band at the picture's edge flickered 3-5x more than lite.
-    "cpu": CpuSpec(stem=32, width=64, half=16, residual_blocks=5, margin=24),
+    # The margin must cover how far the inner zero padding reaches: about 12 positions at 1/4
+    # resolution (the stem, 11 3x3 convolutions there, the first UpConv), so 48 px. With 8 px
+    # a band at the picture's edge flickered 3-5x more than lite; with 24 px (the zoo's
+    # training margin) a flat grey frame came out 45-50 levels darker in its top 3 and bottom
+    # 8 rows (the README's sample clip: rows 75 against 110 inside); 48 px leaves 0-2.
+    "cpu": CpuSpec(stem=32, width=64, half=16, residual_blocks=5, margin=48),
 }
 
 
@@ -204,7 +208,7 @@ class TransformerNet(nn.Module):
 
     ``variant`` is ``"full"`` (Johnson et al.), ``"lite"`` or the CPU-first ``"cpu"`` (see
     :data:`VARIANTS`). Per output pixel, ``full`` costs about 154k multiply-adds, ``lite`` about
-    33k and ``cpu`` about 8.8k at 640x360, its margin included (:func:`multiply_adds_per_pixel`).
+    33k and ``cpu`` about 10.5k at 640x360, its margin included (:func:`multiply_adds_per_pixel`).
 
     The output passes through a scaled tanh, so it always lies within 0..255 (Johnson et al.
     bound their output with a tanh too).

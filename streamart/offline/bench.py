@@ -16,9 +16,12 @@ from pathlib import Path
 from ..api import DEFAULT_TEMPORAL, build_style_stages, process_video, run
 from ..config import EncodeConfig, StyleConfig
 from ..core.runner import PipelineStats
+from ..ops.image import limit_short_side
+from ..runtimes import ImageModel
 from ..sinks.encoder import EncoderSink
 from ..sources.file import FileSource
 from ..sources.synthetic import SyntheticSource
+from ..stages.style import StyleStage
 from ..stages.temporal import DEFAULT_FLOW_PRESET
 
 
@@ -27,6 +30,9 @@ class BenchResult:
     frames: int
     width: int
     height: int
+    style: str  # the model file's name, e.g. starry_night-cpu
+    runtime: str  # what ran it, e.g. "OpenVINO bf16" or "onnxruntime cuda"
+    working_size: tuple[int, int]  # (width, height) the network saw
     codec_seconds: float  # decode + encode, no stage
     model_seconds: float  # stages alone, frames already in memory
     pipeline_seconds: float  # everything, threaded
@@ -42,6 +48,7 @@ class BenchResult:
         return "\n".join(
             [
                 f"clip: {self.frames} frames of {self.width}x{self.height}",
+                f"style: {self.style} on {self.runtime}, working size {self.working_size[0]}x{self.working_size[1]}",
                 f"decode+encode only: {self.codec_seconds:7.2f} s  {fps(self.codec_seconds):6.1f} fps",
                 f"model only:         {self.model_seconds:7.2f} s  {fps(self.model_seconds):6.1f} fps",
                 f"full pipeline:      {self.pipeline_seconds:7.2f} s  {fps(self.pipeline_seconds):6.1f} fps",
@@ -88,6 +95,7 @@ def benchmark(
         with FileSource(clip) as source:
             decoded = list(source)
         stages = build_style_stages(style, temporal=temporal, flow_preset=flow_preset)
+        model = next(stage for stage in stages if isinstance(stage, StyleStage)).model
         started = time.perf_counter()
         for frame in decoded:
             for stage in stages:
@@ -100,4 +108,13 @@ def benchmark(
         started = time.perf_counter()
         stats = process_video(clip, Path(folder) / "full.mp4", stages, encode=encode)
         pipeline_seconds = time.perf_counter() - started
-    return BenchResult(frames, width, height, codec_seconds, model_seconds, pipeline_seconds, stats)
+    working_height, working_width = limit_short_side(height, width, style.size)
+    return BenchResult(frames, width, height, model.name, runtime_name(model.runtime), (working_width, working_height),
+                       codec_seconds, model_seconds, pipeline_seconds, stats)
+
+
+def runtime_name(runtime: ImageModel) -> str:
+    """What runs a network, for reports: "OpenVINO bf16", "onnxruntime cpu", ..."""
+    if runtime.device == "openvino":
+        return f"OpenVINO {runtime.precision}"
+    return f"onnxruntime {runtime.device}"

@@ -72,7 +72,8 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
     output = OutputFile(path, overwrite=True)
     temporary = output.temporary
     exported = model.for_export()  # an eval-mode copy with export-friendly layers
-    example = torch.rand(1, 3, 8 * STRIDE, 8 * STRIDE) * 255
+    # Larger than twice a CPU variant's margin, which reflection padding needs.
+    example = torch.rand(1, 3, 16 * STRIDE, 16 * STRIDE) * 255
     try:
         with warnings.catch_warnings():
             # The legacy exporter warns that it is legacy, and that instance norm uses input

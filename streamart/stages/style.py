@@ -25,9 +25,9 @@ from ..runtimes import is_gpu, open_model
 
 DEFAULT_STRIDE = 4
 #: Frames smaller than this on a side are padded up to it (edges repeated) and cropped back:
-#: reflection padding needs more pixels than it adds, and the CPU-first network adds a 24 px
+#: reflection padding needs more pixels than it adds, and the CPU-first network adds a 48 px
 #: margin at its input (the others need a few pixels at their coarsest scale).
-MIN_SIDE = 32
+MIN_SIDE = 52
 #: Peak memory of a style network per pixel it stylizes: the lite model on onnxruntime's CPU
 #: provider takes about 600 bytes (measured at 512 to 2048 px square); a margin for others.
 BYTES_PER_PIXEL = 800

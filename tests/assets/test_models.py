@@ -64,6 +64,17 @@ def test_unknown_style_names_the_known_ones():
         resolve_model("van_gogh")
 
 
+def test_unknown_style_names_each_style_once_as_style_takes_it_and_points_to_the_models_command():
+    with pytest.raises(ModelError) as caught:
+        resolve_model("van_gogh")
+    message = str(caught.value)
+    named = message.split("available: ", 1)[1].split("; or", 1)[0].split(", ")
+    styles = {entry.style for entry in list_models()}
+    assert sorted(named) == named and set(named) == styles and len(named) == len(styles)
+    assert not any(name.endswith(("-cpu", "-lite", "-full")) for name in named)
+    assert "'streamart models'" in message and "\n" not in message
+
+
 def test_new_styles_go_to_the_first_models_folder_else_the_user_data_folder(tmp_path, monkeypatch):
     from streamart.assets.models import search_folders, shipped_dir, user_models_dir
 
@@ -115,3 +126,23 @@ def test_a_new_style_may_not_take_a_shipped_styles_name():
     assert new_style_name("My Own") == "my_own"
     with pytest.raises(OutputError, match="'starry_night' is the name of a style that comes with streamart"):
         new_style_name("Starry Night")
+
+
+def test_every_count_of_shipped_models_in_the_docs_is_the_real_one():
+    # The README once said 24 paintings ship when 21 did; now it names no number, and the
+    # places that do must agree with the zoo.
+    import re
+    from pathlib import Path
+
+    from streamart.assets.models import shipped_dir
+
+    shipped = len(list(shipped_dir().glob("*.onnx")))
+    root = Path(__file__).resolve().parents[2]
+    pattern = re.compile(r"\b(\d+) (?:of them shipped|shipped (?:models|styles)|of the \d+ paintings are shipped)")
+    counts = {
+        path.name: [int(n) for n in pattern.findall((root / path).read_text())]
+        for path in (Path("README.md"), Path("streamart/assets/zoo/README.md"), Path("docs/QUALITY.md"))
+    }
+    assert sum(counts.values(), []), "no document states the count"
+    assert all(n == shipped for found in counts.values() for n in found), (shipped, counts)
+    assert not re.search(r"one for each of \d+ public-domain", (root / "README.md").read_text())

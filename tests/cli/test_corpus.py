@@ -21,3 +21,13 @@ def test_the_corpus_command_fetches_from_files_and_lists(tmp_path, capsys, monke
     assert "4 photos in" in capsys.readouterr().out
     assert main(["corpus", "list"]) == 0
     assert "3 photos, complete" in capsys.readouterr().out
+
+
+def test_the_corpus_help_names_its_actions():
+    from streamart.cli import build_parser, corpus
+
+    parser = build_parser()
+    command = parser._subparsers._group_actions[0].choices["corpus"]
+    actions = next(action for action in command._actions if action.dest == "corpus_action").choices
+    verbs = set(corpus.HELP.split()[:3]) - {"or"}  # "fetch or list the training corpus"
+    assert verbs == set(actions)

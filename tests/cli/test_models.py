@@ -24,7 +24,8 @@ def own_models(tmp_path, monkeypatch):
 def test_models_command_lists_the_default(capsys):
     assert main(["models"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.startswith(f"{DEFAULT_STYLE}-cpu") and "(default)" in line for line in lines)
+    # The names that --style takes, as the README uses them; the variant is a column.
+    assert any(line.split()[0] == DEFAULT_STYLE and "(default)" in line for line in lines)
     assert len(lines) >= 20
     # Columns stay apart however long a name is: name, variant, size.
     assert all(line.split()[1] == "cpu" and line.split()[3] == "MB" for line in lines)
@@ -33,10 +34,10 @@ def test_models_command_lists_the_default(capsys):
 def test_models_from_the_environment_are_listed_with_variant_and_size(own_models, capsys):
     assert main(["models"]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
-    assert {"charcoal-full", "mosaic", f"{DEFAULT_STYLE}-cpu"} <= set(lines)
-    assert lines["charcoal-full"].split()[1] == "full"
+    assert {"charcoal", "mosaic", DEFAULT_STYLE} <= set(lines)
+    assert lines["charcoal"].split()[1] == "full"
     assert lines["mosaic"].split()[1:] == ["0.00", "MB"]  # no variant; a tiny file
-    assert [name for name, line in lines.items() if "(default)" in line] == [f"{DEFAULT_STYLE}-cpu"]
+    assert [name for name, line in lines.items() if "(default)" in line] == [DEFAULT_STYLE]
     assert list(lines) == sorted(lines)
 
 
@@ -44,13 +45,13 @@ def test_paths_shows_where_each_model_is(own_models, capsys):
     assert main(["models", "--paths"]) == 0
     lines = capsys.readouterr().out.splitlines()
     paths = {line.split()[0]: line.rsplit("  ", 1)[1] for line in lines}
-    assert paths["charcoal-full"] == str(own_models / "charcoal-full.onnx")
+    assert paths["charcoal"] == str(own_models / "charcoal-full.onnx")
     assert paths["mosaic"] == str(own_models / "mosaic.onnx")
-    assert paths[f"{DEFAULT_STYLE}-cpu"].endswith(f"{DEFAULT_STYLE}-cpu.onnx")
+    assert paths[DEFAULT_STYLE].endswith(f"{DEFAULT_STYLE}-cpu.onnx")
 
 
 def test_only_the_model_that_is_used_is_marked_default(own_models, capsys):
     make_style_model(own_models / f"{DEFAULT_STYLE}-full.onnx")  # the GPU variant beside the CPU one
     assert main(["models"]) == 0
-    marked = [line.split()[0] for line in capsys.readouterr().out.splitlines() if "(default)" in line]
-    assert marked == [f"{DEFAULT_STYLE}-cpu"]  # this machine has no GPU
+    marked = [line.split()[:2] for line in capsys.readouterr().out.splitlines() if "(default)" in line]
+    assert marked == [[DEFAULT_STYLE, "cpu"]]  # this machine has no GPU

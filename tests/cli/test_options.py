@@ -137,3 +137,14 @@ def test_scaling_options_become_a_cluster_config(capsys):
     with pytest.raises(SystemExit):
         parse("video", "--workers", "2", "--cluster", "auto")
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_the_device_help_names_every_device_the_runtimes_take():
+    from streamart.cli.options import add_style_arguments
+    from streamart.runtimes.onnx import DEVICE_PROVIDERS
+
+    parser = argparse.ArgumentParser()
+    add_style_arguments(parser, temporal=False)
+    device = next(action for action in parser._actions if action.dest == "device")
+    named = set(device.help.replace(",", " ").split())
+    assert {"auto", "openvino", *DEVICE_PROVIDERS} <= named

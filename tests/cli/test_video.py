@@ -55,6 +55,18 @@ def test_video_keeps_frames_timestamps_and_audio(clip_factory, tiny_model, tmp_p
     assert np.abs(out_frames[5].astype(int) - in_frames[5].astype(int)).mean() > 5
 
 
+def test_video_ends_with_a_line_naming_the_output_frames_time_and_fps_unless_quiet(clip_factory, tiny_model, tmp_path, capsys):
+    clip = clip_factory("clip.mp4", width=96, height=64, frames=12)
+    out = tmp_path / "out.mp4"
+    assert main(["video", str(clip), str(out), "--style", str(tiny_model)]) == 0
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    match = re.fullmatch(rf"wrote {re.escape(str(out))}: 12 frames in (\d+\.\d) s \((\d+) fps\)", last)
+    assert match is not None, last
+    assert int(match[2]) > 0
+    assert main(["video", str(clip), str(out), "--style", str(tiny_model), "-q", "-y"]) == 0
+    assert "wrote" not in capsys.readouterr().err
+
+
 def test_strength_zero_gives_back_the_input(clip_factory, tiny_model, tmp_path):
     clip = clip_factory("clip.mp4", width=96, height=64, frames=10)
     out = tmp_path / "out.mp4"

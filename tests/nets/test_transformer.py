@@ -11,7 +11,7 @@ from streamart.nets.transformer import STRIDE, VARIANTS, TransformerNet, UpConv,
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-@pytest.mark.parametrize("height, width", [(32, 32), (36, 52), (64, 40)])
+@pytest.mark.parametrize("height, width", [(52, 52), (56, 76), (64, 60)])  # over the cpu margin
 def test_output_keeps_the_input_size_for_multiples_of_the_stride(variant, height, width):
     assert height % STRIDE == 0 and width % STRIDE == 0
     model = TransformerNet(variant).eval()
@@ -52,7 +52,7 @@ def test_unknown_variant_is_refused():
 
 def test_the_cpu_variant_costs_under_a_third_of_lite_at_640x360_margin_included():
     lite = multiply_adds_per_pixel(TransformerNet("lite"))
-    assert multiply_adds_per_pixel(TransformerNet("cpu")) < 0.3 * lite
+    assert multiply_adds_per_pixel(TransformerNet("cpu")) < lite / 3
 
 
 def test_model_file_names_know_every_network_variant():
@@ -88,6 +88,6 @@ def test_the_export_copy_computes_the_same_and_leaves_the_model_alone(variant):
     exported = model.for_export()
     assert model.training and not exported.training
     assert not any(isinstance(m, UpConv) for m in exported.modules())
-    image = torch.rand(1, 3, 40, 56) * 255
+    image = torch.rand(1, 3, 60, 76) * 255  # larger than the cpu variant's margin
     with torch.no_grad():
         assert torch.allclose(exported(image), model.eval()(image), atol=1e-3)

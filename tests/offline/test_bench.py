@@ -17,7 +17,7 @@ def result(tmp_path_factory) -> BenchResult:
     from model_factory import make_style_model
 
     model = make_style_model(tmp_path_factory.mktemp("model") / "tiny.onnx")
-    return benchmark(style=StyleConfig(model=model, size=None), width=64, height=48, frames=4)
+    return benchmark(style=StyleConfig(model=model, size=32, device="cpu"), width=64, height=48, frames=4)
 
 
 def test_the_result_describes_the_clip_and_three_timings(result):
@@ -47,20 +47,21 @@ def test_overhead_is_the_full_run_over_the_slower_part(result):
 def test_the_summary_has_one_line_per_measurement_then_the_stages(result):
     lines = result.summary().splitlines()
     assert lines[0] == "clip: 4 frames of 64x48"
-    assert re.fullmatch(r"decode\+encode only: +\d+\.\d\d s +\d+\.\d fps", lines[1])
-    assert re.fullmatch(r"model only: +\d+\.\d\d s +\d+\.\d fps", lines[2])
-    assert re.fullmatch(r"full pipeline: +\d+\.\d\d s +\d+\.\d fps", lines[3])
-    assert re.fullmatch(r"full / slower part: \d+\.\d{3} \(target <= 1\.10\)", lines[4])
-    assert lines[5] == "per stage (full pipeline):"
-    assert "\n".join(lines[6:]) == result.pipeline_stats.summary()
+    assert lines[1] == "style: tiny on onnxruntime cpu, working size 43x32"  # what was measured
+    assert re.fullmatch(r"decode\+encode only: +\d+\.\d\d s +\d+\.\d fps", lines[2])
+    assert re.fullmatch(r"model only: +\d+\.\d\d s +\d+\.\d fps", lines[3])
+    assert re.fullmatch(r"full pipeline: +\d+\.\d\d s +\d+\.\d fps", lines[4])
+    assert re.fullmatch(r"full / slower part: \d+\.\d{3} \(target <= 1\.10\)", lines[5])
+    assert lines[6] == "per stage (full pipeline):"
+    assert "\n".join(lines[7:]) == result.pipeline_stats.summary()
 
 
 def test_the_summary_rates_are_frames_over_seconds(result):
     result = dataclasses.replace(result, frames=10, codec_seconds=2.0, model_seconds=0.5, pipeline_seconds=2.5)
     lines = result.summary().splitlines()
-    assert lines[1].split()[-2:] == ["5.0", "fps"] and lines[2].split()[-2:] == ["20.0", "fps"]
-    assert lines[3].split()[-2:] == ["4.0", "fps"]
-    assert lines[4] == "full / slower part: 1.250 (target <= 1.10)"
+    assert lines[2].split()[-2:] == ["5.0", "fps"] and lines[3].split()[-2:] == ["20.0", "fps"]
+    assert lines[4].split()[-2:] == ["4.0", "fps"]
+    assert lines[5] == "full / slower part: 1.250 (target <= 1.10)"
 
 
 def test_cpu_name_is_a_readable_name():
