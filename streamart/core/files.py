@@ -316,15 +316,20 @@ def working_folder(prefix: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def remove_dead_folders(prefix: str) -> None:
+def remove_dead_folders(prefix: str) -> list[Path]:
     """Remove the :func:`working_folder` folders of ``prefix`` whose process is gone (on this
-    host: another machine's processes cannot be checked from here)."""
+    host: another machine's processes cannot be checked from here); the ones removed (another
+    user's may stay)."""
     pattern = re.compile(rf"^{re.escape(prefix)}-(?P<host>[0-9a-f]{{6}})-(?P<pid>\d+)-")
     try:
         entries = list(os.scandir(tempfile.gettempdir()))
     except OSError:
-        return
+        return []
+    removed = []
     for entry in entries:
         match = pattern.match(entry.name)
         if match is not None and match["host"] == _HOST and not process_alive(int(match["pid"])):
             shutil.rmtree(entry.path, ignore_errors=True)
+            if not os.path.exists(entry.path):
+                removed.append(Path(entry.path))
+    return removed

@@ -21,7 +21,7 @@ def dead_pid() -> int:
 def test_a_workspace_is_named_after_its_process_and_removed_at_exit(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with temporary_workspace() as folder:
-        assert folder.parent == tmp_path and folder.name.startswith(f"streamart-ui-{os.getpid()}-")
+        assert folder.parent == tmp_path and folder.name.split("-")[3] == str(os.getpid())
         (folder / "uploads").mkdir()
         (folder / "uploads" / "a.jpg").write_bytes(b"x" * 1000)
         assert folder_size(folder) == 1000
@@ -30,8 +30,10 @@ def test_a_workspace_is_named_after_its_process_and_removed_at_exit(tmp_path, mo
 
 def test_what_killed_runs_left_is_removed_and_nothing_else(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    killed = tmp_path / f"streamart-ui-{dead_pid()}-k1ll3d"
-    running = tmp_path / f"streamart-ui-{os.getppid()}-l1v3"  # the process that started these tests
+    with temporary_workspace() as folder:
+        host = folder.name.split("-")[2]  # this machine's, as the names give it
+    killed = tmp_path / f"streamart-ui-{host}-{dead_pid()}-k1ll3d"
+    running = tmp_path / f"streamart-ui-{host}-{os.getppid()}-l1v3"  # the process that started these tests
     unknown = tmp_path / "streamart-ui-abcdef"  # no process id in its name
     for folder in (killed, running, unknown):
         (folder / "uploads").mkdir(parents=True)
