@@ -137,7 +137,8 @@ def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, tmp_path):
     # Thumbnails of the paintings: a user's model and a shipped one carry theirs.
     pictures += [f'.card[data-name="{name}"] img[alt^="the painting"]' for name in ("charcoal", "the_scream-cpu")]
     wait.until(lambda d: all(loaded(d, picture) for picture in pictures))
-    assert len(browser.find_elements(By.CSS_SELECTOR, 'img[alt^="the painting"]')) == len(names) - 1  # mosaic has none
+    # A picture enters its card once it has loaded: every painting's thumbnail does (mosaic has none).
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, 'img[alt^="the painting"]')) == len(names) - 1)
     assert "chosen" in browser.find_element(By.CSS_SELECTOR, '.card[data-name="starry_night-cpu"]').get_attribute("class")
 
     # Pick a style, then a photo: the result appears beside it, ready to download.
