@@ -17,6 +17,7 @@ Both work at :data:`MEASURE_LONG_SIDE` pixels on the long side for every image, 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,16 +64,24 @@ class LikenessMeasure:
 
     def measure(self, output: np.ndarray, photo: np.ndarray) -> Likeness:
         """The style ratio and the content distance of ``output`` made from ``photo``."""
+        return self.measure_outputs([output], photo)[0]
+
+    def measure_outputs(self, outputs: Sequence[np.ndarray], photo: np.ndarray) -> list[Likeness]:
+        """:meth:`measure` of several outputs of one photo (say, of two tools), the photo's
+        features computed once."""
         photo_features = self._features(photo)
-        # The output is compared pixel for pixel, so it is measured at the photo's size.
-        height, width = photo_features[STYLE_LAYERS[0]].shape[-2:]
-        output_features = self._features(imageops.resize(output, height, width))
         photo_distance = _gram_distance(self._grams(photo_features), self._painting)
-        output_distance = _gram_distance(self._grams(output_features), self._painting)
-        return Likeness(
-            style_ratio=output_distance / max(photo_distance, 1e-30),
-            content_distance=content_distance(output_features, photo_features),
-        )
+        # An output is compared pixel for pixel, so it is measured at the photo's size.
+        height, width = photo_features[STYLE_LAYERS[0]].shape[-2:]
+        likenesses = []
+        for output in outputs:
+            output_features = self._features(imageops.resize(output, height, width))
+            output_distance = _gram_distance(self._grams(output_features), self._painting)
+            likenesses.append(Likeness(
+                style_ratio=output_distance / max(photo_distance, 1e-30),
+                content_distance=content_distance(output_features, photo_features),
+            ))  # fmt: skip
+        return likenesses
 
     @torch.no_grad()
     def _features(self, image: np.ndarray) -> dict[str, torch.Tensor]:

@@ -65,3 +65,9 @@ def test_an_output_of_another_size_is_measured_at_the_photos(vgg):
     other = photo(2)[::-1].copy()
     assert measure.measure(bigger, original).content_distance \
         < 0.2 * measure.measure(other, original).content_distance
+
+
+def test_several_outputs_of_one_photo_measure_as_each_does_alone(vgg):
+    measure = LikenessMeasure(stripes(0), vgg)
+    original, outputs = photo(1), [stripes(3), photo(2)]
+    assert measure.measure_outputs(outputs, original) == [measure.measure(o, original) for o in outputs]
