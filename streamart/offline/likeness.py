@@ -17,6 +17,7 @@ Both work at :data:`MEASURE_LONG_SIDE` pixels on the long side for every image, 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,9 +51,13 @@ class LikenessMeasure:
     :data:`MEASURE_LONG_SIDE` on its long side first.
     """
 
-    def __init__(self, painting: np.ndarray, vgg: VGG16Features | None = None) -> None:
+    def __init__(
+        self, painting: np.ndarray, vgg: VGG16Features | None = None, *, photo_cache: dict | None = None
+    ) -> None:
         self.vgg = vgg if vgg is not None else load_vgg16(upto="relu4_3")
         self._painting = self._grams(self._features(painting))
+        # Measuring the same photos against many paintings: their features once, kept here.
+        self._photo_cache = photo_cache
 
     def style_distance(self, image: np.ndarray) -> float:
         """The summed Gram distance of ``image`` to the painting."""
@@ -68,8 +73,9 @@ class LikenessMeasure:
 
     def measure_outputs(self, outputs: Sequence[np.ndarray], photo: np.ndarray) -> list[Likeness]:
         """:meth:`measure` of several outputs of one photo (say, of two tools), the photo's
-        features computed once."""
-        photo_features = self._features(photo)
+        features computed once (or taken from ``photo_cache``, a dict that measures of other
+        paintings share)."""
+        photo_features = self._photo_features(photo)
         photo_distance = _gram_distance(self._grams(photo_features), self._painting)
         # An output is compared pixel for pixel, so it is measured at the photo's size.
         height, width = photo_features[STYLE_LAYERS[0]].shape[-2:]
@@ -82,6 +88,14 @@ class LikenessMeasure:
                 content_distance=content_distance(output_features, photo_features),
             ))  # fmt: skip
         return likenesses
+
+    def _photo_features(self, photo: np.ndarray) -> dict[str, torch.Tensor]:
+        if self._photo_cache is None:
+            return self._features(photo)
+        key = (photo.shape, hashlib.sha256(np.ascontiguousarray(photo).data).digest())
+        if key not in self._photo_cache:
+            self._photo_cache[key] = self._features(photo)
+        return self._photo_cache[key]
 
     @torch.no_grad()
     def _features(self, image: np.ndarray) -> dict[str, torch.Tensor]:
