@@ -4,6 +4,7 @@ The photos and the painting are fixtures in tests/conftest.py, shared with tests
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import cv2
@@ -13,7 +14,7 @@ import torch
 
 from streamart.config import TrainingConfig
 from streamart.errors import InputError, InputNotFoundError
-from streamart.offline.training import Trainer, temporal_loss
+from streamart.offline.training import RECIPE_KEY, Trainer, temporal_loss
 
 
 def config(content_dir, style_path, tmp_path, **overrides) -> TrainingConfig:
@@ -121,3 +122,12 @@ def test_a_stopped_run_keeps_a_checkpoint_writes_no_model_and_says_how_to_resume
     assert f"--resume {settings.checkpoints / 'last.pt'}" in caplog.text
     resumed = Trainer(replace(settings, resume=settings.checkpoints / "last.pt"))
     assert resumed.iteration == 1  # it goes on where it stopped
+
+
+def test_the_model_carries_the_recipe_that_made_it(content_dir, style_path, tmp_path):
+    trainer = Trainer(config(content_dir, style_path, tmp_path, content_weight=2.5, style_weight=7.0,
+                             style_size=96, seed=3))
+    recipe = json.loads(trainer.metadata()[RECIPE_KEY])
+    assert recipe["content_weight"] == 2.5 and recipe["style_weight"] == 7.0 and recipe["style_size"] == 96
+    assert recipe["image_size"] == 64 and recipe["seed"] == 3 and recipe["init"] == "random weights"
+    assert recipe["content_layer"] == "relu2_2" and recipe["style_layers"][-1] == "relu4_3"
