@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
 import shlex
 import subprocess
 import sys
@@ -297,13 +298,12 @@ def peer_outputs(peer: Path, photos: dict[str, Path], painting: Path, folder: Pa
 
 def measure_versus_peer(
     models: list[Path], styles: Path, work: Path, vgg: VGG16Features, working_size: int = DEFAULT_WORKING_SIZE
-) -> dict[str, dict]:
-    """Per style: its painting, and per photo our outputs' and the peer's likeness figures
-    (ours made at ``working_size``, the shorter side)."""
+) -> Iterator[tuple[str, dict]]:
+    """Style by style: its name, and its painting and per photo our outputs' and the peer's
+    likeness figures (ours made at ``working_size``, the shorter side)."""
     photos = versus_photos(cache_dir() / "versus-photos")
     peer = peer_venv(cache_dir() / "bench-peer" / f"{PEER}-{PEER_VERSION}")
     photo_cache: dict = {}
-    results = {}
     for model in models:
         info = metadata(model)
         style, painting = info["streamart.style"], styles / info["streamart.painting_file"]
@@ -319,13 +319,13 @@ def measure_versus_peer(
             outputs = [imageops.load_image(ours), imageops.load_image(theirs[name])]
             figures = measure.measure_outputs(outputs, imageops.load_image(photo_path))
             rows[name] = {tool: vars(likeness) for tool, likeness in zip(("streamart", "peer"), figures)}
-        results[style] = {"model": str(model), "painting": str(painting), "photos": rows,
-                          "outputs": {"streamart": str(ours_folder), "peer": str(theirs[next(iter(photos))].parent)}}
+        result = {"model": str(model), "painting": str(painting), "photos": rows,
+                  "outputs": {"streamart": str(ours_folder), "peer": str(theirs[next(iter(photos))].parent)}}
         means = versus_means(rows)
         print(f"  style ratio {means['streamart']['style_ratio']:.2f} (peer {means['peer']['style_ratio']:.2f}), "
               f"content distance {means['streamart']['content_distance']:.2f} "
               f"(peer {means['peer']['content_distance']:.2f})", flush=True)
-    return results
+        yield style, result
 
 
 def versus_means(rows: dict[str, dict]) -> dict[str, dict[str, float]]:
@@ -412,9 +412,12 @@ def versus_peer(args: argparse.Namespace, root: Path) -> int:
         results = {style: result for path in args.tabulate for style, result in json.loads(path.read_text()).items()}
     else:
         work = args.work or cache_dir() / "versus-peer"
-        results = measure_versus_peer(models, args.styles, work, load_vgg16(upto="relu4_3"), args.working_size)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+        results = {}
+        for style, result in measure_versus_peer(models, args.styles, work, load_vgg16(upto="relu4_3"),
+                                                 args.working_size):
+            results[style] = result
+            if args.json:  # after every style: a run cut short keeps what it measured
+                args.json.write_text(json.dumps(results, indent=1))
     if args.sheet:
         versus_sheet(results, args.sheet, args.sheet_size)
     photos = next(iter(results.values()))["photos"]
