@@ -250,9 +250,9 @@ class Trainer:
                 content_features = self.vgg(content, [CONTENT_LAYER])[CONTENT_LAYER]
             features = self.vgg(output, STYLE_LAYERS)
             content_loss = F.mse_loss(features[CONTENT_LAYER].float(), content_features.float())
-            style_loss = sum(F.mse_loss(gram_matrix(features[name]),
-                                        self.style_grams[name].expand(len(content), -1, -1))
-                             for name in STYLE_LAYERS)
+            style_loss = sum(weight * F.mse_loss(gram_matrix(features[name]),
+                                                 self.style_grams[name].expand(len(content), -1, -1))
+                             for name, weight in zip(STYLE_LAYERS, config.style_layer_weights))
             tv_loss = total_variation(output.float())
             temporal = (temporal_loss(self.model, content, output, self.generator)
                         if config.temporal_weight > 0 else torch.zeros((), device=self.device))
@@ -320,6 +320,7 @@ class Trainer:
         return {
             "content_layer": CONTENT_LAYER, "style_layers": list(STYLE_LAYERS),
             "content_weight": config.content_weight, "style_weight": config.style_weight,
+            "style_layer_weights": list(config.style_layer_weights),
             "tv_weight": config.tv_weight, "temporal_weight": config.temporal_weight,
             "image_size": config.image_size, "style_size": self.style_size,
             "batch_size": config.batch_size, "learning_rate": config.learning_rate,
