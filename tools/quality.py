@@ -364,8 +364,8 @@ def versus_table(results: dict[str, dict]) -> str:
             columns[key].append(value)
         lines.append(
             f"| {style} | {ours['style_ratio']:.2f} | {peer['style_ratio']:.2f} "
-            f"| {ours['style_ratio'] / peer['style_ratio']:.2f} | {ours['content_distance']:.2f} "
-            f"| {peer['content_distance']:.2f} | {ours['content_distance'] / peer['content_distance']:.2f} | {verdict} |"
+            f"| {ours['style_ratio'] / peer['style_ratio']:.3f} | {ours['content_distance']:.2f} "
+            f"| {peer['content_distance']:.2f} | {ours['content_distance'] / peer['content_distance']:.3f} | {verdict} |"
         )
     mean = {key: float(np.mean(values)) for key, values in columns.items()}
     lines.append(

@@ -57,6 +57,6 @@ def test_the_table_gives_each_style_its_verdict_and_counts_the_passes():
         "far": {"photos": rows((0.90, 1.00), (0.30, 0.80))},
     }
     table = quality.versus_table(results).splitlines()
-    assert table[2].startswith("| close | 0.30 | 0.30 | 1.00 |") and table[2].endswith("| yes |")
-    assert "| 3.00 |" in table[3] and table[3].endswith("| no: style and content |")
+    assert table[2].startswith("| close | 0.30 | 0.30 | 1.000 |") and table[2].endswith("| yes |")
+    assert "| 3.000 |" in table[3] and table[3].endswith("| no: style and content |")
     assert table[-1].endswith("| 1 of 2 |")
