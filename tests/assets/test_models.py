@@ -97,4 +97,3 @@ def test_a_users_model_is_found_by_name_and_is_not_shipped(tmp_path, monkeypatch
     assert resolve_model("my_painting") == user_models_dir() / "my_painting.onnx"
     shipped = {entry.name: entry.shipped for entry in list_models()}
     assert shipped["my_painting"] is False and shipped[f"{DEFAULT_STYLE}-cpu"] is True
-

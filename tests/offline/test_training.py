@@ -151,4 +151,3 @@ def test_a_stopped_run_keeps_a_checkpoint_writes_no_model_and_says_how_to_resume
     assert f"--resume {settings.checkpoints / 'last.pt'}" in caplog.text
     resumed = Trainer(replace(settings, resume=settings.checkpoints / "last.pt"))
     assert resumed.iteration == 1  # it goes on where it stopped
-
