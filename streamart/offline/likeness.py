@@ -17,6 +17,8 @@ Both work at :data:`MEASURE_LONG_SIDE` pixels on the long side for every image, 
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,9 +51,13 @@ class LikenessMeasure:
     :data:`MEASURE_LONG_SIDE` on its long side first.
     """
 
-    def __init__(self, painting: np.ndarray, vgg: VGG16Features | None = None) -> None:
+    def __init__(
+        self, painting: np.ndarray, vgg: VGG16Features | None = None, *, photo_cache: dict | None = None
+    ) -> None:
         self.vgg = vgg if vgg is not None else load_vgg16(upto="relu4_3")
         self._painting = self._grams(self._features(painting))
+        # Measuring the same photos against many paintings: their features once, kept here.
+        self._photo_cache = photo_cache
 
     def style_distance(self, image: np.ndarray) -> float:
         """The summed Gram distance of ``image`` to the painting."""
@@ -63,16 +69,33 @@ class LikenessMeasure:
 
     def measure(self, output: np.ndarray, photo: np.ndarray) -> Likeness:
         """The style ratio and the content distance of ``output`` made from ``photo``."""
-        photo_features = self._features(photo)
-        # The output is compared pixel for pixel, so it is measured at the photo's size.
-        height, width = photo_features[STYLE_LAYERS[0]].shape[-2:]
-        output_features = self._features(imageops.resize(output, height, width))
+        return self.measure_outputs([output], photo)[0]
+
+    def measure_outputs(self, outputs: Sequence[np.ndarray], photo: np.ndarray) -> list[Likeness]:
+        """:meth:`measure` of several outputs of one photo (say, of two tools), the photo's
+        features computed once (or taken from ``photo_cache``, a dict that measures of other
+        paintings share)."""
+        photo_features = self._photo_features(photo)
         photo_distance = _gram_distance(self._grams(photo_features), self._painting)
-        output_distance = _gram_distance(self._grams(output_features), self._painting)
-        return Likeness(
-            style_ratio=output_distance / max(photo_distance, 1e-30),
-            content_distance=content_distance(output_features, photo_features),
-        )
+        # An output is compared pixel for pixel, so it is measured at the photo's size.
+        height, width = photo_features[STYLE_LAYERS[0]].shape[-2:]
+        likenesses = []
+        for output in outputs:
+            output_features = self._features(imageops.resize(output, height, width))
+            output_distance = _gram_distance(self._grams(output_features), self._painting)
+            likenesses.append(Likeness(
+                style_ratio=output_distance / max(photo_distance, 1e-30),
+                content_distance=content_distance(output_features, photo_features),
+            ))  # fmt: skip
+        return likenesses
+
+    def _photo_features(self, photo: np.ndarray) -> dict[str, torch.Tensor]:
+        if self._photo_cache is None:
+            return self._features(photo)
+        key = (photo.shape, hashlib.sha256(np.ascontiguousarray(photo).data).digest())
+        if key not in self._photo_cache:
+            self._photo_cache[key] = self._features(photo)
+        return self._photo_cache[key]
 
     @torch.no_grad()
     def _features(self, image: np.ndarray) -> dict[str, torch.Tensor]:

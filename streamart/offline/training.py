@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import logging
 import math
 import os
@@ -52,6 +53,8 @@ torch = require("torch", "torch")
 log = logging.getLogger(__name__)
 F = torch.nn.functional
 
+#: The model metadata key of the training recipe (:meth:`Trainer.recipe`, as JSON).
+RECIPE_KEY = "streamart.recipe"
 CONTENT_LAYER = "relu2_2"
 STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -256,9 +259,9 @@ class Trainer:
                 content_features = self.vgg(content, [CONTENT_LAYER])[CONTENT_LAYER]
             features = self.vgg(output, STYLE_LAYERS)
             content_loss = F.mse_loss(features[CONTENT_LAYER].float(), content_features.float())
-            style_loss = sum(F.mse_loss(gram_matrix(features[name]),
-                                        self.style_grams[name].expand(len(content), -1, -1))
-                             for name in STYLE_LAYERS)
+            style_loss = sum(weight * F.mse_loss(gram_matrix(features[name]),
+                                                 self.style_grams[name].expand(len(content), -1, -1))
+                             for name, weight in zip(STYLE_LAYERS, config.style_layer_weights))
             tv_loss = total_variation(output.float())
             temporal = (temporal_loss(self.model, content, output, self.generator)
                         if config.temporal_weight > 0 else torch.zeros((), device=self.device))
@@ -319,6 +322,21 @@ class Trainer:
         self.iteration = int(checkpoint["iteration"])
         self.generator.set_state(checkpoint["rng"])
 
+    def recipe(self) -> dict[str, object]:
+        """Everything in the loss and the schedule that shapes the look: enough to train the
+        same model again (the model's metadata carries it as JSON, under :data:`RECIPE_KEY`)."""
+        config = self.config
+        return {
+            "content_layer": CONTENT_LAYER, "style_layers": list(STYLE_LAYERS),
+            "content_weight": config.content_weight, "style_weight": config.style_weight,
+            "style_layer_weights": list(config.style_layer_weights),
+            "tv_weight": config.tv_weight, "temporal_weight": config.temporal_weight,
+            "image_size": config.image_size, "style_size": self.style_size,
+            "batch_size": config.batch_size, "learning_rate": config.learning_rate,
+            "iterations": config.iterations, "seed": config.seed,
+            "init": f"base {self.base_id}" if self.base_id else "random weights",
+        }  # fmt: skip
+
     def metadata(self) -> dict[str, str]:
         config = self.config
         return {
@@ -328,6 +346,7 @@ class Trainer:
             "streamart.style_size": str(self.style_size),
             "streamart.iterations": str(self.iteration),
             "streamart.temporal_weight": str(config.temporal_weight),
+            RECIPE_KEY: json.dumps(self.recipe(), sort_keys=True),
             THUMBNAIL_KEY: base64.b64encode(imageops.encode_jpeg(self.thumbnail, quality=80)).decode(),
             **({BASE_KEY: self.base_id} if self.base_id else {}),
             **({"licence": config.licence} if config.licence else {}),

@@ -69,6 +69,11 @@ def test_bad_settings_are_one_line_errors(content_dir, style_path, tmp_path, cap
     assert capsys.readouterr().err == "error: --iterations must be at least 1\n"
     assert main([*common, "--device", "tpu"]) == 2
     assert "cannot run torch work" in capsys.readouterr().err
+    assert main([*common, "--style-layer-weights", "1,1,1"]) == 2
+    assert capsys.readouterr().err.startswith("error: --style-layer-weights needs 4 finite weights")
+    with pytest.raises(SystemExit) as exit_:
+        main([*common, "--style-layer-weights", "1,a,1,1"])
+    assert exit_.value.code == 2 and "expected comma-separated numbers" in capsys.readouterr().err
     assert not (tmp_path / "x.onnx").exists() and not (tmp_path / "x.checkpoints").exists()
 
 

@@ -3,6 +3,7 @@ served over HTTP on the loopback interface."""
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import json
 import threading
@@ -11,15 +12,18 @@ from pathlib import Path
 
 import cv2
 import pytest
-from corpus_factory import make_archive, sources
+from corpus_factory import make_archive, make_deb, photo, sources
 
 from streamart.errors import WeightsError
 from streamart.offline.corpus import (
+    CorpusSources,
+    Package,
     corpus_ready,
     default_sources,
     ensure_corpus,
     fetch_corpus,
     held_out_photos,
+    sources_from_json,
 )
 
 
@@ -108,3 +112,30 @@ def test_the_shipped_sources_are_pinned():
         assert len(package.sha256) == 64 and package.size > 0 and package.file.startswith("pool/")
         assert not set(package.photos) & set(package.held_out)
     assert sum(len(package.held_out) for package in shipped.packages) >= 5
+
+
+def test_photos_in_a_folder_named_images_keep_their_own_names(tmp_path):
+    # A Python package's data (sklearn/datasets/images/china.jpg) is not a Plasma wallpaper
+    # (NAME/contents/images/1920x1080.jpg), named by its folder: two such photos must not
+    # land on one file.
+    files = {
+        "usr/lib/python3/dist-packages/sklearn/datasets/images/china.jpg": photo(1),
+        "usr/lib/python3/dist-packages/sklearn/datasets/images/flower.jpg": photo(2),
+        "usr/share/wallpapers/Kite/contents/images/1920x1080.jpg": photo(3),
+    }
+    deb = make_deb(tmp_path / "data_1.0_all.deb", files)
+    package = Package(name="data", version="1.0", file="pool/data_1.0_all.deb", size=deb.stat().st_size,
+                      sha256=hashlib.sha256(deb.read_bytes()).hexdigest(), photos=tuple(files), held_out=())
+    unreachable = ("http://127.0.0.1:9/",)
+    entries = fetch_corpus(tmp_path / "corpus", sources=CorpusSources(unreachable, (package,)), debs=[deb])
+    assert sorted(entry.file for entry in entries) == ["data-Kite.jpg", "data-china.jpg", "data-flower.jpg"]
+
+
+def test_sources_are_read_from_any_file_written_like_corpus_json(tmp_path):
+    text = json.dumps({"about": "a note", "mirrors": ["https://example.invalid/"], "packages": [{
+        "name": "p", "version": "1", "file": "pool/p.deb", "size": 3, "sha256": "0" * 64,
+        "photos": ["a.jpg"], "held_out": [],
+    }]})  # fmt: skip
+    read = sources_from_json(text)
+    assert read.mirrors == ("https://example.invalid/",)
+    assert read.packages[0].photos == ("a.jpg",) and read.packages[0].name == "p"

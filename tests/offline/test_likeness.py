@@ -65,3 +65,19 @@ def test_an_output_of_another_size_is_measured_at_the_photos(vgg):
     other = photo(2)[::-1].copy()
     assert measure.measure(bigger, original).content_distance \
         < 0.2 * measure.measure(other, original).content_distance
+
+
+def test_several_outputs_of_one_photo_measure_as_each_does_alone(vgg):
+    measure = LikenessMeasure(stripes(0), vgg)
+    original, outputs = photo(1), [stripes(3), photo(2)]
+    assert measure.measure_outputs(outputs, original) == [measure.measure(o, original) for o in outputs]
+
+
+def test_measures_of_several_paintings_share_the_photos_features(vgg):
+    cache: dict = {}
+    original = photo(1)
+    first = LikenessMeasure(stripes(0), vgg, photo_cache=cache).measure(stripes(3), original)
+    assert len(cache) == 1
+    second = LikenessMeasure(stripes(5), vgg, photo_cache=cache)
+    assert second.measure(stripes(3), original) == LikenessMeasure(stripes(5), vgg).measure(stripes(3), original)
+    assert len(cache) == 1 and first != second.measure(stripes(3), original)

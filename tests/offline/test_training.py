@@ -4,6 +4,7 @@ The photos and the painting are fixtures in tests/conftest.py, shared with tests
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import cv2
@@ -78,6 +79,35 @@ def test_temporal_loss_asks_for_the_same_picture_from_a_noisier_frame():
         return torch.nn.functional.avg_pool2d(x, 5, stride=1, padding=2, count_include_pad=False)
 
     assert temporal_loss(smoothing, images, smoothing(images), torch.Generator().manual_seed(0)) < noisy / 5
+
+
+def test_the_model_carries_the_recipe_that_made_it(content_dir, style_path, tmp_path):
+    from streamart.offline.training import RECIPE_KEY
+
+    trainer = Trainer(config(content_dir, style_path, tmp_path, content_weight=2.5, style_weight=7.0,
+                             style_size=96, seed=3))
+    recipe = json.loads(trainer.metadata()[RECIPE_KEY])
+    assert recipe["content_weight"] == 2.5 and recipe["style_weight"] == 7.0 and recipe["style_size"] == 96
+    assert recipe["image_size"] == 64 and recipe["seed"] == 3 and recipe["init"] == "random weights"
+    assert recipe["content_layer"] == "relu2_2" and recipe["style_layers"][-1] == "relu4_3"
+
+
+def test_style_layer_weights_weigh_each_layers_term(content_dir, style_path, tmp_path):
+    fixed = None
+    style = {}
+    for weights in ((1.0, 1.0, 1.0, 1.0), (2.0, 2.0, 2.0, 2.0), (1.0, 0.0, 0.0, 0.0), (0.0, 1.0, 1.0, 1.0)):
+        trainer = Trainer(config(content_dir, style_path, tmp_path, temporal_weight=0.0, style_layer_weights=weights))
+        fixed = trainer.content.batch(2) if fixed is None else fixed
+        style[weights] = trainer.evaluate(fixed).style
+    assert style[(2.0, 2.0, 2.0, 2.0)] == pytest.approx(2 * style[(1.0, 1.0, 1.0, 1.0)], rel=1e-4)
+    assert style[(1.0, 0.0, 0.0, 0.0)] + style[(0.0, 1.0, 1.0, 1.0)] == pytest.approx(style[(1.0, 1.0, 1.0, 1.0)], rel=1e-4)
+    assert 0 < style[(1.0, 0.0, 0.0, 0.0)] < style[(1.0, 1.0, 1.0, 1.0)]
+
+
+@pytest.mark.parametrize("weights", [(1.0, 1.0, 1.0), (1.0, -1.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0)])
+def test_style_layer_weights_that_cannot_weigh_four_layers_are_refused(content_dir, style_path, tmp_path, weights):
+    with pytest.raises(InputError, match="--style-layer-weights needs 4 finite weights"):
+        config(content_dir, style_path, tmp_path, style_layer_weights=weights)
 
 
 def test_user_mistakes_are_clear_errors(content_dir, style_path, tmp_path):
