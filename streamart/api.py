@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import glob
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -64,6 +65,8 @@ if TYPE_CHECKING:
     from .art.dream import DreamConfig, ProgressCallback
     from .art.gatys import GatysConfig, GatysProgress
     from .offline.training import TrainingProgress
+
+log = logging.getLogger(__name__)
 
 #: Called from the caller's thread a few times a second while a pipeline runs.
 Progress = Callable[[PipelineStats], None]
@@ -461,11 +464,14 @@ def gatys_image(
     size: int | None = None,
     overwrite: bool = False,
     progress: Callable[[GatysProgress], None] | None = None,
+    keep_partial: bool = False,
 ) -> None:
     """Gatys optimisation-based style transfer of one image (needs ``streamart[torch]``).
 
     ``size`` scales the content so its shorter side is that many pixels (never enlarges);
     the result is made at that size. The output path is checked before the work starts.
+    Interrupted (``KeyboardInterrupt``: Ctrl-C, or raised by ``progress``), it writes nothing,
+    or with ``keep_partial`` the best picture so far, and the interrupt goes on.
     """
     from .art import gatys  # imports torch: only when this is used
 
@@ -474,8 +480,15 @@ def gatys_image(
         content = load_image(input)
         content = resize(content, *limit_short_side(*content.shape[:2], size))
         images = [load_image(path) for path in styles]
+
+        def keep(partial: np.ndarray) -> None:
+            sink.write(Frame(image=partial, index=0))
+            sink.close()  # committed: the interrupt that follows must not discard it
+            log.warning("interrupted: the best picture so far is in %s", sink.path)
+
         result = gatys.transfer(
-            content, images, style_weights=style_weights, config=config or gatys.GatysConfig(), progress=progress
+            content, images, style_weights=style_weights, config=config or gatys.GatysConfig(),
+            progress=progress, on_interrupt=keep if keep_partial else None,
         )
         sink.write(Frame(image=result, index=0))
 

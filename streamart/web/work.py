@@ -49,7 +49,9 @@ def gatys(upload: Upload, painting: Upload, *, iterations: int, size: int | None
         output = results / f"{job.id}.png"
 
         def progress(step) -> None:
-            job.report(step.iteration, step.total_iterations, "steps")
+            height, width = step.size
+            unit = f"steps (scale {step.scale_index + 1} of {step.scale_count}: {width}x{height})"
+            job.report(step.iteration, step.total_iterations, unit, fraction=step.fraction, seconds_left=step.seconds_left)
             job.check()
 
         api.gatys_image(upload.path, output, [painting.path], config=config, size=size, progress=progress)
