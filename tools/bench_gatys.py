@@ -71,6 +71,80 @@ def cases(args: argparse.Namespace):
 
         yield "astronaut:" + args.style.stem, data.astronaut(), load_image(args.style), None
         return
+    inputs, published = args.examples / "inputs", args.examples / "outputs"
+    for pair in args.pairs.split(","):
+        photo, painting = pair.split(":")
+        theirs = load_image(find(published, PAIRS[pair])) if PAIRS.get(pair) else None
+        yield pair, load_image(find(inputs, photo)), load_image(find(inputs, painting)), theirs
+
+
+def find(folder: Path, stem: str) -> Path:
+    """``folder/stem`` with whatever picture extension it has."""
+    for extension in (".jpg", ".png", ".jpeg"):
+        if (folder / f"{stem}{extension}").exists():
+            return folder / f"{stem}{extension}"
+    raise SystemExit(f"{folder / stem}.jpg not found: give neural-style's examples folder")
+
+
+def reference_seconds(size: tuple[int, int], passes: int, device: str) -> float:
+    """Seconds of 500 plain float32 VGG16 forward and backward passes (NCHW, up to the default's
+    deepest layer) at ``size``, from ``passes`` timed ones."""
+    import torch
+
+    defaults = GatysConfig()
+    deepest = max((defaults.content_layer, *defaults.style_layers), key=LAYER_INDEX.__getitem__)
+    vgg = load_vgg16(device=device, upto=deepest)
+    image = (torch.rand(1, 3, *size, device=device) * 255).requires_grad_(True)
+
+    def one_pass() -> None:
+        image.grad = None
+        vgg(image, [deepest])[deepest].sum().backward()
+
+    one_pass()  # the first pass sets the kernels up
+    synchronize(device)
+    started = time.perf_counter()
+    for _ in range(passes):
+        one_pass()
+    synchronize(device)
+    return (time.perf_counter() - started) * 500 / passes
+
+
+def synchronize(device: str) -> None:
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def sheet_row(pictures: list[np.ndarray]) -> np.ndarray:
+    """The pictures side by side at :data:`SHEET_HEIGHT` px high."""
+    scaled = [
+        cv2.resize(p, (round(p.shape[1] * SHEET_HEIGHT / p.shape[0]), SHEET_HEIGHT), interpolation=cv2.INTER_AREA)
+        for p in pictures
+    ]
+    return np.concatenate(scaled, axis=1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("examples", type=Path, nargs="?", help="neural-style's examples folder (inputs/, outputs/)")
+    parser.add_argument("--style", type=Path, default=DEFAULT_STYLE, help="the painting without EXAMPLES")
+    parser.add_argument("--size", type=int, default=512, help="the photo's shorter side, as --size (default 512)")
+    parser.add_argument("--pairs", default=DEFAULT_PAIRS, help=f"photo:painting,... (default: {DEFAULT_PAIRS})")
+    parser.add_argument("--precisions", default="fp32,bf16", help="comma-separated, of fp32, bf16 (default both)")
+    parser.add_argument("--iterations", type=int, help="GatysConfig.iterations (default: the default's)")
+    parser.add_argument("--reference-passes", type=int, default=50, help="passes timed for the 500-pass reference")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--sheet", type=Path, help="save the side-by-side sheet here (JPEG or PNG)")
+    parser.add_argument("--outputs", type=Path, help="save our outputs in this folder")
+    parser.add_argument("--json", type=Path, help="append each result as one JSON line to this file")
+    args = parser.parse_args()
+
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     precisions = args.precisions.split(",")
     config = replace(GatysConfig(), device=args.device)
     if args.iterations:
