@@ -18,10 +18,10 @@ from .gallery import Style
 from .jobs import Cancelled, Job
 from .uploads import Upload
 
-#: Gatys in the page: the CLI's 500 steps at 480 px take many minutes on a laptop CPU; the
-#: page starts smaller (a few minutes on 2 cores) and lets the person ask for more.
+#: Gatys in the page: smaller than the CLI's --size 512 (a quarter of the time) and the CLI's
+#: steps; the person can ask for more.
 GATYS_SIZE = 256
-GATYS_ITERATIONS = 150
+GATYS_ITERATIONS = GatysConfig.iterations
 #: DeepDream in the page: the picture's longer side (the CLI's default is the picture's own).
 DREAM_LONG_SIDE = 512
 

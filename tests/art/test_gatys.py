@@ -117,11 +117,13 @@ def test_same_seed_repeats_and_another_seed_differs():
 def test_preserve_color_luminance_keeps_the_content_chroma(plain):
     content = make_content()
     kept, _ = run(config=replace(FAST, preserve_color="luminance"))
-    kept_error = np.abs(chroma(kept) - chroma(content)).mean()
-    plain_error = np.abs(chroma(plain[0]) - chroma(content)).mean()
-    # The YCrCb round trip through uint8, and clipping where the new lightness with the old
-    # colour falls outside RGB (the orange corner, moved by 40 grey levels in 15 steps).
-    assert kept_error < 2.5
+    # Where the new lightness with the content's colour fits in RGB (no channel clipped), the
+    # colour is the content's up to the YCrCb round trip through uint8.
+    fits = ((kept > 0) & (kept < 255)).all(axis=-1)
+    assert fits.mean() > 0.5
+    kept_error = np.abs(chroma(kept) - chroma(content))[fits].mean()
+    plain_error = np.abs(chroma(plain[0]) - chroma(content))[fits].mean()
+    assert kept_error < 2.0
     assert plain_error > 4 * kept_error  # without it the style's colours came in
     # The texture still comes from the transfer: the luminance differs from the content's.
     luma = cv2.cvtColor(kept, cv2.COLOR_RGB2YCrCb)[..., 0].astype(int)
