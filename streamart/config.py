@@ -260,7 +260,7 @@ class GatysConfig:
     #: Weight of the style loss: squared Gram matrix error relative to the style's, averaged
     #: over the layers. Only the ratio to content_weight matters for the look: 20 is
     #: neural-style's 5 : 100 (its losses are normalised per layer too).
-    style_weight: float = 20.0
+    style_weight: float = 10.0
     #: Weight of the total variation loss: mean squared neighbour difference (0..1 values).
     tv_weight: float = 1.0
     #: "lbfgs" (fewer iterations to a good result, more memory) or "adam".
@@ -269,7 +269,7 @@ class GatysConfig:
     learning_rate: float = 10.0
     #: Optimisation steps at the full size (one VGG forward + backward each); each coarser scale
     #: runs twice as many as the next finer one (a step there costs a quarter).
-    iterations: int = 60
+    iterations: int = 50
     #: Start from the content image or from uniform noise (``seed`` picks the noise).
     init: Literal["content", "noise"] = "content"
     #: Longer-side sizes of the coarse passes before the content's own size, increasing; None:
