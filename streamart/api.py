@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import glob
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -65,6 +66,8 @@ if TYPE_CHECKING:
     from .art.dream import DreamConfig, ProgressCallback
     from .art.gatys import GatysConfig, GatysProgress
     from .offline.training import TrainingProgress
+
+log = logging.getLogger(__name__)
 
 #: Called from the caller's thread a few times a second while a pipeline runs.
 Progress = Callable[[PipelineStats], None]
@@ -484,6 +487,7 @@ def gatys_image(
     overwrite: bool = False,
     progress: Callable[[GatysProgress], None] | None = None,
     max_pixels: int = MAX_PIXELS,
+    keep_partial: bool = False,
 ) -> None:
     """Gatys optimisation-based style transfer of one image (needs ``streamart[torch]``).
 
@@ -491,6 +495,8 @@ def gatys_image(
     the result is made at that size. The output path is checked before the work starts. A
     picture (the content or a style) with more than ``max_pixels`` pixels is refused before it
     is decoded.
+    Interrupted (``KeyboardInterrupt``: Ctrl-C, or raised by ``progress``), it writes nothing,
+    or with ``keep_partial`` the best picture so far, and the interrupt goes on.
     """
     from .art import gatys  # imports torch: only when this is used
 
@@ -499,8 +505,15 @@ def gatys_image(
         content = load_image(input, max_pixels=max_pixels)
         content = resize(content, *limit_short_side(*content.shape[:2], size))
         images = [load_image(path, max_pixels=max_pixels) for path in styles]
+
+        def keep(partial: np.ndarray) -> None:
+            sink.write(Frame(image=partial, index=0))
+            sink.close()  # committed: the interrupt that follows must not discard it
+            log.warning("interrupted: the best picture so far is in %s", sink.path)
+
         result = gatys.transfer(
-            content, images, style_weights=style_weights, config=config or gatys.GatysConfig(), progress=progress
+            content, images, style_weights=style_weights, config=config or gatys.GatysConfig(),
+            progress=progress, on_interrupt=keep if keep_partial else None,
         )
         sink.write(Frame(image=result, index=0))
 

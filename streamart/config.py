@@ -288,6 +288,7 @@ GATYS_OPTIMIZERS = ("lbfgs", "adam")
 GATYS_INITS = ("content", "noise")
 GATYS_PRESERVE_COLORS = ("none", "luminance", "histogram")
 GATYS_POOLINGS = ("max", "avg")
+GATYS_PRECISIONS = ("auto", "fp32", "bf16")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -304,20 +305,27 @@ class GatysConfig:
     #: Weight of the content loss: squared activation error relative to the content's.
     content_weight: float = 1.0
     #: Weight of the style loss: squared Gram matrix error relative to the style's, averaged
-    #: over the layers. Only the ratio to content_weight matters for the look.
-    style_weight: float = 5.0
+    #: over the layers. Only the ratio to content_weight matters for the look: 8 matched
+    #: neural-style's published outputs on the likeness measure (docs/GATYS.md).
+    style_weight: float = 8.0
     #: Weight of the total variation loss: mean squared neighbour difference (0..1 values).
     tv_weight: float = 1.0
     #: "lbfgs" (fewer iterations to a good result, more memory) or "adam".
     optimizer: Literal["lbfgs", "adam"] = "lbfgs"
     #: Adam's step size in pixel units (0..255); L-BFGS does not use it.
     learning_rate: float = 10.0
-    #: Optimisation steps at each scale (one VGG forward + backward each).
-    iterations: int = 500
+    #: Optimisation steps at the full size (one VGG forward + backward each); each coarser scale
+    #: runs twice as many as the next finer one (a step there costs a quarter).
+    iterations: int = 50
     #: Start from the content image or from uniform noise (``seed`` picks the noise).
     init: Literal["content", "noise"] = "content"
-    #: Longer-side sizes of the coarse passes before the content's own size, increasing.
-    scales: tuple[int, ...] = ()
+    #: Longer-side sizes of the coarse passes before the content's own size, increasing; None:
+    #: a quarter and a half of the content's size (those whose shorter side is 64 px or more);
+    #: () for the full size alone.
+    scales: tuple[int, ...] | None = None
+    #: A scale ends once its total loss fell by less than this share over the last 10 steps
+    #: (0: always run every step).
+    stop_tolerance: float = 0.005
     #: Size of the style image relative to the image being optimised (longer sides): larger
     #: values give larger brush strokes and motifs.
     style_scale: float = 1.0
@@ -330,10 +338,14 @@ class GatysConfig:
     seed: int = 0
     #: "auto" takes the CUDA GPU when torch sees one; also "cpu", "cuda" or "cuda:N".
     device: str = "auto"
+    #: "bf16": VGG16 in bfloat16 autocast (losses stay float32); "auto": bf16 where the device
+    #: computes it natively (CUDA GPUs, CPUs with AVX512-BF16 or AMX), else "fp32".
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
 
     def __post_init__(self) -> None:
         for name, value, allowed in (
             ("optimizer", self.optimizer, GATYS_OPTIMIZERS),
+            ("precision", self.precision, GATYS_PRECISIONS),
             ("init", self.init, GATYS_INITS),
             ("preserve_color", self.preserve_color, GATYS_PRESERVE_COLORS),
             ("pooling", self.pooling, GATYS_POOLINGS),
@@ -353,13 +365,16 @@ class GatysConfig:
                 raise InputError("style layer weights are all zero; make at least one positive")
         check_non_negative("weights", (self.content_weight, self.style_weight, self.tv_weight))
         check_torch_device(self.device)
-        if self.iterations < 1:
-            raise InputError(f"iterations must be at least 1, got {self.iterations}")
+        # NaN and inf pass a plain "< 1" test; a float is no step count either.
+        if isinstance(self.iterations, bool) or not isinstance(self.iterations, int) or self.iterations < 1:
+            raise InputError(f"iterations must be at least 1 and a whole number, got {self.iterations}")
+        if not 0 <= self.stop_tolerance < 1:
+            raise InputError(f"stop_tolerance must be from 0 to below 1, got {self.stop_tolerance}")
         if not 0 < self.learning_rate < math.inf:
             raise InputError(f"learning_rate must be positive and finite, got {self.learning_rate}")
         if not 0 < self.style_scale < math.inf:
             raise InputError(f"style_scale must be positive and finite, got {self.style_scale}")
-        if any(b <= a for a, b in zip(self.scales, self.scales[1:])):
+        if self.scales is not None and any(b <= a for a, b in zip(self.scales, self.scales[1:])):
             raise InputError(f"scales must increase, got {', '.join(map(str, self.scales))}")
 
 

@@ -11,6 +11,7 @@ from model_factory import make_style_model, reference_style
 
 import streamart
 from streamart import StyleConfig, Stylizer
+from streamart.config import GatysConfig
 from streamart.core.controls import LiveControls
 from streamart.core.protocols import ClosingContext
 from streamart.errors import InputError
@@ -257,3 +258,30 @@ def test_a_stylized_video_has_no_dark_band_along_its_top_and_bottom(tmp_path, gr
     rows = frames.astype(float).mean(axis=(0, 2, 3))
     inside = rows[24:-24].mean()
     assert rows[:8].min() > inside - 8 and rows[-8:].min() > inside - 8, (rows[:8], rows[-8:], inside)
+
+
+@pytest.mark.parametrize("keep_partial", [True, False])
+def test_gatys_interrupted_keeps_the_picture_so_far_only_when_asked(tmp_path, keep_partial):
+    import cv2
+
+    rng = np.random.default_rng(0)
+    cv2.imwrite(str(tmp_path / "photo.png"), cv2.resize(rng.integers(0, 255, (6, 8, 3), dtype=np.uint8), (64, 48)))
+    stripes = np.zeros((64, 64, 3), np.uint8)
+    stripes[:, ::6] = (255, 40, 0)
+    cv2.imwrite(str(tmp_path / "style.png"), stripes)
+    out = tmp_path / "out.png"
+
+    def ctrl_c_at_step_3(step) -> None:  # Ctrl-C raises KeyboardInterrupt in the main thread
+        if step.iteration == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        streamart.gatys_image(
+            tmp_path / "photo.png", out, [tmp_path / "style.png"], config=GatysConfig(iterations=20, device="cpu"),
+            progress=ctrl_c_at_step_3, keep_partial=keep_partial,
+        )
+    if keep_partial:
+        assert cv2.imread(str(out)).shape == (48, 64, 3)
+    else:
+        assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left

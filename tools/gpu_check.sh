@@ -33,7 +33,7 @@
 #   style-*    tools/bench_style.py: the style model at 1280x720 and 1920x1080 (torch fp16, eager
 #              and CUDA graph; onnxruntime's CUDA EP as well when it is installed)
 #   dream-*    tools/bench_dream.py --device cuda at 1280x720, with and without CUDA graphs
-#   gatys      tools/bench_gatys.py: 512x512, 500 iterations
+#   gatys      tools/bench_gatys.py: 512 px at the defaults, bf16 and fp32, against 500 fp32 passes
 #   report     tools/gpu_report.py: the table
 set -u -o pipefail
 cd "$(dirname "$0")/.."
@@ -85,14 +85,14 @@ if ((DRY)); then
         --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64)
     STYLE=(--device cpu --precision fp32 --sizes 64x36 --frames 2 --threads 1)
     DREAM=(--device cpu --preset creatures dogs --sizes 64x48 --steps 1 --frames 1 --threads 1)
-    GATYS=(--device cpu --size 64 --iterations 3 --threads 1 --style "$STYLE_PAINTING")
+    GATYS=(--device cpu --size 64 --iterations 3 --reference-passes 2 --precisions fp32 --threads 1 --style "$STYLE_PAINTING")
 else
     DEVICE=cuda
     PIP_TARGET=/tmp/site
     PIP_FOR_DEVICE=()
     STYLE=(--device cuda --precision fp16 --sizes 1280x720 1920x1080 --frames 200)
     DREAM=(--device cuda --preset creatures dogs patterns --sizes 1280x720 --steps 2 4 --frames 30)
-    GATYS=(--device cuda --size 512 --iterations 500 --style "$STYLE_PAINTING")
+    GATYS=(--device cuda --size 512 --precisions bf16,fp32 --style "$STYLE_PAINTING")
 fi
 
 # --- carry, install, weights ------------------------------------------------------------------

@@ -8,9 +8,15 @@ changed step by step so that, seen through the pretrained VGG16,
   thrown away) on several layers match the style images' (style loss), blended by weight,
 - neighbouring pixels differ little (total variation loss, against high-frequency noise).
 
-Coarse-to-fine: with ``scales`` the problem is first solved at small sizes and each result,
-upsampled, starts the next size, ending at the content's own size. Large structures form
-cheaply at the coarse sizes; the final size only has to refine them.
+Coarse-to-fine: the problem is first solved at small sizes (by default a quarter and a half of
+the content's size) and each result, upsampled, starts the next size, ending at the content's
+own size. Large structures form cheaply at the coarse sizes, where a step costs a quarter or a
+sixteenth of one at the full size, so they run more steps; the full size only refines. A scale
+ends early once its loss flattens.
+
+Speed: VGG16 runs channels-last, in bfloat16 autocast where the hardware computes it natively
+(CUDA GPUs, CPUs with AVX512-BF16 or AMX), and the style images' Gram matrices are cached
+between calls in the same process.
 
 Pixel values are 0..255 throughout, the VGG's input convention.
 """
@@ -18,7 +24,10 @@ Pixel values are 0..255 throughout, the VGG's input convention.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,11 +43,23 @@ torch = require("torch", "torch")
 from ..nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, checked above)
 from ..ops.tensor import to_image, to_tensor  # noqa: E402
 from ..runtimes.memory import shrink_to_fit  # noqa: E402
-from ..runtimes.torch import free_memory, select_device  # noqa: E402
+from ..runtimes.torch import bf16_is_native, free_memory, select_device  # noqa: E402
 
 #: The smallest side, in pixels, at any scale: the deepest default style layer (relu5_1) sits
 #: after four 2x poolings, so it would be under 2 x 2 activations below this.
 MIN_SIDE = 32
+#: The automatic coarse scales (``GatysConfig.scales`` None) halve the content's size this many
+#: times, keeping those whose shorter side is at least :data:`MIN_COARSE_SIDE`.
+COARSE_HALVINGS = 2
+MIN_COARSE_SIDE = 64
+#: The smallest style picture accepted, on its shorter side: below it the painting's strokes
+#: are a few pixels and its Gram matrices describe JPEG blocks more than the painting.
+MIN_STYLE_SIDE = 64
+#: A style picture whose channels all vary by less than this (grey levels, standard deviation)
+#: is one flat colour: no texture to transfer (a pencil sketch on white is far above it).
+MIN_STYLE_STD = 1.0
+#: The early stop looks at the loss this many steps back.
+STOP_WINDOW = 10
 
 # L-BFGS keeps this many past (step, gradient change) pairs, each the size of the image.
 LBFGS_HISTORY = 50
@@ -54,16 +75,21 @@ FIXED_BYTES = 300 * 2**20
 
 @dataclass(frozen=True)
 class GatysProgress:
-    """One optimisation step: the weighted losses at the image that step started from."""
+    """One optimisation step: the weighted losses at the image that step started from, and how
+    far the whole transfer has come."""
 
     iteration: int  # 1-based, counted over all scales
-    total_iterations: int
+    total_iterations: int  # the most there can be: a scale whose loss flattens ends early
     scale_index: int  # 0-based; the last scale is the content's own size
     scale_count: int
     size: tuple[int, int]  # (height, width) being optimised
     content_loss: float
     style_loss: float
     tv_loss: float
+    #: Share of the work done (0..1): steps weighted by their pixels, as a step's time is.
+    fraction: float
+    #: Seconds left at the pace so far (an upper bound when a scale ends early).
+    seconds_left: float
 
     @property
     def total_loss(self) -> float:
@@ -73,6 +99,37 @@ class GatysProgress:
 ProgressCallback = Callable[[GatysProgress], None]
 
 
+class GramCache:
+    """The style pictures' Gram matrices, kept between transfers of the same painting.
+
+    Keys hold everything that changes a Gram matrix (the picture's pixels, the size it is
+    measured at, the layers, the pooling, the precision, the device); beyond ``capacity``
+    entries the least recently used one goes.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[Hashable, dict[str, torch.Tensor]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable, compute: Callable[[], dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+        """The entry for ``key``, made by ``compute()`` on a miss."""
+        if key in self._entries:
+            self._entries.move_to_end(key)
+            return self._entries[key]
+        value = compute()
+        self._entries[key] = value
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+        return value
+
+
+#: One painting at three scales for five layers is about 7 MB in float32.
+STYLE_GRAMS = GramCache(capacity=24)
+
+
 def transfer(
     content: np.ndarray,
     styles: Sequence[np.ndarray],
@@ -80,12 +137,16 @@ def transfer(
     style_weights: Sequence[float] | None = None,
     config: GatysConfig,
     progress: ProgressCallback | None = None,
+    on_interrupt: Callable[[np.ndarray], None] | None = None,
 ) -> np.ndarray:
     """Paint ``content`` in the style of ``styles``; returns RGB uint8 of the content's size.
 
     ``content`` and each style are RGB uint8 H x W x 3. ``style_weights`` (one per style,
     non-negative, not all zero; default equal) blend the styles' Gram matrices, so weights
     1, 0 give exactly the first style alone. ``progress`` is called after every step.
+    On Ctrl-C (``KeyboardInterrupt``, also from ``progress``) after at least one step,
+    ``on_interrupt`` receives the best picture so far, at the content's size, before the
+    interrupt goes on.
 
     Raises :class:`InputError` for bad images, weights or sizes and :class:`DeviceError` when
     the device is missing or the image would not fit in its memory.
@@ -97,9 +158,10 @@ def transfer(
     if len(styles) == 0:
         raise InputError("give at least one style image")
     for index, style in enumerate(styles, start=1):
-        check_image(style, f"style image {index}")
+        _check_style(style, index)
     blend = _blend_weights(style_weights, len(styles))
-    sizes = _scale_sizes(content.shape[:2], config.scales)
+    sizes = scale_sizes(content.shape[:2], config.scales)
+    iterations = scale_iterations(config.iterations, len(sizes))
     style_sizes = [
         [_style_size(style, size, config.style_scale) for style in styles] for size in sizes
     ]
@@ -110,84 +172,202 @@ def transfer(
         styles = [imageops.match_histograms(style, content) for style in styles]
     layers = (config.content_layer, *config.style_layers)
     vgg = _load_vgg(str(device), max(layers, key=LAYER_INDEX.__getitem__), config.pooling)
-    layer_weights = _layer_weights(config)
+    bf16 = bf16_is_native(device) if config.precision == "auto" else config.precision == "bf16"
+    pace = _Pace(iterations, sizes)
 
-    total_iterations = config.iterations * len(sizes)
-    image = None
+    def finish(image: torch.Tensor) -> np.ndarray:
+        result = to_image(_upsample(image, content.shape[:2]))
+        return imageops.keep_chroma(result, content) if config.preserve_color == "luminance" else result
+
+    optimisation = None
     try:
         for scale_index, (height, width) in enumerate(sizes):
             content_tensor = to_tensor(imageops.resize(content, height, width), device)
-            if image is None:
+            if optimisation is None:
                 image = _initial_image(content_tensor, config)
             else:  # coarse-to-fine: the previous scale's result starts this one
-                image = torch.nn.functional.interpolate(
-                    image, size=(height, width), mode="bicubic", align_corners=False
-                )
-            with torch.no_grad():
-                content_target = vgg(content_tensor, [config.content_layer])[config.content_layer]
-                style_targets = _blended_grams(
-                    vgg, styles, style_sizes[scale_index], blend, config.style_layers, device
-                )
-
-            image = image.detach().requires_grad_(True)  # optimised in place
-            steps = _optimise(vgg, image, content_target, style_targets, layer_weights, config)
-            for step, losses in enumerate(steps, start=1):
+                image = _upsample(optimisation.image, (height, width))
+            with torch.no_grad(), _autocast(device, bf16):
+                content_target = vgg(_channels_last(content_tensor), [config.content_layer])
+            style_targets = _blended_grams(vgg, styles, style_sizes[scale_index], blend, config, device, bf16)
+            optimisation = _Optimisation(
+                vgg, image, content_target[config.content_layer].float(), style_targets, config, bf16
+            )
+            for step in range(1, iterations[scale_index] + 1):
+                losses = optimisation.step()
+                stop = step < iterations[scale_index] and flattened(optimisation.losses, config.stop_tolerance)
+                pace.advance(scale_index, skipped=iterations[scale_index] - step if stop else 0)
                 if progress is not None:
                     progress(
                         GatysProgress(
-                            scale_index * config.iterations + step, total_iterations,
-                            scale_index, len(sizes), (height, width), *losses,
+                            pace.steps_done, pace.steps_done + pace.steps_left, scale_index, len(sizes),
+                            (height, width), *losses, fraction=pace.fraction, seconds_left=pace.seconds_left,
                         )
                     )  # fmt: skip
+                if stop:
+                    break
     except torch.cuda.OutOfMemoryError:
         raise DeviceError(
             f"a {content.shape[1]}x{content.shape[0]} image does not fit in the GPU's memory; "
             "use a smaller --size or --scales"
         ) from None
+    except KeyboardInterrupt:
+        if on_interrupt is not None and optimisation is not None and optimisation.best is not None:
+            on_interrupt(finish(optimisation.best))
+        raise
+    return finish(optimisation.image)
 
-    result = to_image(image)
-    if config.preserve_color == "luminance":
-        result = imageops.keep_chroma(result, content)
-    return result
+
+def flattened(losses: Sequence[float], tolerance: float) -> bool:
+    """Whether the loss has flattened: over the last :data:`STOP_WINDOW` steps it fell by no
+    more than ``tolerance`` of its value (0 never stops)."""
+    if tolerance <= 0 or len(losses) <= STOP_WINDOW:
+        return False
+    before, now = losses[-1 - STOP_WINDOW], losses[-1]
+    return before - now <= tolerance * before
 
 
-def _optimise(vgg, image, content_target, style_targets, layer_weights, config):
-    """Run ``config.iterations`` optimiser steps on the leaf tensor ``image`` in place, yielding
-    each step's weighted (content, style, tv) losses."""
-    if config.optimizer == "lbfgs":
-        # One iteration per step() call (the history persists between calls), so progress
-        # can be reported per iteration. No line search: a unit step works in pixel units.
-        optimizer = torch.optim.LBFGS([image], lr=1.0, max_iter=1, history_size=LBFGS_HISTORY)
-    else:
-        optimizer = torch.optim.Adam([image], lr=config.learning_rate)
-    layers = list(dict.fromkeys((config.content_layer, *config.style_layers)))
-    losses: tuple[float, float, float] = (0.0, 0.0, 0.0)
+def scale_iterations(iterations: int, scale_count: int) -> list[int]:
+    """Steps at each scale, coarsest first: ``iterations`` at the full size and twice as many at
+    each coarser one. A halving of the size makes a step four times cheaper, so every scale
+    costs at most half of the next finer one and the whole schedule less than twice
+    ``iterations`` full-size steps."""
+    return [iterations * 2 ** (scale_count - 1 - index) for index in range(scale_count)]
 
-    def closure():
-        nonlocal losses
-        optimizer.zero_grad()
-        features = vgg(image, layers)
-        content_loss = config.content_weight * _relative_error(
-            features[config.content_layer], content_target
-        )
-        style_loss = config.style_weight * sum(
-            weight * _relative_error(gram_matrix(features[layer]), style_targets[layer])
-            for layer, weight in zip(config.style_layers, layer_weights)
-        )
-        # on a 0..1 value scale, as the weights were tuned
-        tv_loss = config.tv_weight * total_variation(image) / 255**2
-        total = content_loss + style_loss + tv_loss
-        # The gradient of the sum over pixels rather than of the mean: per-pixel gradients of
-        # the mean are ~1e-5, under the absolute thresholds inside torch's L-BFGS (it drops
-        # curvature pairs with s.y <= 1e-10), where it would barely move from noise.
-        objective = total * image.numel()
-        objective.backward()
-        losses = (content_loss.item(), style_loss.item(), tv_loss.item())
-        return objective
 
-    for _ in range(config.iterations):
-        optimizer.step(closure)
-        yield losses
+def scale_sizes(content_size: tuple[int, int], scales: Sequence[int] | None) -> list[tuple[int, int]]:
+    """(height, width) of every scale: each of ``scales`` (longer side), then the content's.
+    ``None`` halves the content's size :data:`COARSE_HALVINGS` times, keeping the coarse sizes
+    whose shorter side is at least :data:`MIN_COARSE_SIDE`."""
+    height, width = content_size
+    long_side = max(height, width)
+    if scales is None:
+        scales = [
+            round(long_side / 2**halving)
+            for halving in range(COARSE_HALVINGS, 0, -1)
+            if min(height, width) // 2**halving >= MIN_COARSE_SIDE
+        ]
+    for scale in scales:
+        if scale >= long_side:
+            raise InputError(
+                f"scale {scale} is not smaller than the image's longer side ({long_side} px); "
+                "scales are the coarse passes before the full size: use smaller --scales"
+            )
+    sizes = [imageops.fit_long_side(height, width, scale) for scale in scales]
+    sizes.append((height, width))
+    for h, w in sizes:
+        if min(h, w) < MIN_SIDE:
+            raise InputError(
+                f"{w}x{h} is too small for style transfer: every side must be at least "
+                f"{MIN_SIDE} px (use a larger image, --size or --scales)"
+            )
+    return sizes
+
+
+class _Pace:
+    """Steps done and left, the work they stand for (a step's time grows with its pixels) and
+    the time taken so far, for the progress reports."""
+
+    def __init__(self, iterations: Sequence[int], sizes: Sequence[tuple[int, int]]) -> None:
+        self._pixels = [height * width for height, width in sizes]
+        self._left = list(iterations)
+        self._work_done = 0
+        self.steps_done = 0
+        self._started = time.perf_counter()
+
+    def advance(self, scale_index: int, *, skipped: int = 0) -> None:
+        """One step done at ``scale_index``, and ``skipped`` steps there that will not run."""
+        self._left[scale_index] -= 1 + skipped
+        self._work_done += self._pixels[scale_index]
+        self.steps_done += 1
+
+    @property
+    def steps_left(self) -> int:
+        return sum(self._left)
+
+    @property
+    def _work_left(self) -> int:
+        return sum(steps * pixels for steps, pixels in zip(self._left, self._pixels))
+
+    @property
+    def fraction(self) -> float:
+        return self._work_done / (self._work_done + self._work_left)
+
+    @property
+    def seconds_left(self) -> float:
+        return (time.perf_counter() - self._started) * self._work_left / self._work_done
+
+
+class _Optimisation:
+    """The optimiser working on one scale's picture; :meth:`step` runs one step."""
+
+    def __init__(self, vgg, image, content_target, style_targets, config: GatysConfig, bf16: bool) -> None:
+        self.image = image.detach().requires_grad_(True)  # optimised in place
+        if config.optimizer == "lbfgs":
+            # One iteration per step() call (the history persists between calls), so progress
+            # can be reported per iteration. No line search: a unit step works in pixel units.
+            self._optimizer = torch.optim.LBFGS(
+                [self.image], lr=1.0, max_iter=1, history_size=LBFGS_HISTORY
+            )
+        else:
+            self._optimizer = torch.optim.Adam([self.image], lr=config.learning_rate)
+        self._vgg = vgg
+        self._content_target = content_target
+        self._style_targets = style_targets
+        self._layer_weights = _layer_weights(config)
+        self._config = config
+        self._bf16 = bf16
+        #: The total loss before each step.
+        self.losses: list[float] = []
+        #: The picture with the lowest loss so far (None before the first step).
+        self.best: torch.Tensor | None = None
+
+    def step(self) -> tuple[float, float, float]:
+        """One optimiser step; returns the weighted (content, style, tv) losses of the picture
+        it started from."""
+        parts: tuple[float, float, float] = (0.0, 0.0, 0.0)
+        config = self._config
+
+        def closure():
+            nonlocal parts
+            self._optimizer.zero_grad()
+            with _autocast(self.image.device, self._bf16):
+                features = self._vgg(_channels_last(self.image), self._layers)
+            content_loss = config.content_weight * _relative_error(
+                features[config.content_layer].float(), self._content_target
+            )
+            style_loss = config.style_weight * sum(
+                weight * _relative_error(gram_matrix(features[layer]), self._style_targets[layer])
+                for layer, weight in zip(config.style_layers, self._layer_weights)
+            )
+            # on a 0..1 value scale, as the weights were tuned
+            tv_loss = config.tv_weight * total_variation(self.image) / 255**2
+            total = content_loss + style_loss + tv_loss
+            # The gradient of the sum over pixels rather than of the mean: per-pixel gradients
+            # of the mean are ~1e-5, under the absolute thresholds inside torch's L-BFGS (it
+            # drops curvature pairs with s.y <= 1e-10), where it would barely move from noise.
+            objective = total * self.image.numel()
+            objective.backward()
+            parts = (content_loss.item(), style_loss.item(), tv_loss.item())
+            if not self.losses or sum(parts) < min(self.losses):
+                self.best = self.image.detach().clone()
+            self.losses.append(sum(parts))
+            return objective
+
+        if not self.losses and isinstance(self._optimizer, torch.optim.LBFGS):
+            # torch's L-BFGS makes its first step g / |g|_1: a 1e-4 grey level move, below what
+            # bfloat16 resolves, so the first curvature pair would be rounding noise (and the
+            # next step blow up). This one moves a pixel by one grey level on average.
+            self._optimizer.param_groups[0]["lr"] = self.image.numel()
+            self._optimizer.step(closure)
+            self._optimizer.param_groups[0]["lr"] = 1.0
+        else:
+            self._optimizer.step(closure)
+        return parts
+
+    @property
+    def _layers(self) -> list[str]:
+        return list(dict.fromkeys((self._config.content_layer, *self._config.style_layers)))
 
 
 def _relative_error(value, target):
@@ -201,14 +381,44 @@ def _relative_error(value, target):
     return (value - target).pow(2).sum() / target.pow(2).sum()
 
 
-def _blended_grams(vgg, styles, sizes, blend, layers, device):
-    """Per layer, the weighted sum of the styles' Gram matrices (weights sum to 1)."""
+def _blended_grams(vgg, styles, sizes, blend, config: GatysConfig, device, bf16: bool):
+    """Per style layer, the weighted sum of the styles' Gram matrices (weights sum to 1)."""
     targets = {}
-    for style, (height, width), weight in zip(styles, sizes, blend):
-        features = vgg(to_tensor(imageops.resize(style, height, width), device), layers)
-        for layer in layers:
-            targets[layer] = targets.get(layer, 0) + weight * gram_matrix(features[layer])
+    for style, size, weight in zip(styles, sizes, blend):
+        key = (
+            hashlib.blake2b(style.tobytes(), digest_size=16).hexdigest(), style.shape, size,
+            config.style_layers, config.pooling, bf16, str(device),
+        )  # fmt: skip
+        grams = STYLE_GRAMS.get(key, lambda: _style_grams(vgg, style, size, config.style_layers, device, bf16))
+        for layer in config.style_layers:
+            targets[layer] = targets.get(layer, 0) + weight * grams[layer]
     return targets
+
+
+@torch.no_grad()
+def _style_grams(vgg, style, size, layers, device, bf16: bool) -> dict[str, torch.Tensor]:
+    image = to_tensor(imageops.resize(style, *size), device)
+    with _autocast(device, bf16):
+        features = vgg(_channels_last(image), layers)
+    return {layer: gram_matrix(features[layer]) for layer in layers}
+
+
+def _autocast(device: torch.device, bf16: bool):
+    """bfloat16 autocast of the convolutions when ``bf16`` (Gram matrices and losses stay in
+    float32: :func:`gram_matrix` converts)."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
+
+
+def _channels_last(image: torch.Tensor) -> torch.Tensor:
+    # The VGG's weights are channels-last too (see _load_vgg): oneDNN and cuDNN then skip
+    # reordering every activation.
+    return image.contiguous(memory_format=torch.channels_last)
+
+
+def _upsample(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    if tuple(image.shape[-2:]) == tuple(size):
+        return image.detach()
+    return torch.nn.functional.interpolate(image.detach(), size=size, mode="bicubic", align_corners=False)
 
 
 def _initial_image(content_tensor, config):
@@ -218,6 +428,22 @@ def _initial_image(content_tensor, config):
     generator = torch.Generator().manual_seed(config.seed)
     noise = torch.rand(content_tensor.shape, generator=generator) * 255
     return noise.to(content_tensor.device)
+
+
+def _check_style(style: np.ndarray, index: int) -> None:
+    """Refuse a style picture that has no painting to measure: too small, or one flat colour."""
+    check_image(style, f"style image {index}")
+    height, width = style.shape[:2]
+    if min(height, width) < MIN_STYLE_SIDE:
+        raise InputError(
+            f"style picture {index} is only {width}x{height} px; give one at least "
+            f"{MIN_STYLE_SIDE} px on each side"
+        )
+    if style.reshape(-1, 3).std(axis=0).max() < MIN_STYLE_STD:
+        raise InputError(
+            f"style picture {index} is one flat colour, with no strokes or texture to transfer; "
+            "give a painting or a drawing"
+        )
 
 
 def _blend_weights(style_weights: Sequence[float] | None, count: int) -> list[float]:
@@ -242,27 +468,6 @@ def _layer_weights(config: GatysConfig) -> list[float]:
     weights = config.style_layer_weights or (1.0,) * len(config.style_layers)
     total = sum(weights)
     return [weight / total for weight in weights]
-
-
-def _scale_sizes(content_size: tuple[int, int], scales: Sequence[int]) -> list[tuple[int, int]]:
-    """(height, width) of every pass: each of ``scales`` (longer side), then the content's."""
-    height, width = content_size
-    long_side = max(height, width)
-    for scale in scales:
-        if scale >= long_side:
-            raise InputError(
-                f"scale {scale} is not smaller than the image's longer side ({long_side} px); "
-                "scales are the coarse passes before the full size: use smaller --scales"
-            )
-    sizes = [imageops.fit_long_side(height, width, scale) for scale in scales]
-    sizes.append((height, width))
-    for h, w in sizes:
-        if min(h, w) < MIN_SIDE:
-            raise InputError(
-                f"{w}x{h} is too small for style transfer: every side must be at least "
-                f"{MIN_SIDE} px (use a larger image, --size or --scales)"
-            )
-    return sizes
 
 
 def _style_size(style: np.ndarray, size: tuple[int, int], style_scale: float) -> tuple[int, int]:
@@ -296,6 +501,6 @@ def _check_memory(size: tuple[int, int], style_pixels: int, device) -> None:
 
 @functools.lru_cache(maxsize=2)
 def _load_vgg(device: str, upto: str, pooling: str):
-    """The frozen VGG16, kept between calls: loading it costs about a second."""
-    return load_vgg16(device=device, upto=upto, pooling=pooling)
+    """The frozen VGG16 in channels-last, kept between calls: loading it costs about a second."""
+    return load_vgg16(device=device, upto=upto, pooling=pooling).to(memory_format=torch.channels_last)
 

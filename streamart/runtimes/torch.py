@@ -4,6 +4,7 @@ and replay fixed-shape GPU work as a CUDA graph."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -49,6 +50,27 @@ def select_device(name: str = "auto") -> torch.device:
             "no GPU or driver); use cpu or auto"
         )
     return device
+
+
+def bf16_is_native(device: torch.device) -> bool:
+    """Whether ``device`` computes bfloat16 convolutions natively: a CUDA GPU that supports it,
+    or a CPU with AVX512-BF16 or AMX (elsewhere bf16 is emulated and slower than float32)."""
+    if device.type == "cuda":
+        return require("torch", "torch").cuda.is_bf16_supported()
+    return bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
+
+
+@functools.cache
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags from Linux's /proc/cpuinfo (empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()
 
 
 def free_memory(device: torch.device) -> int | None:

@@ -66,10 +66,18 @@ class Job:
     #: When the job finished or its result was last fetched (time.monotonic()).
     last_used: float | None = None
     stop: threading.Event = field(default_factory=threading.Event)
+    #: The work's own share done and time left, where its steps differ in cost (else None).
+    work_fraction: float | None = None
+    work_seconds_left: float | None = None
 
-    def report(self, done: int, total: int | None, unit: str = "") -> None:
-        """Progress, from the job's thread: ``done`` of ``total`` (None: unknown) ``unit``s."""
+    def report(
+        self, done: int, total: int | None, unit: str = "", *,
+        fraction: float | None = None, seconds_left: float | None = None,
+    ) -> None:
+        """Progress, from the job's thread: ``done`` of ``total`` (None: unknown) ``unit``s;
+        ``fraction`` and ``seconds_left`` when the work knows them better than a count does."""
         self.done, self.total, self.unit = done, total, unit
+        self.work_fraction, self.work_seconds_left = fraction, seconds_left
 
     def check(self) -> None:
         """Raise :class:`Cancelled` when the job was asked to stop (for work that has no
@@ -81,11 +89,15 @@ class Job:
     def fraction(self) -> float | None:
         if self.state == "done":
             return 1.0
+        if self.work_fraction is not None:
+            return self.work_fraction
         return min(1.0, self.done / self.total) if self.total else None
 
     @property
     def seconds_left(self) -> float | None:
         """Time left at the pace so far; None until there is a pace to go by."""
+        if self.state == "running" and self.work_seconds_left is not None:
+            return self.work_seconds_left
         fraction = self.fraction
         if self.state != "running" or self.started is None or not fraction or fraction < 0.02:
             return None

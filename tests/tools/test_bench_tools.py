@@ -60,3 +60,17 @@ def test_the_gpu_report_shows_failed_and_timed_out_steps(tmp_path, capsys, monke
     assert "timed out after 150 s" in table
     assert "failed with exit code 1 after 3 s (see gatys.log)" in table
     assert "steps not clean: dream-graph, gatys" in table
+
+
+def test_the_gpu_report_shows_a_gatys_row_of_tools_bench_gatys(tmp_path, capsys, monkeypatch):
+    (tmp_path / "info.json").write_text(json.dumps({"dry_run": False, "device": "a GPU", "date": "today"}))
+    (tmp_path / "steps.tsv").write_text("gatys\t0\t40\n")
+    (tmp_path / "gatys.jsonl").write_text(json.dumps({
+        "pair": "astronaut:starry_night", "size": "512x512", "precision": "bf16", "style_ratio": 0.05,
+        "content_distance": 0.9, "ns_style_ratio": None, "ns_content_distance": None, "seconds": 4.2,
+        "steps": 330, "reference_500_s": 21.0, "time_ratio": 0.2,
+    }) + "\n")  # fmt: skip
+    monkeypatch.setattr("sys.argv", ["gpu_report.py", str(tmp_path)])
+    gpu_report.main()
+    table = capsys.readouterr().out
+    assert "Gatys 512x512, bf16, 330 steps" in table and "4.20 s in all, 0.20 times 500 fp32 passes" in table

@@ -96,6 +96,9 @@ def test_progress_gives_a_fraction_and_the_time_left(tmp_path):
     assert job.fraction == 0.25 and job.seconds_left == pytest.approx(30, rel=0.05)
     job.report(5, None, "frames")
     assert job.fraction is None and job.seconds_left is None
+    # Work whose steps differ in cost says its share done and time left itself.
+    job.report(50, 100, "steps", fraction=0.2, seconds_left=75.0)
+    assert job.fraction == 0.2 and job.seconds_left == 75.0
 
 
 def test_a_streamart_error_is_one_line_with_the_names_the_user_knows(tmp_path):

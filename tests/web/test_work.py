@@ -59,20 +59,25 @@ def test_a_new_style_is_named_like_streamart_train_names_it(tmp_path, own_models
     assert work.train(painting, "lilies", overwrite=False, settings={}).download_name == "lilies.onnx"
 
 
-def test_gatys_reports_each_step_and_stops_when_asked(tmp_path, monkeypatch):
+def test_gatys_reports_each_step_its_scale_and_time_left_and_stops_when_asked(tmp_path, monkeypatch):
+    from streamart.art.gatys import GatysProgress
+
     seen = []
 
     def gatys_image(input, output, styles, *, config, size, progress, max_pixels):
         seen.append((config.iterations, config.preserve_color, size, [str(p) for p in styles]))
         for step in range(1, 4):
-            progress(type("Step", (), {"iteration": step, "total_iterations": 3})())
+            progress(GatysProgress(step, 3, 1, 2, (48, 64), 1.0, 1.0, 0.1, fraction=0.7 + 0.1 * step, seconds_left=3.0 - step))
         return output
 
     monkeypatch.setattr(work.api, "gatys_image", gatys_image)
     photo, painting = fake_upload(tmp_path, "cat.jpg"), fake_upload(tmp_path, "stripes.jpg")
     job = work.gatys(photo, painting, iterations=3, size=64, preserve_color=True, results=tmp_path)
     assert job.work(job) == tmp_path / f"{job.id}.png"
-    assert (job.done, job.total, job.unit) == (3, 3, "steps")
+    assert (job.done, job.total, job.unit) == (3, 3, "steps (scale 2 of 2: 64x48)")
+    job.state = "running"
+    # The transfer's own share of the work and time left (a coarse step costs less than a full one).
+    assert job.fraction == pytest.approx(1.0) and job.seconds_left == 0.0
     assert seen == [(3, "luminance", 64, [str(painting.path)])]
     job.stop.set()
     with pytest.raises(Cancelled):
