@@ -12,12 +12,8 @@ from streamart.cli import main
 
 @pytest.mark.slow
 def test_gatys_from_the_command_line(tmp_path):
-    rng = np.random.default_rng(0)
-    content = cv2.resize(rng.integers(0, 255, (6, 8, 3), dtype=np.uint8), (48, 36), interpolation=cv2.INTER_CUBIC)
-    stripes = np.zeros((64, 64, 3), np.uint8)
-    stripes[:, ::6] = (255, 40, 0)
-    cv2.imwrite(str(tmp_path / "content.png"), content)
-    cv2.imwrite(str(tmp_path / "style.png"), stripes)
+    write_pictures(tmp_path)
+    content = cv2.imread(str(tmp_path / "content.png"))
     out = tmp_path / "out.png"
     code = main([
         "image", str(tmp_path / "content.png"), str(out), "--method", "gatys",
@@ -85,7 +81,7 @@ def write_pictures(folder):
     [
         (np.zeros((40, 40, 3), np.uint8) + 90, "style picture 1 is only 40x40 px; give one at least 64 px"),
         (np.full((80, 80, 3), 200, np.uint8), "style picture 1 is one flat colour"),
-        (b"not a picture", "is not an image OpenCV can decode"),
+        (b"not a picture", "is not an image streamart can read"),
     ],
 )
 def test_a_style_that_is_no_painting_is_one_line(tmp_path, capsys, style, message):
