@@ -251,7 +251,7 @@ class TrainingConfig:
     sample_every: int = 250
     resume: Path | None = None
     device: str = "auto"
-    amp: bool = True
+    amp: bool = True  # bfloat16 autocast where the device has it natively (else float32)
     threads: int | None = None
     fp16: bool = True  # float16 weights: half the file, the same pictures (docs/BENCHMARKS.md)
     style_name: str | None = None  # for the model's metadata; None: the painting's file name

@@ -68,7 +68,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sample-every", type=int, default=d["sample_every"], help="default: %(default)s")
     parser.add_argument("--device", default=d["device"], help="auto, cpu, cuda or cuda:N (default: %(default)s)")
     parser.add_argument("--no-amp", dest="amp", action="store_false",
-                        help="train in float32 instead of bfloat16 autocast")
+                        help="train in float32 instead of bfloat16 autocast (which is used only where the "
+                        "device computes bfloat16 natively: a CPU with AVX512-BF16 or AMX, or a GPU)")
     parser.add_argument("--threads", type=int, help="CPU threads (default: all available)")
     parser.add_argument("--fp32", dest="fp16", action="store_false",
                         help="export float32 weights (default: float16, half the file)")

@@ -13,8 +13,8 @@ The loss is perceptual, measured by the pretrained VGG16 (:mod:`streamart.nets.v
 
 Content images are random crops of random scales of the photos in a folder, flipped at random;
 a ``torch.Generator`` seeded from ``seed`` drives all randomness so that a run (and a resumed
-run) repeats. Adam; bfloat16 autocast for the network and the VGG (the losses are computed in
-float32); checkpoints every ``checkpoint_every`` iterations; sample images every
+run) repeats. Adam; bfloat16 autocast for the network and the VGG where the device computes
+bfloat16 natively (the losses are computed in float32); checkpoints every ``checkpoint_every`` iterations; sample images every
 ``sample_every``; an ONNX export at the end.
 """
 
@@ -45,7 +45,7 @@ from ..errors import InputError, InputNotFoundError, OutputError, require
 from ..nets.transformer import STRIDE, VARIANTS, TransformerNet
 from ..ops import image as imageops
 from ..ops.tensor import to_image, to_tensor
-from ..runtimes.torch import describe_load_error, select_device
+from ..runtimes.torch import bf16_is_native, describe_load_error, select_device
 from ..sinks.image import ImageSink
 from .export import CHECKPOINT_FORMAT, export_onnx, load_checkpoint
 
@@ -210,6 +210,7 @@ class Trainer:
         # The painting first: a picture that cannot teach a style is refused before the networks load.
         painting = load_style_picture(config.style, max_pixels=config.max_pixels)
         self.device = select_device(config.device)
+        self.amp = config.amp and bf16_is_native(self.device)  # bfloat16 autocast
         if self.device.type == "cpu":
             # All cores this process may use (the affinity mask respects cgroup/taskset limits).
             torch.set_num_threads(config.threads or len(os.sched_getaffinity(0)))
@@ -249,7 +250,9 @@ class Trainer:
         return {name: gram_matrix(f) for name, f in features.items()}
 
     def _autocast(self):
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.config.amp)
+        # Only where bf16 is native: emulated (a CPU without AVX512-BF16 or AMX) a step took
+        # 80-120 s instead of 7-13 s in float32 (docs/QUALITY.md).
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
 
     def _weighted_losses(self, content: torch.Tensor) -> tuple[torch.Tensor, ...]:
         config = self.config

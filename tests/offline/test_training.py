@@ -37,6 +37,17 @@ def test_a_few_iterations_lower_the_loss(content_dir, style_path, tmp_path):
     assert after.total < 0.7 * before.total
 
 
+@pytest.mark.parametrize(("flags", "autocast"), [(frozenset(), False), (frozenset({"avx512_bf16"}), True)])
+def test_bf16_autocast_only_where_the_cpu_has_it(content_dir, style_path, tmp_path, monkeypatch, flags, autocast):
+    """Emulated bf16 (no AVX512-BF16 or AMX) made a training step ten times slower than float32."""
+    monkeypatch.setattr("streamart.runtimes.torch.cpu_flags", lambda: flags)
+    trainer = Trainer(config(content_dir, style_path, tmp_path, device="cpu"))
+    assert trainer.amp is autocast
+    with trainer._autocast():
+        assert torch.is_autocast_enabled("cpu") is autocast
+    assert not Trainer(config(content_dir, style_path, tmp_path, device="cpu", amp=False)).amp
+
+
 def test_same_seed_same_run_and_resume_continues_exactly(content_dir, style_path, tmp_path):
     straight = Trainer(config(content_dir, style_path, tmp_path / "a"))
     straight_losses = [straight.step() for _ in range(3)]
