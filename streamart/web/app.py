@@ -6,11 +6,10 @@ a setting, input or style streamart refuses and for a request to a name that is 
 (DNS rebinding: see :class:`OwnNames`), 403 for a request from a page of another site,
 404 for an unknown upload or job, 408 for an upload that stalled, 409 for the result of an
 unfinished job and for a new style that would replace one of the user's own unasked (with the
-style's name, ``"style"``), 413 for an upload over the limit (its bytes, or the pixels of a picture or of a video's
-frames), 415 for a file that is not an
-image or a video, 422 for a number out of its range (every number has an upper bound) or a
-request the page should not have sent, in a sentence naming the field as the page labels it,
-507 when the workspace is full.
+style's name, ``"style"``), 413 for an upload over the limit (its bytes, or the pixels of a
+picture or of a video's frames), 415 for a file that is not an image or a video, 422 for a
+number out of its range (every number has an upper bound) or a request the page should not
+have sent, in a sentence naming the field as the page labels it, 507 when the workspace is full.
 """
 
 from __future__ import annotations
@@ -219,7 +218,8 @@ def static_folder() -> Path:
 def create_app(
     workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
     max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6, max_pixels: int = MAX_PIXELS,
-    training: Mapping[str, object] | None = None, own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT), stall_seconds: float = UPLOAD_STALL_SECONDS,
+    training: Mapping[str, object] | None = None, own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT),
+    stall_seconds: float = UPLOAD_STALL_SECONDS,
 ) -> FastAPI:
     """The app, keeping uploads and results in ``workspace`` (a folder the caller removes) up
     to ``max_workspace_bytes``, answering to the ``own`` names only. Uploads have at most
@@ -293,8 +293,8 @@ def create_app(
     @app.exception_handler(StreamartError)
     async def streamart_error(request: Request, exc: StreamartError) -> JSONResponse:
         status = {
-            UploadTooLarge: 413, TooManyPixelsError: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404, work.StyleExists: 409,
-            UploadStalled: 408, WorkspaceFull: 507, StyleNameTooLong: 422,
+            UploadTooLarge: 413, TooManyPixelsError: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404,
+            work.StyleExists: 409, UploadStalled: 408, WorkspaceFull: 507, StyleNameTooLong: 422,
         }.get(type(exc), 400)
         extra = {"style": exc.name} if isinstance(exc, work.StyleExists) else {}  # the page offers to replace it
         if isinstance(exc, UploadStalled):
