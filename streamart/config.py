@@ -3,8 +3,8 @@ defaults that are policy rather than a property of one function.
 
 Defaults owned by one function live next to it: the flow preset with the motion estimate
 (:data:`streamart.ops.flow.DEFAULT_FLOW_PRESET`), the default style with the model registry
-(:data:`streamart.assets.models.DEFAULT_STYLE`), training settings with
-:class:`streamart.offline.training.TrainingConfig`.
+(:data:`streamart.assets.models.DEFAULT_STYLE`). Training's settings and defaults are
+:class:`TrainingConfig` here, like every other run's.
 """
 
 from __future__ import annotations
