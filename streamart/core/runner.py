@@ -1,4 +1,5 @@
-"""The pipeline runner: the only module in streamart that starts threads or owns queues.
+"""The pipeline runner: the module in streamart that starts a run's threads and owns its queues
+(the one other thread is the preview window's, :mod:`streamart.core.gui_thread`).
 
 Layout of a run::
 
@@ -13,13 +14,6 @@ taken yet (counted as dropped), so latency never builds up behind a slow stage.
 
 In a live run every other channel holds a single frame, so no backlog can build up anywhere.
 
-Besides the threads of each run, the runner keeps one long-lived GUI thread per process
-(:func:`call_in_gui_thread`), started on first use: OpenCV's Qt highgui binds itself to the first
-thread that opens a window, and a window opened later from any other thread deadlocks (seen
-with opencv-python 5.0: the second thread's ``namedWindow`` never returns). Every run gives its
-sinks fresh threads, so the preview window (:mod:`streamart.sinks.window`) makes every highgui
-call through this one thread instead.
-
 Each stage runs in its own thread, so stages overlap like an assembly line (decode of frame
 n+2, flow of n+1 and inference of n at once). The first exception in any thread stops every
 thread and is re-raised in the caller with its original traceback. A stage or sink ends a run
@@ -28,19 +22,15 @@ normally by raising :class:`StopPipeline` (a preview window that was closed, say
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import logging
 import queue
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TypeVar
 
+from .allocator import give_large_frames_own_pages
 from .frame import LARGE_FRAME_PIXELS, Frame
 from .protocols import Sink, Source, Stage, StopPipeline
 
@@ -56,16 +46,6 @@ _QUEUE_FRAMES = 4
 # four 720p frames fit, two 1080p ones, a 4K frame (25 MB, 50 MB with its original) is
 # buffered alone. (64 MB cost a 4K run 100 MB more and gained no speed: docs/BENCHMARKS.md.)
 _QUEUE_BYTES = 32 * 2**20
-# Runs of frames larger than 1080p give arrays of at least this size (a 1080p frame is 6.2 MB)
-# pages of their own from the OS, which go back when the array is freed. glibc's default
-# raises that threshold to the largest block freed so far, after which every 4K frame came
-# from the heaps of the threads that pass frames along and stayed there (a 4K run peaked
-# 0.16 GB higher: docs/BENCHMARKS.md). Fixing the threshold also stops glibc's raising of the
-# free heap space it keeps; that is set as glibc's own rule would (twice the threshold).
-# Smaller frames are left to glibc's default, which costs no system time on page faults.
-_OWN_PAGES_BYTES = 4 * 2**20
-_KEPT_HEAP_BYTES = 2 * _OWN_PAGES_BYTES
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameter numbers, from glibc's malloc.h
 # Grace period for threads to finish after a stop before the runner gives up on them.
 _JOIN_SECONDS = 5.0
 # Latency percentiles are taken over this many recent frames, so a long live session keeps
@@ -73,20 +53,6 @@ _JOIN_SECONDS = 5.0
 _LATENCY_WINDOW = 2000
 
 _END = object()  # end-of-stream marker passed down the channels
-
-_T = TypeVar("_T")
-_gui_executor: ThreadPoolExecutor | None = None
-_gui_lock = threading.Lock()
-
-
-def call_in_gui_thread(call: Callable[..., _T], *args: object) -> _T:
-    """Run ``call(*args)`` in the process's one GUI thread and return its result (see the
-    module docstring for why there is one)."""
-    global _gui_executor
-    with _gui_lock:  # two windows starting at once must still share one thread
-        if _gui_executor is None:
-            _gui_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="streamart-gui")
-    return _gui_executor.submit(call, *args).result()
 
 
 class _Stopped(Exception):
@@ -408,18 +374,7 @@ def run_pipeline(
     if not sinks:
         raise ValueError("a pipeline needs at least one sink")
     if source.info.width * source.info.height > LARGE_FRAME_PIXELS:
-        _give_large_frames_own_pages()
+        give_large_frames_own_pages()
     run = _Run(source, stages, sinks, stop or threading.Event())
     return run.execute(on_progress)
 
-
-@functools.cache
-def _give_large_frames_own_pages() -> None:
-    """Fix glibc's mmap threshold at :data:`_OWN_PAGES_BYTES` and its trim threshold at
-    :data:`_KEPT_HEAP_BYTES` for this process (once; a no-op where the C library is not glibc)."""
-    if not sys.platform.startswith("linux"):
-        return
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-    if mallopt is not None:
-        mallopt(_M_MMAP_THRESHOLD, _OWN_PAGES_BYTES)
-        mallopt(_M_TRIM_THRESHOLD, _KEPT_HEAP_BYTES)

@@ -5,8 +5,8 @@ Hotkeys: n / p next / previous style, b blend in the next style (a quarter more 
 overlay on/off, q or Esc quit. Closing the window
 ends the pipeline normally, like q.
 
-Every highgui call goes through the runner's one GUI thread
-(:func:`~streamart.core.runner.call_in_gui_thread`; its module docstring says why);
+Every highgui call goes through the process's one GUI thread
+(:func:`~streamart.core.gui_thread.call_in_gui_thread`; its module docstring says why);
 ``write()`` waits for it, so the sink stays synchronous.
 """
 
@@ -25,8 +25,8 @@ import numpy as np
 
 from ..core.controls import STRENGTH_STEP, LiveControls
 from ..core.frame import Frame
+from ..core.gui_thread import call_in_gui_thread
 from ..core.protocols import ClosingContext, StopPipeline
-from ..core.runner import call_in_gui_thread
 from ..errors import DeviceError, OutputError
 from .image import ImageSink
 

@@ -20,9 +20,9 @@ Above the API, like the CLI: it calls :mod:`streamart.api` with the configs of
 - ``live.py``: the browser camera's frames over a WebSocket, latest frame only;
 - ``static/``: the page (HTML, plain JavaScript, CSS; no build step, no CDN) and the demo photo.
 
-Threads: none of its own (streamart's threads live in core/runner.py). Blocking API calls run
-in the framework's thread pool (``starlette.concurrency.run_in_threadpool``); everything else
-is asyncio.
+Threads: none of its own (streamart's threads live in core/runner.py and core/gui_thread.py).
+Blocking API calls run in the framework's thread pool (``starlette.concurrency.run_in_threadpool``);
+everything else is asyncio.
 """
 
 #: Default of ``streamart ui --port``.
