@@ -14,14 +14,11 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from .art.dream_settings import DreamConfig
 from .errors import InputError
 from .ops.flow import DEFAULT_FLOW_PRESET, DIS_PRESETS
-
-if TYPE_CHECKING:
-    from .art.dream import DreamConfig
-
 
 # Working size (shorter side) of the style network: the shipped models were trained on
 # 128 px crops, and at 480 px their strokes read well on any frame size (at a frame's full

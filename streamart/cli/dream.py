@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .. import api
-from ..art.dream import PRESETS
+from ..art.dream_settings import PRESETS
 from ..config import DEFAULT_DREAM_PRESET
 from .options import add_dream_arguments, add_limit_argument, deprecated, dream_config, positive_int
 from .progress import ProgressBar

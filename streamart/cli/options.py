@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from ..api import PipelineStats
-from ..art.dream import DEFAULT_LAYERS, PRESETS, DreamConfig, preset
+from ..art.dream_settings import DEFAULT_LAYERS, PRESETS, DreamConfig, preset
 from ..assets.models import DEFAULT_STYLE
 from ..config import (
     DEFAULT_CHUNK_SECONDS,

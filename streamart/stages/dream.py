@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..art.dream import MIN_IMAGE_SIDE, DreamConfig, Dreamer
+from ..art.dream import Dreamer
+from ..art.dream_settings import MIN_IMAGE_SIDE, DreamConfig
 from ..config import DEFAULT_DREAM_BLEND
 from ..core.frame import Frame
 from ..core.protocols import ClosingContext

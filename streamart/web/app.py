@@ -32,7 +32,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import ClientDisconnect
 
-from ..art.dream import PRESETS  # the preset names, as 'streamart dream' offers them
+from ..art.dream_settings import PRESETS  # the preset names, as 'streamart dream' offers them
 from ..assets.models import StyleNameTooLong
 from ..config import (
     DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZE, LIVE_WORKING_SIZE, MAX_PIXELS, StyleConfig,

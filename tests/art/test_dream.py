@@ -8,15 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from streamart.art.dream import (
-    PRESETS,
-    DreamConfig,
-    Dreamer,
-    dream,
-    octave_sizes,
-    preset,
-    roll,
-)
+from streamart.art.dream import Dreamer, dream, octave_sizes, roll
+from streamart.art.dream_settings import DreamConfig
 from streamart.errors import DeviceError, InputError
 from streamart.ops.tensor import to_tensor
 
@@ -167,36 +160,6 @@ def test_progress_counts_every_step():
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 
-@pytest.mark.parametrize("name", PRESETS)
-def test_presets_are_valid(name):
-    config = preset(name, steps=3)
-    assert config.steps == 3
-    assert config.objective_layers or config.class_index is not None
-
-
-@pytest.mark.parametrize(
-    ("settings", "message"),
-    [
-        (dict(layers=("relu9_9",)), "unknown vgg16 layer 'relu9_9'"),
-        (dict(network="resnet"), "unknown dream network"),
-        (dict(class_index=967), "--network efficientnet_lite0"),
-        (dict(network="efficientnet_lite0", class_index=1000), "0..999"),
-        (dict(network="efficientnet_lite0", class_index=1, layers=("block3",)), "choose one objective"),
-        (dict(octaves=0), "octaves"),
-        (dict(octave_scale=1.0), "octave scale"),
-        (dict(steps=-1), "steps"),
-        (dict(step_size=float("inf")), "step size must be above 0 and at most 255 grey levels, got inf"),
-        (dict(step_size=float("nan")), "step size"),
-        (dict(octave_scale=float("inf")), "octave scale must be above 1 and at most 4"),
-        (dict(smoothing=float("inf")), "smoothing must be 0 to 100 pixels"),
-        (dict(steps=10**9), "steps must be 0 to 10000"),
-    ],
-)
-def test_bad_settings_name_the_problem(settings, message):
-    with pytest.raises(InputError, match=message.replace(".", r"\.").replace("(", r"\(")):
-        DreamConfig(**settings)
-
-
 def test_missing_channel_and_tiny_image_are_input_errors():
     with pytest.raises(InputError, match="relu1_1 has 64 channels"):
         dream(picture(), config=DreamConfig(layers=("relu1_1",), channels=(64,), octaves=1, steps=1))
@@ -219,11 +182,6 @@ def test_an_image_too_big_for_memory_is_refused_with_a_size_that_fits():
 def test_unusable_device_is_a_device_error(device):
     with pytest.raises(DeviceError, match=f"{device}.*use cpu or cuda"):
         Dreamer(DreamConfig(device=device))
-
-
-def test_unknown_preset():
-    with pytest.raises(InputError, match="unknown dream preset 'cats'.*dogs"):
-        preset("cats")
 
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")

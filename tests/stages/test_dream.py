@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from streamart.art.dream import DreamConfig
+from streamart.art.dream_settings import DreamConfig
 from streamart.core.frame import Frame
 from streamart.errors import DeviceError, InputError
 from streamart.stages.dream import DreamStage
