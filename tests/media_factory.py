@@ -134,6 +134,12 @@ def audio_seconds(path: str | os.PathLike) -> float:
         return samples / stream.rate
 
 
+def audio_payloads(path: str | os.PathLike, track: int = 0) -> list[bytes]:
+    """The bytes of every packet of an audio stream: equal lists mean the audio was copied."""
+    with av.open(os.fspath(path)) as container:
+        return [bytes(p) for p in container.demux(container.streams.audio[track]) if p.size]
+
+
 def index_first_truncated(folder: Path) -> Path:
     """An MP4 with its index (moov) at the front, cut in half: the container announces every
     frame, but only the first half of them is there."""

@@ -9,32 +9,32 @@ from fractions import Fraction
 
 import av
 
-from ..core.files import OutputFile, describe
+from ..core.files import describe
+from ..core.protocols import ClosingContext
 from ..errors import OutputError
-from ..sinks.encoder import AudioCopy, MuxedFile
+from ..sinks.muxing import AudioCopy, MuxedOutput
 
 
-class ChunkJoiner(MuxedFile):
+class ChunkJoiner(ClosingContext):
     """Write the chunks given to :meth:`append`, in order, into one video file at ``path``.
 
     Each chunk is a media file (its bytes or its path) with one video stream, encoded with the
     same settings as the others and keeping the source's timestamps, as the workers of
     :mod:`streamart.distributed.workers` write them. Every audio stream of ``audio_from`` is
     muxed beside the video, whole, copied or re-encoded to AAC exactly as
-    :class:`~streamart.sinks.encoder.EncoderSink` does. The output is checked and claimed on
-    construction (:class:`~streamart.core.files.OutputFile`), so that it can be done before
-    the chunks are made; the file is written under a hidden temporary name and appears on
-    :meth:`close`; :meth:`abort` (or an exception in a ``with`` block) leaves nothing.
+    :class:`~streamart.sinks.encoder.EncoderSink` does (both through a
+    :class:`~streamart.sinks.muxing.MuxedOutput`). The output is checked and claimed on
+    construction, so that it can be done before the chunks are made; the file is written under a
+    hidden temporary name and appears on :meth:`close`; :meth:`abort` (or an exception in a
+    ``with`` block) leaves nothing.
     """
 
     def __init__(
         self, path: str | os.PathLike, *, audio_from: str | os.PathLike | None = None, overwrite: bool = False
     ) -> None:
-        self._output = OutputFile(path, overwrite=overwrite)
-        self.path = self._output.path
-        self._audio_from = audio_from
-        self._audio: AudioCopy | None = None  # opened with the output, at the first chunk
-        self._container: av.container.OutputContainer | None = None
+        self._file = MuxedOutput(path, overwrite=overwrite)
+        self.path = self._file.path
+        self._audio_from = audio_from  # opened with the output, at the first chunk
         self._video: av.video.stream.VideoStream | None = None
         self._extradata: bytes | None = None
         self._last_dts: int | None = None
@@ -53,7 +53,7 @@ class ChunkJoiner(MuxedFile):
         try:
             with av.open(io.BytesIO(chunk) if isinstance(chunk, bytes) else os.fspath(chunk)) as container:
                 stream = container.streams.video[0]
-                if self._container is None:
+                if self._file.container is None:
                     self._open(stream)
                 elif stream.codec_context.extradata != self._extradata:
                     raise OutputError(
@@ -71,13 +71,11 @@ class ChunkJoiner(MuxedFile):
         return len(packets)
 
     def _open(self, template: av.video.stream.VideoStream) -> None:
-        self._container = container = av.open(os.fspath(self._output.temporary), "w")
-        self._video = container.add_stream_from_template(template)
+        if self._audio_from is not None:
+            self._file.audio = AudioCopy(self._audio_from)
+        self._video = self._file.open(lambda container: container.add_stream_from_template(template))
         self._video.time_base = template.time_base
         self._extradata = template.codec_context.extradata
-        if self._audio_from is not None:
-            self._audio = AudioCopy(self._audio_from)
-            self._audio.add_streams(container)
 
     def _remux(self, packet: av.Packet, shift: int) -> None:
         """Mux one packet, its timestamps moved by ``shift``, and the audio up to it."""
@@ -92,9 +90,9 @@ class ChunkJoiner(MuxedFile):
         if packet.dts is not None:
             self._last_dts = packet.dts
         packet.stream = self._video
-        self._container.mux(packet)
-        if self._audio is not None and packet.dts is not None:
-            self._audio.mux_until(packet.dts * packet.time_base)
+        self._file.container.mux(packet)
+        if packet.dts is not None:
+            self._file.mux_audio_until(packet.dts * packet.time_base)
 
     def close(self) -> None:
         """Finish the file (with the rest of the audio) and rename it over ``path``; safe to
@@ -102,7 +100,12 @@ class ChunkJoiner(MuxedFile):
         if self._closed:
             return
         self._closed = True
-        if self._container is None:
+        if self._file.container is None:
             self.abort()
             raise OutputError(f"no chunk was joined, so {self.path} was not created")
-        self._finish()
+        self._file.finish()
+
+    def abort(self) -> None:
+        """Drop the partial output; ``path`` is left as it was."""
+        self._closed = True
+        self._file.abort()
