@@ -1,1 +1,2 @@
-"""The torch algorithms: DeepDream, Gatys style transfer and their losses."""
+"""The torch algorithms: DeepDream, Gatys style transfer and their losses (and DeepDream's
+settings, which need no torch)."""

@@ -1,6 +1,6 @@
 """The encoder's settings checked before any work: the encoder itself, its pixel format,
 quality, preset and options (:func:`check_encode`), and the output container it writes into
-(:func:`check_container`). Every error names the values that would work."""
+(:func:`check_container`). Each error says what to change."""
 
 from __future__ import annotations
 
