@@ -203,6 +203,10 @@ class ClusterConfig:
             raise InputError("warm-up frames and retries must not be negative")
 
 
+#: The VGG16 layers whose Gram matrices a style network is trained to match (in order).
+TRAINING_STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+
+
 @dataclass(frozen=True, kw_only=True)
 class TrainingConfig:
     """Everything a style-network training run depends on (saved in its checkpoints).
@@ -234,6 +238,9 @@ class TrainingConfig:
     image_size: int = 128
     style_size: int | None = None
     content_weight: float = 1.0
+    #: The VGG16 layer whose features the output must keep (one of the style layers): an earlier
+    #: one keeps more of the photo's pixels, a later one lets the painting repaint more.
+    content_layer: str = "relu2_2"
     style_weight: float = 5.0
     #: Weight of each style layer's term (relu1_2, relu2_2, relu3_3, relu4_3), each the mean
     #: squared error of its Gram matrix: equal weights favour the shallow layers, whose Grams
@@ -268,6 +275,8 @@ class TrainingConfig:
         for name in ("content_weight", "style_weight", "tv_weight", "temporal_weight", "learning_rate"):
             if not (getattr(self, name) >= 0 and math.isfinite(getattr(self, name))):
                 raise InputError(f"--{name.replace('_', '-')} must be a finite number, not negative")
+        if self.content_layer not in TRAINING_STYLE_LAYERS:
+            raise InputError(f"--content-layer must be one of {', '.join(TRAINING_STYLE_LAYERS)}, got {self.content_layer!r}")
         weights = self.style_layer_weights
         if len(weights) != 4 or not all(w >= 0 and math.isfinite(w) for w in weights) or not any(weights):
             raise InputError(f"--style-layer-weights needs 4 finite weights, not negative and not all 0 "

@@ -69,7 +69,7 @@ from streamart.art import gatys  # noqa: E402
 from streamart.assets.weights import cache_dir  # noqa: E402
 from streamart.config import DEFAULT_WORKING_SIZE, StyleConfig  # noqa: E402
 from streamart.offline.corpus import corpus_ready, fetch_corpus, sources_from_json  # noqa: E402
-from streamart.offline.likeness import LikenessMeasure  # noqa: E402
+from streamart.offline.likeness import HAZE_RATIO, PEER_BAR, LikenessMeasure, meets_bar  # noqa: E402
 from streamart.art.losses import gram_matrix  # noqa: E402
 from streamart.nets.transformer import TransformerNet  # noqa: E402
 from streamart.nets.vgg import VGG16Features, load_vgg16  # noqa: E402
@@ -262,10 +262,6 @@ def replace_section(document: Path, name: str, text: str) -> None:
 
 # --- side by side with the peer (--versus-peer) -----------------------------------------------
 
-#: Issue 21's bar: each of our means at most this times the peer's.
-PEER_BAR = 1.1
-#: Below this style ratio for both tools the painting is a haze that any output matches.
-HAZE_RATIO = 0.05
 VERSUS_PHOTOS = Path(__file__).resolve().parent / "versus_photos.json"
 #: The photos on the contact sheet: a portrait, a street, water.
 SHEET_PHOTOS = ("python3-skimage-astronaut", "opencv-doc-leuvenA", "python3-sklearn-china")
@@ -335,13 +331,6 @@ def versus_means(rows: dict[str, dict]) -> dict[str, dict[str, float]]:
                for key in ("style_ratio", "content_distance")}
         for tool in ("streamart", "peer")
     }
-
-
-def meets_bar(ours: dict[str, float], peer: dict[str, float]) -> tuple[bool, bool]:
-    """Whether our style ratio and our content distance meet issue 21's bar against the peer's."""
-    haze = ours["style_ratio"] < HAZE_RATIO and peer["style_ratio"] < HAZE_RATIO
-    style = haze or ours["style_ratio"] <= PEER_BAR * peer["style_ratio"]
-    return style, ours["content_distance"] <= PEER_BAR * peer["content_distance"]
 
 
 def versus_table(results: dict[str, dict]) -> str:

@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path
 
 from ..assets.models import VARIANTS
-from ..config import TrainingConfig
+from ..config import TRAINING_STYLE_LAYERS, TrainingConfig
 from ..offline.corpus import default_corpus_dir
 from .options import add_limit_argument
 from .progress import ProgressBar
@@ -57,6 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "smaller gives larger brush strokes")
     for name in ("content_weight", "style_weight", "tv_weight", "temporal_weight", "learning_rate"):
         parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=d[name], help="default: %(default)s")
+    parser.add_argument("--content-layer", default=d["content_layer"], choices=TRAINING_STYLE_LAYERS,
+                        help="VGG16 layer whose features the output keeps: an earlier one keeps more of the "
+                        "photo's detail, a later one lets the painting repaint more (default: %(default)s)")
     parser.add_argument("--style-layer-weights", type=weights, default=d["style_layer_weights"], metavar="W,W,W,W",
                         help="weight of each style layer, relu1_2,relu2_2,relu3_3,relu4_3 (default: "
                         f"{','.join(f'{w:g}' for w in d['style_layer_weights'])})")

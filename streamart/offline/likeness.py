@@ -33,6 +33,11 @@ STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
 CONTENT_LAYERS = ("relu3_3", "relu4_3")
 #: ImageNet's mean RGB in 0..255 units.
 IMAGENET_MEAN = (0.485 * 255, 0.456 * 255, 0.406 * 255)
+#: Issue 21's bar: each of a model's means (over held-out photos) at most this times the
+#: reference's (the peer's).
+PEER_BAR = 1.1
+#: Below this style ratio for both the painting is a haze that any output matches.
+HAZE_RATIO = 0.05
 
 
 @dataclass(frozen=True)
@@ -133,3 +138,11 @@ def content_distance(output: dict[str, torch.Tensor], photo: dict[str, torch.Ten
         for name in CONTENT_LAYERS
     ]
     return float(np.mean(errors))
+
+
+def meets_bar(ours: dict[str, float], reference: dict[str, float]) -> tuple[bool, bool]:
+    """Whether the mean ``style_ratio`` and the mean ``content_distance`` of ``ours`` each meet
+    issue 21's bar against ``reference``'s (the peer's, in tools/quality.py)."""
+    haze = ours["style_ratio"] < HAZE_RATIO and reference["style_ratio"] < HAZE_RATIO
+    style = haze or ours["style_ratio"] <= PEER_BAR * reference["style_ratio"]
+    return style, ours["content_distance"] <= PEER_BAR * reference["content_distance"]

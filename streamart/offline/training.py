@@ -37,7 +37,7 @@ import numpy as np
 from ..art.losses import gram_matrix, total_variation
 from ..assets.blend import BASE_KEY
 from ..assets.models import THUMBNAIL_KEY, shipped_base
-from ..config import MAX_PIXELS, TrainingConfig
+from ..config import MAX_PIXELS, TRAINING_STYLE_LAYERS, TrainingConfig
 from .corpus import ensure_corpus
 from ..core.files import OutputFile, describe, write_failure
 from ..core.frame import Frame
@@ -55,8 +55,7 @@ F = torch.nn.functional
 
 #: The model metadata key of the training recipe (:meth:`Trainer.recipe`, as JSON).
 RECIPE_KEY = "streamart.recipe"
-CONTENT_LAYER = "relu2_2"
-STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+STYLE_LAYERS = TRAINING_STYLE_LAYERS
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 # Random content crops: the photo is first scaled so that its short side is this many times
@@ -259,9 +258,9 @@ class Trainer:
         with self._autocast():
             output = self.model(content)
             with torch.no_grad():
-                content_features = self.vgg(content, [CONTENT_LAYER])[CONTENT_LAYER]
+                content_features = self.vgg(content, [config.content_layer])[config.content_layer]
             features = self.vgg(output, STYLE_LAYERS)
-            content_loss = F.mse_loss(features[CONTENT_LAYER].float(), content_features.float())
+            content_loss = F.mse_loss(features[config.content_layer].float(), content_features.float())
             style_loss = sum(weight * F.mse_loss(gram_matrix(features[name]),
                                                  self.style_grams[name].expand(len(content), -1, -1))
                              for name, weight in zip(STYLE_LAYERS, config.style_layer_weights))
@@ -330,7 +329,7 @@ class Trainer:
         same model again (the model's metadata carries it as JSON, under :data:`RECIPE_KEY`)."""
         config = self.config
         return {
-            "content_layer": CONTENT_LAYER, "style_layers": list(STYLE_LAYERS),
+            "content_layer": config.content_layer, "style_layers": list(STYLE_LAYERS),
             "content_weight": config.content_weight, "style_weight": config.style_weight,
             "style_layer_weights": list(config.style_layer_weights),
             "tv_weight": config.tv_weight, "temporal_weight": config.temporal_weight,

@@ -115,6 +115,23 @@ def test_style_layer_weights_weigh_each_layers_term(content_dir, style_path, tmp
     assert 0 < style[(1.0, 0.0, 0.0, 0.0)] < style[(1.0, 1.0, 1.0, 1.0)]
 
 
+def test_the_content_term_compares_the_chosen_layer(content_dir, style_path, tmp_path):
+    fixed = None
+    content = {}
+    for layer in ("relu2_2", "relu3_3"):
+        trainer = Trainer(config(content_dir, style_path, tmp_path, temporal_weight=0.0, content_layer=layer, amp=False))
+        fixed = trainer.content.batch(2) if fixed is None else fixed
+        with torch.no_grad():
+            output = trainer.model(fixed)
+            wanted = torch.nn.functional.mse_loss(trainer.vgg(output, [layer])[layer], trainer.vgg(fixed, [layer])[layer])
+        content[layer] = trainer.evaluate(fixed).content
+        assert content[layer] == pytest.approx(wanted.item(), rel=1e-3)
+        assert json.loads(trainer.metadata()["streamart.recipe"])["content_layer"] == layer
+    assert content["relu2_2"] != pytest.approx(content["relu3_3"], rel=1e-2)
+    with pytest.raises(InputError, match="--content-layer must be one of relu1_2, relu2_2, relu3_3, relu4_3"):
+        config(content_dir, style_path, tmp_path, content_layer="relu5_1")
+
+
 @pytest.mark.parametrize("weights", [(1.0, 1.0, 1.0), (1.0, -1.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0)])
 def test_style_layer_weights_that_cannot_weigh_four_layers_are_refused(content_dir, style_path, tmp_path, weights):
     with pytest.raises(InputError, match="--style-layer-weights needs 4 finite weights"):
