@@ -22,7 +22,6 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -48,7 +47,8 @@ from .core.controls import LiveControls
 from .core.files import check_output_path, describe
 from .core.frame import Frame, check_image
 from .core.protocols import ClosingContext, Sink, Source, Stage
-from .core.runner import PipelineStats, run_pipeline
+from .core.pipeline import Pipeline, run  # noqa: F401 - run is part of the API
+from .core.runner import PipelineStats
 from .core.signals import Terminated
 from .errors import InputError, InputNotFoundError, OutputError, StreamartError
 from .ops.flow import DEFAULT_FLOW_PRESET
@@ -114,23 +114,6 @@ def build_dream_stages(dream: DreamVideoConfig = DreamVideoConfig()) -> list[Sta
     return [DreamStage(config, blend=dream.blend, size=dream.size, flow_preset=dream.flow_preset)]
 
 
-def run(
-    source: Source,
-    stages: Sequence[Stage],
-    sinks: Sequence[Sink],
-    *,
-    on_progress: Progress | None = None,
-    stop: threading.Event | None = None,
-) -> PipelineStats:
-    """Run a pipeline, opening and closing every part (sinks learn whether the run failed)."""
-    with ExitStack() as stack:
-        # Sinks are entered last so that they exit first: an encoder finishes (or discards
-        # its partial file) before the stages and the source are released.
-        for part in (source, *stages, *sinks):
-            stack.enter_context(part)
-        return run_pipeline(source, stages, sinks, on_progress=on_progress, stop=stop)
-
-
 def stylize_video(
     input: str | os.PathLike,
     output: str | os.PathLike,
@@ -191,13 +174,13 @@ def stylize_video(
         if isinstance(result, StreamartError):
             raise result
         return result
-    with ExitStack() as stack:
-        source = stack.enter_context(
+    with Pipeline() as pipeline:
+        source = pipeline.add_source(
             FileSource(
                 input, start=start, duration=duration, strict=strict, plain_only=plain_only, max_pixels=max_pixels
             )
         )
-        sink = stack.enter_context(
+        pipeline.add_sink(
             EncoderSink(
                 output,
                 info=source.info,
@@ -209,9 +192,8 @@ def stylize_video(
                 encode=encode,
             )
         )
-        stages = list(stages() if callable(stages) else stages)
-        stack.pop_all()  # built: from here run() opens and closes every part, once
-    return run(source, stages, [sink], on_progress=on_progress, stop=stop)
+        pipeline.add_stages(stages)
+        return pipeline.run(on_progress=on_progress, stop=stop)
 
 
 def _stage_factory(
@@ -456,12 +438,11 @@ def process_image(
     """Run ``stages`` on one image file and write the result (PNG, JPEG, ...). A picture with
     more than ``max_pixels`` pixels is refused before it is decoded."""
     _refuse_same_file(input, output)
-    with ExitStack() as stack:
-        source = stack.enter_context(ImageSource(input, max_pixels=max_pixels))
-        sink = stack.enter_context(ImageSink(output, overwrite=overwrite))
-        stages = list(stages() if callable(stages) else stages)
-        stack.pop_all()  # built: from here run() opens and closes every part, once
-    run(source, stages, [sink])
+    with Pipeline() as pipeline:
+        pipeline.add_source(ImageSource(input, max_pixels=max_pixels))
+        pipeline.add_sink(ImageSink(output, overwrite=overwrite))
+        pipeline.add_stages(stages)
+        pipeline.run()
 
 
 def stylize_image(
@@ -618,12 +599,12 @@ def live(
             on_progress(current)
 
     camera = config.camera
-    with ExitStack() as stack:
-        source = stack.enter_context(
+    with Pipeline() as pipeline:
+        source = pipeline.add_source(
             WebcamSource(camera.device, width=camera.width, height=camera.height, fps=camera.fps,
                          reconnect=camera.reconnect)
         )
-        sinks = _open_live_sinks(config, source, controls, stack, announce)
+        _open_live_sinks(config, source, controls, pipeline, announce)
         if config.dream is not None:
             stages = build_dream_stages(config.dream)
         else:
@@ -632,14 +613,13 @@ def live(
                                         controls=controls)
             if config.new_styles:
                 stages.insert(0, _learn_styles(config.new_styles, controls, config.max_pixels))
-        for stage in stages:
-            stack.enter_context(stage)
+        pipeline.add_stages(stages)
         if announce is not None:
             how = "press q in the window or Ctrl-C" if config.window else "press Ctrl-C"
             announce(f"streaming {source.description} ({source.info.width}x{source.info.height}); {how} to stop")
         interrupted: KeyboardInterrupt | None = None
         try:
-            run_pipeline(source, stages, sinks, on_progress=progress, stop=stop)
+            pipeline.run(on_progress=progress, stop=stop)
         except KeyboardInterrupt as exc:
             interrupted = exc  # how a live session ends: the outputs finish normally below
     if announce is not None:
@@ -666,21 +646,20 @@ def _open_live_sinks(
     config: LiveConfig,
     source: WebcamSource,
     controls: LiveControls,
-    stack: ExitStack,
+    pipeline: Pipeline,
     announce: Callable[[str], None] | None,
-) -> list[Sink]:
-    """The outputs a live session asked for, each entered in ``stack`` as soon as it exists."""
-    sinks: list[Sink] = []
+) -> None:
+    """Add the outputs a live session asked for to ``pipeline``, each as soon as it exists."""
     if config.window:
         from .sinks.window import WindowSink
 
-        sinks.append(stack.enter_context(
+        pipeline.add_sink(
             WindowSink("streamart", controls=controls, screenshot_dir=config.screenshots, announce=announce)
-        ))
+        )
     if config.virtual_camera:
         from .sinks.virtualcam import VirtualCameraSink
 
-        camera = stack.enter_context(
+        camera = pipeline.add_sink(
             VirtualCameraSink(
                 width=source.info.width, height=source.info.height, fps=source.info.fps or 30,
                 backend=config.vcam_backend, device=config.vcam_device,
@@ -688,11 +667,9 @@ def _open_live_sinks(
         )
         if announce is not None:
             announce(f"virtual camera: {camera.device} ({camera.backend})")
-        sinks.append(camera)
     if config.record:
         encode = dataclasses.replace(RECORD_ENCODE, overwrite=config.overwrite)
-        sinks.append(stack.enter_context(EncoderSink(config.record, info=source.info, encode=encode)))
-    return sinks
+        pipeline.add_sink(EncoderSink(config.record, info=source.info, encode=encode))
 
 
 class Stylizer(ClosingContext):
