@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from .assets.models import DEFAULT_STYLE, list_models, new_style_name, resolve_model, user_models_dir
-from .assets.weights import cache_dir
+from .assets import models
+from .assets.models import DEFAULT_STYLE, StyleNameTooLong, list_models, resolve_model  # noqa: F401 - StyleNameTooLong is part of the API
 from .config import (
     DEFAULT_TEMPORAL,
     MAX_PIXELS,
@@ -539,28 +539,17 @@ def train_style(
     stop: threading.Event | None = None,
 ) -> Path:
     """Train a style from any picture (``config.style``) and return the model file (needs
-    ``streamart[torch]``).
+    ``streamart[torch]``): :func:`streamart.offline.training.train_style`, where the model goes
+    and which names are refused included."""
+    from .offline.training import train_style  # imports torch: only when this is used
 
-    Without ``config.out`` the model goes into the user's model folder
-    (:func:`~streamart.assets.models.user_models_dir`) as ``NAME.onnx``, NAME being
-    ``config.style_name`` or the picture's file name, where ``--style NAME`` and ``streamart
-    models`` find it; a name a shipped style has is refused, an existing model of the user's
-    is replaced only with ``overwrite``. Checkpoints then go to the cache, so that an
-    interrupted run can be resumed. See :func:`streamart.offline.training.train`.
-    """
-    from .offline.training import train
+    return train_style(config, overwrite=overwrite, progress=progress, stop=stop)
 
-    if config.out is None:
-        name = new_style_name(config.style_name or Path(config.style).stem)
-        folder = user_models_dir()
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create the model folder {folder} ({describe(exc)})") from None
-        config = dataclasses.replace(config, out=folder / f"{name}.onnx", style_name=name,
-                                     checkpoint_dir=config.checkpoint_dir or cache_dir() / "training" / name)
-    check_output_path(config.out, overwrite=overwrite)
-    return train(config, progress=progress, stop=stop)
+
+def new_style_name(text: str) -> str:
+    """The name a new style of the user's gets from ``text``, as :func:`train_style` gives it
+    (:func:`streamart.assets.models.new_style_name`: a shipped style's name is refused)."""
+    return models.new_style_name(text)
 
 
 def live_styles(styles: Sequence[str] = ()) -> list[str]:

@@ -211,7 +211,7 @@ class TrainingConfig:
     """Everything a style-network training run depends on (saved in its checkpoints).
 
     ``style`` is the painting, ``out`` the ONNX file to write (None: the style's name in the
-    user's model folder, see :func:`streamart.api.train_style`), ``data`` a folder of content
+    user's model folder, see :func:`streamart.offline.training.train_style`), ``data`` a folder of content
     photos (None: the default corpus, fetched on first use). ``init`` is a base network
     (:mod:`streamart.offline.meta`) to fine-tune from (None: the one shipped for the variant),
     the quick way to a new style, and what makes models blendable (their ``streamart.base`` is

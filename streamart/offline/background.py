@@ -37,7 +37,7 @@ class TrainingStatus:
 
 
 class BackgroundTraining:
-    """Train ``config`` (through :func:`streamart.api.train_style`) in a child process."""
+    """Train ``config`` (through :func:`streamart.offline.training.train_style`) in a child process."""
 
     def __init__(self, config: TrainingConfig) -> None:
         self.config = config
@@ -74,17 +74,17 @@ class BackgroundTraining:
 
 def _train(config: TrainingConfig, pipe) -> None:
     """The child process: train, reporting each step; a StreamartError becomes its one line."""
-    from .. import api
     from ..assets.models import style_name
     from ..core.signals import stop_on_signals
     from ..errors import StreamartError
+    from .training import train_style  # imports torch: in the child only
 
     if hasattr(os, "nice"):
         os.nice(NICENESS)
     name = style_name(config.style_name or Path(config.style).stem)
     try:
         with stop_on_signals():
-            model = api.train_style(
+            model = train_style(
                 config,
                 progress=lambda done, total, losses: pipe.send(TrainingStatus(name, done, total)),
             )

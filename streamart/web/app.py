@@ -32,8 +32,8 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import ClientDisconnect
 
+from .. import api
 from ..art.dream import PRESETS  # the preset names, as 'streamart dream' offers them
-from ..assets.models import StyleNameTooLong
 from ..config import (
     DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZE, LIVE_WORKING_SIZE, MAX_PIXELS, StyleConfig,
 )
@@ -294,7 +294,7 @@ def create_app(
     async def streamart_error(request: Request, exc: StreamartError) -> JSONResponse:
         status = {
             UploadTooLarge: 413, TooManyPixelsError: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404,
-            work.StyleExists: 409, UploadStalled: 408, WorkspaceFull: 507, StyleNameTooLong: 422,
+            work.StyleExists: 409, UploadStalled: 408, WorkspaceFull: 507, api.StyleNameTooLong: 422,
         }.get(type(exc), 400)
         extra = {"style": exc.name} if isinstance(exc, work.StyleExists) else {}  # the page offers to replace it
         if isinstance(exc, UploadStalled):

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .. import api
-from ..assets import models
 from ..config import DEFAULT_TEMPORAL, MAX_PIXELS, GatysConfig, StyleConfig, TrainingConfig
 from ..errors import InputError, OutputError
 from . import media
@@ -134,10 +133,10 @@ def training_unavailable() -> str | None:
 
 def new_style_name(text: str | None, painting: Upload, styles: Sequence[Style]) -> tuple[str, bool]:
     """The name a new style gets, by the rule 'streamart train' follows
-    (:func:`~streamart.assets.models.new_style_name`: ``text``, else the painting's file name),
+    (:func:`streamart.api.new_style_name`: ``text``, else the painting's file name),
     and whether it replaces one of the user's own ``styles``."""
     source = text.strip() if text and text.strip() else painting.stem
-    name = models.new_style_name(source)  # refused here, not only once the job runs
+    name = api.new_style_name(source)  # refused here, not only once the job runs
     return name, any(style.own and style.name == name for style in styles)
 
 
