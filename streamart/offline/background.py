@@ -11,33 +11,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import TrainingConfig
+from ..stages.new_style import TrainingStatus
 
 #: How much lower than the live session the training runs (Unix nice levels).
 NICENESS = 10
 
 
-@dataclass(frozen=True)
-class TrainingStatus:
-    """Where a background training stands: ``done`` of ``total`` steps; ``model`` once it is
-    written; ``error`` (one line) if it failed."""
-
-    name: str
-    done: int = 0
-    total: int = 0
-    model: Path | None = None
-    error: str | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.model is not None or self.error is not None
-
-
 class BackgroundTraining:
-    """Train ``config`` (through :func:`streamart.offline.training.train_style`) in a child process."""
+    """Train ``config`` (through :func:`streamart.offline.training.train_style`) in a child
+    process: a :class:`~streamart.stages.new_style.StyleTraining`."""
 
     def __init__(self, config: TrainingConfig) -> None:
         self.config = config
