@@ -41,6 +41,40 @@ def test_the_cli_and_the_web_app_stay_above_the_api(path):
     assert below == [], f"{path.name} imports {below}: go through streamart.api"
 
 
+#: What stands on the API and so may import it: the CLI, the web app, the benchmark (which
+#: times what the API builds) and the package's own ``__init__`` (its public names).
+ON_THE_API = ("cli", "web", "offline/bench.py", "__init__.py")
+#: What the API stands on: every other subpackage and module (bar ``__main__.py``, which only
+#: runs the CLI). Listed in full, so that a new one is placed on purpose.
+UNDER_THE_API = (
+    "art", "assets", "config.py", "core", "distributed", "errors.py", "nets", "offline", "ops", "runtimes", "sinks",
+    "sources", "stages",
+)
+
+
+def _part(path: Path) -> str:
+    """The entry of ON_THE_API or UNDER_THE_API that ``path`` belongs to."""
+    relative = path.relative_to(PACKAGE).as_posix()
+    return relative if relative in ON_THE_API else relative.split("/")[0]
+
+
+def _imports_the_api(path: Path) -> bool:
+    return any(name == "streamart.api" or name.startswith("streamart.api.") for name in imported_modules(path))
+
+
+def test_only_the_cli_the_web_app_the_benchmark_and_the_package_import_the_api():
+    importing = {_part(path) for path in PACKAGE.rglob("*.py") if _part(path) not in ("api", "api.py") and _imports_the_api(path)}
+    assert importing <= set(ON_THE_API), f"{sorted(importing - set(ON_THE_API))} import streamart.api, which stands on them"
+
+
+def test_everything_else_lies_under_the_api_and_never_imports_it():
+    parts = {_part(path) for path in PACKAGE.rglob("*.py")} - {"api", "api.py", "__main__.py"}
+    assert parts - set(ON_THE_API) == set(UNDER_THE_API), "place each new module in ON_THE_API or UNDER_THE_API"
+    calling_up = [str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+                  if _part(path) in UNDER_THE_API and _imports_the_api(path)]
+    assert calling_up == []
+
+
 def test_only_the_runner_starts_threads():
     """streamart's threads are the runner's; the web app uses asyncio and its framework's pool."""
     starting = [
