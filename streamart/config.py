@@ -161,6 +161,23 @@ class DreamVideoConfig:
         check_flow_preset(self.flow_preset)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LookConfig:
+    """How a run's frames look: the fast ``style``, its ``temporal`` consistency (0 turns it off)
+    along the optical flow of ``flow_preset``, or, with ``dream``, DeepDream instead of the
+    style. The CLI builds one from its options and the web app from a request; the API takes
+    it whole (``look=``)."""
+
+    style: StyleConfig = StyleConfig()
+    temporal: float = DEFAULT_TEMPORAL
+    flow_preset: str = DEFAULT_FLOW_PRESET
+    dream: DreamVideoConfig | None = None
+
+    def __post_init__(self) -> None:
+        check_fraction("temporal", self.temporal)
+        check_flow_preset(self.flow_preset)
+
+
 def check_cluster_address(address: str) -> None:
     """Raise :class:`InputError` unless ``address`` has the form of a Ray cluster's address:
     ``auto``, or ``HOST:PORT`` (after an optional ``scheme://``, as in ``ray://HOST:PORT``)."""
@@ -432,6 +449,11 @@ class LiveConfig:
     overwrite: bool = False
     new_styles: tuple[Path, ...] = ()
     max_pixels: int = MAX_PIXELS
+
+    @property
+    def look(self) -> LookConfig:
+        """The session's look (its style's model aside: ``styles`` says which)."""
+        return LookConfig(style=self.style, temporal=self.temporal, flow_preset=self.flow_preset, dream=self.dream)
 
     def __post_init__(self) -> None:
         if not (self.window or self.virtual_camera or self.record):

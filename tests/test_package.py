@@ -133,3 +133,33 @@ def test_the_python_floor_is_what_the_pyav_floor_needs_and_the_readme_says_it():
     readme = (PACKAGE.parent / "README.md").read_text()
     assert f"Python {python_floor}+" in readme
     assert set(re.findall(r"Python (3\.\d+)\+", readme)) == {python_floor}
+
+
+def test_public_names_are_exported():
+    import streamart
+
+    for name in streamart.__all__:
+        assert hasattr(streamart, name)
+
+
+#: What ``streamart.api`` offered as one module (bar the standard library's names it imported):
+#: users import them from there, so the facade over the topic modules keeps every one.
+API_NAMES_OF_0_2 = (
+    "BatchProgress", "BatchReport", "ClosingContext", "ClusterConfig", "DEFAULT_FLOW_PRESET", "DEFAULT_STYLE",
+    "DEFAULT_TEMPORAL", "DreamVideoConfig", "EncodeConfig", "EncoderSink", "FileOutcome", "FileSource", "FinishStage",
+    "Frame", "ImageSink", "ImageSource", "InputError", "InputNotFoundError", "LiveConfig", "LiveControls",
+    "MAX_PIXELS", "OutputError", "PipelineStats", "Progress", "RECORD_ENCODE", "Sink", "Source", "Stage",
+    "StreamartError", "StyleConfig", "StyleStage", "Stylizer", "TemporalBlendStage", "Terminated", "TrainingConfig",
+    "VIDEO_DREAM_PRESET", "VIDEO_DREAM_SETTINGS", "VIDEO_EXTENSIONS", "WebcamSource", "build_dream_stages",
+    "build_style_stages", "cache_dir", "check_image", "check_output_path", "describe", "dream_image", "find_videos",
+    "gatys_image", "is_batch", "limit_short_side", "list_cameras", "list_models", "live", "live_styles", "load_image",
+    "new_style_name", "process_image", "process_video", "resize", "resize_long_side", "resolve_model", "run",
+    "run_pipeline", "style_metadata", "stylize_folder", "stylize_image", "stylize_video", "train_style",
+    "user_models_dir", "video_dream_config", "virtual_camera_backends",
+)
+
+
+def test_every_name_the_api_module_had_is_still_importable_from_it():
+    import streamart.api
+
+    assert [name for name in API_NAMES_OF_0_2 if not hasattr(streamart.api, name)] == []

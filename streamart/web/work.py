@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .. import api
-from ..config import DEFAULT_TEMPORAL, MAX_PIXELS, GatysConfig, StyleConfig, TrainingConfig
+from ..config import MAX_PIXELS, GatysConfig, LookConfig, StyleConfig, TrainingConfig
 from ..errors import InputError, OutputError
 from . import media
 from .gallery import Style
@@ -90,17 +90,17 @@ def dream(upload: Upload, *, preset: str, long_side: int | None, results: Path, 
 
 
 def video(
-    upload: Upload, style: Style, config: StyleConfig, *, temporal: float = DEFAULT_TEMPORAL,
+    upload: Upload, style: Style, look: LookConfig, *,
     start: float | None = None, duration: float | None = None, results: Path, max_pixels: int = MAX_PIXELS,
 ) -> Job:
-    """A video through a fast style model with its audio; ``start`` and ``duration`` (seconds)
-    make a preview of that span."""
+    """A video through a fast style model with its audio (``look``'s model is ``style``'s file);
+    ``start`` and ``duration`` (seconds) make a preview of that span."""
     preview = start is not None or duration is not None
 
     def work(job: Job) -> Path:
         output = results / f"{job.id}.mp4"
         api.stylize_video(
-            upload.path, output, style=config, temporal=temporal, start=start, duration=duration, plain_only=True,
+            upload.path, output, look=look, start=start, duration=duration, plain_only=True,
             on_progress=lambda stats: job.report(stats.frames_out, stats.frame_count, "frames"), stop=job.stop,
             max_pixels=max_pixels,
         )
