@@ -117,11 +117,10 @@ def stylize_video(
     ``flow_preset``: see :func:`build_style_stages`). With ``dream``, DeepDream replaces the
     style (needs ``streamart[torch]``). ``look`` gives these four at once
     (:class:`~streamart.config.LookConfig`), instead of one by one. With ``stages``, your own
-    stages replace the look: a list,
-    or a callable that builds them, so that a bad input or output path is reported before a
-    model is loaded. ``start`` and ``duration`` (seconds) process only that span of the input,
-    video and audio, e.g. to preview a style on a few seconds of a long clip; the output starts
-    at time 0. A damaged input is stylized as far as it decodes, with a warning, or, with
+    stages replace the look: a list, or a callable that builds them, so that a bad input or
+    output path is reported before a model is loaded. ``start`` and ``duration`` (seconds)
+    process only that span of the input, video and audio, e.g. to preview a style on a few
+    seconds of a long clip; the output starts at time 0. A damaged input is stylized as far as it decodes, with a warning, or, with
     ``strict``, fails (:class:`~streamart.errors.InputError`) and writes nothing. With
     ``plain_only`` (a file from someone else, such as an upload) ``input`` is read only as one
     self-contained local video file: a playlist, or any format that would open other files or
@@ -202,9 +201,6 @@ def stage_factory(look: LookConfig, stages: Stages | None, cluster: ClusterConfi
     return functools.partial(build_look_stages, look)
 
 
-def process_video(
-    input: str | os.PathLike, output: str | os.PathLike, stages: Stages,
-    **options: Any,
-) -> PipelineStats:
+def process_video(input: str | os.PathLike, output: str | os.PathLike, stages: Stages, **options: Any) -> PipelineStats:
     """:func:`stylize_video` with your own ``stages`` (and its other keyword options)."""
     return stylize_video(input, output, stages=stages, **options)
