@@ -63,12 +63,12 @@ def _imports_the_api(path: Path) -> bool:
 
 
 def test_only_the_cli_the_web_app_the_benchmark_and_the_package_import_the_api():
-    importing = {_part(path) for path in PACKAGE.rglob("*.py") if _part(path) not in ("api", "api.py") and _imports_the_api(path)}
+    importing = {_part(path) for path in PACKAGE.rglob("*.py") if _part(path) != "api" and _imports_the_api(path)}
     assert importing <= set(ON_THE_API), f"{sorted(importing - set(ON_THE_API))} import streamart.api, which stands on them"
 
 
 def test_everything_else_lies_under_the_api_and_never_imports_it():
-    parts = {_part(path) for path in PACKAGE.rglob("*.py")} - {"api", "api.py", "__main__.py"}
+    parts = {_part(path) for path in PACKAGE.rglob("*.py")} - {"api", "__main__.py"}
     assert parts - set(ON_THE_API) == set(UNDER_THE_API), "place each new module in ON_THE_API or UNDER_THE_API"
     calling_up = [str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
                   if _part(path) in UNDER_THE_API and _imports_the_api(path)]
