@@ -77,8 +77,8 @@ class Pipeline:
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool:
-        return self._stack.__exit__(exc_type, exc, tb)
+    ) -> None:
+        self._stack.__exit__(exc_type, exc, tb)  # no part may swallow the run's error
 
 
 def run(
