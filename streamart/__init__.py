@@ -3,8 +3,8 @@
 The public API (see README.md): :func:`stylize_video`, :func:`stylize_folder`, :func:`stylize_image`,
 :func:`gatys_image`, :func:`dream_image`, :func:`live`, :func:`process_video`,
 :func:`process_image`, :func:`run`, :class:`Stylizer`; the settings :class:`StyleConfig`,
-:class:`EncodeConfig`, :class:`DreamVideoConfig`, :class:`CameraConfig`, :class:`LiveConfig` and
-:class:`ClusterConfig`;
+:class:`LookConfig`, :class:`EncodeConfig`, :class:`DreamVideoConfig`, :class:`CameraConfig`,
+:class:`LiveConfig` and :class:`ClusterConfig`;
 the :class:`Frame` type and the errors.
 """
 
@@ -34,6 +34,7 @@ from .config import (  # noqa: E402
     DreamVideoConfig,
     EncodeConfig,
     LiveConfig,
+    LookConfig,
     StyleConfig,
 )
 from .core.frame import Frame  # noqa: E402
@@ -48,6 +49,7 @@ __all__ = [
     "EncodeConfig",
     "Frame",
     "LiveConfig",
+    "LookConfig",
     "PipelineStats",
     "StopPipeline",
     "StreamartError",

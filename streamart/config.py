@@ -158,6 +158,23 @@ class DreamVideoConfig:
         check_flow_preset(self.flow_preset)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LookConfig:
+    """How a run's frames look: the fast ``style``, its ``temporal`` consistency (0 turns it off)
+    along the optical flow of ``flow_preset``, or, with ``dream``, DeepDream instead of the
+    style. The CLI builds one from its options and the web app from a request; the API takes
+    it whole (``look=``)."""
+
+    style: StyleConfig = StyleConfig()
+    temporal: float = DEFAULT_TEMPORAL
+    flow_preset: str = DEFAULT_FLOW_PRESET
+    dream: DreamVideoConfig | None = None
+
+    def __post_init__(self) -> None:
+        check_fraction("temporal", self.temporal)
+        check_flow_preset(self.flow_preset)
+
+
 def check_cluster_address(address: str) -> None:
     """Raise :class:`InputError` unless ``address`` has the form of a Ray cluster's address:
     ``auto``, or ``HOST:PORT`` (after an optional ``scheme://``, as in ``ray://HOST:PORT``)."""
@@ -212,7 +229,7 @@ class TrainingConfig:
     """Everything a style-network training run depends on (saved in its checkpoints).
 
     ``style`` is the painting, ``out`` the ONNX file to write (None: the style's name in the
-    user's model folder, see :func:`streamart.api.train_style`), ``data`` a folder of content
+    user's model folder, see :func:`streamart.offline.training.train_style`), ``data`` a folder of content
     photos (None: the default corpus, fetched on first use). ``init`` is a base network
     (:mod:`streamart.offline.meta`) to fine-tune from (None: the one shipped for the variant),
     the quick way to a new style, and what makes models blendable (their ``streamart.base`` is
@@ -438,6 +455,11 @@ class LiveConfig:
     overwrite: bool = False
     new_styles: tuple[Path, ...] = ()
     max_pixels: int = MAX_PIXELS
+
+    @property
+    def look(self) -> LookConfig:
+        """The session's look (its style's model aside: ``styles`` says which)."""
+        return LookConfig(style=self.style, temporal=self.temporal, flow_preset=self.flow_preset, dream=self.dream)
 
     def __post_init__(self) -> None:
         if not (self.window or self.virtual_camera or self.record):

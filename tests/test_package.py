@@ -41,6 +41,40 @@ def test_the_cli_and_the_web_app_stay_above_the_api(path):
     assert below == [], f"{path.name} imports {below}: go through streamart.api"
 
 
+#: What stands on the API and so may import it: the CLI, the web app, the benchmark (which
+#: times what the API builds) and the package's own ``__init__`` (its public names).
+ON_THE_API = ("cli", "web", "offline/bench.py", "__init__.py")
+#: What the API stands on: every other subpackage and module (bar ``__main__.py``, which only
+#: runs the CLI). Listed in full, so that a new one is placed on purpose.
+UNDER_THE_API = (
+    "art", "assets", "config.py", "core", "distributed", "errors.py", "nets", "offline", "ops", "runtimes", "sinks",
+    "sources", "stages",
+)
+
+
+def _part(path: Path) -> str:
+    """The entry of ON_THE_API or UNDER_THE_API that ``path`` belongs to."""
+    relative = path.relative_to(PACKAGE).as_posix()
+    return relative if relative in ON_THE_API else relative.split("/")[0]
+
+
+def _imports_the_api(path: Path) -> bool:
+    return any(name == "streamart.api" or name.startswith("streamart.api.") for name in imported_modules(path))
+
+
+def test_only_the_cli_the_web_app_the_benchmark_and_the_package_import_the_api():
+    importing = {_part(path) for path in PACKAGE.rglob("*.py") if _part(path) != "api" and _imports_the_api(path)}
+    assert importing <= set(ON_THE_API), f"{sorted(importing - set(ON_THE_API))} import streamart.api, which stands on them"
+
+
+def test_everything_else_lies_under_the_api_and_never_imports_it():
+    parts = {_part(path) for path in PACKAGE.rglob("*.py")} - {"api", "__main__.py"}
+    assert parts - set(ON_THE_API) == set(UNDER_THE_API), "place each new module in ON_THE_API or UNDER_THE_API"
+    calling_up = [str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+                  if _part(path) in UNDER_THE_API and _imports_the_api(path)]
+    assert calling_up == []
+
+
 #: The modules that may start threads, each for its reason: the runner gives each source, stage
 #: and sink of a run its own thread; OpenCV's highgui must always be called from one thread, the
 #: process's GUI thread.
@@ -107,3 +141,33 @@ def test_the_python_floor_is_what_the_pyav_floor_needs_and_the_readme_says_it():
     readme = (PACKAGE.parent / "README.md").read_text()
     assert f"Python {python_floor}+" in readme
     assert set(re.findall(r"Python (3\.\d+)\+", readme)) == {python_floor}
+
+
+def test_public_names_are_exported():
+    import streamart
+
+    for name in streamart.__all__:
+        assert hasattr(streamart, name)
+
+
+#: What ``streamart.api`` offered as one module (bar the standard library's names it imported):
+#: users import them from there, so the facade over the topic modules keeps every one.
+API_NAMES_OF_0_2 = (
+    "BatchProgress", "BatchReport", "ClosingContext", "ClusterConfig", "DEFAULT_FLOW_PRESET", "DEFAULT_STYLE",
+    "DEFAULT_TEMPORAL", "DreamVideoConfig", "EncodeConfig", "EncoderSink", "FileOutcome", "FileSource", "FinishStage",
+    "Frame", "ImageSink", "ImageSource", "InputError", "InputNotFoundError", "LiveConfig", "LiveControls",
+    "MAX_PIXELS", "OutputError", "PipelineStats", "Progress", "RECORD_ENCODE", "Sink", "Source", "Stage",
+    "StreamartError", "StyleConfig", "StyleStage", "Stylizer", "TemporalBlendStage", "Terminated", "TrainingConfig",
+    "VIDEO_DREAM_PRESET", "VIDEO_DREAM_SETTINGS", "VIDEO_EXTENSIONS", "WebcamSource", "build_dream_stages",
+    "build_style_stages", "cache_dir", "check_image", "check_output_path", "describe", "dream_image", "find_videos",
+    "gatys_image", "is_batch", "limit_short_side", "list_cameras", "list_models", "live", "live_styles", "load_image",
+    "new_style_name", "process_image", "process_video", "resize", "resize_long_side", "resolve_model", "run",
+    "run_pipeline", "style_metadata", "stylize_folder", "stylize_image", "stylize_video", "train_style",
+    "user_models_dir", "video_dream_config", "virtual_camera_backends",
+)
+
+
+def test_every_name_the_api_module_had_is_still_importable_from_it():
+    import streamart.api
+
+    assert [name for name in API_NAMES_OF_0_2 if not hasattr(streamart.api, name)] == []

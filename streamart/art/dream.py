@@ -43,7 +43,6 @@ from .dream_settings import (
     DreamConfig,
     check_dreamable,
     network_layers,
-    preset,  # noqa: F401 (not used here: the API and the web app import it from here with the algorithm)
 )
 
 if TYPE_CHECKING:

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from ..core.files import describe
 from ..errors import InputError, ModelError, OutputError
 from .blend import blend_models, parse_blend
+from .weights import cache_dir
 
 DEFAULT_STYLE = "starry_night"
 #: The model metadata key of a small JPEG of the painting, base64 (what galleries show).
@@ -89,6 +91,29 @@ def new_style_name(text: str) -> str:
     if any(entry.shipped and entry.style == name for entry in list_models()):
         raise OutputError(f"'{name}' is the name of a style that comes with streamart; choose another name")
     return name
+
+
+@dataclass(frozen=True, slots=True)
+class UserModel:
+    """Where a new style of the user's goes: its ``name``, its model file ``path`` in the user's
+    model folder, and the folder of its training ``checkpoints`` in the cache (so that an
+    interrupted training can be resumed)."""
+
+    name: str
+    path: Path
+    checkpoints: Path
+
+
+def new_user_model(text: str) -> UserModel:
+    """The place of a new style of the user's named from ``text`` (:func:`new_style_name`: a
+    shipped style's name is refused), its model folder created."""
+    name = new_style_name(text)
+    folder = user_models_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the model folder {folder} ({describe(exc)})") from None
+    return UserModel(name, folder / f"{name}.onnx", cache_dir() / "training" / name)
 
 
 def shipped_dir() -> Path:

@@ -26,6 +26,7 @@ from ..config import (
     DreamVideoConfig,
     MAX_PIXELS,
     EncodeConfig,
+    LookConfig,
     StyleConfig,
 )
 from ..ops.flow import DEFAULT_FLOW_PRESET, DIS_PRESETS
@@ -271,6 +272,15 @@ def dream_video_config(args: argparse.Namespace) -> DreamVideoConfig:
     """What ``streamart video/webcam --dream`` asked for."""
     return DreamVideoConfig(
         dream=dream_config(args, video=True), blend=args.dream_blend, size=args.size, flow_preset=args.flow_preset
+    )
+
+
+def look_config(args: argparse.Namespace) -> LookConfig:
+    """The look that ``streamart video/webcam`` asked for: the style, its temporal consistency
+    and flow preset, or ``--dream``."""
+    return LookConfig(
+        style=style_config(args), temporal=args.temporal, flow_preset=args.flow_preset,
+        dream=dream_video_config(args) if args.dream else None,
     )
 
 

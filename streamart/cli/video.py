@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import Any
 
 from .. import api
 from ..errors import InputError, StreamartError
@@ -18,10 +17,9 @@ from .options import (
     add_output_arguments,
     add_style_arguments,
     cluster_config,
-    dream_video_config,
     encode_config,
+    look_config,
     report_stats,
-    style_config,
 )
 from .progress import ProgressBar
 
@@ -61,24 +59,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.dream and args.style:
         raise StreamartError("choose --style or --dream, not both")
-    span = dict(
-        start=None if args.start is None else parse_time(args.start, "--start"),
-        duration=None if args.duration is None else parse_time(args.duration, "--duration"),
-    )
-    styling = dict(
-        style=style_config(args), temporal=args.temporal, flow_preset=args.flow_preset,
-        dream=dream_video_config(args) if args.dream else None, strict=args.strict, encode=encode_config(args),
-        cluster=cluster_config(args), max_pixels=args.max_pixels,
-    )
+    start = None if args.start is None else parse_time(args.start, "--start")
+    duration = None if args.duration is None else parse_time(args.duration, "--duration")
+    look, encode, cluster = look_config(args), encode_config(args), cluster_config(args)
     if api.is_batch(args.input):
-        if span["start"] is not None or span["duration"] is not None:
+        if start is not None or duration is not None:
             raise InputError("--start and --duration take one video, not a folder")
-        return run_folder(args, styling)
+        return run_folder(args, look, encode, cluster)
     with ProgressBar("dreaming" if args.dream else "stylizing", quiet=args.quiet) as bar:
         def progress(stats: api.PipelineStats) -> None:
             bar.update(stats.frames_out, stats.frame_count)
 
-        stats = api.stylize_video(args.input, args.output, on_progress=progress, **styling, **span)
+        stats = api.stylize_video(
+            args.input, args.output, look=look, start=start, duration=duration, strict=args.strict, encode=encode,
+            cluster=cluster, on_progress=progress, max_pixels=args.max_pixels,
+        )
     report_stats(stats, show=args.stats)
     if not args.quiet:  # the bar is gone: say what came of the run
         print(
@@ -88,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_folder(args: argparse.Namespace, styling: dict[str, Any]) -> int:
+def run_folder(
+    args: argparse.Namespace, look: api.LookConfig, encode: api.EncodeConfig, cluster: api.ClusterConfig | None
+) -> int:
     """Every video of a folder or glob: a line per video as it ends, one bar for all, and a
     summary. The exit code is the first failure's, else 0."""
     with ProgressBar("dreaming" if args.dream else "stylizing", quiet=args.quiet) as bar:
@@ -103,7 +100,8 @@ def run_folder(args: argparse.Namespace, styling: dict[str, Any]) -> int:
                 bar.write(f"{outcome.status:<8}{outcome.input} -> {outcome.output}")
 
         report = api.stylize_folder(
-            args.input, args.output, fail_fast=args.fail_fast, on_progress=progress, on_file=ended, **styling
+            args.input, args.output, look=look, strict=args.strict, encode=encode, cluster=cluster,
+            fail_fast=args.fail_fast, on_progress=progress, on_file=ended, max_pixels=args.max_pixels,
         )
     print(report.summary(), file=sys.stderr)
     for outcome in report.outcomes:

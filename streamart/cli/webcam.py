@@ -14,10 +14,9 @@ from .options import (
     add_limit_argument,
     add_output_arguments,
     add_style_arguments,
-    dream_video_config,
+    look_config,
     positive_int,
     report_stats,
-    style_config,
 )
 
 HELP = "stylize a live camera"
@@ -78,15 +77,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.dream and args.style:
         raise StreamartError("choose --style or --dream, not both")
+    look = look_config(args)
     config = LiveConfig(
         camera=CameraConfig(
             device=args.camera, width=args.width, height=args.height, fps=args.fps, reconnect=args.reconnect
         ),
         styles=tuple(args.style or ()),
-        style=style_config(args),
-        temporal=args.temporal,
-        flow_preset=args.flow_preset,
-        dream=dream_video_config(args) if args.dream else None,
+        style=look.style,
+        temporal=look.temporal,
+        flow_preset=look.flow_preset,
+        dream=look.dream,
         window=args.window,
         overlay=not args.no_overlay,
         screenshots=args.screenshots,

@@ -60,6 +60,12 @@ def write_failure(path: Path, exc: OSError) -> str:
     return f"cannot write {path} ({describe(exc)}); choose another folder"
 
 
+def refuse_same_file(input: str | os.PathLike, output: str | os.PathLike) -> None:
+    """Raise OutputError where ``output`` is the file ``input`` (the input is never replaced)."""
+    if Path(output).resolve() == Path(input).resolve():
+        raise OutputError(f"output {output} is the input file; write to another path (the input is never modified)")
+
+
 def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
     """Return ``path`` as a Path after checking that it can be written, else raise OutputError.
 

@@ -9,8 +9,9 @@ Every arrow is a :class:`_Channel`. Between a file source and its first stage, a
 after that, channels are bounded queues, in frames and in bytes: no frame is ever dropped and
 memory stays flat for any length and size of video, because a full queue makes its producer
 wait. Between a live source and
-its first stage the channel is a latest-frame slot: a new frame replaces one that nobody has
-taken yet (counted as dropped), so latency never builds up behind a slow stage.
+its first stage the channel is a latest-frame slot (:class:`~streamart.core.latest.LatestSlot`):
+a new frame replaces one that nobody has taken yet (counted as dropped), so latency never
+builds up behind a slow stage.
 
 In a live run every other channel holds a single frame, so no backlog can build up anywhere.
 
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 
 from .allocator import give_large_frames_own_pages
 from .frame import LARGE_FRAME_PIXELS, Frame
+from .latest import LatestSlot
 from .protocols import Sink, Source, Stage, StopPipeline
 
 log = logging.getLogger(__name__)
@@ -133,12 +135,16 @@ class _Channel:
 
     def __init__(self, stop: threading.Event, *, live: bool, latest_only: bool = False) -> None:
         self._stop = stop
-        self._latest_only = latest_only
+        self._slot: LatestSlot[object] | None = LatestSlot() if latest_only else None
         self._queue: queue.Queue[object] = queue.Queue(maxsize=1 if live else _QUEUE_FRAMES)
-        self.dropped = 0
         # Set while a consumer waits in get() on an empty channel: a live stage takes its next
         # frame only then, so the frame it takes is the newest and does not wait downstream.
         self.consumer_waiting = threading.Event()
+
+    @property
+    def dropped(self) -> int:
+        """Frames a newer one replaced before they were taken (latest-frame slots only)."""
+        return 0 if self._slot is None else self._slot.dropped
 
     def wait_for_consumer(self) -> None:
         """Return once the consumer waits for a frame (or raise when the run stops)."""
@@ -148,15 +154,14 @@ class _Channel:
         raise _Stopped
 
     def put(self, item: object) -> None:
-        if self._latest_only and item is not _END:
-            self._put_latest(item)
+        if self._slot is not None:
+            self._put_latest(self._slot, item)
             return
         if self._queue.maxsize > 1 and isinstance(item, Frame):
             # A few frames, but only as many as fit in the byte budget (it only ever shrinks).
             self._queue.maxsize = max(1, min(self._queue.maxsize, _QUEUE_BYTES // _frame_bytes(item)))
         # A put that times out retries while the run is open, so a stop never leaves a
-        # producer blocked on a full queue. The end marker always takes this path: it waits
-        # for the last frame to be taken instead of replacing it.
+        # producer blocked on a full queue.
         while not self._stop.is_set():
             try:
                 self._queue.put(item, timeout=_POLL_SECONDS)
@@ -165,30 +170,37 @@ class _Channel:
                 continue
         raise _Stopped
 
-    def _put_latest(self, item: object) -> None:
-        while True:
-            try:
-                self._queue.put_nowait(item)
+    def _put_latest(self, slot: LatestSlot[object], item: object) -> None:
+        if item is not _END:
+            slot.put(item)
+            return
+        # The end marker waits for the last frame to be taken instead of replacing it (the
+        # source's thread is the only one that puts, so the slot stays empty once it is).
+        while not self._stop.is_set():
+            if slot.wait_empty(_POLL_SECONDS):
+                slot.put(item)
                 return
-            except queue.Full:
-                try:
-                    self._queue.get_nowait()
-                except queue.Empty:  # the consumer took it meanwhile; try again
-                    continue
-                self.dropped += 1
+        raise _Stopped
+
+    def _take(self, timeout: float) -> object | None:
+        """The next item, or None when none came within ``timeout`` seconds (no item is None)."""
+        if self._slot is not None:
+            return self._slot.take(timeout)
+        try:
+            return self._queue.get(timeout=timeout) if timeout else self._queue.get_nowait()
+        except queue.Empty:
+            return None
 
     def get(self) -> object:
-        try:
-            return self._queue.get_nowait()
-        except queue.Empty:
-            pass
+        item = self._take(0.0)
+        if item is not None:
+            return item
         self.consumer_waiting.set()
         try:
             while not self._stop.is_set():
-                try:
-                    return self._queue.get(timeout=_POLL_SECONDS)
-                except queue.Empty:
-                    continue
+                item = self._take(_POLL_SECONDS)
+                if item is not None:
+                    return item
             raise _Stopped
         finally:
             self.consumer_waiting.clear()

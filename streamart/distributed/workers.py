@@ -21,7 +21,7 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -33,6 +33,7 @@ import cv2
 from ..config import MAX_PIXELS, ClusterConfig, EncodeConfig
 from ..core.files import describe, remove_dead_folders, working_folder
 from ..core.frame import Frame
+from ..core.pipeline import Pipeline
 from ..core.protocols import ClosingContext, Sink, Stage
 from ..core.runner import PipelineStats, StepStats
 from ..errors import ClusterError, StreamartError, require
@@ -112,35 +113,33 @@ def stylize_chunk(
     this worker has; decoder, encoder and OpenCV get that many threads instead of sizing their
     pools to the whole machine, which several workers share. ``max_pixels``: the frame size
     limit, as in a single run."""
-    from ..api import run  # the API imports this package only when asked to: no cycle
-
     if threads is not None:
         cv2.setNumThreads(threads)  # the optical flow's; this process is the worker's alone
 
     # A worker killed mid-chunk (Ray retries its chunk elsewhere) leaves its folder behind: the
     # next chunk on this machine, or the head at the end of the run, removes it.
-    with working_folder(CHUNK_FOLDER_PREFIX) as folder, ExitStack() as stack:
+    with working_folder(CHUNK_FOLDER_PREFIX) as folder:
         path = folder / f"chunk{suffix}"
-        source = stack.enter_context(
-            FileSource(
-                input,
-                start=None if chunk.warmup == video_start else float(chunk.warmup - video_start),
-                duration=None if chunk.end is None else float(chunk.end - chunk.warmup),
-                strict=strict,
-                keep_timestamps=True,
-                threads=threads,
-                max_pixels=max_pixels,
+        with Pipeline() as pipeline:  # the chunk is complete once it is left
+            source = pipeline.add_source(
+                FileSource(
+                    input,
+                    start=None if chunk.warmup == video_start else float(chunk.warmup - video_start),
+                    duration=None if chunk.end is None else float(chunk.end - chunk.warmup),
+                    strict=strict,
+                    keep_timestamps=True,
+                    threads=threads,
+                    max_pixels=max_pixels,
+                )
             )
-        )
-        sink = _AfterWarmup(
-            stack.enter_context(
-                EncoderSink(path, info=source.info, encode=replace(encode, overwrite=True, threads=threads))
-            ),
-            chunk.start,
-        )
-        built = list(stages())
-        stack.pop_all()  # built: from here run() opens and closes every part, once
-        stats = run(source, built, [sink])
+            sink = pipeline.add_sink(
+                _AfterWarmup(
+                    EncoderSink(path, info=source.info, encode=replace(encode, overwrite=True, threads=threads)),
+                    chunk.start,
+                )
+            )
+            pipeline.add_stages(stages)
+            stats = pipeline.run()
         return ChunkResult(data=path.read_bytes(), frames=sink.written, stats=stats)
 
 

@@ -11,33 +11,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import TrainingConfig
+from ..stages.new_style import TrainingStatus
 
 #: How much lower than the live session the training runs (Unix nice levels).
 NICENESS = 10
 
 
-@dataclass(frozen=True)
-class TrainingStatus:
-    """Where a background training stands: ``done`` of ``total`` steps; ``model`` once it is
-    written; ``error`` (one line) if it failed."""
-
-    name: str
-    done: int = 0
-    total: int = 0
-    model: Path | None = None
-    error: str | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.model is not None or self.error is not None
-
-
 class BackgroundTraining:
-    """Train ``config`` (through :func:`streamart.api.train_style`) in a child process."""
+    """Train ``config`` (through :func:`streamart.offline.training.train_style`) in a child
+    process: a :class:`~streamart.stages.new_style.StyleTraining`."""
 
     def __init__(self, config: TrainingConfig) -> None:
         self.config = config
@@ -74,17 +59,17 @@ class BackgroundTraining:
 
 def _train(config: TrainingConfig, pipe) -> None:
     """The child process: train, reporting each step; a StreamartError becomes its one line."""
-    from .. import api
     from ..assets.models import style_name
     from ..core.signals import stop_on_signals
     from ..errors import StreamartError
+    from .training import train_style  # imports torch: in the child only
 
     if hasattr(os, "nice"):
         os.nice(NICENESS)
     name = style_name(config.style_name or Path(config.style).stem)
     try:
         with stop_on_signals():
-            model = api.train_style(
+            model = train_style(
                 config,
                 progress=lambda done, total, losses: pipe.send(TrainingStatus(name, done, total)),
             )

@@ -29,17 +29,17 @@ import math
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from ..art.losses import gram_matrix, total_variation
 from ..assets.blend import BASE_KEY
-from ..assets.models import THUMBNAIL_KEY, shipped_base
+from ..assets.models import THUMBNAIL_KEY, new_user_model, shipped_base
 from ..config import MAX_PIXELS, TRAINING_STYLE_LAYERS, TrainingConfig
 from .corpus import ensure_corpus
-from ..core.files import OutputFile, describe, write_failure
+from ..core.files import OutputFile, check_output_path, describe, write_failure
 from ..core.frame import Frame
 from ..errors import InputError, InputNotFoundError, OutputError, require
 from ..nets.transformer import STRIDE, VARIANTS, TransformerNet
@@ -405,6 +405,31 @@ def train(
     ``progress`` is called after every iteration; ``stop`` ends the run early (see
     :meth:`Trainer.run`)."""
     return Trainer(config, progress=progress).run(stop)
+
+
+def train_style(
+    config: TrainingConfig,
+    *,
+    overwrite: bool = False,
+    progress: TrainingProgress | None = None,
+    stop: threading.Event | None = None,
+) -> Path:
+    """Train a style from any picture (``config.style``) and return the model file.
+
+    Without ``config.out`` the model goes into the user's model folder
+    (:func:`~streamart.assets.models.user_models_dir`) as ``NAME.onnx``, NAME being
+    ``config.style_name`` or the picture's file name, where ``--style NAME`` and ``streamart
+    models`` find it; a name a shipped style has is refused, an existing model of the user's
+    is replaced only with ``overwrite``. Checkpoints then go to the cache, so that an
+    interrupted run can be resumed (:func:`~streamart.assets.models.new_user_model`). See
+    :func:`train`.
+    """
+    if config.out is None:
+        model = new_user_model(config.style_name or Path(config.style).stem)
+        config = replace(config, out=model.path, style_name=model.name,
+                         checkpoint_dir=config.checkpoint_dir or model.checkpoints)
+    check_output_path(config.out, overwrite=overwrite)
+    return train(config, progress=progress, stop=stop)
 
 
 #: Format tag of a base network file (:mod:`streamart.offline.meta` writes them).

@@ -1,18 +1,49 @@
 """New styles learnt during a live session: a pass-through stage that watches trainings running
-in other processes (:class:`~streamart.offline.background.BackgroundTraining`), shows their
-progress through the live controls' notice, and switches to each new style when it is ready."""
+elsewhere (any :class:`StyleTraining`; the API gives it
+:class:`~streamart.offline.background.BackgroundTraining`, a process each), shows their progress
+through the live controls' notice, and switches to each new style when it is ready."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 from ..core.controls import LiveControls
 from ..core.frame import Frame
 from ..core.protocols import ClosingContext
-from ..offline.background import BackgroundTraining
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainingStatus:
+    """Where a training stands: ``done`` of ``total`` steps; ``model`` once it is written;
+    ``error`` (one line) if it failed."""
+
+    name: str
+    done: int = 0
+    total: int = 0
+    model: Path | None = None
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.model is not None or self.error is not None
+
+
+class StyleTraining(Protocol):
+    """A style being learnt elsewhere, looked at once a frame."""
+
+    def poll(self) -> TrainingStatus:
+        """The latest status, without waiting."""
+        ...
+
+    def close(self) -> None:
+        """Stop the training if it still runs."""
+        ...
 
 
 class NewStyleStage(ClosingContext):
@@ -20,7 +51,7 @@ class NewStyleStage(ClosingContext):
 
     name = "new-style"
 
-    def __init__(self, trainings: Sequence[BackgroundTraining], controls: LiveControls) -> None:
+    def __init__(self, trainings: Sequence[StyleTraining], controls: LiveControls) -> None:
         self.trainings = list(trainings)
         self.controls = controls
         self._announced: set[str] = set()

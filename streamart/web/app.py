@@ -32,14 +32,15 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import ClientDisconnect
 
+from .. import api
 from ..art.dream_settings import PRESETS  # the preset names, as 'streamart dream' offers them
-from ..assets.models import StyleNameTooLong
 from ..config import (
-    DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZE, LIVE_WORKING_SIZE, MAX_PIXELS, StyleConfig,
+    DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZE, LIVE_WORKING_SIZE, MAX_PIXELS, LookConfig,
+    StyleConfig,
 )
 from ..errors import DependencyError, OutputError, StreamartError, TooManyPixelsError
 from . import validation, work
-from .gallery import Gallery
+from .gallery import Gallery, Style
 from .hosts import OwnNames
 from .jobs import Job, JobQueue, UnknownJob
 from .live import LiveSession
@@ -97,6 +98,17 @@ class VideoRequest(StyleRequest):
     # With duration: a preview of that span.
     start: float | None = Field(None, ge=0, le=MAX_START_SECONDS, title="Preview from", description="s")
     duration: float | None = Field(None, gt=0, le=MAX_PREVIEW_SECONDS, title="Preview length", description="s")
+
+
+def look_of(request: StyleRequest, style: Style) -> LookConfig:
+    """The look a photo or video request asks for, with ``style`` (the gallery's entry of its
+    ``style``) as the model, by its path as the CLI's --style gives one; a photo has no
+    temporal consistency to ask for."""
+    return LookConfig(
+        style=StyleConfig(model=str(style.path), size=request.size, strength=request.strength,
+                          preserve_color=request.preserve_color),
+        temporal=request.temporal if isinstance(request, VideoRequest) else DEFAULT_TEMPORAL,
+    )
 
 
 class GatysRequest(_Request):
@@ -294,7 +306,7 @@ def create_app(
     async def streamart_error(request: Request, exc: StreamartError) -> JSONResponse:
         status = {
             UploadTooLarge: 413, TooManyPixelsError: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404,
-            work.StyleExists: 409, UploadStalled: 408, WorkspaceFull: 507, StyleNameTooLong: 422,
+            work.StyleExists: 409, UploadStalled: 408, WorkspaceFull: 507, api.StyleNameTooLong: 422,
         }.get(type(exc), 400)
         extra = {"style": exc.name} if isinstance(exc, work.StyleExists) else {}  # the page offers to replace it
         if isinstance(exc, UploadStalled):
@@ -355,23 +367,18 @@ def create_app(
             return Response(status_code=400)
         return received.as_dict()
 
-    def style_of(request: StyleRequest):
-        style = gallery.find(request.style)
-        config = StyleConfig(model=style.path, size=request.size, strength=request.strength,
-                             preserve_color=request.preserve_color)
-        return style, config
-
     @app.post("/api/jobs/photo")
     async def photo(request: StyleRequest) -> dict[str, object]:
         picture = uploads.get(request.upload, "image", what="photo")
-        style, config = style_of(request)
-        return jobs.status(submit(work.photo(picture, style, config, results, max_pixels=max_pixels)))
+        style = gallery.find(request.style)
+        look = look_of(request, style)
+        return jobs.status(submit(work.photo(picture, style, look.style, results, max_pixels=max_pixels)))
 
     @app.post("/api/jobs/video")
     async def video(request: VideoRequest) -> dict[str, object]:
         clip = uploads.get(request.upload, "video", what="video")
-        style, config = style_of(request)
-        job = work.video(clip, style, config, temporal=request.temporal, start=request.start,
+        style = gallery.find(request.style)
+        job = work.video(clip, style, look_of(request, style), start=request.start,
                          duration=request.duration, results=results,
                          max_pixels=max_pixels)
         return jobs.status(submit(job))

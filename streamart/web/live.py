@@ -31,6 +31,7 @@ from .. import api
 from ..assets.models import resolve_model
 from ..config import DEFAULT_TEMPORAL, LIVE_MAX_PIXELS, LIVE_WORKING_SIZE, StyleConfig
 from ..core.controls import LiveControls
+from ..core.latest import LatestSlot
 from ..errors import InputError, ModelError, StreamartError
 from ..ops.image import decode_jpeg, encode_jpeg
 from .gallery import Gallery
@@ -45,12 +46,16 @@ class LiveSession:
         self.websocket = websocket
         self.gallery = gallery
         self.frames = 0
-        self.dropped = 0
-        self._latest: bytes | None = None
+        self._latest: LatestSlot[bytes] = LatestSlot()
         self._arrived = asyncio.Event()
         self._send_lock = asyncio.Lock()
         self._stylizer: api.Stylizer | None = None
         self.controls = self._controls()
+
+    @property
+    def dropped(self) -> int:
+        """Frames a newer one replaced while the one before was stylized."""
+        return self._latest.dropped
 
     def _controls(self, strength: float = 1.0, temporal: bool = True) -> LiveControls:
         """Controls over every style in the gallery now, on the default style."""
@@ -79,9 +84,7 @@ class LiveSession:
             if message["type"] == "websocket.disconnect":
                 return
             if message.get("bytes") is not None:
-                if self._latest is not None:
-                    self.dropped += 1  # the server is behind: only the newest frame is kept
-                self._latest = message["bytes"]
+                self._latest.put(message["bytes"])  # the server may be behind: only the newest frame is kept
                 self._arrived.set()
             elif message.get("text") is not None:
                 try:
@@ -115,7 +118,7 @@ class LiveSession:
         while True:
             await self._arrived.wait()
             self._arrived.clear()
-            data, self._latest = self._latest, None
+            data = self._latest.take()
             if data is None:
                 continue
             started = time.monotonic()

@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .. import api
-from ..assets import models
-from ..config import DEFAULT_TEMPORAL, MAX_PIXELS, GatysConfig, StyleConfig, TrainingConfig
+from ..config import MAX_PIXELS, GatysConfig, LookConfig, StyleConfig, TrainingConfig
 from ..errors import InputError, OutputError
 from . import media
 from .gallery import Style
@@ -71,7 +70,7 @@ def gatys(
 
 def dream(upload: Upload, *, preset: str, long_side: int | None, results: Path, max_pixels: int = MAX_PIXELS) -> Job:
     """DeepDream from a preset (needs torch)."""
-    from ..art.dream import preset as dream_preset  # the presets, as 'streamart dream' uses them
+    from ..art.dream_settings import preset as dream_preset  # the presets, as 'streamart dream' uses them
 
     config = dream_preset(preset)
 
@@ -91,17 +90,17 @@ def dream(upload: Upload, *, preset: str, long_side: int | None, results: Path, 
 
 
 def video(
-    upload: Upload, style: Style, config: StyleConfig, *, temporal: float = DEFAULT_TEMPORAL,
+    upload: Upload, style: Style, look: LookConfig, *,
     start: float | None = None, duration: float | None = None, results: Path, max_pixels: int = MAX_PIXELS,
 ) -> Job:
-    """A video through a fast style model with its audio; ``start`` and ``duration`` (seconds)
-    make a preview of that span."""
+    """A video through a fast style model with its audio (``look``'s model is ``style``'s file);
+    ``start`` and ``duration`` (seconds) make a preview of that span."""
     preview = start is not None or duration is not None
 
     def work(job: Job) -> Path:
         output = results / f"{job.id}.mp4"
         api.stylize_video(
-            upload.path, output, style=config, temporal=temporal, start=start, duration=duration, plain_only=True,
+            upload.path, output, look=look, start=start, duration=duration, plain_only=True,
             on_progress=lambda stats: job.report(stats.frames_out, stats.frame_count, "frames"), stop=job.stop,
             max_pixels=max_pixels,
         )
@@ -134,10 +133,10 @@ def training_unavailable() -> str | None:
 
 def new_style_name(text: str | None, painting: Upload, styles: Sequence[Style]) -> tuple[str, bool]:
     """The name a new style gets, by the rule 'streamart train' follows
-    (:func:`~streamart.assets.models.new_style_name`: ``text``, else the painting's file name),
+    (:func:`streamart.api.new_style_name`: ``text``, else the painting's file name),
     and whether it replaces one of the user's own ``styles``."""
     source = text.strip() if text and text.strip() else painting.stem
-    name = models.new_style_name(source)  # refused here, not only once the job runs
+    name = api.new_style_name(source)  # refused here, not only once the job runs
     return name, any(style.own and style.name == name for style in styles)
 
 

@@ -166,3 +166,16 @@ def test_every_count_of_shipped_models_in_the_docs_is_the_real_one():
     assert sum(counts.values(), []), "no document states the count"
     assert all(n == shipped for found in counts.values() for n in found), (shipped, counts)
     assert not re.search(r"one for each of \d+ public-domain", (root / "README.md").read_text())
+
+
+def test_a_new_users_model_goes_to_the_model_folder_with_its_checkpoints_in_the_cache(tmp_path, monkeypatch):
+    from streamart.assets.models import new_user_model
+
+    monkeypatch.setenv("STREAMART_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("STREAMART_CACHE", str(tmp_path / "cache"))
+    model = new_user_model("Water Lilies")
+    assert model.name == "water_lilies" and (tmp_path / "models").is_dir()
+    assert model.path == tmp_path / "models" / "water_lilies.onnx"
+    assert model.checkpoints == tmp_path / "cache" / "training" / "water_lilies"
+    with pytest.raises(OutputError, match="'the_scream' is the name of a style that comes with streamart"):
+        new_user_model("The Scream")

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from streamart.core.files import OutputFile, check_output_path, describe, temporary_path, working_folder
+from streamart.core.files import (
+    OutputFile, check_output_path, describe, refuse_same_file, temporary_path, working_folder,
+)
 from streamart.errors import OutputError
 
 
@@ -221,3 +223,11 @@ def test_a_working_folder_is_removed_and_a_killed_processes_is_removed_at_the_ne
     with working_folder("streamart-test") as folder:
         assert not killed.exists() and foreign.exists() and other.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([foreign.name, other.name])
+
+
+def test_an_output_that_is_the_input_is_refused_whatever_the_path_says(tmp_path, monkeypatch):
+    clip = tmp_path / "clip.mp4"
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OutputError, match="output ./clip.mp4 is the input file; write to another path"):
+        refuse_same_file(clip, "./clip.mp4")
+    refuse_same_file(clip, tmp_path / "out.mp4")  # another file: nothing to say

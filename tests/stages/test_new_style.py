@@ -10,7 +10,7 @@ from streamart.config import TrainingConfig
 from streamart.core.controls import LiveControls
 from streamart.core.frame import Frame
 from streamart.offline.background import BackgroundTraining
-from streamart.stages.new_style import NewStyleStage
+from streamart.stages.new_style import NewStyleStage, TrainingStatus
 
 
 def test_frames_pass_through_while_the_style_is_learnt_then_it_is_chosen(style_path, content_dir, tmp_path):
@@ -33,3 +33,32 @@ def test_frames_pass_through_while_the_style_is_learnt_then_it_is_chosen(style_p
             time.sleep(0.05)
     assert any(notice and notice.startswith("learning stripes:") for notice in notices)
     assert controls.style_names == ("starry_night", "stripes") and controls.notice is None
+
+
+class Scripted:
+    """A :class:`StyleTraining` that reports the statuses it was given, one a poll."""
+
+    def __init__(self, *statuses: TrainingStatus) -> None:
+        self.statuses = list(statuses)
+        self.closed = False
+
+    def poll(self) -> TrainingStatus:
+        return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_stage_needs_only_something_it_can_poll_and_says_what_each_training_does(tmp_path):
+    learnt = Scripted(TrainingStatus("a"), TrainingStatus("a", 1, 4), TrainingStatus("a", 4, 4, model=tmp_path / "a.onnx"))
+    failed = Scripted(TrainingStatus("b", 2, 4), TrainingStatus("b", error="no memory"))
+    controls = LiveControls(["starry_night"])
+    frame = Frame(np.zeros((4, 4, 3), np.uint8), 0)
+    with NewStyleStage([learnt, failed], controls) as stage:
+        stage.process(frame)
+        assert controls.notice == "learning a: starting; learning b: 50 %"
+        stage.process(frame)
+        assert controls.notice == "learning a: 25 %; b: no memory"
+        stage.process(frame)
+        assert controls.style_name == "a" and controls.notice == "b: no memory"
+    assert learnt.closed and failed.closed

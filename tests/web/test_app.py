@@ -476,3 +476,28 @@ def test_a_video_upload_over_the_apps_pixel_limit_is_refused(tmp_path, own_model
             response = client.post("/api/uploads", params={"name": "clip.mp4"}, content=clip.read_bytes())
             assert response.status_code == status
     assert response.json()["error"].startswith("a frame of clip.mp4 is 64x48 pixels (0.00307 megapixels), more than")
+
+
+@pytest.mark.parametrize("choices", [
+    {},
+    {"size": 360, "strength": 0.8, "preserve_color": True, "temporal": 0.7},
+    {"size": None, "temporal": 0.0},
+])
+def test_the_cli_and_the_web_app_build_the_same_look_for_the_same_choices(own_models, choices):
+    from streamart.cli import build_parser
+    from streamart.cli.options import look_config
+    from streamart.config import LookConfig
+    from streamart.web.app import VideoRequest, look_of
+    from streamart.web.gallery import Gallery
+
+    style = Gallery().find("charcoal")
+    options = {"size": "--size", "strength": "--strength", "temporal": "--temporal"}
+    argv = ["video", "in.mp4", "out.mp4", "--style", str(style.path)]
+    for name, value in choices.items():
+        if name == "preserve_color":
+            argv.append("--preserve-color")
+        else:
+            argv += [options[name], "full" if value is None else str(value)]
+    from_the_page = look_of(VideoRequest(upload="ab12", style="charcoal", **choices), style)
+    from_the_command_line = look_config(build_parser().parse_args(argv))
+    assert isinstance(from_the_page, LookConfig) and from_the_page == from_the_command_line

@@ -10,7 +10,7 @@ import pytest
 from bombs import memory_growth, png_bomb
 from media_factory import make_playlist
 
-from streamart.config import StyleConfig
+from streamart.config import LookConfig, StyleConfig
 from streamart.errors import InputError, TooManyPixelsError
 from streamart.web import work
 from streamart.web.gallery import Gallery
@@ -27,8 +27,8 @@ def test_download_names_say_what_was_made(tmp_path, own_models):
     photo, clip = fake_upload(tmp_path, "cat.jpg"), fake_upload(tmp_path, "walk.mov", "video")
     config = StyleConfig(model=style.path)
     assert work.photo(photo, style, config, tmp_path).download_name == "cat-charcoal.png"
-    assert work.video(clip, style, config, results=tmp_path).download_name == "walk-charcoal.mp4"
-    preview = work.video(clip, style, config, start=0, duration=3, results=tmp_path)
+    assert work.video(clip, style, LookConfig(style=config), results=tmp_path).download_name == "walk-charcoal.mp4"
+    preview = work.video(clip, style, LookConfig(style=config), start=0, duration=3, results=tmp_path)
     assert (preview.kind, preview.download_name) == ("preview", "walk-charcoal-preview.mp4")
     assert work.dream(photo, preset="eyes", long_side=None, results=tmp_path).download_name == "cat-eyes.png"
     assert work.gatys(photo, photo, iterations=1, size=None, preserve_color=False, results=tmp_path).download_name == "cat-gatys.png"
@@ -91,7 +91,7 @@ def test_a_video_job_reads_its_upload_only_as_a_plain_file(tmp_path, own_models,
     make_playlist(playlist, str(clip))
     upload = Upload(id="ab12", name="clip.m3u8", path=playlist, kind="video", size=1)
     style = Gallery().find("charcoal")
-    job = work.video(upload, style, StyleConfig(model=style.path), results=tmp_path)
+    job = work.video(upload, style, LookConfig(style=StyleConfig(model=style.path)), results=tmp_path)
     with pytest.raises(InputError, match="not a single self-contained video file") as refused:
         job.work(job)
     assert job.describe_error(refused.value).startswith("input clip.m3u8 is not")
@@ -110,7 +110,7 @@ def test_every_job_reads_its_files_under_the_apps_limit(tmp_path, own_models, cl
     config = StyleConfig(model=style.path)
     jobs = [
         work.photo(photo, style, config, tmp_path, max_pixels=1),
-        work.video(video, style, config, results=tmp_path, max_pixels=1),
+        work.video(video, style, LookConfig(style=config), results=tmp_path, max_pixels=1),
         work.gatys(photo, photo, iterations=1, size=None, preserve_color=False, results=tmp_path, max_pixels=1),
         work.dream(photo, preset="eyes", long_side=None, results=tmp_path, max_pixels=1),
         work.train(photo, "cat", overwrite=False, settings={"out": tmp_path / "cat.onnx"}, max_pixels=1),
@@ -127,7 +127,7 @@ def test_a_photo_job_on_a_bomb_takes_no_memory(tmp_path, own_models):
         "result = job.work(job)",
         setup=f"""
         from pathlib import Path
-        from streamart.config import StyleConfig
+        from streamart.config import LookConfig, StyleConfig
         from streamart.web import work
         from streamart.web.gallery import Gallery
         from streamart.web.uploads import Upload
