@@ -44,6 +44,7 @@ from .dream_settings import (
     check_dreamable,
     network_layers,
 )
+from .dream_settings import preset as preset  # re-exported: user code imports the presets with the algorithm
 
 if TYPE_CHECKING:
     import torch
