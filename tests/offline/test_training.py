@@ -207,3 +207,42 @@ def test_a_full_disk_is_an_output_error_naming_the_folder_and_leaves_nothing(ful
     with pytest.raises(OutputError, match=f"cannot write {full_folder / 'model.onnx'}: no space left"):
         export_onnx(TransformerNet("full"), full_folder / "model.onnx")
     assert sorted(p.name for p in full_folder.iterdir()) == ["filler"]  # no partial file, no claim
+
+
+@pytest.mark.slow
+def test_a_recipe_without_a_content_weight_fails_the_content_check(style_path, tmp_path):
+    """Issue 21's bar holds a model's content distance to 1.1 times the reference's: a recipe
+    change that drops the content term must fail it, even in a tiny run. The runs start from the
+    shipped base, as the zoo's do, on one fixed batch of two natural photos; the style weight is
+    small, so that with the content term the network keeps the photos and without it drifts
+    towards the painting (Adam's steps do not depend on the loss's scale)."""
+    from skimage import data as samples
+
+    from streamart.offline.likeness import LikenessMeasure, meets_bar
+    from streamart.ops.image import resize_long_side
+    from streamart.ops.tensor import to_image, to_tensor
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("astronaut", "chelsea"):
+        cv2.imwrite(str(photos / f"{name}.png"), resize_long_side(getattr(samples, name)(), 160)[..., ::-1])
+    held_out = [resize_long_side(samples.rocket(), 256), resize_long_side(samples.coffee(), 256)]
+    painting = cv2.imread(str(style_path))[..., ::-1].copy()
+    means = {}
+    for content_weight in (1.0, 0.0):
+        trainer = Trainer(TrainingConfig(
+            style=style_path, data=photos, out=tmp_path / "model.onnx", variant="cpu", image_size=64, batch_size=2,
+            content_weight=content_weight, style_weight=0.001, temporal_weight=0.0, learning_rate=2e-3,
+            threads=1, seed=0, amp=False,
+        ))  # fmt: skip
+        batch = trainer.content.batch(2)
+        for _ in range(30):
+            trainer.step(batch)
+        trainer.model.eval()
+        measure = LikenessMeasure(painting, trainer.vgg)
+        with torch.no_grad():
+            figures = [measure.measure(to_image(trainer.model(to_tensor(photo))), photo) for photo in held_out]
+        means[content_weight] = {"style_ratio": np.mean([f.style_ratio for f in figures]),
+                                 "content_distance": np.mean([f.content_distance for f in figures])}
+    assert meets_bar(means[1.0], means[1.0]) == (True, True)
+    assert meets_bar(means[0.0], means[1.0]) == (True, False), means  # closer to the painting, but the photo lost
