@@ -136,9 +136,9 @@ class AudioCopy:
                 # Skip most of what comes before the start; packets are then dropped one
                 # by one up to it. The margin covers packets stored before the video
                 # keyframe that the seek lands on.
-                target = (self._start - _AUDIO_SEEK_MARGIN) * av.time_base
+                seek_to = (self._start - _AUDIO_SEEK_MARGIN) * av.time_base
                 try:
-                    self._input.seek(math.floor(target))
+                    self._input.seek(math.floor(seek_to))
                 except av.error.FFmpegError:
                     pass  # not seekable: every packet before the start is dropped instead
             self._packets = self._input.demux(self._input.streams.audio)
