@@ -302,9 +302,11 @@ class TrainingConfig:
 
     @property
     def checkpoints(self) -> Path:
-        if self.checkpoint_dir is None and self.out is None:
+        if self.checkpoint_dir is not None:
+            return self.checkpoint_dir
+        if self.out is None:
             raise InputError("a training run needs an output path (or a checkpoint folder)")
-        return self.checkpoint_dir or self.out.with_suffix(".checkpoints")
+        return self.out.with_suffix(".checkpoints")
 
 
 GATYS_OPTIMIZERS = ("lbfgs", "adam")

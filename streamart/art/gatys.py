@@ -29,6 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,7 +39,10 @@ from ..errors import DeviceError, InputError, require
 from ..ops import image as imageops
 from .losses import gram_matrix, total_variation
 
-torch = require("torch", "torch")
+if TYPE_CHECKING:
+    import torch
+else:  # the same module, or a DependencyError that names the extra
+    torch = require("torch", "torch")
 
 from ..nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, checked above)
 from ..ops.tensor import to_image, to_tensor  # noqa: E402
@@ -303,6 +307,7 @@ class _Optimisation:
 
     def __init__(self, vgg, image, content_target, style_targets, config: GatysConfig, bf16: bool) -> None:
         self.image = image.detach().requires_grad_(True)  # optimised in place
+        self._optimizer: torch.optim.Optimizer
         if config.optimizer == "lbfgs":
             # One iteration per step() call (the history persists between calls), so progress
             # can be reported per iteration. No line search: a unit step works in pixel units.
@@ -383,7 +388,7 @@ def _relative_error(value, target):
 
 def _blended_grams(vgg, styles, sizes, blend, config: GatysConfig, device, bf16: bool):
     """Per style layer, the weighted sum of the styles' Gram matrices (weights sum to 1)."""
-    targets = {}
+    targets: dict[str, torch.Tensor] = {}
     for style, size, weight in zip(styles, sizes, blend):
         key = (
             hashlib.blake2b(style.tobytes(), digest_size=16).hexdigest(), style.shape, size,
@@ -489,12 +494,13 @@ def _check_memory(size: tuple[int, int], style_pixels: int, device) -> None:
     per_pixel = OPTIMISATION_BYTES_PER_PIXEL + lbfgs_bytes
     needed = per_pixel * height * width + STYLE_BYTES_PER_PIXEL * style_pixels + FIXED_BYTES
     # The largest longer side that would fit ignores the style's share.
-    factor = shrink_to_fit(free_memory(device), needed, FIXED_BYTES)
-    if factor is None:
+    free = free_memory(device)
+    factor = shrink_to_fit(free, needed, FIXED_BYTES)
+    if factor is None or free is None:  # it fits, or the free memory is unknown
         return
     raise DeviceError(
         f"style transfer at {width}x{height} needs about {needed / 2**30:.1f} GiB but the "
-        f"{device.type.upper()} has {free_memory(device) / 2**30:.1f} GiB free; use --size "
+        f"{device.type.upper()} has {free / 2**30:.1f} GiB free; use --size "
         f"{int(max(height, width) * factor * 0.9)} or smaller (and a smaller --style-scale)"
     )
 

@@ -37,10 +37,10 @@ def parse_blend(spec: str) -> list[tuple[str, float]] | None:
     name or path without a weight). Weights must be finite and not negative, not all zero;
     they are scaled to sum to 1."""
     parts = [part.strip() for part in spec.split(",")]
-    matches = [_PART.match(part) for part in parts]
-    if len(parts) == 1 and (matches[0] is None or not _is_number(matches[0]["weight"])):
+    matches = [match for match in map(_PART.match, parts) if match is not None and _is_number(match["weight"])]
+    if len(parts) == 1 and not matches:
         return None  # a plain name, or a path with a drive letter (C:\\...)
-    if any(match is None or not _is_number(match["weight"]) for match in matches):
+    if len(matches) < len(parts):  # a part that is no NAME:WEIGHT
         raise InputError(f"cannot read the style blend {spec!r}: write NAME:WEIGHT,NAME:WEIGHT (e.g. starry_night:0.6,the_scream:0.4)")
     weights = [float(match["weight"]) for match in matches]
     if any(not (math.isfinite(w) and w >= 0) for w in weights) or sum(weights) == 0:
@@ -84,7 +84,7 @@ def blend_models(paths: Sequence[Path], weights: Sequence[float]) -> Path:
         values = [tensor[initializer.name] for tensor in tensors]
         if not np.issubdtype(values[0].dtype, np.floating):
             continue  # shapes and indices, the same in every member of a family
-        mixed = sum(weight * value.astype(np.float64) for weight, value in zip(weights, values))
+        mixed = sum((weight * value.astype(np.float64) for weight, value in zip(weights, values)), np.zeros(values[0].shape))
         initializer.CopyFrom(numpy_helper.from_array(mixed.astype(values[0].dtype), initializer.name))
     names = [Path(path).stem for path in paths]
     props = {prop.key: prop.value for prop in blended.metadata_props}

@@ -35,6 +35,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from ..errors import OutputError
 
@@ -47,8 +48,19 @@ _PARTIAL_0_1 = re.compile(r"^\..+\.partial-(?P<pid>\d+)-[0-9a-f]+(\.[^.]*)?$")
 _CLAIM_SUFFIX = ".streamart-claim"
 
 
-def describe(exc: OSError) -> str:
-    """An OS error's message for a user: its text, never ``None``."""
+class ErrnoError(Protocol):
+    """An error that carries an errno and its text: OSError, or PyAV's FFmpegError (which
+    is no OSError)."""
+
+    @property
+    def errno(self) -> int | None: ...
+
+    @property
+    def strerror(self) -> str | None: ...
+
+
+def describe(exc: ErrnoError) -> str:
+    """An OS or FFmpeg error's message for a user: its text, never ``None``."""
     return exc.strerror or str(exc) or errno.errorcode.get(exc.errno or 0, type(exc).__name__)
 
 
@@ -278,6 +290,8 @@ def clean_leftovers(folder: Path) -> None:
         names = [entry.name for entry in os.scandir(folder) if entry.name.startswith(".")]
     except OSError:
         return
+    host: str | None
+    pid: int | None
     for name in names:
         path = folder / name
         match = _PARTIAL.match(name) or _PARTIAL_0_1.match(name)

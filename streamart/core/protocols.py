@@ -108,6 +108,11 @@ class Sink(Protocol):
 
     def close(self) -> None: ...
 
+    def abort(self) -> None:
+        """Discard any partial output and release everything: what leaving the ``with`` block
+        with an exception does (:class:`ClosingContext` gives it)."""
+        ...
+
     def __enter__(self) -> Sink: ...
 
     def __exit__(

@@ -51,7 +51,7 @@ class ChunkJoiner(ClosingContext):
         if self._closed:
             raise ValueError("append() on a closed ChunkJoiner")
         try:
-            with av.open(io.BytesIO(chunk) if isinstance(chunk, bytes) else os.fspath(chunk)) as container:
+            with av.open(io.BytesIO(chunk) if isinstance(chunk, bytes) else os.fspath(chunk), "r") as container:
                 stream = container.streams.video[0]
                 if self._file.container is None:
                     self._open(stream)
@@ -90,6 +90,7 @@ class ChunkJoiner(ClosingContext):
         if packet.dts is not None:
             self._last_dts = packet.dts
         packet.stream = self._video
+        assert self._file.container is not None  # append() opened it
         self._file.container.mux(packet)
         if packet.dts is not None:
             self._file.mux_audio_until(packet.dts * packet.time_base)

@@ -35,6 +35,10 @@ class VGG16Features(nn.Module):
     torchvision's.
     """
 
+    # The buffers that register_buffer adds (declared for the type checker).
+    input_mean: torch.Tensor
+    input_std: torch.Tensor
+
     def __init__(self, *, upto: str = "pool5", pooling: str = "max") -> None:
         super().__init__()
         if upto not in LAYER_INDEX:

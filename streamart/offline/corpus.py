@@ -214,8 +214,9 @@ def _deb_members(deb: Path, wanted: set[str]) -> dict[str, bytes]:
                 found = {}
                 for member in tar:
                     path = member.name.removeprefix("./")
-                    if path in wanted and member.isfile():
-                        found[path] = tar.extractfile(member).read()
+                    extracted = tar.extractfile(member) if path in wanted and member.isfile() else None
+                    if extracted is not None:  # a regular file always opens
+                        found[path] = extracted.read()
                 return found
     raise WeightsError(f"{deb} is not a Debian package (no data.tar inside)")
 

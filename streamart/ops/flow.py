@@ -65,7 +65,7 @@ class DisFlow:
                 f"unknown flow preset {preset!r}: choose one of {', '.join(DIS_PRESETS)}"
             )
         self.preset = preset
-        self._dis = cv2.DISOpticalFlow_create(DIS_PRESETS[preset])
+        self._dis = cv2.DISOpticalFlow.create(DIS_PRESETS[preset])
 
     def __call__(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Flow on ``source``'s grid pointing into ``target`` (both grey uint8, same size)."""
@@ -203,8 +203,7 @@ class MotionEstimator:
         self.preset = preset
         self.width = width
         # The previous input frame at flow resolution, in RGB and grey.
-        self._previous: np.ndarray | None = None
-        self._previous_grey: np.ndarray | None = None
+        self._previous: tuple[np.ndarray, np.ndarray] | None = None
 
     def estimate(self, image: np.ndarray) -> Motion | None:
         """The motion from RGB ``image`` to the previous image given, or None (see above)."""
@@ -212,10 +211,10 @@ class MotionEstimator:
         size = reduced_size(width, height, self.width)
         current = image if size == (width, height) else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         current_grey = grey(current)
-        previous, previous_grey = self._previous, self._previous_grey
-        self._previous, self._previous_grey = current, current_grey
-        if previous is None or previous.shape != current.shape or min(size) < MIN_FLOW_SIDE:
+        before, self._previous = self._previous, (current, current_grey)
+        if before is None or before[0].shape != current.shape or min(size) < MIN_FLOW_SIDE:
             return None
+        previous, previous_grey = before
         if histogram_change(previous_grey, current_grey) > CUT_HISTOGRAM_CHANGE:
             return None
         backward = self._flow(current_grey, previous_grey)
@@ -227,4 +226,4 @@ class MotionEstimator:
 
     def reset(self) -> None:
         """Forget the previous frame: the next one starts afresh."""
-        self._previous = self._previous_grey = None
+        self._previous = None

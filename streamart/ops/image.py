@@ -53,7 +53,7 @@ def picture_size(data: bytes | np.ndarray) -> tuple[int, int] | None:
     """(width, height) of an encoded picture, read from its header without decoding it; None
     when the bytes are not a picture in one of the :data:`PROBED_FORMATS` (or are cut short).
     For a GIF, the largest of its canvas and frames; for an AVIF, of its images."""
-    view = memoryview(data).cast("B") if isinstance(data, np.ndarray) else memoryview(data)
+    view = data.data.cast("B") if isinstance(data, np.ndarray) else memoryview(data)
     for probe in (_png, _jpeg, _webp, _avif, _bmp, _gif, _tiff, _jpeg2000, _pnm, _sun_raster, _radiance):
         try:
             size = probe(view)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from importlib import metadata
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def _providers_for(device: str) -> tuple[str, list[str]]:
 class OnnxModel:
     """An onnxruntime session for a model with one image input and one image output."""
 
-    def __init__(self, path: str | Path, *, device: str = "auto", threads: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, device: str = "auto", threads: int | None = None) -> None:
         ort = _onnxruntime()
         self.path = Path(path)
         if not self.path.is_file():

@@ -19,6 +19,7 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +60,7 @@ class OpenVinoModel:
 
     device = "openvino"
 
-    def __init__(self, path: str | Path, *, precision: str = "auto", threads: int | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, precision: str = "auto", threads: int | None = None) -> None:
         ov = _openvino()
         self.path = Path(path)
         if not self.path.is_file():
@@ -91,7 +92,8 @@ class OpenVinoModel:
             "INFERENCE_PRECISION_HINT": precision,
             **({"INFERENCE_NUM_THREADS": threads} if threads else {}),
         }
-        self._compiled: dict[tuple[int, ...], object] = {}
+        # openvino's InferRequest per input shape (Any: openvino is imported when a model opens)
+        self._compiled: dict[tuple[int, ...], Any] = {}
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Run the network on one input array and return its first output (float32)."""

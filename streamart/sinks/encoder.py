@@ -139,6 +139,7 @@ class EncoderSink(ClosingContext):
     def _end_video(self) -> Fraction | float:
         """Write the frames the encoder still holds; return where the audio ends: with the last
         frame, unless the source was played to its end."""
+        assert self._video is not None and self._file.container is not None  # close() calls it once a frame is in
         self._file.container.mux(self._video.encode(None))
         whole = self._audio_tail is not None and self._audio_tail()
         return math.inf if whole else self._video_end()
@@ -148,6 +149,7 @@ class EncoderSink(ClosingContext):
         width, height = self._frame_size
         rate = Fraction(self._info.fps).limit_denominator(1001) if self._info.fps else None
         video = container.add_stream(self._encoder, rate=rate)
+        assert isinstance(video, av.video.stream.VideoStream)  # check_encode refused every other kind of codec
         video.width, video.height = even_size(width, height, self._pix_fmt)
         video.pix_fmt = self._pix_fmt
         video.codec_context.time_base = self._time_base

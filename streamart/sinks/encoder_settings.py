@@ -70,6 +70,7 @@ def check_encode(encode: EncodeConfig, width: int, height: int) -> dict[str, str
         # log level: keep its errors only, so that -q is quiet and errors stay one line.
         options["x265-params"] = "log-level=error"
     context = av.CodecContext.create(codec, "w")
+    assert isinstance(context, av.video.codeccontext.VideoCodecContext)  # a video codec: checked above
     context.width, context.height = even_size(width, height, pix_fmt)
     context.pix_fmt = pix_fmt
     context.time_base = Fraction(1, 30)
@@ -87,7 +88,7 @@ def check_encode(encode: EncodeConfig, width: int, height: int) -> dict[str, str
     return options
 
 
-def _quality_options(encode: EncodeConfig, private: dict[str, av.option.Option]) -> dict[str, str]:
+def _quality_options(encode: EncodeConfig, private: dict[str, av.codec.context.CodecOption]) -> dict[str, str]:
     """The options that set ``encode``'s quality on its encoder's own scale: a constant rate
     factor where it has one, else a fixed quantiser where it has that; the default of that
     scale where none is given. A quality on a scale the encoder lacks is an OutputError."""
@@ -139,14 +140,14 @@ def _known_format(pix_fmt: str) -> bool:
     return True
 
 
-def _check_preset(encoder: str, option: av.option.Option, preset: str) -> str:
+def _check_preset(encoder: str, option: av.codec.context.CodecOption, preset: str) -> str:
     """``preset`` if ``encoder`` has it, else an :class:`OutputError` listing the ones it has."""
     choices = [choice.name for choice in option.choices or ()] or list(_TEXT_PRESETS.get(encoder, ()))
     if choices:
         if preset not in choices:
             raise OutputError(f"encoder {encoder} has no preset {preset!r}; choose one of: {', '.join(choices)}")
         return preset
-    if option.type == av.option.OptionType.INT:  # a number (SVT-AV1: -2 .. 13)
+    if option.type == av.codec.context.OptionType.INT:  # a number (SVT-AV1: -2 .. 13)
         try:
             number = int(preset)
         except ValueError:

@@ -62,6 +62,7 @@ class MuxedOutput:
         writes what the video stream still holds and returns the second at which the audio
         stops; None: there is nothing to write, and all of the audio is kept."""
         try:
+            assert self.container is not None, "finish() comes after open()"
             audio_end = math.inf if end_video is None else end_video()
             if self.audio is not None:
                 self.audio.finish(audio_end)
@@ -107,12 +108,12 @@ class AudioCopy:
         self._start = None if start is None else Fraction(start)
         self._container: av.container.OutputContainer | None = None
         # Per input audio stream: the output stream, and whether packets are copied.
-        self._routes: dict[int, tuple[av.stream.Stream, bool]] = {}
+        self._routes: dict[int, tuple[av.audio.stream.AudioStream, bool]] = {}
         # Per audio stream: ticks subtracted from its packets' timestamps (the first packet
         # kept, when trimming; 0 otherwise).
         self._shifts: dict[int, int] = {}
-        self._packets: Iterator[av.Packet] | None = None
-        self._pending: av.Packet | None = None
+        self._packets: Iterator[av.Packet[av.audio.stream.AudioStream]] | None = None
+        self._pending: av.Packet[av.audio.stream.AudioStream] | None = None
 
     def add_streams(self, container: av.container.OutputContainer) -> None:
         """Add an output stream to ``container`` for every audio stream of the file."""
@@ -128,17 +129,19 @@ class AudioCopy:
             else:
                 layout = _aac_layout(source.layout)
                 target = container.add_stream("aac", rate=source.rate, layout=layout)
-                # the AAC encoder takes planar float only
-                target.format = target.codec_context.codec.audio_formats[0]
+                # the AAC encoder takes planar float only, the one format it lists
+                formats = target.codec_context.codec.audio_formats
+                assert formats, "an audio encoder lists its formats"
+                target.format = formats[0]
             self._routes[source.index] = (target, copied)
         if self._routes:
             if self._start is not None and self._start > _AUDIO_SEEK_MARGIN:
                 # Skip most of what comes before the start; packets are then dropped one
                 # by one up to it. The margin covers packets stored before the video
                 # keyframe that the seek lands on.
-                target = (self._start - _AUDIO_SEEK_MARGIN) * av.time_base
+                seek_to = (self._start - _AUDIO_SEEK_MARGIN) * av.time_base
                 try:
-                    self._input.seek(math.floor(target))
+                    self._input.seek(math.floor(seek_to))
                 except av.error.FFmpegError:
                     pass  # not seekable: every packet before the start is dropped instead
             self._packets = self._input.demux(self._input.streams.audio)
@@ -180,17 +183,24 @@ class AudioCopy:
         """Mux the audio up to ``until`` seconds (``math.inf``: all of it) and drain the
         re-encoded streams."""
         self.mux_until(until)
-        for index, (stream, copied) in self._routes.items():
-            if not copied:
+        for source in self._input.streams.audio:
+            route = self._routes.get(source.index)
+            if route is not None and not route[1]:
                 # drain the decoder (the audio may have stopped mid-stream), then the encoder
-                self._reencode(self._input.streams[index].decode(None), stream)
-                self._container.mux(stream.encode(None))
+                self._reencode(source.decode(None), route[0])
+                self._output.mux(route[0].encode(None))
 
     def close(self) -> None:
         """Release the input file; safe to call more than once."""
         self._input.close()
 
-    def _route(self, packet: av.Packet) -> None:
+    @property
+    def _output(self) -> av.container.OutputContainer:
+        """The container that :meth:`add_streams` was given; routes exist only after it."""
+        assert self._container is not None
+        return self._container
+
+    def _route(self, packet: av.Packet[av.audio.stream.AudioStream]) -> None:
         index = packet.stream.index
         target, copied = self._routes[index]
         if copied:
@@ -200,14 +210,14 @@ class AudioCopy:
             if packet.dts is not None:
                 packet.dts -= shift
             packet.stream = target
-            self._container.mux(packet)
+            self._output.mux(packet)
         else:
             self._reencode(packet.decode(), target)
 
     def _reencode(self, frames: list[av.AudioFrame], target: av.audio.stream.AudioStream) -> None:
         for decoded in frames:
             decoded.pts = None  # the AAC encoder numbers its own frames after resampling
-            self._container.mux(target.encode(decoded))
+            self._output.mux(target.encode(decoded))
 
 
 def _aac_layout(layout: av.AudioLayout) -> str:

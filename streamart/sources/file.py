@@ -172,10 +172,10 @@ class FileSource(ClosingContext):
         if length is not None and start >= length:
             raise InputError(_past_end_message(self.path, start, length))
         video_start = first.time or 0.0
-        first = self._seek(first, video_start + start)
-        if first is None:
+        kept = self._seek(first, video_start + start)
+        if kept is None:
             raise InputError(_past_end_message(self.path, start, length))
-        self.offset = _time(first) or Fraction(0)
+        self.offset = _time(kept) or Fraction(0)
         if duration is not None:
             self._end = Fraction(video_start + start + duration)
         if length is not None:
@@ -186,11 +186,12 @@ class FileSource(ClosingContext):
             # frame rate, an estimate (for the progress bar) otherwise.
             until_end = video_start + start + duration - float(self.offset)
             frame_count = math.ceil(until_end * fps - _TOLERANCE)
-        return first, frame_count, duration
+        return kept, frame_count, duration
 
     def _seek(self, first: av.VideoFrame, target: float) -> av.VideoFrame | None:
         """The first frame at or after file time ``target`` (None past the end): seek to the
         keyframe before it, then decode and drop the frames before it."""
+        frame: av.VideoFrame | None = first
         if first.time is None or target > first.time + _TOLERANCE:
             try:
                 self._container.seek(math.floor(target / self._stream.time_base), stream=self._stream)
@@ -198,13 +199,14 @@ class FileSource(ClosingContext):
                 pass  # not seekable (no index): decode on from here, dropping frames instead
             else:
                 self._decoded = self._decode()  # PyAV flushed the decoder; demux afresh
-            first = next(self._decoded, None)
-        while first is not None and first.time is not None and first.time < target - _TOLERANCE:
-            first = next(self._decoded, None)
-        return first
+            frame = next(self._decoded, None)
+        while frame is not None and frame.time is not None and frame.time < target - _TOLERANCE:
+            frame = next(self._decoded, None)
+        return frame
 
     def __iter__(self) -> Iterator[Frame]:
         index, last_time = 0, None
+        decoded: av.VideoFrame | None
         while self._first is not None or not self._closed:
             if self._first is not None:
                 decoded, self._first = self._first, None
@@ -314,11 +316,11 @@ def _video_duration(stream: av.video.stream.VideoStream) -> float | None:
     (``HH:MM:SS.fraction``)."""
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
-    tag = stream.metadata.get("DURATION")
+    tag = stream.metadata.get("DURATION", "")  # no tag: "" fails to split, as a malformed one does
     try:
         hours, minutes, seconds = tag.split(":")
         return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
-    except (AttributeError, ValueError):
+    except ValueError:
         return None
 
 

@@ -71,7 +71,7 @@ class WebcamSource(ClosingContext):
         self._closed = threading.Event()
         #: Whether a video file played as a camera was played to its end.
         self.ended = False
-        self._capture = self._open_capture()
+        self._capture: cv2.VideoCapture | None = self._open_capture()
         first = self._read()
         if first is None:
             self.close()
@@ -103,6 +103,7 @@ class WebcamSource(ClosingContext):
         index = 0
         start: float | None = None
         pending, self._first_frame = self._first_frame, None
+        bgr: np.ndarray | None
         while not self._closed.is_set():
             if pending is not None:
                 bgr, pending = pending, None

@@ -71,7 +71,7 @@ class TemporalBlendStage(ClosingContext):
         previous = self._previous
         if motion is not None and previous is not None and previous.shape == frame.image.shape:
             height, width = frame.height, frame.width
-            history = cv2.resize(motion.confidence, (width, height), interpolation=cv2.INTER_LINEAR)
+            history: np.ndarray = cv2.resize(motion.confidence, (width, height), interpolation=cv2.INTER_LINEAR)
             history *= self.strength * MAX_HISTORY_WEIGHT
             warped = warp(previous, motion.flow)
             blended = cv2.blendLinear(warped, frame.image, history, 1.0 - history)

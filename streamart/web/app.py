@@ -354,8 +354,8 @@ def create_app(
         data = await gallery.sample(gallery.find(name))
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
 
-    @app.post(UPLOADS_ROUTE)
-    async def upload(request: Request, name: str = "upload") -> dict[str, object]:
+    @app.post(UPLOADS_ROUTE, response_model=None)  # None: FastAPI makes no model of a Response
+    async def upload(request: Request, name: str = "upload") -> dict[str, object] | Response:
         """The file is the raw request body (not a form): it streams into the workspace and is
         refused as soon as it passes the limit."""
         length = request.headers.get("content-length")

@@ -22,15 +22,7 @@ FAST = gatys.GatysConfig(iterations=15, device="cpu", style_weight=5.0)
 BF16_LOSS_TOLERANCE = 0.05
 BF16_PICTURE_TOLERANCE = 0.5
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """On a small CPU shared with other processes, torch's worker threads wait on each other;
-    one thread is faster there and these images are tiny anyway."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def make_content() -> np.ndarray:

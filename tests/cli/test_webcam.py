@@ -6,10 +6,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import av
 import pytest
+from waiting import wait_until
 
 from streamart.cli import main
 
@@ -79,11 +79,11 @@ def test_every_stop_signal_keeps_a_complete_recording(clip_factory, tiny_model, 
     )
     # Recording has begun once the encoder's temporary file holds data (polled: the child
     # prints nothing more until it stops).
-    deadline = time.monotonic() + 60
-    while not any(p.name.startswith(".rec.mp4.streamart-partial-") and p.stat().st_size > 0 for p in tmp_path.iterdir()):
+    def recording() -> bool:
         assert process.poll() is None, f"streamart exited early: {process.stderr.read().decode(errors='replace')}"
-        assert time.monotonic() < deadline, "the recording never started"
-        time.sleep(0.05)
+        return any(p.name.startswith(".rec.mp4.streamart-partial-") and p.stat().st_size > 0 for p in tmp_path.iterdir())
+
+    wait_until(recording, 60, "the recording's start")
     process.send_signal(signum)
     rest = process.communicate(timeout=20)[1]
     assert process.returncode == code, rest.decode(errors="replace")

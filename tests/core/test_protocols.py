@@ -95,7 +95,7 @@ def test_stream_info_is_frozen_and_optional_fields_default_to_unknown():
     assert (info.width, info.height) == (640, 480)
     assert info.fps is info.frame_count is info.time_base is info.duration is None
     with pytest.raises(dataclasses.FrozenInstanceError):
-        info.width = 10  # type: ignore[misc]
+        info.width = 10  # type: ignore[misc]  # frozen: the test makes sure that it fails
     full = StreamInfo(width=64, height=48, fps=25.0, frame_count=10, time_base=Fraction(1, 25), duration=0.4)
     assert full == StreamInfo(64, 48, 25.0, 10, Fraction(1, 25), 0.4)
     assert full != info

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import ray
 
-from media_factory import audio_seconds, make_clip
+from media_factory import audio_seconds
 from streamart import ClusterConfig, EncodeConfig, StyleConfig, api
 from streamart.distributed.chunking import index_keyframes, plan_chunks
 from streamart.distributed.workers import VideoJob, stylize_chunk, stylize_split, worker_cpus

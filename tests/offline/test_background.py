@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import time
-
 import cv2
 import numpy as np
 import pytest
 from bombs import jpeg_bomb
+from waiting import wait_until
 
 from streamart.assets.models import user_models_dir
 from streamart.config import TrainingConfig
 from streamart.offline.background import BackgroundTraining, TrainingStatus
 
-
-@pytest.fixture(scope="module")
-def base(content_dir, style_path, tmp_path_factory):
-    """A lite base network, meta-learned for one step."""
-    from streamart.offline.meta import MetaConfig, train_base
-
-    folder = tmp_path_factory.mktemp("base")
-    training = TrainingConfig(style=style_path, data=content_dir, variant="lite", batch_size=1, image_size=32,
-                              threads=1, temporal_weight=0.0)
-    return train_base(MetaConfig(paintings=(style_path, style_path), out=folder / "lite.pt", training=training,
-                                 steps=1, inner_steps=1))
+pytestmark = pytest.mark.spawn
 
 
 def quick(picture, content_dir, base, **changes) -> TrainingConfig:
@@ -34,16 +23,20 @@ def quick(picture, content_dir, base, **changes) -> TrainingConfig:
 
 def wait(training: BackgroundTraining, seconds: float = 120) -> list[TrainingStatus]:
     """Every status seen until the training finishes (polled, as the live stage does)."""
-    seen, deadline = [], time.monotonic() + seconds
-    while not training.poll().finished:
-        assert time.monotonic() < deadline, "the training did not finish"
+    seen: list[TrainingStatus] = []
+
+    def finished() -> bool:
+        if training.poll().finished:
+            return True
         seen.append(training.status)
-        time.sleep(0.05)
+        return False
+
+    wait_until(finished, seconds, "the end of the training")
     return [*seen, training.status]
 
 
-def test_a_style_is_learnt_in_another_process_with_its_progress(style_path, content_dir, base):
-    training = BackgroundTraining(quick(style_path, content_dir, base, style_name="Stripes"))
+def test_a_style_is_learnt_in_another_process_with_its_progress(style_path, content_dir, meta_base):
+    training = BackgroundTraining(quick(style_path, content_dir, meta_base, style_name="Stripes"))
     try:
         statuses = wait(training)
     finally:
@@ -55,10 +48,10 @@ def test_a_style_is_learnt_in_another_process_with_its_progress(style_path, cont
     assert steps == sorted(steps)  # progress only moves forward
 
 
-def test_a_failure_comes_back_as_one_line(content_dir, base, tmp_path):
+def test_a_failure_comes_back_as_one_line(content_dir, meta_base, tmp_path):
     flat = tmp_path / "flat.png"
     cv2.imwrite(str(flat), np.full((100, 100, 3), 90, np.uint8))
-    training = BackgroundTraining(quick(flat, content_dir, base))
+    training = BackgroundTraining(quick(flat, content_dir, meta_base))
     try:
         final = wait(training)[-1]
     finally:
@@ -66,8 +59,8 @@ def test_a_failure_comes_back_as_one_line(content_dir, base, tmp_path):
     assert final.model is None and "flat" in final.error and "\n" not in final.error
 
 
-def test_closing_stops_a_training_that_still_runs(style_path, content_dir, base):
-    training = BackgroundTraining(quick(style_path, content_dir, base, iterations=10_000))
+def test_closing_stops_a_training_that_still_runs(style_path, content_dir, meta_base):
+    training = BackgroundTraining(quick(style_path, content_dir, meta_base, iterations=10_000))
     training.close()
     assert not training._process.is_alive()
     assert training.poll().error in ("stopped", "the training process ended unexpectedly")

@@ -3,6 +3,7 @@ their own, and as the encoder sink checks them on construction, leaving no file 
 
 from __future__ import annotations
 
+import av
 import pytest
 
 from streamart.config import EncodeConfig
@@ -62,6 +63,14 @@ def test_encoder_settings_are_checked_before_any_frame(tmp_path, settings, messa
     with pytest.raises(OutputError, match=message):
         EncoderSink(tmp_path / "out.mkv", info=StreamInfo(64, 48, 10.0), encode=EncodeConfig(**settings))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif("libsvtav1" not in av.codecs_available, reason="this FFmpeg has no SVT-AV1")
+def test_a_numeric_preset_is_checked_against_its_range():
+    # SVT-AV1's preset is a number, with no named choices.
+    assert check_encode(EncodeConfig(encoder="libsvtav1", preset="8"), 64, 48)["preset"] == "8"
+    with pytest.raises(OutputError, match="encoder libsvtav1 takes a preset from -2 to 13, not 'fast'"):
+        check_encode(EncodeConfig(encoder="libsvtav1", preset="fast"), 64, 48)
 
 
 def test_a_picture_extension_is_refused_as_no_video(tmp_path):

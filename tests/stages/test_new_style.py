@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
+import pytest
+from waiting import wait_until
 
 from streamart.config import TrainingConfig
 from streamart.core.controls import LiveControls
@@ -13,24 +13,22 @@ from streamart.offline.background import BackgroundTraining
 from streamart.stages.new_style import NewStyleStage, TrainingStatus
 
 
-def test_frames_pass_through_while_the_style_is_learnt_then_it_is_chosen(style_path, content_dir, tmp_path):
-    from streamart.offline.meta import MetaConfig, train_base
-
-    settings = dict(data=content_dir, variant="lite", batch_size=1, image_size=32, threads=1, temporal_weight=0.0)
-    base = train_base(MetaConfig(paintings=(style_path, style_path), out=tmp_path / "lite.pt",
-                                 training=TrainingConfig(style=style_path, **settings), steps=1, inner_steps=1))
+@pytest.mark.spawn
+def test_frames_pass_through_while_the_style_is_learnt_then_it_is_chosen(style_path, content_dir, meta_base):
     controls = LiveControls(["starry_night"])
-    training = BackgroundTraining(TrainingConfig(style=style_path, init=base, iterations=2, style_name="stripes",
-                                                 **settings))
+    training = BackgroundTraining(TrainingConfig(style=style_path, data=content_dir, init=meta_base, variant="lite",
+                                                 batch_size=1, image_size=32, iterations=2, threads=1,
+                                                 temporal_weight=0.0, style_name="stripes"))
     frame = Frame(np.zeros((8, 8, 3), np.uint8), 0)
     notices = []
+
+    def chosen() -> bool:
+        assert stage.process(frame) is frame  # the picture goes on untouched meanwhile
+        notices.append(controls.notice)
+        return controls.style_name == "stripes"
+
     with NewStyleStage([training], controls) as stage:
-        deadline = time.monotonic() + 120
-        while controls.style_name != "stripes":
-            assert time.monotonic() < deadline, "the style never arrived"
-            assert stage.process(frame) is frame  # the picture goes on untouched meanwhile
-            notices.append(controls.notice)
-            time.sleep(0.05)
+        wait_until(chosen, 120, "the new style's arrival")
     assert any(notice and notice.startswith("learning stripes:") for notice in notices)
     assert controls.style_names == ("starry_night", "stripes") and controls.notice is None
 

@@ -16,13 +16,6 @@ import gpu_report  # noqa: E402
 from streamart.assets.models import resolve_model  # noqa: E402
 
 
-@pytest.fixture
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def test_torch_runs_the_shipped_onnx_model_like_onnxruntime(one_torch_thread):
     path = resolve_model(None)

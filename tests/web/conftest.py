@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +14,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from model_factory import make_style_model
+from waiting import wait_until
 
 from streamart.web import DEFAULT_PORT
 from streamart.web.app import create_app, listen
@@ -71,12 +71,12 @@ def upload(client: TestClient, data: bytes, name: str) -> dict:
 
 def wait(client: TestClient, job: dict, *, until=("done", "failed", "cancelled"), timeout: float = 120) -> dict:
     """Poll a job as the page does until it reaches one of the ``until`` states."""
-    deadline = time.monotonic() + timeout
-    while job["state"] not in until:
-        assert time.monotonic() < deadline, f"job still {job['state']}"
-        time.sleep(0.05)
-        job = client.get(f"/api/jobs/{job['id']}").json()
-    return job
+
+    def reached() -> dict | None:
+        latest = client.get(f"/api/jobs/{job['id']}").json()
+        return latest if latest["state"] in until else None
+
+    return job if job["state"] in until else wait_until(reached, timeout, f"job {job['id']} reaching {until}")
 
 
 @contextmanager
@@ -92,10 +92,12 @@ def served(workspace: Path, **options) -> Iterator[int]:
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn")
         thread.start()
         try:
-            deadline = time.monotonic() + 60
-            while not server.started:
-                assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-                time.sleep(0.02)
+
+            def started() -> bool:
+                assert thread.is_alive(), "uvicorn stopped while starting"
+                return server.started
+
+            wait_until(started, 60, "uvicorn's start")
             yield port
         finally:
             server.should_exit = True

@@ -17,6 +17,7 @@ import pytest
 from bombs import memory_growth, png_bomb
 from media_factory import make_clip, make_playlist
 from model_factory import make_style_model
+from waiting import wait_until
 from fastapi.testclient import TestClient
 from starlette.routing import Mount, WebSocketRoute
 from starlette.websockets import WebSocketDisconnect
@@ -330,11 +331,13 @@ def test_rebinding_is_refused_by_the_real_server_and_its_own_address_is_not(tmp_
         job_request = json.dumps({"upload": picture["id"], "style": "mosaic"}).encode()
         assert ask("POST", "/api/jobs/photo", evil, job_request)[0] == 400
         status, job = ask("POST", "/api/jobs/photo", own, job_request)
-        deadline = time.monotonic() + 120
-        while job["state"] != "done":
-            assert time.monotonic() < deadline and job["state"] in ("queued", "running"), job
-            time.sleep(0.05)
-            job = ask("GET", f"/api/jobs/{job['id']}", own)[1]
+
+        def done() -> dict | None:
+            latest = ask("GET", f"/api/jobs/{job['id']}", own)[1]
+            assert latest["state"] in ("queued", "running", "done"), latest
+            return latest if latest["state"] == "done" else None
+
+        job = wait_until(done, 120, "the photo job")
         assert ask("GET", job["result"], evil)[0] == 400
         assert ask("GET", job["result"], own)[0] == 200
         for host, status_line in ((evil, b"HTTP/1.1 403"), (own, b"HTTP/1.1 101")):
@@ -427,10 +430,8 @@ def test_other_requests_bodies_are_small_and_come_in_time(tmp_path, own_models):
 def test_an_upload_the_browser_breaks_off_is_one_line_in_the_log(tmp_path, own_models, caplog):
     with served(tmp_path / "workspace") as port:
         raw_upload(port, 10**5, b"x" * 1000).close()
-        deadline = time.monotonic() + 60
-        while not any("broken off" in record.getMessage() for record in caplog.records):
-            assert time.monotonic() < deadline, "no word of the broken upload"
-            time.sleep(0.05)
+        wait_until(lambda: any("broken off" in record.getMessage() for record in caplog.records), 60,
+                   "word of the broken upload")
     [line] = [record for record in caplog.records if record.levelno >= logging.WARNING]
     assert line.getMessage() == "an upload of clip.mp4 was broken off by the browser" and line.exc_info is None
     assert list((tmp_path / "workspace" / "uploads").iterdir()) == []
