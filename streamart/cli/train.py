@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 from ..assets.models import VARIANTS
 from ..config import TRAINING_STYLE_LAYERS, TrainingConfig
@@ -13,7 +14,7 @@ from .options import add_limit_argument
 from .progress import ProgressBar
 
 #: TrainingConfig's defaults, shown and used by the options below.
-DEFAULTS = {field.name: field.default for field in dataclasses.fields(TrainingConfig)}
+DEFAULTS: dict[str, Any] = {field.name: field.default for field in dataclasses.fields(TrainingConfig)}
 
 
 HELP = "train a fast style model on any picture"

@@ -2,7 +2,8 @@
 
 The loss is perceptual, measured by the pretrained VGG16 (:mod:`streamart.nets.vgg`):
 
-- content: the output's relu2_2 activations should match the content photo's;
+- content: the output's activations on one layer (``content_layer``, relu2_2 by default)
+  should match the content photo's;
 - style: the output's Gram matrices (channel correlations) on relu1_2, relu2_2, relu3_3 and
   relu4_3 should match the painting's;
 - total variation: neighbouring output pixels should differ little (against noise);
@@ -31,6 +32,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -49,7 +51,10 @@ from ..runtimes.torch import bf16_is_native, describe_load_error, select_device
 from ..sinks.image import ImageSink
 from .export import CHECKPOINT_FORMAT, export_onnx, load_checkpoint
 
-torch = require("torch", "torch")
+if TYPE_CHECKING:
+    import torch
+else:  # the same module, or a DependencyError that names the extra
+    torch = require("torch", "torch")
 log = logging.getLogger(__name__)
 F = torch.nn.functional
 
@@ -261,9 +266,10 @@ class Trainer:
                 content_features = self.vgg(content, [config.content_layer])[config.content_layer]
             features = self.vgg(output, STYLE_LAYERS)
             content_loss = F.mse_loss(features[config.content_layer].float(), content_features.float())
-            style_loss = sum(weight * F.mse_loss(gram_matrix(features[name]),
-                                                 self.style_grams[name].expand(len(content), -1, -1))
-                             for name, weight in zip(STYLE_LAYERS, config.style_layer_weights))
+            style_loss = torch.stack([
+                weight * F.mse_loss(gram_matrix(features[name]), self.style_grams[name].expand(len(content), -1, -1))
+                for name, weight in zip(STYLE_LAYERS, config.style_layer_weights)
+            ]).sum()
             tv_loss = total_variation(output.float())
             temporal = (temporal_loss(self.model, content, output, self.generator)
                         if config.temporal_weight > 0 else torch.zeros((), device=self.device))
@@ -283,7 +289,7 @@ class Trainer:
             content = self.content.batch(self.config.batch_size)
         terms = self._weighted_losses(content.to(self.device))
         self.optimizer.zero_grad(set_to_none=True)
-        sum(terms).backward()
+        torch.stack(terms).sum().backward()
         self.optimizer.step()
         self.iteration += 1
         return Losses(*(term.item() for term in terms))
@@ -363,13 +369,15 @@ class Trainer:
         """
         config = self.config
         folder = config.checkpoints
+        out = config.out
+        if out is None:
+            raise InputError("a training run needs the path of the model to write")
         try:
             (folder / "samples").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OutputError(f"cannot create checkpoint folder {folder}: {describe(exc)}") from None
-        if not config.out.parent.is_dir():
-            raise OutputError(f"cannot write {config.out}: folder {config.out.parent} "
-                              "does not exist")
+        if not out.parent.is_dir():
+            raise OutputError(f"cannot write {out}: folder {out.parent} does not exist")
         try:
             for losses in self._steps():
                 if self.progress is not None:
@@ -391,7 +399,7 @@ class Trainer:
                             "same command with --resume %s", self.iteration, config.iterations, folder / "last.pt")
             raise
         self.save_checkpoint(folder / "last.pt")
-        return export_onnx(self.model, config.out, fp16=config.fp16, metadata=self.metadata())
+        return export_onnx(self.model, out, fp16=config.fp16, metadata=self.metadata())
 
     def _steps(self) -> Iterator[Losses]:
         while self.iteration < self.config.iterations:
@@ -424,11 +432,13 @@ def train_style(
     interrupted run can be resumed (:func:`~streamart.assets.models.new_user_model`). See
     :func:`train`.
     """
-    if config.out is None:
+    out = config.out
+    if out is None:
         model = new_user_model(config.style_name or Path(config.style).stem)
-        config = replace(config, out=model.path, style_name=model.name,
+        out = model.path
+        config = replace(config, out=out, style_name=model.name,
                          checkpoint_dir=config.checkpoint_dir or model.checkpoints)
-    check_output_path(config.out, overwrite=overwrite)
+    check_output_path(out, overwrite=overwrite)
     return train(config, progress=progress, stop=stop)
 
 
