@@ -48,6 +48,7 @@ from .dream_settings import preset as preset  # re-exported: user code imports t
 
 if TYPE_CHECKING:
     import torch
+    from torch import nn
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,9 @@ class Dreamer:
     warning and carries on without graphs.
     """
 
+    # Declared here, where ``torch`` is the module: in __init__ it is the one require() returns.
+    _guide_features: dict[str, torch.Tensor] | None
+
     def __init__(self, config: DreamConfig, *, cuda_graph: bool = False) -> None:
         torch = require("torch", "torch")
         self.config = config
@@ -108,13 +112,14 @@ class Dreamer:
         # On the device once: indexing with a Python list would upload it at every step,
         # a copy that waits for the GPU and that a CUDA graph cannot hold.
         self._channels = torch.tensor(config.channels, dtype=torch.int64, device=self.device)
-        self._guide_features: dict[str, torch.Tensor] | None = None
+        self._guide_features = None
         if config.guide is not None:
             with torch.no_grad(), self._autocast():
                 guide = to_tensor(config.guide, self.device)
                 # The guide is seen at ImageNet scale: its features then describe objects,
                 # not the pixels of a large photograph.
-                guide = resize(guide, *fit_short_side(*guide.shape[-2:], 224))
+                height, width = guide.shape[-2:]
+                guide = resize(guide, *fit_short_side(height, width, 224))
                 self._guide_features = {
                     name: _flatten(act).float()
                     for name, act in self._activations(guide).items()
@@ -131,13 +136,15 @@ class Dreamer:
         """Raise :class:`DeviceError`, before anything is allocated, when dreaming on a
         ``height`` x ``width`` image would not fit in the device's free memory."""
         needed = DREAM_BYTES_PER_PIXEL * height * width + DREAM_FIXED_BYTES
-        factor = shrink_to_fit(free_memory(self.device), needed, DREAM_FIXED_BYTES)
+        available = free_memory(self.device)
+        factor = shrink_to_fit(available, needed, DREAM_FIXED_BYTES)
         if factor is None:
             return
+        assert available is not None  # a factor means the free memory is known
         factor *= 0.9
         raise DeviceError(
             f"dreaming at {width}x{height} needs about {needed / 2**30:.1f} GiB but the "
-            f"{self.device.type.upper()} has {free_memory(self.device) / 2**30:.1f} GiB free; "
+            f"{self.device.type.upper()} has {available / 2**30:.1f} GiB free; "
             f"dream at {int(width * factor)}x{int(height * factor)} or less (--size)"
         )
 
@@ -158,7 +165,8 @@ class Dreamer:
         config = self.config
         octaves = config.octaves if octaves is None else octaves
         steps = config.steps if steps is None else steps
-        sizes = octave_sizes(tuple(image.shape[-2:]), octaves, config.octave_scale)
+        height, width = image.shape[-2:]
+        sizes = octave_sizes((height, width), octaves, config.octave_scale)
         drawn = self._rng.integers(-config.jitter, config.jitter + 1, (len(sizes) * steps, 2))
         shifts = torch.from_numpy(drawn)
         if self.device.type == "cuda":
@@ -330,9 +338,11 @@ def _deepest(config: DreamConfig) -> str | None:
 def _load_network(network: str, upto: str | None, device: str) -> Any:
     """Load a frozen network once per (network, depth, device); dreaming never trains it."""
     torch = require("torch", "torch")
+    model: nn.Module
     if network == "vgg16":
         from ..nets.vgg import load_vgg16
 
+        assert upto is not None  # _deepest names a layer for vgg16
         model = load_vgg16(device=device, upto=upto, pooling="max")
     else:
         from ..nets.efficientnet import load_efficientnet_lite0
@@ -340,4 +350,4 @@ def _load_network(network: str, upto: str | None, device: str) -> Any:
         model = load_efficientnet_lite0(device=device)
     # NHWC: tensor cores read it natively, and on the CPU oneDNN's convolutions need 1.5x
     # (VGG16) to 2x (Lite0's depthwise convolutions) less time than with NCHW.
-    return model.to(memory_format=torch.channels_last)
+    return model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's overloads of Module.to omit memory_format, which it takes (and documents)

@@ -185,8 +185,8 @@ def resolve_model(style: str | os.PathLike | None, *, gpu: bool = False) -> Path
         if candidate in by_name:
             return by_name[candidate].path
     # Each style once, by the name --style takes; the file names add nothing but noise.
-    names = sorted({entry.style for entry in by_name.values()})
-    available = ", ".join(names) if names else "none installed"
+    styles = sorted({entry.style for entry in by_name.values()})
+    available = ", ".join(styles) if styles else "none installed"
     raise ModelError(
         f"unknown style '{text}'; available: {available}; or give a path to an .onnx file "
         "('streamart models' lists them with their files)"

@@ -403,7 +403,7 @@ def _write_cache(target: Path, arrays: dict[str, np.ndarray], origin: str) -> No
     """Write the npz, then its sidecar, each to a temporary name renamed at the end, so a
     crash leaves either no valid entry or a complete one."""
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, allow_pickle=False, **arrays)  # read back with allow_pickle=False too
     data = buffer.getvalue()
     record = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data), "source": origin}
     try:

@@ -53,6 +53,7 @@ class ChunkJoiner(ClosingContext):
         try:
             with av.open(io.BytesIO(chunk) if isinstance(chunk, bytes) else os.fspath(chunk), "r") as container:
                 stream = container.streams.video[0]
+                assert stream.time_base is not None  # FFmpeg gives every demuxed stream one
                 if self._file.container is None:
                     self._open(stream)
                 elif stream.codec_context.extradata != self._extradata:

@@ -158,6 +158,7 @@ def ray_runtime(cluster: ClusterConfig) -> Iterator[ModuleType]:
         ray.init("local", num_cpus=cluster.workers * worker_cpus(cluster), **quiet)
     else:
         address = cluster.address
+        assert address is not None  # ClusterConfig holds either workers or an address
         _check_reachable(address)
         try:
             ray.init(address=address, **quiet)

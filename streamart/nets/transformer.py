@@ -128,6 +128,7 @@ class UpConv(nn.Module):
         super().__init__()
         self.in_channels, self.out_channels = in_channels, out_channels
         conv = nn.Conv2d(in_channels, out_channels, 3)  # for PyTorch's default initialisation
+        assert conv.bias is not None  # a Conv2d has a bias unless made with bias=False
         self.weight = nn.Parameter(conv.weight.detach().clone())
         self.bias = nn.Parameter(conv.bias.detach().clone())
         # taps[phase, low-res tap, high-res tap]: for output row parity ``phase``, the
@@ -156,6 +157,7 @@ class UpConv(nn.Module):
         computed once (what an ONNX export should contain: Conv + DepthToSpace)."""
         conv = nn.Conv2d(self.in_channels, 4 * self.out_channels, 3, padding=1,
                          device=self.weight.device, dtype=self.weight.dtype)
+        assert conv.bias is not None  # a Conv2d has a bias unless made with bias=False
         with torch.no_grad():
             conv.weight.copy_(self.subpixel_weight())
             conv.bias.copy_(self.bias.repeat_interleave(4))

@@ -18,6 +18,7 @@ from ..config import EncodeConfig, StyleConfig
 from ..core.runner import PipelineStats
 from ..ops.image import limit_short_side
 from ..runtimes import ImageModel
+from ..runtimes.openvino import OpenVinoModel
 from ..sinks.encoder import EncoderSink
 from ..sources.file import FileSource
 from ..sources.synthetic import SyntheticSource
@@ -115,6 +116,6 @@ def benchmark(
 
 def runtime_name(runtime: ImageModel) -> str:
     """What runs a network, for reports: "OpenVINO bf16", "onnxruntime cpu", ..."""
-    if runtime.device == "openvino":
+    if isinstance(runtime, OpenVinoModel):
         return f"OpenVINO {runtime.precision}"
     return f"onnxruntime {runtime.device}"

@@ -69,7 +69,7 @@ class DisFlow:
 
     def __call__(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         """Flow on ``source``'s grid pointing into ``target`` (both grey uint8, same size)."""
-        return self._dis.calc(source, target, None)
+        return self._dis.calc(source, target, None)  # type: ignore[call-overload]  # cv2's stub makes the output array required; None lets OpenCV allocate it
 
 
 def grey(image: np.ndarray) -> np.ndarray:

@@ -154,7 +154,7 @@ class EncoderSink(ClosingContext):
         video.pix_fmt = self._pix_fmt
         video.codec_context.time_base = self._time_base
         video.time_base = self._time_base
-        video.options = self._options
+        video.codec_context.options = self._options
         if self._threads is not None:
             video.codec_context.thread_count = self._threads
         if not av.VideoFormat(self._pix_fmt).is_rgb:

@@ -106,6 +106,8 @@ class FileSource(ClosingContext):
                 f"input {self.path} has no video stream (audio only?); give a video file"
             )
         self._stream = self._container.streams.video[0]
+        assert self._stream.time_base is not None  # FFmpeg gives every demuxed stream one
+        self._time_base: Fraction = self._stream.time_base
         context = self._stream.codec_context
         try:  # the frame size from the codec parameters, before the decoder allocates a frame
             check_pixels(context.width, context.height, max_pixels=max_pixels, what=f"a frame of {self.path}")
@@ -155,7 +157,7 @@ class FileSource(ClosingContext):
             height=height,
             fps=fps,
             frame_count=frame_count,
-            time_base=self._stream.time_base,
+            time_base=self._time_base,
             duration=duration_seconds,
         )
 
@@ -194,7 +196,7 @@ class FileSource(ClosingContext):
         frame: av.VideoFrame | None = first
         if first.time is None or target > first.time + _TOLERANCE:
             try:
-                self._container.seek(math.floor(target / self._stream.time_base), stream=self._stream)
+                self._container.seek(math.floor(target / self._time_base), stream=self._stream)
             except av.error.FFmpegError:
                 pass  # not seekable (no index): decode on from here, dropping frames instead
             else:
@@ -219,7 +221,7 @@ class FileSource(ClosingContext):
                 return  # the end of the trimmed span, not of the file: nothing to check
             if decoded.is_corrupt:
                 self._decode_errors += 1
-            time_base = decoded.time_base or self._stream.time_base
+            time_base = decoded.time_base or self._time_base
             pts = decoded.pts
             if self.offset is not None and pts is not None:
                 pts -= round(self.offset / time_base)
