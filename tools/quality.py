@@ -69,7 +69,7 @@ from streamart.art import gatys  # noqa: E402
 from streamart.assets.weights import cache_dir  # noqa: E402
 from streamart.config import DEFAULT_WORKING_SIZE, StyleConfig  # noqa: E402
 from streamart.offline.corpus import corpus_ready, fetch_corpus, sources_from_json  # noqa: E402
-from streamart.offline.likeness import HAZE_RATIO, PEER_BAR, LikenessMeasure, meets_bar  # noqa: E402
+from streamart.offline.likeness import PEER_BAR, LikenessMeasure, meets_bar  # noqa: E402
 from streamart.art.losses import gram_matrix  # noqa: E402
 from streamart.nets.transformer import TransformerNet  # noqa: E402
 from streamart.nets.vgg import VGG16Features, load_vgg16  # noqa: E402
