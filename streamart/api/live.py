@@ -65,7 +65,7 @@ def live(
                          reconnect=camera.reconnect)
         )
         _open_live_sinks(config, source, controls, pipeline, announce)
-        look = dataclasses.replace(config.look, style=dataclasses.replace(config.style, model=controls.style_name))
+        look = dataclasses.replace(config.look, style=dataclasses.replace(config.style, model=controls.model))
         stages = build_look_stages(look, controls=controls)
         if look.dream is None and config.new_styles:
             stages.insert(0, _learn_styles(config.new_styles, controls, config.max_pixels))

@@ -26,13 +26,13 @@ def test_frames_pass_through_while_the_style_is_learnt_then_it_is_chosen(style_p
     notices = []
     with NewStyleStage([training], controls) as stage:
         deadline = time.monotonic() + 120
-        while controls.style_name != "stripes":
+        while controls.model != "stripes":
             assert time.monotonic() < deadline, "the style never arrived"
             assert stage.process(frame) is frame  # the picture goes on untouched meanwhile
             notices.append(controls.notice)
             time.sleep(0.05)
     assert any(notice and notice.startswith("learning stripes:") for notice in notices)
-    assert controls.style_names == ("starry_night", "stripes") and controls.notice is None
+    assert controls.models == ("starry_night", "stripes") and controls.notice is None
 
 
 class Scripted:
@@ -60,5 +60,5 @@ def test_the_stage_needs_only_something_it_can_poll_and_says_what_each_training_
         stage.process(frame)
         assert controls.notice == "learning a: 25 %; b: no memory"
         stage.process(frame)
-        assert controls.style_name == "a" and controls.notice == "b: no memory"
+        assert controls.model == "a" and controls.notice == "b: no memory"
     assert learnt.closed and failed.closed
