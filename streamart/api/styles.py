@@ -31,7 +31,7 @@ def train_style(
     progress: TrainingProgress | None = None,
     stop: threading.Event | None = None,
 ) -> Path:
-    """Train a style from any picture (``config.style``) and return the model file (needs
+    """Train a style from any picture (``config.painting``) and return the model file (needs
     ``streamart[torch]``): :func:`streamart.offline.training.train_style`, where the model goes
     and which names are refused included."""
     from ..offline.training import train_style  # imports torch: only when this is used

@@ -35,7 +35,7 @@ def weights(text: str) -> tuple[float, ...]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = DEFAULTS
-    parser.add_argument("--style", type=Path, required=True, help="the painting (JPEG/PNG)")
+    parser.add_argument("--style", dest="painting", type=Path, required=True, help="the painting (JPEG/PNG)")
     parser.add_argument("--data", type=Path,
                         help=f"folder of content photos (default: the corpus in {default_corpus_dir()}, "
                         "fetched on first use: see 'streamart corpus')")

@@ -145,7 +145,7 @@ def train(
 ) -> Job:
     """A new style from ``painting``, into the user's model folder as ``name`` (needs torch).
     ``settings`` replace TrainingConfig's defaults (the page sends none; tests do)."""
-    config = TrainingConfig(style=painting.path, style_name=name, max_pixels=max_pixels, **settings)
+    config = TrainingConfig(painting=painting.path, style_name=name, max_pixels=max_pixels, **settings)
 
     def work(job: Job) -> Path:
         job.report(0, config.iterations, "steps")  # the total at once, while the networks load

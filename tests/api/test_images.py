@@ -26,7 +26,7 @@ BOMB_CALLS = {
     ),
     "train painting": (
         "import streamart.api, streamart.offline.training\nfrom streamart.config import TrainingConfig",
-        "streamart.api.train_style(TrainingConfig(style=bomb, out=out.with_suffix('.onnx'), data=photos))",
+        "streamart.api.train_style(TrainingConfig(painting=bomb, out=out.with_suffix('.onnx'), data=photos))",
     ),
 }
 

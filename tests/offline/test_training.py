@@ -20,7 +20,7 @@ from streamart.offline.training import Trainer, save_torch, temporal_loss
 
 
 def config(content_dir, style_path, tmp_path, **overrides) -> TrainingConfig:
-    options = dict(style=style_path, data=content_dir, out=tmp_path / "model.onnx",
+    options = dict(painting=style_path, data=content_dir, out=tmp_path / "model.onnx",
                    variant="lite", iterations=4, batch_size=2, image_size=64,
                    learning_rate=1e-3, temporal_weight=50.0, sample_every=2,
                    checkpoint_every=2, threads=1, from_scratch=True)

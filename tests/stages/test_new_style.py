@@ -18,9 +18,9 @@ def test_frames_pass_through_while_the_style_is_learnt_then_it_is_chosen(style_p
 
     settings = dict(data=content_dir, variant="lite", batch_size=1, image_size=32, threads=1, temporal_weight=0.0)
     base = train_base(MetaConfig(paintings=(style_path, style_path), out=tmp_path / "lite.pt",
-                                 training=TrainingConfig(style=style_path, **settings), steps=1, inner_steps=1))
+                                 training=TrainingConfig(painting=style_path, **settings), steps=1, inner_steps=1))
     controls = LiveControls(["starry_night"])
-    training = BackgroundTraining(TrainingConfig(style=style_path, init=base, iterations=2, style_name="stripes",
+    training = BackgroundTraining(TrainingConfig(painting=style_path, init=base, iterations=2, style_name="stripes",
                                                  **settings))
     frame = Frame(np.zeros((8, 8, 3), np.uint8), 0)
     notices = []
