@@ -95,6 +95,6 @@ def run(args: argparse.Namespace) -> int:
             bar.update(done, total, content=losses.content, style=losses.style, tv=losses.tv,
                        temporal=losses.temporal)
 
-        path = api.train_style(config, overwrite=args.overwrite, progress=progress)
+        path = api.train_style(config, overwrite=args.overwrite, on_progress=progress)
     print(f"wrote {path}")
     return 0
