@@ -22,7 +22,8 @@ def renamed_keywords(**renames: str) -> Callable[[_Target], _Target]:
     keyword given twice. Put it above ``@dataclass``, which writes the constructor."""
 
     def decorate(target: _Target) -> _Target:
-        function = target.__init__ if isinstance(target, type) else target
+        # A class's own constructor (the one @dataclass writes), else the function itself.
+        function = vars(target)["__init__"] if isinstance(target, type) else target
         name = target.__qualname__
 
         @functools.wraps(function)
