@@ -1,8 +1,8 @@
 """streamart: real-time video stylization with neural networks.
 
 The public API (see README.md): :func:`stylize_video`, :func:`stylize_folder`, :func:`stylize_image`,
-:func:`gatys_image`, :func:`dream_image`, :func:`live`, :func:`process_video`,
-:func:`process_image`, :func:`run`, :class:`Stylizer`; the settings :class:`StyleConfig`,
+:func:`gatys_image`, :func:`dream_image`, :func:`live`, :func:`run`, :class:`Stylizer`
+(:func:`process_video` and :func:`process_image`: their deprecated old names); the settings :class:`StyleConfig`,
 :class:`LookConfig`, :class:`EncodeConfig`, :class:`DreamVideoConfig`, :class:`CameraConfig`,
 :class:`LiveConfig` and :class:`ClusterConfig`;
 the :class:`Frame` type and the errors.

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .art.dream_settings import DreamConfig
+from .core.deprecation import renamed_attribute, renamed_keywords
 from .errors import InputError
 from .ops.flow import DEFAULT_FLOW_PRESET, DIS_PRESETS
 
@@ -224,15 +225,16 @@ class ClusterConfig:
 TRAINING_STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
 
 
+@renamed_keywords(style="painting")
 @dataclass(frozen=True, kw_only=True)
 class TrainingConfig:
     """Everything a style-network training run depends on (saved in its checkpoints).
 
-    ``style`` is the painting, ``out`` the ONNX file to write (None: the style's name in the
-    user's model folder, see :func:`streamart.offline.training.train_style`), ``data`` a folder of content
-    photos (None: the default corpus, fetched on first use). ``init`` is a base network
-    (:mod:`streamart.offline.meta`) to fine-tune from (None: the one shipped for the variant),
-    the quick way to a new style, and what makes models blendable (their ``streamart.base`` is
+    ``painting`` is the picture the style is learnt from, ``out`` the ONNX file to write (None:
+    the style's name in the user's model folder, see :func:`streamart.offline.training.train_style`),
+    ``data`` a folder of content photos (None: the default corpus, fetched on first use).
+    ``init`` is a base network (:mod:`streamart.offline.meta`) to fine-tune from (None: the one
+    shipped for the variant), the quick way to a new style, and what makes models blendable (their ``streamart.base`` is
     the base's); ``from_scratch`` starts from random weights instead (many more iterations).
     ``variant`` is the network size (:mod:`streamart.nets.transformer`); training crops
     are ``image_size`` pixels square, the painting is scaled to ``style_size`` on its long side
@@ -241,7 +243,7 @@ class TrainingConfig:
     ``checkpoint_dir`` (None: ``out`` with the suffix ``.checkpoints``).
     """
 
-    style: Path
+    painting: Path
     out: Path | None = None
     data: Path | None = None  # None: the fetched corpus (streamart.offline.corpus)
     init: Path | None = None  # a base network to start from; None: the shipped base of the variant
@@ -278,6 +280,8 @@ class TrainingConfig:
     style_name: str | None = None  # for the model's metadata; None: the painting's file name
     licence: str | None = None  # for the model's metadata
     max_pixels: int = MAX_PIXELS  # a painting larger than this is refused before it is decoded
+
+    style = renamed_attribute("style", "painting")  # the old name, for one release
 
     def __post_init__(self) -> None:
         if self.image_size < 32:
@@ -424,6 +428,7 @@ class CameraConfig:
     reconnect: bool = False
 
 
+@renamed_keywords(new_styles="paintings")
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LiveConfig:
     """A live session: camera in; stylized (or dreamt) frames out to any of a preview window,
@@ -436,7 +441,7 @@ class LiveConfig:
     ``flow_preset`` are the temporal consistency's. Outputs: ``window`` (with its fps/latency
     ``overlay`` and the folder ``screenshots`` go to), ``virtual_camera`` (``vcam_backend``,
     ``vcam_device``), ``record`` (a video path; ``overwrite`` replaces an existing one).
-    ``new_styles`` are pictures to learn styles from while the session runs, each in a process
+    ``paintings`` are pictures to learn new styles from while the session runs, each in a process
     of its own (:mod:`streamart.offline.background`); each is switched to when it is ready,
     unless it has more than ``max_pixels`` pixels.
     """
@@ -455,8 +460,10 @@ class LiveConfig:
     vcam_device: str | None = None
     record: str | os.PathLike | None = None
     overwrite: bool = False
-    new_styles: tuple[Path, ...] = ()
+    paintings: tuple[Path, ...] = ()
     max_pixels: int = MAX_PIXELS
+
+    new_styles = renamed_attribute("new_styles", "paintings")  # the old name, for one release
 
     @property
     def look(self) -> LookConfig:

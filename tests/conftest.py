@@ -153,7 +153,7 @@ def meta_base(content_dir, style_path, tmp_path_factory) -> Path:
     from streamart.offline.meta import MetaConfig, train_base
 
     folder = tmp_path_factory.mktemp("base")
-    training = TrainingConfig(style=style_path, data=content_dir, variant="lite", batch_size=1, image_size=32,
+    training = TrainingConfig(painting=style_path, data=content_dir, variant="lite", batch_size=1, image_size=32,
                               threads=1, temporal_weight=0.0)
     return train_base(MetaConfig(paintings=(style_path, style_path), out=folder / "lite.pt", training=training,
                                  steps=1, inner_steps=1))

@@ -129,6 +129,14 @@ def test_live_config_checks_temporal_and_flow_preset():
         LiveConfig(window=True, flow_preset="slow")
 
 
+def test_live_config_takes_its_paintings_under_the_old_name_new_styles_for_one_release():
+    with pytest.warns(DeprecationWarning, match=r"LiveConfig\(new_styles=\) is deprecated; use paintings="):
+        old = LiveConfig(window=True, new_styles=(Path("lilies.jpg"),))
+    assert old == LiveConfig(window=True, paintings=(Path("lilies.jpg"),))
+    with pytest.warns(DeprecationWarning, match="LiveConfig.new_styles is deprecated; use paintings"):
+        assert old.new_styles == (Path("lilies.jpg"),)
+
+
 def test_live_config_works_at_a_smaller_size_than_files():
     assert LiveConfig(window=True).style.size < StyleConfig().size
 
@@ -139,7 +147,7 @@ def test_encode_config_defaults_are_a_playable_h264():
 
 
 def training(tmp_path: Path, **overrides) -> TrainingConfig:
-    return TrainingConfig(style=tmp_path / "painting.jpg", data=tmp_path / "photos",
+    return TrainingConfig(painting=tmp_path / "painting.jpg", data=tmp_path / "photos",
                           out=tmp_path / "model.onnx", **overrides)
 
 
@@ -167,6 +175,14 @@ def test_training_config_bounds(tmp_path):
 def test_training_style_size_is_refused_below_32(tmp_path, style_size):
     with pytest.raises(InputError, match="--style-size must be at least 32 pixels"):
         training(tmp_path, style_size=style_size)
+
+
+def test_training_takes_its_painting_under_the_old_name_style_for_one_release(tmp_path):
+    with pytest.warns(DeprecationWarning, match=r"TrainingConfig\(style=\) is deprecated; use painting="):
+        old = TrainingConfig(style=tmp_path / "painting.jpg", data=tmp_path / "photos", out=tmp_path / "model.onnx")
+    assert old == training(tmp_path)
+    with pytest.warns(DeprecationWarning, match="TrainingConfig.style is deprecated; use painting"):
+        assert old.style == tmp_path / "painting.jpg"
 
 
 def test_training_checkpoints_go_beside_the_output_unless_told(tmp_path):

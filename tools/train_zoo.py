@@ -66,7 +66,7 @@ def train_base(args: argparse.Namespace) -> int:
     chosen = paintings(args.paintings, None, args.hold_out)
     out = args.out or ROOT / "streamart" / "assets" / "base" / f"{args.variant}.pt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    training = TrainingConfig(style=chosen[0], variant=args.variant, threads=args.threads, seed=args.seed)
+    training = TrainingConfig(painting=chosen[0], variant=args.variant, threads=args.threads, seed=args.seed)
     config = MetaConfig(paintings=tuple(chosen), out=out, training=training, steps=args.steps,
                         inner_steps=args.inner_steps, checkpoint_every=25)
     print(f"base from {len(chosen)} paintings (held out: {args.hold_out or 'none'}); "

@@ -65,10 +65,10 @@ def live(
                          reconnect=camera.reconnect)
         )
         _open_live_sinks(config, source, controls, pipeline, announce)
-        look = dataclasses.replace(config.look, style=dataclasses.replace(config.style, model=controls.style_name))
+        look = dataclasses.replace(config.look, style=dataclasses.replace(config.style, model=controls.model))
         stages = build_look_stages(look, controls=controls)
-        if look.dream is None and config.new_styles:
-            stages.insert(0, _learn_styles(config.new_styles, controls, config.max_pixels))
+        if look.dream is None and config.paintings:
+            stages.insert(0, _learn_styles(config.paintings, controls, config.max_pixels))
         pipeline.add_stages(stages)
         if announce is not None:
             how = "press q in the window or Ctrl-C" if config.window else "press Ctrl-C"
@@ -94,7 +94,7 @@ def _learn_styles(pictures: Sequence[Path], controls: LiveControls, max_pixels: 
     from ..offline.background import BackgroundTraining
     from ..stages.new_style import NewStyleStage
 
-    trainings = [BackgroundTraining(TrainingConfig(style=Path(p), threads=1, max_pixels=max_pixels)) for p in pictures]
+    trainings = [BackgroundTraining(TrainingConfig(painting=Path(p), threads=1, max_pixels=max_pixels)) for p in pictures]
     return NewStyleStage(trainings, controls)
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ..assets import models
 from ..assets.models import resolve_model
 from ..config import TrainingConfig
+from ..core.deprecation import renamed_keywords
 
 if TYPE_CHECKING:
     from ..offline.training import TrainingProgress
@@ -24,19 +25,21 @@ def style_metadata(model: str | os.PathLike | None) -> dict[str, str]:
     return OnnxModel(resolve_model(model), device="cpu", threads=1).metadata
 
 
+@renamed_keywords(progress="on_progress")
 def train_style(
     config: TrainingConfig,
     *,
     overwrite: bool = False,
-    progress: TrainingProgress | None = None,
+    on_progress: TrainingProgress | None = None,
     stop: threading.Event | None = None,
 ) -> Path:
-    """Train a style from any picture (``config.style``) and return the model file (needs
+    """Train a style from any picture (``config.painting``) and return the model file (needs
     ``streamart[torch]``): :func:`streamart.offline.training.train_style`, where the model goes
-    and which names are refused included."""
+    and which names are refused included; ``on_progress(steps done, steps in all, losses)`` is
+    called after every step."""
     from ..offline.training import train_style  # imports torch: only when this is used
 
-    return train_style(config, overwrite=overwrite, progress=progress, stop=stop)
+    return train_style(config, overwrite=overwrite, progress=on_progress, stop=stop)
 
 
 def new_style_name(text: str) -> str:

@@ -23,6 +23,7 @@ from ..config import (
     StyleConfig,
 )
 from ..core.controls import LiveControls
+from ..core.deprecation import warn_renamed
 from ..core.files import refuse_same_file
 from ..core.pipeline import Pipeline, Stages
 from ..core.protocols import Stage
@@ -202,5 +203,6 @@ def stage_factory(look: LookConfig, stages: Stages | None, cluster: ClusterConfi
 
 
 def process_video(input: str | os.PathLike, output: str | os.PathLike, stages: Stages, **options: Any) -> PipelineStats:
-    """:func:`stylize_video` with your own ``stages`` (and its other keyword options)."""
+    """Deprecated: :func:`stylize_video` with ``stages=``."""
+    warn_renamed("process_video(input, output, stages)", "stylize_video(input, output, stages=stages)")
     return stylize_video(input, output, stages=stages, **options)

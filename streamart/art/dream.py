@@ -68,11 +68,11 @@ DREAM_BYTES_PER_PIXEL = 2_000
 DREAM_FIXED_BYTES = 300 * 2**20
 
 #: Called after every ascent step with (steps done, steps in total).
-ProgressCallback = Callable[[int, int], None]
+DreamProgressCallback = Callable[[int, int], None]
 
 
 def dream(
-    image: np.ndarray, *, config: DreamConfig, progress: ProgressCallback | None = None
+    image: np.ndarray, *, config: DreamConfig, progress: DreamProgressCallback | None = None
 ) -> np.ndarray:
     """Dream on an RGB uint8 H x W x 3 image; returns a new image of the same size."""
     return Dreamer(config).dream(image, progress=progress)
@@ -125,7 +125,7 @@ class Dreamer:
                     for name, act in self._activations(guide).items()
                 }
 
-    def dream(self, image: np.ndarray, progress: ProgressCallback | None = None) -> np.ndarray:
+    def dream(self, image: np.ndarray, progress: DreamProgressCallback | None = None) -> np.ndarray:
         """Dream on an RGB uint8 H x W x 3 image with the config's octaves and steps."""
         check_dreamable(image)
         self.check_memory(*image.shape[:2])
@@ -154,7 +154,7 @@ class Dreamer:
         *,
         octaves: int | None = None,
         steps: int | None = None,
-        progress: ProgressCallback | None = None,
+        progress: DreamProgressCallback | None = None,
     ) -> torch.Tensor:
         """Dream on a 1 x 3 x H x W float tensor (0..255, on :attr:`device`).
 
@@ -197,7 +197,7 @@ class Dreamer:
         shifts: torch.Tensor,
         sizes: list[tuple[int, int]],
         steps: int,
-        progress: ProgressCallback | None = None,
+        progress: DreamProgressCallback | None = None,
     ) -> torch.Tensor:
         """``steps`` ascent steps per octave of ``sizes``; ``shifts`` holds each step's jitter."""
         total, done = len(sizes) * steps, 0

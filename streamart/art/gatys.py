@@ -100,7 +100,8 @@ class GatysProgress:
         return self.content_loss + self.style_loss + self.tv_loss
 
 
-ProgressCallback = Callable[[GatysProgress], None]
+#: What :func:`transfer` calls after every step.
+GatysProgressCallback = Callable[[GatysProgress], None]
 
 
 class GramCache:
@@ -136,18 +137,18 @@ STYLE_GRAMS = GramCache(capacity=24)
 
 def transfer(
     content: np.ndarray,
-    styles: Sequence[np.ndarray],
+    paintings: Sequence[np.ndarray],
     *,
-    style_weights: Sequence[float] | None = None,
+    painting_weights: Sequence[float] | None = None,
     config: GatysConfig,
-    progress: ProgressCallback | None = None,
+    progress: GatysProgressCallback | None = None,
     on_interrupt: Callable[[np.ndarray], None] | None = None,
 ) -> np.ndarray:
-    """Paint ``content`` in the style of ``styles``; returns RGB uint8 of the content's size.
+    """Paint ``content`` in the style of ``paintings``; returns RGB uint8 of the content's size.
 
-    ``content`` and each style are RGB uint8 H x W x 3. ``style_weights`` (one per style,
-    non-negative, not all zero; default equal) blend the styles' Gram matrices, so weights
-    1, 0 give exactly the first style alone. ``progress`` is called after every step.
+    ``content`` and each painting are RGB uint8 H x W x 3. ``painting_weights`` (one per
+    painting, non-negative, not all zero; default equal) blend the paintings' Gram matrices, so
+    weights 1, 0 give exactly the first painting's style alone. ``progress`` is called after every step.
     On Ctrl-C (``KeyboardInterrupt``, also from ``progress``) after at least one step,
     ``on_interrupt`` receives the best picture so far, at the content's size, before the
     interrupt goes on.
@@ -159,21 +160,21 @@ def transfer(
     for layer in (config.content_layer, *config.style_layers):
         if layer not in LAYER_INDEX:
             raise InputError(f"unknown VGG16 layer {layer!r}; use names like relu3_1 or relu4_2")
-    if len(styles) == 0:
+    if len(paintings) == 0:
         raise InputError("give at least one style image")
-    for index, style in enumerate(styles, start=1):
-        _check_style(style, index)
-    blend = _blend_weights(style_weights, len(styles))
+    for index, painting in enumerate(paintings, start=1):
+        _check_style(painting, index)
+    blend = _blend_weights(painting_weights, len(paintings))
     sizes = scale_sizes(content.shape[:2], config.scales)
     iterations = scale_iterations(config.iterations, len(sizes))
-    style_sizes = [
-        [_style_size(style, size, config.style_scale) for style in styles] for size in sizes
+    painting_sizes = [
+        [_style_size(painting, size, config.style_scale) for painting in paintings] for size in sizes
     ]
     device = select_device(config.device)
-    _check_memory(sizes[-1], max(h * w for per_scale in style_sizes for h, w in per_scale), device)
+    _check_memory(sizes[-1], max(h * w for per_scale in painting_sizes for h, w in per_scale), device)
 
     if config.preserve_color == "histogram":
-        styles = [imageops.match_histograms(style, content) for style in styles]
+        paintings = [imageops.match_histograms(painting, content) for painting in paintings]
     layers = (config.content_layer, *config.style_layers)
     vgg = _load_vgg(str(device), max(layers, key=LAYER_INDEX.__getitem__), config.pooling)
     bf16 = bf16_is_native(device) if config.precision == "auto" else config.precision == "bf16"
@@ -193,7 +194,7 @@ def transfer(
                 image = _upsample(optimisation.image, (height, width))
             with torch.no_grad(), _autocast(device, bf16):
                 content_target = vgg(_channels_last(content_tensor), [config.content_layer])
-            style_targets = _blended_grams(vgg, styles, style_sizes[scale_index], blend, config, device, bf16)
+            style_targets = _blended_grams(vgg, paintings, painting_sizes[scale_index], blend, config, device, bf16)
             optimisation = _Optimisation(
                 vgg, image, content_target[config.content_layer].float(), style_targets, config, bf16
             )
@@ -386,15 +387,15 @@ def _relative_error(value, target):
     return (value - target).pow(2).sum() / target.pow(2).sum()
 
 
-def _blended_grams(vgg, styles, sizes, blend, config: GatysConfig, device, bf16: bool):
-    """Per style layer, the weighted sum of the styles' Gram matrices (weights sum to 1)."""
+def _blended_grams(vgg, paintings, sizes, blend, config: GatysConfig, device, bf16: bool):
+    """Per style layer, the weighted sum of the paintings' Gram matrices (weights sum to 1)."""
     targets: dict[str, torch.Tensor] = {}
-    for style, size, weight in zip(styles, sizes, blend):
+    for painting, size, weight in zip(paintings, sizes, blend):
         key = (
-            hashlib.blake2b(style.tobytes(), digest_size=16).hexdigest(), style.shape, size,
+            hashlib.blake2b(painting.tobytes(), digest_size=16).hexdigest(), painting.shape, size,
             config.style_layers, config.pooling, bf16, str(device),
         )  # fmt: skip
-        grams = STYLE_GRAMS.get(key, lambda: _style_grams(vgg, style, size, config.style_layers, device, bf16))
+        grams = STYLE_GRAMS.get(key, lambda: _style_grams(vgg, painting, size, config.style_layers, device, bf16))
         for layer in config.style_layers:
             targets[layer] = targets.get(layer, 0) + weight * grams[layer]
     return targets
@@ -451,11 +452,11 @@ def _check_style(style: np.ndarray, index: int) -> None:
         )
 
 
-def _blend_weights(style_weights: Sequence[float] | None, count: int) -> list[float]:
-    """The styles' weights normalised to sum to 1 (equal when not given)."""
-    if style_weights is None:
+def _blend_weights(painting_weights: Sequence[float] | None, count: int) -> list[float]:
+    """The paintings' weights normalised to sum to 1 (equal when not given)."""
+    if painting_weights is None:
         return [1.0 / count] * count
-    weights = [float(weight) for weight in style_weights]
+    weights = [float(weight) for weight in painting_weights]
     if len(weights) != count:
         raise InputError(
             f"{len(weights)} style weights given for {count} style images; give one per style"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from ..core.deprecation import renamed_keywords
 from ..core.files import describe
 from ..errors import InputError, ModelError, OutputError
 from .blend import blend_models, parse_blend
@@ -37,7 +38,7 @@ class ModelEntry:
 
     @property
     def style(self) -> str:
-        """The style without its variant suffix, e.g. "starry_night"."""
+        """The style this model renders: its name without the variant, e.g. "starry_night"."""
         stem, _, variant = self.name.rpartition("-")
         return stem if variant in VARIANTS else self.name
 
@@ -163,12 +164,14 @@ def list_models() -> list[ModelEntry]:
     return sorted(found.values(), key=lambda entry: entry.name)
 
 
-def resolve_model(style: str | os.PathLike | None, *, gpu: bool = False) -> Path:
-    """The model file for a name, a path, a blend (``a:0.6,b:0.4``: see
-    :mod:`streamart.assets.blend`) or None (the default style)."""
-    if style is None:
-        style = DEFAULT_STYLE
-    text = os.fspath(style)
+@renamed_keywords(style="model")
+def resolve_model(model: str | os.PathLike | None, *, gpu: bool = False) -> Path:
+    """The model file for ``model`` as :class:`~streamart.config.StyleConfig` takes it: a style
+    name, a path, a blend (``a:0.6,b:0.4``: see :mod:`streamart.assets.blend`) or None (the
+    default style)."""
+    if model is None:
+        model = DEFAULT_STYLE
+    text = os.fspath(model)
     blend = parse_blend(text) if not Path(text).is_file() else None
     if blend is not None:
         names, weights = zip(*blend)

@@ -47,6 +47,6 @@ def run(args: argparse.Namespace) -> int:
     with ProgressBar("dreaming", unit="step", quiet=args.quiet) as bar:
         api.dream_image(
             args.input, args.output, config=config, long_side=long_side, overwrite=args.overwrite,
-            progress=bar.update, max_pixels=args.max_pixels,
+            on_progress=bar.update, max_pixels=args.max_pixels,
         )
     return 0

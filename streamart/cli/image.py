@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--method", choices=("fast", "gatys"), default="fast", help="default: fast")
     add_style_arguments(parser, temporal=False, multiple=True)
     gatys = parser.add_argument_group("gatys (with --method gatys; docs/GATYS.md explains the weights)")
-    gatys.add_argument("--style-weights", type=_weights, metavar="W1,W2", help="blend of several --style pictures")
+    gatys.add_argument("--style-weights", type=_weights, metavar="W1,W2", help="blend of several --style paintings")
     # Defaults are GatysConfig's own: only options given on the command line are passed on.
     gatys.add_argument(
         "--iterations", type=positive_int,
@@ -106,8 +106,8 @@ def run(args: argparse.Namespace) -> int:
             )
 
         api.gatys_image(
-            args.input, args.output, styles, config=config, style_weights=args.style_weights,
-            size=args.size, overwrite=args.overwrite, progress=progress, max_pixels=args.max_pixels,
+            args.input, args.output, styles, config=config, painting_weights=args.style_weights,
+            size=args.size, overwrite=args.overwrite, on_progress=progress, max_pixels=args.max_pixels,
             keep_partial=args.keep_partial,
         )
     return 0

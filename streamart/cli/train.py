@@ -36,7 +36,7 @@ def weights(text: str) -> tuple[float, ...]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = DEFAULTS
-    parser.add_argument("--style", type=Path, required=True, help="the painting (JPEG/PNG)")
+    parser.add_argument("--style", dest="painting", type=Path, required=True, help="the painting (JPEG/PNG)")
     parser.add_argument("--data", type=Path,
                         help=f"folder of content photos (default: the corpus in {default_corpus_dir()}, "
                         "fetched on first use: see 'streamart corpus')")
@@ -96,6 +96,6 @@ def run(args: argparse.Namespace) -> int:
             bar.update(done, total, content=losses.content, style=losses.style, tv=losses.tv,
                        temporal=losses.temporal)
 
-        path = api.train_style(config, overwrite=args.overwrite, progress=progress)
+        path = api.train_style(config, overwrite=args.overwrite, on_progress=progress)
     print(f"wrote {path}")
     return 0

@@ -63,8 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     outputs.add_argument("--vcam-device", metavar="DEVICE", help="virtual camera device, e.g. /dev/video10")
     outputs.add_argument("--record", metavar="OUT", help="also record the result, with its real timing, e.g. out.mp4")
     parser.add_argument(
-        "--new-style", dest="new_styles", action="append", type=Path, default=[], metavar="PICTURE",
-        help="learn a style from this picture while streaming (a few minutes, in the background; the "
+        "--new-style", dest="paintings", action="append", type=Path, default=[], metavar="PICTURE",
+        help="learn a style from this painting while streaming (a few minutes, in the background; the "
         "window shows the progress) and switch to it when it is ready; repeat for several",
     )
     add_output_arguments(parser)
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         vcam_device=args.vcam_device,
         record=args.record,
         overwrite=args.overwrite,
-        new_styles=tuple(args.new_styles),
+        paintings=tuple(args.paintings),
         max_pixels=args.max_pixels,
     )
     stats = api.live(config, announce=None if args.quiet else _announce)

@@ -11,19 +11,25 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+from .deprecation import renamed_attribute, renamed_keywords
+
 STRENGTH_STEP = 0.1
 #: The next style's share in each step of :meth:`LiveControls.cycle_blend` (0: the style alone).
 BLEND_SHARES = (0.0, 0.25, 0.5, 0.75)
 
 
+@renamed_keywords(style_names="models", style_index="model_index")
 class LiveControls:
     """Thread-safe live settings shared by the window sink and the stages.
 
+    ``models`` are the styles to switch between, each as :class:`~streamart.config.StyleConfig`'s
+    ``model`` takes it: a style name or a model file's path.
+
     Fields the stages read each frame:
 
-    - ``style_index``: which of ``style_names`` the style stage applies (0-based), and
-      ``blend_step``: how much of the next style is blended into it (see :meth:`cycle_blend`);
-      :attr:`style_name` says both as one style, a name or a blend such as ``a:0.75,b:0.25``.
+    - ``model_index``: which of ``models`` the style stage applies (0-based), and
+      ``blend_step``: how much of the next one is blended into it (see :meth:`cycle_blend`);
+      :attr:`model` says both as one model, a name, a path or a blend such as ``a:0.75,b:0.25``.
     - ``strength``: 0.0 (original frame) .. 1.0 (fully stylized); the style stage blends.
     - ``temporal_enabled``: whether the temporal-consistency stage blends with the previous
       output (False: it passes frames through and forgets its state).
@@ -35,20 +41,20 @@ class LiveControls:
 
     def __init__(
         self,
-        style_names: Sequence[str] = (),
+        models: Sequence[str] = (),
         *,
-        style_index: int = 0,
+        model_index: int = 0,
         strength: float = 1.0,
         temporal_enabled: bool = True,
         split_view: bool = False,
         overlay: bool = True,
     ) -> None:
-        self.style_names = tuple(style_names)
-        if self.style_names and not 0 <= style_index < len(self.style_names):
+        self.models = tuple(models)
+        if self.models and not 0 <= model_index < len(self.models):
             raise ValueError(
-                f"style_index {style_index} is out of range for {len(self.style_names)} styles"
+                f"model_index {model_index} is out of range for {len(self.models)} styles"
             )
-        self.style_index = style_index
+        self.model_index = model_index
         self.blend_step = 0
         self.strength = _clamp_strength(strength)
         self.temporal_enabled = temporal_enabled
@@ -58,23 +64,29 @@ class LiveControls:
         self._lock = threading.Lock()
 
     @property
-    def style_name(self) -> str | None:
-        """The current style (a name, or a blend of it and the next one), or None when no
-        styles were named."""
-        if not self.style_names:
+    def model(self) -> str | None:
+        """The current model (as in ``models``, or a blend of it and the next one), or None
+        when there are no models."""
+        if not self.models:
             return None
-        current = self.style_names[self.style_index]
+        current = self.models[self.model_index]
         share = BLEND_SHARES[self.blend_step]
         if share == 0.0:
             return current
-        following = self.style_names[(self.style_index + 1) % len(self.style_names)]
+        following = self.models[(self.model_index + 1) % len(self.models)]
         return f"{current}:{1 - share:g},{following}:{share:g}"
 
-    def add_style(self, name: str) -> None:
-        """Add a style (one learnt during the session, say) and switch to it."""
+    # The old names, for one release.
+    style_names = renamed_attribute("style_names", "models")
+    style_index = renamed_attribute("style_index", "model_index")
+    style_name = renamed_attribute("style_name", "model")
+
+    @renamed_keywords(name="model")
+    def add_style(self, model: str) -> None:
+        """Add a style's model (one learnt during the session, say) and switch to it."""
         with self._lock:
-            self.style_names = (*self.style_names, name)
-            self.style_index = len(self.style_names) - 1
+            self.models = (*self.models, model)
+            self.model_index = len(self.models) - 1
             self.blend_step = 0
 
     def cycle_blend(self) -> None:
@@ -82,7 +94,7 @@ class LiveControls:
         of the networks' weights: the styles must be of one family), then start again from the
         current style alone. Does nothing with fewer than two styles."""
         with self._lock:
-            if len(self.style_names) > 1:
+            if len(self.models) > 1:
                 self.blend_step = (self.blend_step + 1) % len(BLEND_SHARES)
 
     def next_style(self) -> None:
@@ -115,8 +127,8 @@ class LiveControls:
 
     def _step_style(self, step: int) -> None:
         with self._lock:
-            if self.style_names:
-                self.style_index = (self.style_index + step) % len(self.style_names)
+            if self.models:
+                self.model_index = (self.model_index + step) % len(self.models)
                 self.blend_step = 0
 
 

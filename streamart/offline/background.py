@@ -26,7 +26,7 @@ class BackgroundTraining:
 
     def __init__(self, config: TrainingConfig) -> None:
         self.config = config
-        self.status = TrainingStatus(name=config.style_name or Path(config.style).stem)
+        self.status = TrainingStatus(name=config.style_name or Path(config.painting).stem)
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited threads
         self._pipe, child_end = context.Pipe(duplex=False)
         self._process = context.Process(target=_train, args=(config, child_end), daemon=True,
@@ -66,7 +66,7 @@ def _train(config: TrainingConfig, pipe) -> None:
 
     if hasattr(os, "nice"):
         os.nice(NICENESS)
-    name = style_name(config.style_name or Path(config.style).stem)
+    name = style_name(config.style_name or Path(config.painting).stem)
     try:
         with stop_on_signals():
             model = train_style(

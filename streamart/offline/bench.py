@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..api import DEFAULT_TEMPORAL, build_style_stages, process_video, run
+from ..api import DEFAULT_TEMPORAL, build_style_stages, run, stylize_video
 from ..config import EncodeConfig, StyleConfig
 from ..core.runner import PipelineStats
 from ..ops.image import limit_short_side
@@ -90,7 +90,7 @@ def benchmark(
         run(synthetic, [], [EncoderSink(clip, info=synthetic.info, encode=EncodeConfig(preset="veryfast"))])
 
         started = time.perf_counter()
-        process_video(clip, Path(folder) / "codec.mp4", [], encode=encode)
+        stylize_video(clip, Path(folder) / "codec.mp4", stages=[], encode=encode)
         codec_seconds = time.perf_counter() - started
 
         with FileSource(clip) as source:
@@ -107,7 +107,7 @@ def benchmark(
         # Fresh stages, built before the clock starts: no history from the run above.
         stages = build_style_stages(style, temporal=temporal, flow_preset=flow_preset)
         started = time.perf_counter()
-        stats = process_video(clip, Path(folder) / "full.mp4", stages, encode=encode)
+        stats = stylize_video(clip, Path(folder) / "full.mp4", stages=stages, encode=encode)
         pipeline_seconds = time.perf_counter() - started
     working_height, working_width = limit_short_side(height, width, style.size)
     return BenchResult(frames, width, height, model.name, runtime_name(model.runtime), (working_width, working_height),

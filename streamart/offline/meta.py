@@ -39,7 +39,7 @@ MetaProgress = Callable[[int, int, str], None]
 class MetaConfig:
     """How the base is trained: ``paintings`` to learn from, ``steps`` outer steps of
     ``inner_steps`` training steps each, the outer step size falling linearly from
-    ``outer_rate`` to a tenth of it; the inner steps use ``training`` (its style, output,
+    ``outer_rate`` to a tenth of it; the inner steps use ``training`` (its painting, output,
     iterations and checkpoints are not used)."""
 
     paintings: tuple[Path, ...]
@@ -63,7 +63,7 @@ def train_base(
     """Meta-learn a base network as configured and write it to ``config.out``; resumes from
     ``config.out`` with the suffix ``.partial.pt`` where an interrupted run left one."""
     training = dataclasses.replace(
-        config.training, style=config.paintings[0], iterations=config.inner_steps, init=None, from_scratch=True
+        config.training, painting=config.paintings[0], iterations=config.inner_steps, init=None, from_scratch=True
     )
     trainer = Trainer(training)
     grams = {painting: trainer.style_grams_of(painting) for painting in config.paintings}

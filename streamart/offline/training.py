@@ -212,7 +212,7 @@ class Trainer:
         self.config = config
         self.progress = progress
         # The painting first: a picture that cannot teach a style is refused before the networks load.
-        painting = load_style_picture(config.style, max_pixels=config.max_pixels)
+        painting = load_style_picture(config.painting, max_pixels=config.max_pixels)
         self.device = select_device(config.device)
         self.amp = config.amp and bf16_is_native(self.device)  # bfloat16 autocast
         if self.device.type == "cpu":
@@ -348,8 +348,8 @@ class Trainer:
     def metadata(self) -> dict[str, str]:
         config = self.config
         return {
-            "streamart.style": config.style_name or config.style.stem,
-            "streamart.painting_file": config.style.name,
+            "streamart.style": config.style_name or config.painting.stem,
+            "streamart.painting_file": config.painting.name,
             "streamart.train_size": str(config.image_size),
             "streamart.style_size": str(self.style_size),
             "streamart.iterations": str(self.iteration),
@@ -422,7 +422,7 @@ def train_style(
     progress: TrainingProgress | None = None,
     stop: threading.Event | None = None,
 ) -> Path:
-    """Train a style from any picture (``config.style``) and return the model file.
+    """Train a style from any picture (``config.painting``) and return the model file.
 
     Without ``config.out`` the model goes into the user's model folder
     (:func:`~streamart.assets.models.user_models_dir`) as ``NAME.onnx``, NAME being
@@ -434,7 +434,7 @@ def train_style(
     """
     out = config.out
     if out is None:
-        model = new_user_model(config.style_name or Path(config.style).stem)
+        model = new_user_model(config.style_name or Path(config.painting).stem)
         out = model.path
         config = replace(config, out=out, style_name=model.name,
                          checkpoint_dir=config.checkpoint_dir or model.checkpoints)

@@ -128,9 +128,9 @@ class WindowSink(ClosingContext):
             fps = _rate(self._shown_at)
             latency = "-" if frame.capture_time is None else f"{(now - frame.capture_time) * 1000:.0f} ms"
             lines.append(f"{fps:.1f} fps  latency {latency}")
-            style = self.controls.style_name
+            model = self.controls.model
             strength = f"strength {self.controls.strength:.1f}"
-            lines.append(f"{Path(style).stem}  {strength}" if style else strength)  # a model path too
+            lines.append(f"{Path(model).stem}  {strength}" if model else strength)  # a model path too
             if not self.controls.temporal_enabled:
                 lines.append("temporal off")
             if self.controls.notice:

@@ -143,10 +143,10 @@ class StyleStage(ClosingContext):
     def _current(self) -> tuple[StyleModel, float]:
         if self.controls is None:
             return self.model, self.config.strength
-        name = self.controls.style_name
-        if name is not None and name not in self._models:
-            self._models[name] = StyleModel(name, device=self.config.device, threads=self.config.threads)
-        return self._models.get(name, self.model), self.controls.strength
+        model = self.controls.model
+        if model is not None and model not in self._models:
+            self._models[model] = StyleModel(model, device=self.config.device, threads=self.config.threads)
+        return self._models.get(model, self.model), self.controls.strength
 
     def process(self, frame: Frame) -> Frame:
         source = frame.image

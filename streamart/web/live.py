@@ -64,7 +64,7 @@ class LiveSession:
             index = paths.index(str(resolve_model(None)))
         except (ModelError, ValueError):
             index = 0
-        return LiveControls(paths, style_index=index, strength=strength, temporal_enabled=temporal)
+        return LiveControls(paths, model_index=index, strength=strength, temporal_enabled=temporal)
 
     async def serve(self) -> None:
         await self.websocket.accept()
@@ -109,10 +109,10 @@ class LiveSession:
             self.controls.temporal_enabled = bool(settings["temporal"])
         if "style" in settings:
             path = str(self.gallery.find(str(settings["style"])).path)
-            if path not in self.controls.style_names:  # a model added since the session began
+            if path not in self.controls.models:  # a model added since the session began
                 self.controls = self._controls(self.controls.strength, self.controls.temporal_enabled)
                 self._stylizer = None  # rebuilt on the next frame, with the new controls
-            self.controls.style_index = self.controls.style_names.index(path)
+            self.controls.model_index = self.controls.models.index(path)
 
     async def _process(self) -> None:
         while True:
@@ -141,7 +141,7 @@ class LiveSession:
         image = decode_jpeg(data, max_pixels=LIVE_MAX_PIXELS, fix="as a camera sends (at most 4K)")
         stylizer = self._stylizer  # the page may change it meanwhile (a new style list)
         if stylizer is None:
-            style = StyleConfig(model=self.controls.style_name, size=LIVE_WORKING_SIZE)
+            style = StyleConfig(model=self.controls.model, size=LIVE_WORKING_SIZE)
             stylizer = self._stylizer = api.Stylizer(style, temporal=DEFAULT_TEMPORAL, controls=self.controls)
         return encode_jpeg(stylizer(image))
 

@@ -61,7 +61,7 @@ def gatys(
             job.check()
 
         api.gatys_image(
-            upload.path, output, [painting.path], config=config, size=size, progress=progress, max_pixels=max_pixels
+            upload.path, output, [painting.path], config=config, size=size, on_progress=progress, max_pixels=max_pixels
         )
         return output
 
@@ -82,7 +82,7 @@ def dream(upload: Upload, *, preset: str, long_side: int | None, results: Path, 
             job.check()
 
         api.dream_image(
-            upload.path, output, config=config, long_side=long_side, progress=progress, max_pixels=max_pixels
+            upload.path, output, config=config, long_side=long_side, on_progress=progress, max_pixels=max_pixels
         )
         return output
 
@@ -145,7 +145,7 @@ def train(
 ) -> Job:
     """A new style from ``painting``, into the user's model folder as ``name`` (needs torch).
     ``settings`` replace TrainingConfig's defaults (the page sends none; tests do)."""
-    config = TrainingConfig(style=painting.path, style_name=name, max_pixels=max_pixels, **settings)
+    config = TrainingConfig(painting=painting.path, style_name=name, max_pixels=max_pixels, **settings)
 
     def work(job: Job) -> Path:
         job.report(0, config.iterations, "steps")  # the total at once, while the networks load
@@ -155,7 +155,7 @@ def train(
             # No job.check() here: training looks at job.stop itself and saves a checkpoint first.
 
         try:
-            model = api.train_style(config, overwrite=overwrite, progress=progress, stop=job.stop)
+            model = api.train_style(config, overwrite=overwrite, on_progress=progress, stop=job.stop)
         except KeyboardInterrupt:
             # How training ends when stopped (as on Ctrl-C in the CLI), checkpoint saved; in the
             # framework's pool it would pass for Ctrl-C and stop the whole server.

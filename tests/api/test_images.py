@@ -10,6 +10,7 @@ from bombs import jpeg_bomb, memory_growth
 import streamart
 from streamart import StyleConfig
 from streamart.config import GatysConfig
+from streamart.core.protocols import ClosingContext
 from streamart.errors import InputError
 
 
@@ -26,7 +27,7 @@ BOMB_CALLS = {
     ),
     "train painting": (
         "import streamart.api, streamart.offline.training\nfrom streamart.config import TrainingConfig",
-        "streamart.api.train_style(TrainingConfig(style=bomb, out=out.with_suffix('.onnx'), data=photos))",
+        "streamart.api.train_style(TrainingConfig(painting=bomb, out=out.with_suffix('.onnx'), data=photos))",
     ),
 }
 
@@ -81,10 +82,67 @@ def test_gatys_interrupted_keeps_the_picture_so_far_only_when_asked(tmp_path, ke
     with pytest.raises(KeyboardInterrupt):
         streamart.gatys_image(
             tmp_path / "photo.png", out, [tmp_path / "style.png"], config=GatysConfig(iterations=20, device="cpu"),
-            progress=ctrl_c_at_step_3, keep_partial=keep_partial,
+            on_progress=ctrl_c_at_step_3, keep_partial=keep_partial,
         )
     if keep_partial:
         assert cv2.imread(str(out)).shape == (48, 64, 3)
     else:
         assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left
+
+
+class Invert(ClosingContext):
+    name = "invert"
+
+    def process(self, frame):
+        return frame.with_image(255 - frame.image)
+
+    def reset(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_stylize_image_runs_your_own_stages_and_process_image_is_its_old_name(tmp_path):
+    picture = tmp_path / "picture.png"
+    image = np.random.default_rng(0).integers(0, 255, (40, 60, 3), dtype=np.uint8)
+    cv2.imwrite(str(picture), image)
+    streamart.stylize_image(picture, tmp_path / "new.png", stages=[Invert()])
+    assert np.array_equal(cv2.imread(str(tmp_path / "new.png")), 255 - image)
+    with pytest.warns(DeprecationWarning, match=r"^process_image\(input, output, stages\) is deprecated; "
+                      r"use stylize_image\(input, output, stages=stages\)$"):
+        streamart.process_image(picture, tmp_path / "old.png", [Invert()], overwrite=True)
+    assert np.array_equal(cv2.imread(str(tmp_path / "old.png")), 255 - image)
+
+
+def test_gatys_image_takes_its_old_keywords_for_one_release(tmp_path):
+    rng = np.random.default_rng(0)
+    cv2.imwrite(str(tmp_path / "photo.png"), rng.integers(0, 255, (48, 64, 3), dtype=np.uint8))
+    stripes = np.zeros((64, 64, 3), np.uint8)
+    stripes[:, ::6] = (255, 40, 0)
+    cv2.imwrite(str(tmp_path / "stripes.png"), stripes)
+    steps = []
+    with pytest.warns(DeprecationWarning) as caught:
+        streamart.gatys_image(
+            tmp_path / "photo.png", tmp_path / "out.png", styles=[tmp_path / "stripes.png"], style_weights=[1.0],
+            progress=steps.append, config=GatysConfig(iterations=1, scales=(), device="cpu"),
+        )
+    assert sorted(str(warning.message) for warning in caught) == [
+        "gatys_image(progress=) is deprecated; use on_progress=",
+        "gatys_image(style_weights=) is deprecated; use painting_weights=",
+        "gatys_image(styles=) is deprecated; use paintings=",
+    ]
+    assert cv2.imread(str(tmp_path / "out.png")).shape == (48, 64, 3) and len(steps) == 1
+
+
+def test_dream_image_takes_progress_as_on_progress_for_one_release(tmp_path):
+    from streamart.art.dream_settings import DreamConfig
+
+    cv2.imwrite(str(tmp_path / "photo.png"), np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8))
+    steps = []
+    config = DreamConfig(layers=("relu3_3",), octaves=1, steps=2, seed=0, device="cpu")
+    with pytest.warns(DeprecationWarning, match=r"^dream_image\(progress=\) is deprecated; use on_progress=$"):
+        streamart.dream_image(tmp_path / "photo.png", tmp_path / "out.png", config=config,
+                              progress=lambda done, total: steps.append((done, total)))
+    assert steps == [(1, 2), (2, 2)] and cv2.imread(str(tmp_path / "out.png")).shape == (48, 64, 3)

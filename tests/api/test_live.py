@@ -43,7 +43,7 @@ def test_stylizer_follows_live_controls_from_the_next_call(tmp_path):
     with Stylizer(StyleConfig(model=first, size=None), temporal=0.5, controls=controls) as stylize:
         assert np.abs(stylize(image)[1:-1, 1:-1].astype(float) - reference_style(image, 0)[1:-1, 1:-1]).max() <= 1
         controls.temporal_enabled = False  # else the previous output is blended in
-        controls.style_index = 1
+        controls.model_index = 1
         assert np.abs(stylize(image)[1:-1, 1:-1].astype(float) - reference_style(image, 1)[1:-1, 1:-1]).max() <= 1
         controls.strength = 0.0
         assert np.array_equal(stylize(image), image)

@@ -33,7 +33,7 @@ def test_audio_running_past_the_video_is_kept_unless_the_run_stops_early(clip_fa
         def close(self) -> None:
             pass
 
-    streamart.process_video(clip, stopped, [StopAfterFive()])
+    streamart.stylize_video(clip, stopped, stages=[StopAfterFive()])
     assert audio_seconds(stopped) == pytest.approx(0.5, abs=1024 / 48_000)  # one AAC packet
 
 
@@ -112,3 +112,11 @@ def test_a_look_is_given_whole_or_in_parts_not_both(clip, tiny_model, tmp_path):
     assert not out.exists()
     stats = streamart.stylize_video(clip, out, look=LookConfig(style=StyleConfig(model=tiny_model), temporal=0))
     assert [step.name for step in stats.stages] == ["style"] and stats.frames_out == stats.frame_count
+
+
+def test_process_video_is_the_old_name_of_stylize_video_with_stages(clip, tmp_path):
+    out = tmp_path / "out.mp4"
+    with pytest.warns(DeprecationWarning, match=r"^process_video\(input, output, stages\) is deprecated; "
+                      r"use stylize_video\(input, output, stages=stages\)$"):
+        stats = streamart.process_video(clip, out, [])
+    assert stats.frames_out == stats.frame_count > 0 and out.is_file()

@@ -55,12 +55,12 @@ def chroma(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)[..., 1:].astype(np.float64)
 
 
-def run(content=None, styles=None, config=FAST, **options):
+def run(content=None, paintings=None, config=FAST, **options):
     """transfer() with the test images by default; returns (result, progress reports)."""
     reports: list[gatys.GatysProgress] = []
     result = gatys.transfer(
         make_content() if content is None else content,
-        [make_stripes()] if styles is None else styles,
+        [make_stripes()] if paintings is None else paintings,
         config=config,
         progress=reports.append,
         **options,
@@ -92,9 +92,9 @@ def test_loss_falls(optimizer):
 
 
 def test_style_weights_one_and_zero_equal_the_first_style_alone(plain):
-    two, _ = run(styles=[make_stripes(), make_checks()], style_weights=[1, 0])
+    two, _ = run(paintings=[make_stripes(), make_checks()], painting_weights=[1, 0])
     assert np.array_equal(two, plain[0])
-    other, _ = run(styles=[make_stripes(), make_checks()], style_weights=[0, 1])
+    other, _ = run(paintings=[make_stripes(), make_checks()], painting_weights=[0, 1])
     assert not np.array_equal(other, plain[0])
 
 
@@ -228,7 +228,7 @@ def test_style_grams_are_cached_by_everything_that_changes_them(monkeypatch):
     for count, change in enumerate(changes, start=2):
         run(config=replace(once, **change))
         assert len(computed) == count, change
-    run(styles=[make_stripes(seed=1)], config=once)  # another painting
+    run(paintings=[make_stripes(seed=1)], config=once)  # another painting
     assert len(computed) == len(changes) + 2
     assert len(gatys.STYLE_GRAMS) == len(computed)
 
@@ -265,15 +265,15 @@ def test_the_best_picture_so_far_comes_with_an_interrupt():
 
 
 @pytest.mark.parametrize(
-    ("content", "styles", "options", "message"),
+    ("content", "paintings", "options", "message"),
     [
         (np.zeros((20, 64, 3), np.uint8), None, {}, "at least 32 px"),
         (np.zeros((48, 64), np.uint8), None, {}, "H x W x 3"),
         (np.zeros((48, 64, 3), np.float32), None, {}, "uint8"),
         (None, [], {}, "at least one style"),
-        (None, None, {"style_weights": [1, 2]}, "one per style"),
-        (None, [make_stripes(), make_checks()], {"style_weights": [0, 0]}, "all zero"),
-        (None, [make_stripes(), make_checks()], {"style_weights": [1, -1]}, "non-negative"),
+        (None, None, {"painting_weights": [1, 2]}, "one per style"),
+        (None, [make_stripes(), make_checks()], {"painting_weights": [0, 0]}, "all zero"),
+        (None, [make_stripes(), make_checks()], {"painting_weights": [1, -1]}, "non-negative"),
         (None, None, {"config": replace(FAST, scales=(64,))}, "not smaller"),
         (None, None, {"config": replace(FAST, scales=(16,))}, "at least 32 px"),
         (None, None, {"config": replace(FAST, style_scale=0.2)}, "--style-scale"),
@@ -282,9 +282,9 @@ def test_the_best_picture_so_far_comes_with_an_interrupt():
         (None, [np.full((80, 80, 3), (20, 200, 90), np.uint8)], {}, "give a painting or a drawing"),
     ],
 )
-def test_bad_inputs_and_sizes_give_clear_errors(content, styles, options, message):
+def test_bad_inputs_and_sizes_give_clear_errors(content, paintings, options, message):
     with pytest.raises(InputError, match=message):
-        run(content=content, styles=styles, **options)
+        run(content=content, paintings=paintings, **options)
 
 
 @pytest.mark.parametrize(
@@ -315,7 +315,7 @@ def test_a_pencil_drawing_is_a_valid_style():
     drawing = np.full((96, 96, 3), 245, np.uint8)
     for offset in range(0, 96, 9):
         cv2.line(drawing, (offset, 0), (offset // 2, 95), (90, 90, 90), 1)
-    result, reports = run(styles=[drawing], config=replace(FAST, iterations=2))
+    result, reports = run(paintings=[drawing], config=replace(FAST, iterations=2))
     assert result.shape == make_content().shape and len(reports) == 2
 
 

@@ -179,3 +179,8 @@ def test_a_new_users_model_goes_to_the_model_folder_with_its_checkpoints_in_the_
     assert model.checkpoints == tmp_path / "cache" / "training" / "water_lilies"
     with pytest.raises(OutputError, match="'the_scream' is the name of a style that comes with streamart"):
         new_user_model("The Scream")
+
+
+def test_resolve_model_takes_style_as_model_for_one_release():
+    with pytest.warns(DeprecationWarning, match=r"^resolve_model\(style=\) is deprecated; use model=$"):
+        assert resolve_model(style="the_scream") == resolve_model("the_scream")

@@ -24,7 +24,7 @@ from streamart.offline.training import Trainer
 def checkpoint(content_dir, style_path, tmp_path_factory) -> Path:
     """A lite network's checkpoint after one training step, as 'streamart train' writes it."""
     folder = tmp_path_factory.mktemp("training")
-    trainer = Trainer(TrainingConfig(style=style_path, data=content_dir, out=folder / "model.onnx",
+    trainer = Trainer(TrainingConfig(painting=style_path, data=content_dir, out=folder / "model.onnx",
                                      variant="lite", iterations=1, batch_size=1, image_size=64,
                                      threads=1, style_name="Stripes", from_scratch=True))
     trainer.step()

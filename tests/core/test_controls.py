@@ -12,9 +12,9 @@ from streamart.core.controls import STRENGTH_STEP, LiveControls
 
 def test_defaults():
     controls = LiveControls()
-    assert (controls.style_index, controls.strength) == (0, 1.0)
+    assert (controls.model_index, controls.strength) == (0, 1.0)
     assert controls.temporal_enabled and controls.overlay and not controls.split_view
-    assert controls.style_name is None
+    assert controls.model is None
 
 
 def test_ten_steps_land_exactly_on_zero_and_one_and_stay_there():
@@ -41,27 +41,27 @@ def test_a_strength_out_of_range_is_clamped():
 
 
 def test_styles_cycle_and_wrap_both_ways():
-    controls = LiveControls(("candy", "mosaic", "udnie"), style_index=2)
-    assert controls.style_name == "udnie"
+    controls = LiveControls(("candy", "mosaic", "udnie"), model_index=2)
+    assert controls.model == "udnie"
     controls.next_style()
-    assert (controls.style_index, controls.style_name) == (0, "candy")
+    assert (controls.model_index, controls.model) == (0, "candy")
     controls.prev_style()
-    assert controls.style_name == "udnie"
+    assert controls.model == "udnie"
     controls.prev_style()
-    assert controls.style_name == "mosaic"
+    assert controls.model == "mosaic"
 
 
 def test_cycling_without_styles_does_nothing():
     controls = LiveControls()
     controls.next_style()
     controls.prev_style()
-    assert controls.style_index == 0 and controls.style_name is None
+    assert controls.model_index == 0 and controls.model is None
 
 
 @pytest.mark.parametrize("index", [3, -1])
 def test_a_style_index_outside_the_styles_is_refused(index):
-    with pytest.raises(ValueError, match=f"style_index {index} is out of range for 3 styles"):
-        LiveControls(("a", "b", "c"), style_index=index)
+    with pytest.raises(ValueError, match=f"model_index {index} is out of range for 3 styles"):
+        LiveControls(("a", "b", "c"), model_index=index)
 
 
 def test_toggles_flip_and_flip_back():
@@ -114,15 +114,15 @@ def test_concurrent_style_steps_and_toggles_are_never_lost(frequent_thread_switc
     hammer(controls.next_style, controls.next_style, controls.prev_style,
            controls.toggle_temporal, controls.toggle_temporal, controls.toggle_overlay, rounds=1_000)
     # +2000 - 1000 steps through 7 styles; an even number of toggles leaves each as it was.
-    assert controls.style_index == 1_000 % 7
+    assert controls.model_index == 1_000 % 7
     assert controls.temporal_enabled is True and controls.overlay is True
 
 
 def test_b_blends_the_next_style_in_a_quarter_at_a_time():
-    controls = LiveControls(["starry_night", "the_scream", "shipwreck"], style_index=1)
+    controls = LiveControls(["starry_night", "the_scream", "shipwreck"], model_index=1)
     names = []
     for _ in range(5):
-        names.append(controls.style_name)
+        names.append(controls.model)
         controls.cycle_blend()
     assert names == [
         "the_scream", "the_scream:0.75,shipwreck:0.25", "the_scream:0.5,shipwreck:0.5",
@@ -130,20 +130,39 @@ def test_b_blends_the_next_style_in_a_quarter_at_a_time():
     ]
     controls.cycle_blend()
     controls.next_style()  # another style starts unblended
-    assert controls.style_name == "shipwreck"
+    assert controls.model == "shipwreck"
     controls.cycle_blend()
-    assert controls.style_name == "shipwreck:0.75,starry_night:0.25"  # wraps to the first
+    assert controls.model == "shipwreck:0.75,starry_night:0.25"  # wraps to the first
 
 
 def test_a_single_style_cannot_be_blended():
     controls = LiveControls(["starry_night"])
     controls.cycle_blend()
-    assert controls.style_name == "starry_night"
+    assert controls.model == "starry_night"
 
 
 def test_a_style_learnt_during_the_session_is_added_and_chosen():
     controls = LiveControls(["starry_night", "the_scream"])
     controls.cycle_blend()
     controls.add_style("my_painting")
-    assert controls.style_names == ("starry_night", "the_scream", "my_painting")
-    assert controls.style_name == "my_painting"  # chosen, unblended
+    assert controls.models == ("starry_night", "the_scream", "my_painting")
+    assert controls.model == "my_painting"  # chosen, unblended
+
+
+def test_the_old_names_of_the_models_work_for_one_release():
+    with pytest.warns(DeprecationWarning) as caught:
+        controls = LiveControls(style_names=["candy", "mosaic"], style_index=1)
+    assert [str(warning.message) for warning in caught] == [
+        "LiveControls(style_names=) is deprecated; use models=",
+        "LiveControls(style_index=) is deprecated; use model_index=",
+    ]
+    assert (controls.models, controls.model_index) == (("candy", "mosaic"), 1)
+    with pytest.warns(DeprecationWarning, match="LiveControls.style_index is deprecated; use model_index"):
+        controls.style_index = 0
+    with pytest.warns(DeprecationWarning, match="LiveControls.style_name is deprecated; use model"):
+        assert controls.style_name == "candy"
+    with pytest.warns(DeprecationWarning, match="LiveControls.style_names is deprecated; use models"):
+        assert controls.style_names == ("candy", "mosaic")
+    with pytest.warns(DeprecationWarning, match=r"LiveControls.add_style\(name=\) is deprecated; use model="):
+        controls.add_style(name="udnie")
+    assert controls.model == "udnie"

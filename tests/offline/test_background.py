@@ -16,7 +16,7 @@ pytestmark = pytest.mark.spawn
 
 
 def quick(picture, content_dir, base, **changes) -> TrainingConfig:
-    settings = dict(style=picture, data=content_dir, init=base, variant="lite", batch_size=1, image_size=32,
+    settings = dict(painting=picture, data=content_dir, init=base, variant="lite", batch_size=1, image_size=32,
                     iterations=3, threads=1, temporal_weight=0.0)
     return TrainingConfig(**{**settings, **changes})
 
@@ -76,7 +76,7 @@ def test_a_painting_over_the_pixel_limit_is_refused_before_the_training_starts(c
     cv2.imwrite(str(small), np.random.default_rng(0).integers(0, 256, (100, 100, 3), dtype=np.uint8))
     for picture, limit, size in ((bomb, None, "16000x16000"), (small, 9999, "100x100")):
         settings = {} if limit is None else {"max_pixels": limit}
-        training = BackgroundTraining(TrainingConfig(style=picture, data=content_dir, threads=1, **settings))
+        training = BackgroundTraining(TrainingConfig(painting=picture, data=content_dir, threads=1, **settings))
         try:
             final = wait(training)[-1]
         finally:

@@ -32,7 +32,7 @@ def paintings(tmp_path_factory):
 
 
 def training(content_dir, tmp_path, **changes) -> TrainingConfig:
-    settings = dict(style=tmp_path / "unused.png", data=content_dir, out=tmp_path / "model.onnx", variant="lite",
+    settings = dict(painting=tmp_path / "unused.png", data=content_dir, out=tmp_path / "model.onnx", variant="lite",
                     batch_size=1, image_size=32, style_size=64, threads=1, iterations=3, temporal_weight=0.0,
                     sample_every=100, checkpoint_every=100, from_scratch=True)
     return TrainingConfig(**{**settings, **changes})
@@ -60,7 +60,7 @@ def test_the_base_is_written_with_its_variant_and_paintings(base, paintings):
 def test_the_base_moves_towards_the_paintings(paintings, content_dir, tmp_path):
     config = MetaConfig(paintings=paintings, out=tmp_path / "base.pt", training=training(content_dir, tmp_path),
                         steps=2, inner_steps=2)
-    start = Trainer(training(content_dir, tmp_path, style=paintings[0])).model.state_dict()  # same seed
+    start = Trainer(training(content_dir, tmp_path, painting=paintings[0])).model.state_dict()  # same seed
     moved = load_base(train_base(config), "lite")["model"]
     change = sum(float((moved[name] - start[name]).abs().sum()) for name in start if start[name].is_floating_point())
     assert change > 0
@@ -80,7 +80,7 @@ def test_an_interrupted_base_resumes_where_it_stopped(paintings, content_dir, tm
 
 
 def test_fine_tuning_starts_from_the_base_and_records_it(base, paintings, content_dir, tmp_path):
-    trainer = Trainer(training(content_dir, tmp_path, style=paintings[1], init=base, from_scratch=False))
+    trainer = Trainer(training(content_dir, tmp_path, painting=paintings[1], init=base, from_scratch=False))
     expected = load_base(base, "lite")["model"]
     assert all(torch.equal(trainer.model.state_dict()[name], expected[name]) for name in expected)
     assert trainer.metadata()[BASE_KEY] == load_base(base, "lite")["id"]
@@ -89,7 +89,7 @@ def test_fine_tuning_starts_from_the_base_and_records_it(base, paintings, conten
 def test_models_fine_tuned_from_one_base_can_be_blended(base, paintings, content_dir, tmp_path):
     outputs = []
     for painting in paintings:
-        config = training(content_dir, tmp_path, style=painting, init=base, from_scratch=False,
+        config = training(content_dir, tmp_path, painting=painting, init=base, from_scratch=False,
                           out=tmp_path / f"{painting.stem}.onnx", checkpoint_dir=tmp_path / painting.stem)
         outputs.append(Trainer(config).run())
     for path in outputs:
@@ -100,7 +100,7 @@ def test_models_fine_tuned_from_one_base_can_be_blended(base, paintings, content
 
 def test_a_base_of_another_variant_or_no_base_is_refused(base, paintings, content_dir, tmp_path):
     with pytest.raises(InputError, match="is a base for the lite network, not full: train with --variant lite"):
-        Trainer(training(content_dir, tmp_path, style=paintings[0], init=base, from_scratch=False, variant="full"))
+        Trainer(training(content_dir, tmp_path, painting=paintings[0], init=base, from_scratch=False, variant="full"))
     other = tmp_path / "other.pt"
     torch.save({"weights": 1}, other)
     with pytest.raises(InputError, match="is not a streamart base network"):
@@ -117,11 +117,11 @@ def test_the_shipped_base_is_where_quick_training_starts_and_every_shipped_style
 ):
     # The defaults (no --init, no --from-scratch) fine-tune the CPU network from the shipped
     # base, and the shipped styles were fine-tuned from that very file: so they blend.
-    defaults = TrainingConfig(style=paintings[0])
+    defaults = TrainingConfig(painting=paintings[0])
     path = shipped_base(defaults.variant)
     assert path is not None, "no base is shipped for the default network variant"
     shipped = load_base(path, defaults.variant)
-    config = training(content_dir, tmp_path, style=paintings[0], variant=defaults.variant, from_scratch=False,
+    config = training(content_dir, tmp_path, painting=paintings[0], variant=defaults.variant, from_scratch=False,
                       iterations=1, image_size=64)  # the cpu network's crops are over its 48 px margin
     trainer = Trainer(config)
     assert all(torch.equal(trainer.model.state_dict()[name], shipped["model"][name]) for name in shipped["model"])

@@ -20,7 +20,7 @@ from streamart.offline.training import Trainer, save_torch, temporal_loss
 
 
 def config(content_dir, style_path, tmp_path, **overrides) -> TrainingConfig:
-    options = dict(style=style_path, data=content_dir, out=tmp_path / "model.onnx",
+    options = dict(painting=style_path, data=content_dir, out=tmp_path / "model.onnx",
                    variant="lite", iterations=4, batch_size=2, image_size=64,
                    learning_rate=1e-3, temporal_weight=50.0, sample_every=2,
                    checkpoint_every=2, threads=1, from_scratch=True)
@@ -231,7 +231,7 @@ def test_a_recipe_without_a_content_weight_fails_the_content_check(style_path, t
     means = {}
     for content_weight in (1.0, 0.0):
         trainer = Trainer(TrainingConfig(
-            style=style_path, data=photos, out=tmp_path / "model.onnx", variant="cpu", image_size=64, batch_size=2,
+            painting=style_path, data=photos, out=tmp_path / "model.onnx", variant="cpu", image_size=64, batch_size=2,
             content_weight=content_weight, style_weight=0.001, temporal_weight=0.0, learning_rate=2e-3,
             threads=1, seed=0, amp=False,
         ))  # fmt: skip

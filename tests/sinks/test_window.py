@@ -222,13 +222,13 @@ def test_hotkeys_change_the_live_controls(x_server: XServer) -> None:
     with WindowSink("keys", controls=controls) as sink:
         sink.write(frame)
         x_server.press("keys", "n")
-        assert write_until(sink, frame, lambda: controls.style_index != 0)
-        assert controls.style_name == "mosaic"
+        assert write_until(sink, frame, lambda: controls.model_index != 0)
+        assert controls.model == "mosaic"
         # One key at a time: highgui keeps only the last key between two waitKey() calls.
         x_server.press("keys", "p")
-        assert write_until(sink, frame, lambda: controls.style_index == 0)
+        assert write_until(sink, frame, lambda: controls.model_index == 0)
         x_server.press("keys", "p")
-        assert write_until(sink, frame, lambda: controls.style_index == 2)  # wraps around
+        assert write_until(sink, frame, lambda: controls.model_index == 2)  # wraps around
         x_server.press("keys", "minus")
         assert write_until(sink, frame, lambda: controls.strength < 1.0)
         assert controls.strength == pytest.approx(0.9)
@@ -238,7 +238,7 @@ def test_hotkeys_change_the_live_controls(x_server: XServer) -> None:
         assert write_until(sink, frame, lambda: not controls.temporal_enabled)
         x_server.press("keys", "b")
         assert write_until(sink, frame, lambda: controls.blend_step == 1)
-        assert controls.style_name == "udnie:0.75,candy:0.25"
+        assert controls.model == "udnie:0.75,candy:0.25"
 
 
 def test_split_view_shows_original_left_and_stylized_right(x_server: XServer) -> None:

@@ -16,7 +16,7 @@ from streamart.stages.new_style import NewStyleStage, TrainingStatus
 @pytest.mark.spawn
 def test_frames_pass_through_while_the_style_is_learnt_then_it_is_chosen(style_path, content_dir, meta_base):
     controls = LiveControls(["starry_night"])
-    training = BackgroundTraining(TrainingConfig(style=style_path, data=content_dir, init=meta_base, variant="lite",
+    training = BackgroundTraining(TrainingConfig(painting=style_path, data=content_dir, init=meta_base, variant="lite",
                                                  batch_size=1, image_size=32, iterations=2, threads=1,
                                                  temporal_weight=0.0, style_name="stripes"))
     frame = Frame(np.zeros((8, 8, 3), np.uint8), 0)
@@ -25,12 +25,12 @@ def test_frames_pass_through_while_the_style_is_learnt_then_it_is_chosen(style_p
     def chosen() -> bool:
         assert stage.process(frame) is frame  # the picture goes on untouched meanwhile
         notices.append(controls.notice)
-        return controls.style_name == "stripes"
+        return controls.model == "stripes"
 
     with NewStyleStage([training], controls) as stage:
         wait_until(chosen, 120, "the new style's arrival")
     assert any(notice and notice.startswith("learning stripes:") for notice in notices)
-    assert controls.style_names == ("starry_night", "stripes") and controls.notice is None
+    assert controls.models == ("starry_night", "stripes") and controls.notice is None
 
 
 class Scripted:
@@ -58,5 +58,5 @@ def test_the_stage_needs_only_something_it_can_poll_and_says_what_each_training_
         stage.process(frame)
         assert controls.notice == "learning a: 25 %; b: no memory"
         stage.process(frame)
-        assert controls.style_name == "a" and controls.notice == "b: no memory"
+        assert controls.model == "a" and controls.notice == "b: no memory"
     assert learnt.closed and failed.closed

@@ -93,15 +93,15 @@ def test_a_model_that_fails_is_reported_and_another_style_still_works(client, ow
 
 def test_settings_become_the_stylizers_controls(own_models):
     session = LiveSession(websocket=None, gallery=Gallery())
-    assert session.controls.style_name.endswith("starry_night-cpu.onnx")  # the default first
+    assert session.controls.model.endswith("starry_night-cpu.onnx")  # the default first
     session.apply('{"style": "mosaic", "strength": 0.25, "temporal": false}')
     controls = session.controls
-    assert (controls.style_name, controls.strength, controls.temporal_enabled) == (
+    assert (controls.model, controls.strength, controls.temporal_enabled) == (
         str(own_models / "mosaic.onnx"), 0.25, False,
     )
     make_style_model(own_models / "late.onnx")  # added while the session runs
     session.apply('{"style": "late"}')
-    assert session.controls.style_name == str(own_models / "late.onnx")
+    assert session.controls.model == str(own_models / "late.onnx")
     assert (session.controls.strength, session.controls.temporal_enabled) == (0.25, False)
     with pytest.raises(ModelError):
         session.apply('{"style": "nothing"}')

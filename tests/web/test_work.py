@@ -64,10 +64,10 @@ def test_gatys_reports_each_step_its_scale_and_time_left_and_stops_when_asked(tm
 
     seen = []
 
-    def gatys_image(input, output, styles, *, config, size, progress, max_pixels):
-        seen.append((config.iterations, config.preserve_color, size, [str(p) for p in styles]))
+    def gatys_image(input, output, paintings, *, config, size, on_progress, max_pixels):
+        seen.append((config.iterations, config.preserve_color, size, [str(p) for p in paintings]))
         for step in range(1, 4):
-            progress(GatysProgress(step, 3, 1, 2, (48, 64), 1.0, 1.0, 0.1, fraction=0.7 + 0.1 * step, seconds_left=3.0 - step))
+            on_progress(GatysProgress(step, 3, 1, 2, (48, 64), 1.0, 1.0, 0.1, fraction=0.7 + 0.1 * step, seconds_left=3.0 - step))
         return output
 
     monkeypatch.setattr(work.api, "gatys_image", gatys_image)

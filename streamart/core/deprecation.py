@@ -1,0 +1,59 @@
+"""Old names of the public API, kept working for one release after a rename: each use still
+works and warns (:class:`DeprecationWarning`) with the name to use instead."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+_Target = TypeVar("_Target", bound=Callable[..., Any])
+
+
+def warn_renamed(old: str, new: str) -> None:
+    """Warn the caller's caller that ``old`` is deprecated in favour of ``new``."""
+    warnings.warn(f"{old} is deprecated; use {new}", DeprecationWarning, stacklevel=3)
+
+
+def renamed_keywords(**renames: str) -> Callable[[_Target], _Target]:
+    """Let a function, or a class's constructor, take each old keyword of ``renames`` (old name
+    to new name) as the new one, warning; passing both is a :class:`TypeError`, as for any
+    keyword given twice. Put it above ``@dataclass``, which writes the constructor."""
+
+    def decorate(target: _Target) -> _Target:
+        # A class's own constructor (the one @dataclass writes), else the function itself.
+        function = vars(target)["__init__"] if isinstance(target, type) else target
+        name = target.__qualname__
+
+        @functools.wraps(function)
+        def with_old_keywords(*args: Any, **kwargs: Any) -> Any:
+            for old, new in renames.items():
+                if old in kwargs:
+                    if new in kwargs:
+                        raise TypeError(f"{name}() got {old}= and {new}=; give only {new}=")
+                    warn_renamed(f"{name}({old}=)", f"{new}=")
+                    kwargs[new] = kwargs.pop(old)
+            return function(*args, **kwargs)
+
+        if isinstance(target, type):
+            target.__init__ = with_old_keywords  # type: ignore[misc]  # the constructor, wrapped in place
+            return target
+        return with_old_keywords  # type: ignore[return-value]  # same signature, old keywords aside
+
+    return decorate
+
+
+def renamed_attribute(old: str, new: str) -> property:
+    """A class attribute that keeps the old name ``old`` of the attribute ``new``: reading (and,
+    where ``new`` can be set, setting) it works on ``new``, warning."""
+
+    def get(self: object) -> Any:
+        warn_renamed(f"{type(self).__name__}.{old}", new)
+        return getattr(self, new)
+
+    def assign(self: object, value: Any) -> None:
+        warn_renamed(f"{type(self).__name__}.{old}", new)
+        setattr(self, new, value)
+
+    return property(get, assign, doc=f"Deprecated: :attr:`{new}`.")
