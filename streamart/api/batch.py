@@ -140,7 +140,8 @@ def stylize_folder(
     sources = find_videos(inputs)
     folder = _output_folder(output_dir, sources)
     look = whole_look(look, style=style, temporal=temporal, flow_preset=flow_preset, dream=dream)
-    stages = stage_factory(look, stages, cluster)
+    factory = stage_factory(look, stages, cluster)
+    assert callable(factory)  # a list of stages was refused above
     outcomes: list[FileOutcome] = []
     frames: dict[int, tuple[int, int | None]] = {}  # per video started: frames done, expected
 
@@ -154,10 +155,10 @@ def stylize_folder(
         if on_progress is not None:
             ended_inputs = {outcome.input for outcome in outcomes}
             running = [n for n in sorted(frames) if todo[n][0] not in ended_inputs]
-            counts = [count for _, count in frames.values()]
+            counts = [count for _, count in frames.values() if count is not None]
             on_progress(BatchProgress(
                 frames_done=sum(done for done, _ in frames.values()),
-                frame_count=None if None in counts else sum(counts),  # type: ignore[arg-type]
+                frame_count=sum(counts) if len(counts) == len(frames) else None,  # None: a count unknown
                 files_ended=len(outcomes), files=len(sources),
                 current=todo[running[0]][0] if running else None,
             ))
@@ -169,7 +170,7 @@ def stylize_folder(
             ended(FileOutcome(source, output, "skipped"))
         else:
             todo.append((source, output))
-    for number, result in _stylize_each(todo, stages, strict, encode, cluster, progress, max_pixels):
+    for number, result in _stylize_each(todo, factory, strict, encode, cluster, progress, max_pixels):
         source, output = todo[number]
         if isinstance(result, StreamartError):
             ended(FileOutcome(source, output, "failed", error=result))

@@ -83,7 +83,8 @@ def gatys_image(
     refuse_same_file(input, output)
     with ImageSink(output, overwrite=overwrite) as sink:
         content = load_image(input, max_pixels=max_pixels)
-        content = resize(content, *limit_short_side(*content.shape[:2], size))
+        height, width = content.shape[:2]
+        content = resize(content, *limit_short_side(height, width, size))
         images = [load_image(path, max_pixels=max_pixels) for path in paintings]
 
         def keep(partial: np.ndarray) -> None:

@@ -145,6 +145,7 @@ def stylize_video(
             )
         from ..distributed.workers import VideoJob, stylize_split
 
+        assert callable(stages)  # stage_factory refuses a list of stages with workers
         jobs = [VideoJob(Path(input), Path(output))]
         progress = None if on_progress is None else (lambda _, stats: on_progress(stats))
         [(_, result)] = stylize_split(

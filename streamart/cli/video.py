@@ -107,7 +107,8 @@ def run_folder(
     for outcome in report.outcomes:
         report_stats(outcome.stats, show=args.stats)
     failed = report.failed
-    return failed[0].error.exit_code if failed else 0
+    errors = [outcome.error for outcome in failed if outcome.error is not None]
+    return errors[0].exit_code if errors else 0
 
 
 _TIME = re.compile(r"(?:(?:(?P<hours>\d+):)?(?P<minutes>\d+):)?(?P<seconds>\d+(?:\.\d*)?|\.\d+)")

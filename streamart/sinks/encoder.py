@@ -67,7 +67,7 @@ class EncoderSink(ClosingContext):
         *,
         info: StreamInfo,
         audio_from: str | os.PathLike | None = None,
-        audio_start: float | None = None,
+        audio_start: float | Fraction | None = None,
         audio_tail: Callable[[], bool] | None = None,
         audio_plain_only: bool = False,
         encode: EncodeConfig = EncodeConfig(),

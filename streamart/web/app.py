@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Query, Request, WebSocket
@@ -230,7 +231,7 @@ def static_folder() -> Path:
 def create_app(
     workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
     max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6, max_pixels: int = MAX_PIXELS,
-    training: Mapping[str, object] | None = None, own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT),
+    training: Mapping[str, Any] | None = None, own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT),
     stall_seconds: float = UPLOAD_STALL_SECONDS,
 ) -> FastAPI:
     """The app, keeping uploads and results in ``workspace`` (a folder the caller removes) up
@@ -258,6 +259,8 @@ def create_app(
                        stall_seconds=stall_seconds)
     results = workspace / "results"
     results.mkdir(parents=True, exist_ok=True)
+
+    jobs: JobQueue  # below: its forget callback needs it, and it needs the callback
 
     def forgotten(job: Job) -> None:
         """A job left the history: its result goes, and so do its uploads that no other job reads."""
@@ -486,7 +489,7 @@ def url_of(sock: socket.socket) -> str:
 def serve(
     *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
     max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6, allowed_hosts: Iterable[str] = (),
-    max_pixels: int = MAX_PIXELS, on_ready: Callable[[str], None] | None = None, training: Mapping[str, object] | None = None,
+    max_pixels: int = MAX_PIXELS, on_ready: Callable[[str], None] | None = None, training: Mapping[str, Any] | None = None,
 ) -> None:
     """Run the app until Ctrl-C (or SIGTERM), then stop the running job and remove every
     upload and result (what a killed run left is removed at the start: see

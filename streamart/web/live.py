@@ -23,6 +23,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Mapping
 
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -145,7 +146,7 @@ class LiveSession:
             stylizer = self._stylizer = api.Stylizer(style, temporal=DEFAULT_TEMPORAL, controls=self.controls)
         return encode_jpeg(stylizer(image))
 
-    async def _send(self, message: dict[str, object], frame: bytes | None = None) -> None:
+    async def _send(self, message: Mapping[str, object], frame: bytes | None = None) -> None:
         async with self._send_lock:
             with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # the page has gone
                 await self.websocket.send_text(json.dumps(message))

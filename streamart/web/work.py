@@ -12,10 +12,11 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .. import api
 from ..config import MAX_PIXELS, GatysConfig, LookConfig, StyleConfig, TrainingConfig
-from ..errors import InputError, OutputError
+from ..errors import OutputError
 from . import media
 from .gallery import Style
 from .jobs import Cancelled, Job
@@ -141,7 +142,7 @@ def new_style_name(text: str | None, painting: Upload, styles: Sequence[Style]) 
 
 
 def train(
-    painting: Upload, name: str, *, overwrite: bool, settings: Mapping[str, object], max_pixels: int = MAX_PIXELS
+    painting: Upload, name: str, *, overwrite: bool, settings: Mapping[str, Any], max_pixels: int = MAX_PIXELS
 ) -> Job:
     """A new style from ``painting``, into the user's model folder as ``name`` (needs torch).
     ``settings`` replace TrainingConfig's defaults (the page sends none; tests do)."""
