@@ -428,19 +428,23 @@ class CameraConfig:
     reconnect: bool = False
 
 
-@renamed_keywords(new_styles="paintings")
+@renamed_keywords(
+    new_styles="paintings",
+    style="look.style", temporal="look.temporal", flow_preset="look.flow_preset", dream="look.dream",
+)
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LiveConfig:
     """A live session: camera in; stylized (or dreamt) frames out to any of a preview window,
     a virtual camera and a recording.
 
     ``styles`` are the styles the window's n/p keys cycle through (the first is shown first);
-    empty means every installed style, the default first. ``style`` gives the working size,
-    strength, colour preservation and device (its ``model`` is ignored in favour of
-    ``styles``). With ``dream`` set, DeepDream replaces the style. ``temporal`` and
-    ``flow_preset`` are the temporal consistency's. Outputs: ``window`` (with its fps/latency
-    ``overlay`` and the folder ``screenshots`` go to), ``virtual_camera`` (``vcam_backend``,
-    ``vcam_device``), ``record`` (a video path; ``overwrite`` replaces an existing one).
+    empty means every installed style, the default first. ``look`` is how the frames look
+    (:class:`LookConfig`; by default at the live working size): its style gives the working
+    size, strength, colour preservation and device (its ``model`` is ignored in favour of
+    ``styles``); with its ``dream`` set, DeepDream replaces the style. Outputs: ``window``
+    (with its fps/latency ``overlay`` and the folder ``screenshots`` go to),
+    ``virtual_camera`` (``vcam_backend``, ``vcam_device``), ``record`` (a video path;
+    ``overwrite`` replaces an existing one).
     ``paintings`` are pictures to learn new styles from while the session runs, each in a process
     of its own (:mod:`streamart.offline.background`); each is switched to when it is ready,
     unless it has more than ``max_pixels`` pixels.
@@ -448,10 +452,7 @@ class LiveConfig:
 
     camera: CameraConfig = CameraConfig()
     styles: tuple[str, ...] = ()
-    style: StyleConfig = StyleConfig(size=LIVE_WORKING_SIZE)
-    temporal: float = DEFAULT_TEMPORAL
-    flow_preset: str = DEFAULT_FLOW_PRESET
-    dream: DreamVideoConfig | None = None
+    look: LookConfig = LookConfig(style=StyleConfig(size=LIVE_WORKING_SIZE))
     window: bool = False
     overlay: bool = True
     screenshots: str | os.PathLike | None = None
@@ -463,16 +464,13 @@ class LiveConfig:
     paintings: tuple[Path, ...] = ()
     max_pixels: int = MAX_PIXELS
 
-    new_styles = renamed_attribute("new_styles", "paintings")  # the old name, for one release
-
-    @property
-    def look(self) -> LookConfig:
-        """The session's look (its style's model aside: ``styles`` says which)."""
-        return LookConfig(style=self.style, temporal=self.temporal, flow_preset=self.flow_preset, dream=self.dream)
+    # The old names, for one release.
+    new_styles = renamed_attribute("new_styles", "paintings")
+    style = renamed_attribute("style", "look.style")
+    temporal = renamed_attribute("temporal", "look.temporal")
+    flow_preset = renamed_attribute("flow_preset", "look.flow_preset")
+    dream = renamed_attribute("dream", "look.dream")
 
     def __post_init__(self) -> None:
         if not (self.window or self.virtual_camera or self.record):
             raise InputError("nothing to send the frames to: add --window, --virtual-cam and/or --record OUT")
-        check_fraction("temporal", self.temporal)
-        check_flow_preset(self.flow_preset)
-

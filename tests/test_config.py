@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from streamart.config import (
+    LIVE_WORKING_SIZE,
     CameraConfig,
     ClusterConfig,
     DreamVideoConfig,
     EncodeConfig,
     LiveConfig,
+    LookConfig,
     StyleConfig,
     TrainingConfig,
     check_flow_preset,
@@ -124,9 +126,9 @@ def test_live_config_needs_somewhere_to_send_frames():
 
 def test_live_config_checks_temporal_and_flow_preset():
     with pytest.raises(InputError, match="temporal must be between 0 and 1"):
-        LiveConfig(window=True, temporal=2.0)
+        LiveConfig(window=True, look=LookConfig(temporal=2.0))
     with pytest.raises(InputError, match="unknown flow preset"):
-        LiveConfig(window=True, flow_preset="slow")
+        LiveConfig(window=True, look=LookConfig(flow_preset="slow"))
 
 
 def test_live_config_takes_its_paintings_under_the_old_name_new_styles_for_one_release():
@@ -137,8 +139,37 @@ def test_live_config_takes_its_paintings_under_the_old_name_new_styles_for_one_r
         assert old.new_styles == (Path("lilies.jpg"),)
 
 
+@pytest.mark.parametrize(
+    "part, value",
+    [("style", StyleConfig(size=240)), ("temporal", 0.2), ("flow_preset", "ultrafast"), ("dream", DreamVideoConfig())],
+)
+def test_live_config_takes_each_part_of_its_look_under_its_old_keyword_for_one_release(part, value):
+    message = rf"LiveConfig\({part}=\) is deprecated; use look=LookConfig\({part}=\.\.\.\)"
+    with pytest.warns(DeprecationWarning, match=message):
+        old = LiveConfig(window=True, **{part: value})
+    assert old == LiveConfig(window=True, look=dataclasses.replace(LiveConfig(window=True).look, **{part: value}))
+    with pytest.warns(DeprecationWarning, match=rf"LiveConfig.{part} is deprecated; use look.{part}"):
+        assert getattr(old, part) == value
+
+
+def test_live_config_builds_its_look_from_several_old_keywords_on_the_live_default():
+    with pytest.warns(DeprecationWarning):
+        old = LiveConfig(window=True, temporal=0.2, flow_preset="ultrafast")
+    assert old.look == LookConfig(style=StyleConfig(size=LIVE_WORKING_SIZE), temporal=0.2, flow_preset="ultrafast")
+
+
+def test_live_config_refuses_its_look_both_whole_and_in_parts():
+    with pytest.raises(TypeError, match=r"^LiveConfig\(\) got temporal= and look=; give only look=$"):
+        LiveConfig(window=True, look=LookConfig(), temporal=0.2)
+
+
+def test_live_config_refuses_impossible_parts_under_the_old_keywords_too():
+    with pytest.warns(DeprecationWarning), pytest.raises(InputError, match="temporal must be between 0 and 1"):
+        LiveConfig(window=True, temporal=2.0)
+
+
 def test_live_config_works_at_a_smaller_size_than_files():
-    assert LiveConfig(window=True).style.size < StyleConfig().size
+    assert LiveConfig(window=True).look.style.size < StyleConfig().size
 
 
 def test_encode_config_defaults_are_a_playable_h264():

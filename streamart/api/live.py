@@ -49,7 +49,7 @@ def live(
     streaming, where the virtual camera is). Returns the run's statistics (None if it
     stopped before the first frame).
     """
-    controls = LiveControls(live_styles(config.styles), strength=config.style.strength, overlay=config.overlay)
+    controls = LiveControls(live_styles(config.styles), strength=config.look.style.strength, overlay=config.overlay)
     stats: PipelineStats | None = None
 
     def progress(current: PipelineStats) -> None:
@@ -65,7 +65,7 @@ def live(
                          reconnect=camera.reconnect)
         )
         _open_live_sinks(config, source, controls, pipeline, announce)
-        look = dataclasses.replace(config.look, style=dataclasses.replace(config.style, model=controls.model))
+        look = dataclasses.replace(config.look, style=dataclasses.replace(config.look.style, model=controls.model))
         stages = build_look_stages(look, controls=controls)
         if look.dream is None and config.paintings:
             stages.insert(0, _learn_styles(config.paintings, controls, config.max_pixels))

@@ -77,16 +77,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.dream and args.style:
         raise StreamartError("choose --style or --dream, not both")
-    look = look_config(args)
     config = LiveConfig(
         camera=CameraConfig(
             device=args.camera, width=args.width, height=args.height, fps=args.fps, reconnect=args.reconnect
         ),
         styles=tuple(args.style or ()),
-        style=look.style,
-        temporal=look.temporal,
-        flow_preset=look.flow_preset,
-        dream=look.dream,
+        look=look_config(args),
         window=args.window,
         overlay=not args.no_overlay,
         screenshots=args.screenshots,
