@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..config import LookConfig
 from ..offline.bench import benchmark
 from .options import add_style_arguments, positive_int, style_config
 
@@ -24,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     result = benchmark(
-        style=style_config(args), temporal=args.temporal, flow_preset=args.flow_preset,
+        look=LookConfig(style=style_config(args), temporal=args.temporal, flow_preset=args.flow_preset),
         width=args.width, height=args.height, frames=args.frames,
     )
     print(result.summary())

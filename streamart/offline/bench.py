@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..api import DEFAULT_TEMPORAL, build_style_stages, run, stylize_video
-from ..config import EncodeConfig, StyleConfig
+from ..api import build_style_stages, run, stylize_video
+from ..config import EncodeConfig, LookConfig
 from ..core.runner import PipelineStats
+from ..errors import InputError
 from ..ops.image import limit_short_side
 from ..runtimes import ImageModel
 from ..runtimes.openvino import OpenVinoModel
@@ -23,7 +24,6 @@ from ..sinks.encoder import EncoderSink
 from ..sources.file import FileSource
 from ..sources.synthetic import SyntheticSource
 from ..stages.style import StyleStage
-from ..stages.temporal import DEFAULT_FLOW_PRESET
 
 
 @dataclass(frozen=True)
@@ -74,16 +74,17 @@ def cpu_name() -> str:
 
 def benchmark(
     *,
-    style: StyleConfig = StyleConfig(),
-    temporal: float = DEFAULT_TEMPORAL,
-    flow_preset: str = DEFAULT_FLOW_PRESET,
+    look: LookConfig = LookConfig(),
     width: int = 1280,
     height: int = 720,
     frames: int = 120,
     encode: EncodeConfig = EncodeConfig(preset="veryfast"),
 ) -> BenchResult:
-    """Run the three measurements on a synthetic clip written to a temporary folder.
-    ``temporal`` and ``flow_preset`` are those of :func:`~streamart.api.build_style_stages`."""
+    """Run the three measurements on a synthetic clip written to a temporary folder, with the
+    style, temporal consistency and flow preset of ``look`` (it times a style model: a look
+    with a dream is refused)."""
+    if look.dream is not None:
+        raise InputError("the benchmark times a style model; give a look without a dream")
     with tempfile.TemporaryDirectory(prefix="streamart-bench-") as folder:
         clip = Path(folder) / "clip.mp4"
         synthetic = SyntheticSource(width=width, height=height, frames=frames)
@@ -95,7 +96,7 @@ def benchmark(
 
         with FileSource(clip) as source:
             decoded = list(source)
-        stages = build_style_stages(style, temporal=temporal, flow_preset=flow_preset)
+        stages = build_style_stages(look.style, temporal=look.temporal, flow_preset=look.flow_preset)
         model = next(stage for stage in stages if isinstance(stage, StyleStage)).model
         started = time.perf_counter()
         for frame in decoded:
@@ -105,11 +106,11 @@ def benchmark(
         del decoded
 
         # Fresh stages, built before the clock starts: no history from the run above.
-        stages = build_style_stages(style, temporal=temporal, flow_preset=flow_preset)
+        stages = build_style_stages(look.style, temporal=look.temporal, flow_preset=look.flow_preset)
         started = time.perf_counter()
         stats = stylize_video(clip, Path(folder) / "full.mp4", stages=stages, encode=encode)
         pipeline_seconds = time.perf_counter() - started
-    working_height, working_width = limit_short_side(height, width, style.size)
+    working_height, working_width = limit_short_side(height, width, look.style.size)
     return BenchResult(frames, width, height, model.name, runtime_name(model.runtime), (working_width, working_height),
                        codec_seconds, model_seconds, pipeline_seconds, stats)
 

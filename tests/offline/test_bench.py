@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from streamart.config import StyleConfig
+from streamart.config import DreamVideoConfig, LookConfig, StyleConfig
 from streamart.core.runner import PipelineStats
+from streamart.errors import InputError
 from streamart.offline.bench import BenchResult, benchmark, cpu_name
 
 
@@ -17,7 +18,8 @@ def result(tmp_path_factory) -> BenchResult:
     from model_factory import make_style_model
 
     model = make_style_model(tmp_path_factory.mktemp("model") / "tiny.onnx")
-    return benchmark(style=StyleConfig(model=model, size=32, device="cpu"), width=64, height=48, frames=4)
+    look = LookConfig(style=StyleConfig(model=model, size=32, device="cpu"))
+    return benchmark(look=look, width=64, height=48, frames=4)
 
 
 def test_the_result_describes_the_clip_and_three_timings(result):
@@ -67,3 +69,8 @@ def test_the_summary_rates_are_frames_over_seconds(result):
 def test_cpu_name_is_a_readable_name():
     name = cpu_name()
     assert isinstance(name, str) and name.strip() == name and name
+
+
+def test_a_look_with_a_dream_is_refused_before_any_work():
+    with pytest.raises(InputError, match="the benchmark times a style model; give a look without a dream"):
+        benchmark(look=LookConfig(dream=DreamVideoConfig()))

@@ -115,9 +115,9 @@ def test_ctrl_c_after_openvino_work_on_the_main_thread_is_a_keyboard_interrupt_n
     # was given back.
     code = (
         "import os, signal\n"
-        "from streamart.config import StyleConfig\n"
+        "from streamart.config import LookConfig, StyleConfig\n"
         "from streamart.offline.bench import benchmark\n"
-        "benchmark(style=StyleConfig(size=32), width=64, height=48, frames=4)\n"
+        "benchmark(look=LookConfig(style=StyleConfig(size=32)), width=64, height=48, frames=4)\n"
         "try:\n"
         "    os.kill(os.getpid(), signal.SIGINT)\n"
         "    signal.sigtimedwait([], 0)\n"
