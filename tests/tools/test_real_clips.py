@@ -11,12 +11,12 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import bench_temporal
 import cv2
 import numpy as np
 import pytest
-
-import bench_temporal
 import real_clips
+
 from streamart.errors import InputError, WeightsError
 from tests.model_factory import make_style_model
 
@@ -143,3 +143,11 @@ def test_bench_temporal_names_the_real_clips_for_an_unknown_one(pinned, monkeypa
     monkeypatch.setattr("sys.argv", ["bench_temporal.py", "model", "any.onnx", "--clip", "night"])
     with pytest.raises(SystemExit, match="no real clip named night; choose from street or all"):
         bench_temporal.main()
+
+
+def test_a_package_that_cannot_be_had_says_how_to_pass_it(tmp_path):
+    # No such package anywhere: apt-get fails without the network (as would a missing apt-get).
+    package = real_clips.ClipPackage("streamart-no-such-package", "0.0", "apt", "none.deb", "0" * 64, "")
+    with pytest.raises(WeightsError, match=r"cannot download streamart-no-such-package 0.0 with apt-get "
+                                           r"\(.+\); fetch none.deb elsewhere and pass it with --from FILE"):
+        real_clips.download(package, tmp_path)
