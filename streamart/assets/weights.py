@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.files import describe
+from ..core.files import describe, file_sha256
 from ..errors import WeightsError, require
 from ..runtimes.torch import describe_load_error
 
@@ -278,14 +278,10 @@ def _check_wheel(backbone: Backbone, wheel: Path) -> str:
 
 
 def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as file:
-            for block in iter(lambda: file.read(1 << 20), b""):
-                digest.update(block)
+        return file_sha256(path)
     except OSError as exc:
         raise WeightsError(f"cannot read {path}: {describe(exc)}") from None
-    return digest.hexdigest()
 
 
 # --- conversion ----------------------------------------------------------------------------

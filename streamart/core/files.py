@@ -64,6 +64,15 @@ def describe(exc: ErrnoError) -> str:
     return exc.strerror or str(exc) or errno.errorcode.get(exc.errno or 0, type(exc).__name__)
 
 
+def file_sha256(path: str | os.PathLike) -> str:
+    """The hex sha256 of the file at ``path``, read 1 MiB at a time (raises OSError)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def write_failure(path: Path, exc: OSError) -> str:
     """The one-line message for a write to ``path`` that failed with ``exc``: a full disk (or
     quota) names the folder and the way out."""

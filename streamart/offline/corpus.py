@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from ..assets.weights import cache_dir
-from ..core.files import describe
+from ..core.files import describe, file_sha256
 from ..errors import InputError, OutputError, WeightsError
 from ..ops.image import resize_long_side
 
@@ -138,7 +138,7 @@ def fetch_corpus(
     """
     folder = Path(folder or default_corpus_dir())
     sources = sources or default_sources()
-    local = {_sha256(Path(path)): Path(path) for path in debs}
+    local = {readable_sha256(Path(path)): Path(path) for path in debs}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         held_out_dir(folder).mkdir(exist_ok=True)
@@ -151,7 +151,7 @@ def fetch_corpus(
             if deb is None:
                 deb = Path(scratch) / Path(package.file).name
                 _download(package, sources.mirrors, deb, progress)
-            members = _deb_members(deb, {*package.photos, *package.held_out})
+            members = deb_members(deb, {*package.photos, *package.held_out})
             for path in (*package.photos, *package.held_out):
                 if path not in members:
                     log.warning("%s %s has no %s", package.name, package.version, path)
@@ -205,7 +205,7 @@ def _download(package: Package, mirrors: Sequence[str], target: Path,
     )
 
 
-def _deb_members(deb: Path, wanted: set[str]) -> dict[str, bytes]:
+def deb_members(deb: Path, wanted: set[str]) -> dict[str, bytes]:
     """The files ``wanted`` (paths without a leading ./) from the data archive of a .deb: an
     ``ar`` archive whose ``data.tar.*`` holds the package's files."""
     for name, blob in _ar_members(deb):
@@ -253,15 +253,12 @@ def _store(data: bytes, folder: Path, subfolder: str, package: Package, path: st
     return CorpusEntry(name, package.name, package.version, path, image.shape[1], image.shape[0])
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+def readable_sha256(path: Path) -> str:
+    """:func:`~streamart.core.files.file_sha256`, or an InputError naming a file that cannot be read."""
     try:
-        with open(path, "rb") as file:
-            while chunk := file.read(_CHUNK):
-                digest.update(chunk)
+        return file_sha256(path)
     except OSError as exc:
         raise InputError(f"cannot read {path} ({describe(exc)})") from None
-    return digest.hexdigest()
 
 
 def held_out_photos(corpus: Path | None = None) -> list[Path]:

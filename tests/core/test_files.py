@@ -231,3 +231,15 @@ def test_an_output_that_is_the_input_is_refused_whatever_the_path_says(tmp_path,
     with pytest.raises(OutputError, match="output ./clip.mp4 is the input file; write to another path"):
         refuse_same_file(clip, "./clip.mp4")
     refuse_same_file(clip, tmp_path / "out.mp4")  # another file: nothing to say
+
+
+def test_file_sha256_reads_the_whole_file_in_blocks(tmp_path):
+    import hashlib
+
+    from streamart.core.files import file_sha256
+
+    data = os.urandom((1 << 20) + 17)  # more than one block
+    (tmp_path / "blob").write_bytes(data)
+    assert file_sha256(tmp_path / "blob") == hashlib.sha256(data).hexdigest()
+    with pytest.raises(FileNotFoundError):
+        file_sha256(tmp_path / "missing")
