@@ -116,8 +116,9 @@ def write_photo(path: Path, seed: int, size=(96, 128)) -> None:
     rng = np.random.default_rng(seed)
     h, w = size
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
-    image = np.stack([x / w * rng.uniform(80, 255), y / h * rng.uniform(80, 255),
-                      np.full_like(x, rng.uniform(0, 255))], -1)
+    image = np.stack(
+        [x / w * rng.uniform(80, 255), y / h * rng.uniform(80, 255), np.full_like(x, rng.uniform(0, 255))], -1
+    )
     for _ in range(4):
         centre = (int(rng.integers(0, w)), int(rng.integers(0, h)))
         cv2.circle(image, centre, int(rng.integers(8, 30)), rng.uniform(0, 255, 3).tolist(), -1)
@@ -153,10 +154,20 @@ def meta_base(content_dir, style_path, tmp_path_factory) -> Path:
     from streamart.offline.meta import MetaConfig, train_base
 
     folder = tmp_path_factory.mktemp("base")
-    training = TrainingConfig(painting=style_path, data=content_dir, variant="lite", batch_size=1, image_size=32,
-                              threads=1, temporal_weight=0.0)
-    return train_base(MetaConfig(paintings=(style_path, style_path), out=folder / "lite.pt", training=training,
-                                 steps=1, inner_steps=1))
+    training = TrainingConfig(
+        painting=style_path,
+        data=content_dir,
+        variant="lite",
+        batch_size=1,
+        image_size=32,
+        threads=1,
+        temporal_weight=0.0,
+    )
+    return train_base(
+        MetaConfig(
+            paintings=(style_path, style_path), out=folder / "lite.pt", training=training, steps=1, inner_steps=1
+        )
+    )
 
 
 @pytest.fixture(scope="session")

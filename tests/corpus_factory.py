@@ -60,7 +60,10 @@ def make_archive(root: Path) -> Path:
 def sources(archive: Path, mirrors: tuple[str, ...], *, sha256: str | None = None) -> CorpusSources:
     deb = archive / "pool" / "wallpapers_1.0_all.deb"
     package = Package(
-        name="wallpapers", version="1.0", file="pool/wallpapers_1.0_all.deb", size=deb.stat().st_size,
+        name="wallpapers",
+        version="1.0",
+        file="pool/wallpapers_1.0_all.deb",
+        size=deb.stat().st_size,
         sha256=sha256 or hashlib.sha256(deb.read_bytes()).hexdigest(),
         photos=tuple(f"usr/share/backgrounds/photo{i}.jpg" for i in range(3)) + ("usr/share/backgrounds/gone.jpg",),
         held_out=("usr/share/backgrounds/photo3.jpg",),

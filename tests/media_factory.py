@@ -110,9 +110,7 @@ def make_clip(
     return times
 
 
-def _write_tone(
-    container: av.container.OutputContainer, stream, seconds: float, hertz: float
-) -> None:
+def _write_tone(container: av.container.OutputContainer, stream, seconds: float, hertz: float) -> None:
     """Encode ``seconds`` of a sine tone in 1024-sample frames."""
     total = int(round(seconds * AUDIO_RATE))
     for start in range(0, total, 1024):

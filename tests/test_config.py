@@ -178,8 +178,9 @@ def test_encode_config_defaults_are_a_playable_h264():
 
 
 def training(tmp_path: Path, **overrides) -> TrainingConfig:
-    return TrainingConfig(painting=tmp_path / "painting.jpg", data=tmp_path / "photos",
-                          out=tmp_path / "model.onnx", **overrides)
+    return TrainingConfig(
+        painting=tmp_path / "painting.jpg", data=tmp_path / "photos", out=tmp_path / "model.onnx", **overrides
+    )
 
 
 def test_training_config_bounds(tmp_path):

@@ -44,8 +44,11 @@ def test_each_error_is_a_streamart_error_and_its_builtin_with_its_exit_code(cls,
 
 
 def test_every_error_class_is_covered():
-    defined = {value for value in vars(errors).values()
-               if isinstance(value, type) and issubclass(value, StreamartError) and value is not StreamartError}
+    defined = {
+        value
+        for value in vars(errors).values()
+        if isinstance(value, type) and issubclass(value, StreamartError) and value is not StreamartError
+    }
     assert defined == {cls for cls, _, _ in PROMISES}
 
 
@@ -86,6 +89,7 @@ def test_require_does_not_blame_a_missing_install_for_a_broken_one(tmp_path, mon
     # An installed module whose own import fails: installing the extra again would not help.
     (tmp_path / "streamart_broken_module.py").write_text("import streamart_missing_dependency\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(DependencyError, match="streamart_broken_module is installed but cannot import "
-                       "streamart_missing_dependency"):
+    with pytest.raises(
+        DependencyError, match="streamart_broken_module is installed but cannot import streamart_missing_dependency"
+    ):
         require("streamart_broken_module", "torch")

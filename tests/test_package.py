@@ -32,12 +32,16 @@ def imported_modules(path: Path) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "path", sorted([*(PACKAGE / "cli").glob("*.py"), *(PACKAGE / "web").glob("*.py")]),
+    "path",
+    sorted([*(PACKAGE / "cli").glob("*.py"), *(PACKAGE / "web").glob("*.py")]),
     ids=lambda path: f"{path.parent.name}/{path.name}",
 )
 def test_the_cli_and_the_web_app_stay_above_the_api(path):
-    below = [name for name in imported_modules(path)
-             if any(name == f"streamart.{layer}" or name.startswith(f"streamart.{layer}.") for layer in BELOW_THE_API)]
+    below = [
+        name
+        for name in imported_modules(path)
+        if any(name == f"streamart.{layer}" or name.startswith(f"streamart.{layer}.") for layer in BELOW_THE_API)
+    ]
     assert below == [], f"{path.name} imports {below}: go through streamart.api"
 
 
@@ -47,8 +51,19 @@ ON_THE_API = ("cli", "web", "offline/bench.py", "__init__.py")
 #: What the API stands on: every other subpackage and module (bar ``__main__.py``, which only
 #: runs the CLI). Listed in full, so that a new one is placed on purpose.
 UNDER_THE_API = (
-    "art", "assets", "config.py", "core", "distributed", "errors.py", "nets", "offline", "ops", "runtimes", "sinks",
-    "sources", "stages",
+    "art",
+    "assets",
+    "config.py",
+    "core",
+    "distributed",
+    "errors.py",
+    "nets",
+    "offline",
+    "ops",
+    "runtimes",
+    "sinks",
+    "sources",
+    "stages",
 )
 
 
@@ -64,14 +79,19 @@ def _imports_the_api(path: Path) -> bool:
 
 def test_only_the_cli_the_web_app_the_benchmark_and_the_package_import_the_api():
     importing = {_part(path) for path in PACKAGE.rglob("*.py") if _part(path) != "api" and _imports_the_api(path)}
-    assert importing <= set(ON_THE_API), f"{sorted(importing - set(ON_THE_API))} import streamart.api, which stands on them"
+    assert importing <= set(ON_THE_API), (
+        f"{sorted(importing - set(ON_THE_API))} import streamart.api, which stands on them"
+    )
 
 
 def test_everything_else_lies_under_the_api_and_never_imports_it():
     parts = {_part(path) for path in PACKAGE.rglob("*.py")} - {"api", "__main__.py"}
     assert parts - set(ON_THE_API) == set(UNDER_THE_API), "place each new module in ON_THE_API or UNDER_THE_API"
-    calling_up = [str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
-                  if _part(path) in UNDER_THE_API and _imports_the_api(path)]
+    calling_up = [
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if _part(path) in UNDER_THE_API and _imports_the_api(path)
+    ]
     assert calling_up == []
 
 
@@ -85,7 +105,8 @@ def test_only_the_runner_and_the_gui_thread_start_threads():
     """streamart's threads are the runner's and the GUI thread; the web app uses asyncio and its
     framework's pool."""
     starting = [
-        str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
         if path.relative_to(PACKAGE).as_posix() not in THREAD_STARTERS
         and re.search(r"\bThread\(|ThreadPoolExecutor|_thread\.start", path.read_text())
     ]
@@ -153,17 +174,77 @@ def test_public_names_are_exported():
 #: What ``streamart.api`` offered as one module (bar the standard library's names it imported):
 #: users import them from there, so the facade over the topic modules keeps every one.
 API_NAMES_OF_0_2 = (
-    "BatchProgress", "BatchReport", "ClosingContext", "ClusterConfig", "DEFAULT_FLOW_PRESET", "DEFAULT_STYLE",
-    "DEFAULT_TEMPORAL", "DreamVideoConfig", "EncodeConfig", "EncoderSink", "FileOutcome", "FileSource", "FinishStage",
-    "Frame", "ImageSink", "ImageSource", "InputError", "InputNotFoundError", "LiveConfig", "LiveControls",
-    "MAX_PIXELS", "OutputError", "PipelineStats", "Progress", "RECORD_ENCODE", "Sink", "Source", "Stage",
-    "StreamartError", "StyleConfig", "StyleStage", "Stylizer", "TemporalBlendStage", "Terminated", "TrainingConfig",
-    "VIDEO_DREAM_PRESET", "VIDEO_DREAM_SETTINGS", "VIDEO_EXTENSIONS", "WebcamSource", "build_dream_stages",
-    "build_style_stages", "cache_dir", "check_image", "check_output_path", "describe", "dream_image", "find_videos",
-    "gatys_image", "is_batch", "limit_short_side", "list_cameras", "list_models", "live", "live_styles", "load_image",
-    "new_style_name", "process_image", "process_video", "resize", "resize_long_side", "resolve_model", "run",
-    "run_pipeline", "style_metadata", "stylize_folder", "stylize_image", "stylize_video", "train_style",
-    "user_models_dir", "video_dream_config", "virtual_camera_backends",
+    "BatchProgress",
+    "BatchReport",
+    "ClosingContext",
+    "ClusterConfig",
+    "DEFAULT_FLOW_PRESET",
+    "DEFAULT_STYLE",
+    "DEFAULT_TEMPORAL",
+    "DreamVideoConfig",
+    "EncodeConfig",
+    "EncoderSink",
+    "FileOutcome",
+    "FileSource",
+    "FinishStage",
+    "Frame",
+    "ImageSink",
+    "ImageSource",
+    "InputError",
+    "InputNotFoundError",
+    "LiveConfig",
+    "LiveControls",
+    "MAX_PIXELS",
+    "OutputError",
+    "PipelineStats",
+    "Progress",
+    "RECORD_ENCODE",
+    "Sink",
+    "Source",
+    "Stage",
+    "StreamartError",
+    "StyleConfig",
+    "StyleStage",
+    "Stylizer",
+    "TemporalBlendStage",
+    "Terminated",
+    "TrainingConfig",
+    "VIDEO_DREAM_PRESET",
+    "VIDEO_DREAM_SETTINGS",
+    "VIDEO_EXTENSIONS",
+    "WebcamSource",
+    "build_dream_stages",
+    "build_style_stages",
+    "cache_dir",
+    "check_image",
+    "check_output_path",
+    "describe",
+    "dream_image",
+    "find_videos",
+    "gatys_image",
+    "is_batch",
+    "limit_short_side",
+    "list_cameras",
+    "list_models",
+    "live",
+    "live_styles",
+    "load_image",
+    "new_style_name",
+    "process_image",
+    "process_video",
+    "resize",
+    "resize_long_side",
+    "resolve_model",
+    "run",
+    "run_pipeline",
+    "style_metadata",
+    "stylize_folder",
+    "stylize_image",
+    "stylize_video",
+    "train_style",
+    "user_models_dir",
+    "video_dream_config",
+    "virtual_camera_backends",
 )
 
 

@@ -50,7 +50,12 @@ def synchronize(device: str) -> None:
 
 
 def measure(
-    name: str, size: tuple[int, int], steps: int, frames: int, device: str, working_size: int | None,
+    name: str,
+    size: tuple[int, int],
+    steps: int,
+    frames: int,
+    device: str,
+    working_size: int | None,
     cuda_graph: bool,
 ) -> dict[str, float]:
     """Mean seconds per frame of the motion estimate alone and of the dream stage (which makes
@@ -96,11 +101,13 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--working-size", type=int, metavar="PX", help="dream at this shorter side")
     parser.add_argument(
-        "--no-cuda-graph", action="store_true",
+        "--no-cuda-graph",
+        action="store_true",
         help="run the ascent eagerly on CUDA (default: captured once as a CUDA graph per size)",
     )
     parser.add_argument(
-        "--threads", type=int,
+        "--threads",
+        type=int,
         help="torch CPU threads (default: torch's choice); on a busy machine 1 thread can beat "
         "several, whose OpenMP workers spin while they wait for each other",
     )
@@ -124,7 +131,12 @@ def main() -> None:
         for width, height in args.sizes:
             for steps in args.steps:
                 result = measure(
-                    name, (width, height), steps, args.frames, args.device, args.working_size,
+                    name,
+                    (width, height),
+                    steps,
+                    args.frames,
+                    args.device,
+                    args.working_size,
                     not args.no_cuda_graph,
                 )
                 print(

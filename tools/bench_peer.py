@@ -92,9 +92,7 @@ def peer_versions(folder: Path) -> str:
         "print(', '.join(f'{n} {m.version(n)}' for n in "
         f"('{PEER}', 'onnxruntime', 'opencv-python', 'numpy')))"
     )
-    result = subprocess.run(
-        [str(folder / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True
-    )
+    result = subprocess.run([str(folder / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True)
     return result.stdout.strip()
 
 
@@ -156,8 +154,10 @@ def run_once(name: str, command: list[str], env: dict[str, str], output: Path, f
     load = os.getloadavg()[0]
     wall, cpu, rss = timed(command, env, folder / f"{output.stem}.log")
     width, height, frames, audio = probe(output)
-    log(f"  {name:10s} {wall:6.2f} s wall, {cpu:6.2f} s CPU, {rss:5.0f} MiB, load {load:.1f}, "
-        f"{width}x{height}, {frames} frames, audio {audio:.2f} s")
+    log(
+        f"  {name:10s} {wall:6.2f} s wall, {cpu:6.2f} s CPU, {rss:5.0f} MiB, load {load:.1f}, "
+        f"{width}x{height}, {frames} frames, audio {audio:.2f} s"
+    )
     return Run(wall, cpu, rss, load, width, height, frames, audio)
 
 
@@ -179,8 +179,10 @@ def live_once(size: int, seconds: float, env: dict[str, str]) -> dict[str, float
         raise SystemExit(f"{shlex.join(command)} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
     row = {key: float(value) for key, value in rows[-1].groupdict().items()}
     row["load"] = load
-    log(f"  live {size}: {row['fps']:.1f} fps, p50/p95 {row['p50']:.0f}/{row['p95']:.0f} ms, "
-        f"dropped {row['dropped']:.0f} of {row['of']:.0f}, load {load:.1f}")
+    log(
+        f"  live {size}: {row['fps']:.1f} fps, p50/p95 {row['p50']:.0f}/{row['p95']:.0f} ms, "
+        f"dropped {row['dropped']:.0f} of {row['of']:.0f}, load {load:.1f}"
+    )
     return row
 
 
@@ -219,9 +221,16 @@ def onnxruntime_version() -> str:
 
 
 def report(
-    args: argparse.Namespace, runs: dict[str, list[Run]], live: dict[int, list[dict[str, float]]],
-    started: datetime.datetime, finished: datetime.datetime, load_start: tuple[float, ...],
-    load_end: tuple[float, ...], peer_info: str, commands: dict[str, str], commit: str,
+    args: argparse.Namespace,
+    runs: dict[str, list[Run]],
+    live: dict[int, list[dict[str, float]]],
+    started: datetime.datetime,
+    finished: datetime.datetime,
+    load_start: tuple[float, ...],
+    load_end: tuple[float, ...],
+    peer_info: str,
+    commands: dict[str, str],
+    commit: str,
 ) -> str:
     loads = [r.load for rs in runs.values() for r in rs] + [row["load"] for rows in live.values() for row in rows]
     lines = [
@@ -286,7 +295,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each tool (default 3)")
     parser.add_argument(
-        "--keep-venv", action="store_true",
+        "--keep-venv",
+        action="store_true",
         help=f"keep the peer's virtual environment in {cache_dir() / 'bench-peer'} and reuse it next time",
     )
     parser.add_argument("--seconds", type=float, default=CLIP["seconds"], help="clip length (default 5: 150 frames)")

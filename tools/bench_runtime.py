@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # ---------------------------------------------------------------------------------------------
 # Worker: loads models on one runtime and times them on request (JSON lines on stdin/stdout).
 
+
 def _ort_session(path: str, threads: int, provider: str, options: dict):
     import onnxruntime as ort
 
@@ -66,12 +67,17 @@ def _ort_session(path: str, threads: int, provider: str, options: dict):
         plugin = None
     if plugin is not None:
         ort.register_execution_provider_library("openvino_ep", plugin.get_library_path())
-        devices = [d for d in ort.get_ep_devices() if d.ep_name == plugin.get_ep_name()
-                   and d.ep_metadata.get("ov_device", "CPU") == "CPU"]
+        devices = [
+            d
+            for d in ort.get_ep_devices()
+            if d.ep_name == plugin.get_ep_name() and d.ep_metadata.get("ov_device", "CPU") == "CPU"
+        ]
         if not devices:
             vendor = {d.device.vendor for d in ort.get_ep_devices()}
-            raise RuntimeError("onnxruntime-ep-openvino offers no OpenVINO CPU device on this "
-                               f"machine (CPU vendor {', '.join(sorted(vendor))})")
+            raise RuntimeError(
+                "onnxruntime-ep-openvino offers no OpenVINO CPU device on this "
+                f"machine (CPU vendor {', '.join(sorted(vendor))})"
+            )
         so.add_provider_for_devices(devices, options)
         return ort.InferenceSession(path, so)
     session = ort.InferenceSession(path, so, providers=[(provider, options)])
@@ -87,11 +93,15 @@ def _ov_request(path: str, threads: int, precision: str, shape: list[int] | None
     model = core.read_model(path)
     if shape is not None:
         model.reshape({model.inputs[0]: shape})
-    compiled = core.compile_model(model, "CPU", {
-        "PERFORMANCE_HINT": "LATENCY",
-        "INFERENCE_NUM_THREADS": threads,
-        "INFERENCE_PRECISION_HINT": precision,
-    })
+    compiled = core.compile_model(
+        model,
+        "CPU",
+        {
+            "PERFORMANCE_HINT": "LATENCY",
+            "INFERENCE_NUM_THREADS": threads,
+            "INFERENCE_PRECISION_HINT": precision,
+        },
+    )
     return compiled.create_infer_request()
 
 
@@ -116,8 +126,7 @@ def worker() -> None:
                     request = _ov_request(path, threads, command["precision"], command["shape"])
                     run = (lambda r: lambda x: r.infer({0: x})[0])(request)
                 else:
-                    session = _ort_session(path, threads, command["provider"],
-                                           command.get("options", {}))
+                    session = _ort_session(path, threads, command["provider"], command.get("options", {}))
                     name = session.get_inputs()[0].name
                     run = (lambda s, n: lambda x: s.run(None, {n: x})[0])(session, name)
                 run(image)  # the first call compiles/plans; part of the load time
@@ -140,8 +149,8 @@ def worker() -> None:
                 for module in ("onnxruntime", "openvino", "onnxruntime_ep_openvino"):
                     try:
                         from importlib import metadata
-                        dist = {"onnxruntime_ep_openvino": "onnxruntime-ep-openvino"}.get(
-                            module, module)
+
+                        dist = {"onnxruntime_ep_openvino": "onnxruntime-ep-openvino"}.get(module, module)
                         for candidate in (dist, "onnxruntime-openvino"):
                             try:
                                 reply[candidate] = metadata.version(candidate)
@@ -161,8 +170,9 @@ class Worker:
     """A worker process on some python interpreter."""
 
     def __init__(self, python: str):
-        self.process = subprocess.Popen([python, __file__, "--worker"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.process = subprocess.Popen(
+            [python, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
 
     def ask(self, **command) -> dict:
         self.process.stdin.write(json.dumps(command) + "\n")
@@ -180,6 +190,7 @@ class Worker:
 # ---------------------------------------------------------------------------------------------
 # Coordinator: graphs, configurations, rounds, table.
 
+
 def to_fp32(model):
     """An all-float32 copy of a style graph: float16 initializers become float32 and every
     Cast between float types is dropped (it is an identity in an all-float32 graph)."""
@@ -190,14 +201,12 @@ def to_fp32(model):
     graph = model.graph
     for init in graph.initializer:
         if init.data_type == TensorProto.FLOAT16:
-            init.CopyFrom(numpy_helper.from_array(
-                numpy_helper.to_array(init).astype(np.float32), init.name))
+            init.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init).astype(np.float32), init.name))
     for node in graph.node:
         if node.op_type == "Constant":
             for attribute in node.attribute:
                 if attribute.name == "value" and attribute.t.data_type == TensorProto.FLOAT16:
-                    attribute.t.CopyFrom(numpy_helper.from_array(
-                        numpy_helper.to_array(attribute.t).astype(np.float32)))
+                    attribute.t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(attribute.t).astype(np.float32)))
     float_types = {TensorProto.FLOAT, TensorProto.FLOAT16}
     rename = {}
     kept = []
@@ -239,11 +248,11 @@ def calibration_images(folder: Path, width: int, height: int, count: int) -> lis
     for path in paths[:count]:
         image = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
         scale = max(width / image.shape[1], height / image.shape[0])
-        image = cv2.resize(image, (round(image.shape[1] * scale) + 1,
-                                   round(image.shape[0] * scale) + 1),
-                           interpolation=cv2.INTER_AREA)
+        image = cv2.resize(
+            image, (round(image.shape[1] * scale) + 1, round(image.shape[0] * scale) + 1), interpolation=cv2.INTER_AREA
+        )
         top, left = (image.shape[0] - height) // 2, (image.shape[1] - width) // 2
-        image = image[top:top + height, left:left + width]
+        image = image[top : top + height, left : left + width]
         images.append(image.transpose(2, 0, 1)[None].astype(np.float32))
     return images
 
@@ -272,9 +281,16 @@ def quantize_ort(fp32_path: Path, out: Path, images: list[np.ndarray]) -> Path:
 
     prepared = out.with_suffix(".pre.onnx")
     q.quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=True)
-    q.quantize_static(str(prepared), str(out), Reader(), quant_format=q.QuantFormat.QDQ,
-                      per_channel=True, op_types_to_quantize=["Conv"],
-                      activation_type=q.QuantType.QUInt8, weight_type=q.QuantType.QInt8)
+    q.quantize_static(
+        str(prepared),
+        str(out),
+        Reader(),
+        quant_format=q.QuantFormat.QDQ,
+        per_channel=True,
+        op_types_to_quantize=["Conv"],
+        activation_type=q.QuantType.QUInt8,
+        weight_type=q.QuantType.QInt8,
+    )
     return out
 
 
@@ -295,8 +311,9 @@ def machine() -> str:
     from streamart.offline.bench import cpu_name
 
     try:
-        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("flags")).split()
+        flags = next(
+            line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("flags")
+        ).split()
     except (OSError, StopIteration):
         flags = []
     extra = [f for f in ("avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16") if f in flags]
@@ -312,8 +329,7 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--ep-python", help="python of a venv with onnxruntime's OpenVINO EP")
     parser.add_argument("--int8", action="store_true", help="also quantise to int8 and time it")
-    parser.add_argument("--calibration", type=Path,
-                        default=Path.home() / ".cache" / "streamart" / "corpus")
+    parser.add_argument("--calibration", type=Path, default=Path.home() / ".cache" / "streamart" / "corpus")
     parser.add_argument("--calibration-count", type=int, default=16)
     parser.add_argument("--only", help="run only configurations whose 'model name' matches")
     parser.add_argument("--json", type=Path, help="also write all timings here")
@@ -335,8 +351,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench_runtime_"))
     image = photo(width, height)
     np.save(work / "image.npy", image)
-    calibration = (calibration_images(args.calibration, width, height, args.calibration_count)
-                   if args.int8 else [])
+    calibration = calibration_images(args.calibration, width, height, args.calibration_count) if args.int8 else []
 
     configs: list[Config] = []
     for model_path in args.models:
@@ -347,46 +362,93 @@ def main() -> int:
         onnx.save(convert_to_fp16(fp32), str(fp16_path))
         t = args.threads
         configs += [
-            Config(label, "ort fp32", "main", dict(kind="ort", path=str(fp32_path), threads=t,
-                                                   provider="CPUExecutionProvider")),
-            Config(label, "ort fp16 graph", "main", dict(kind="ort", path=str(fp16_path),
-                                                         threads=t,
-                                                         provider="CPUExecutionProvider")),
-            Config(label, "ov f32 static", "main", dict(kind="ov", path=str(fp32_path), threads=t,
-                                                        precision="f32", shape=shape)),
-            Config(label, "ov bf16 static", "main", dict(kind="ov", path=str(fp32_path),
-                                                         threads=t, precision="bf16",
-                                                         shape=shape)),
-            Config(label, "ov bf16 dynamic", "main", dict(kind="ov", path=str(fp32_path),
-                                                          threads=t, precision="bf16",
-                                                          shape=None)),
+            Config(
+                label,
+                "ort fp32",
+                "main",
+                dict(kind="ort", path=str(fp32_path), threads=t, provider="CPUExecutionProvider"),
+            ),
+            Config(
+                label,
+                "ort fp16 graph",
+                "main",
+                dict(kind="ort", path=str(fp16_path), threads=t, provider="CPUExecutionProvider"),
+            ),
+            Config(
+                label,
+                "ov f32 static",
+                "main",
+                dict(kind="ov", path=str(fp32_path), threads=t, precision="f32", shape=shape),
+            ),
+            Config(
+                label,
+                "ov bf16 static",
+                "main",
+                dict(kind="ov", path=str(fp32_path), threads=t, precision="bf16", shape=shape),
+            ),
+            Config(
+                label,
+                "ov bf16 dynamic",
+                "main",
+                dict(kind="ov", path=str(fp32_path), threads=t, precision="bf16", shape=None),
+            ),
         ]
         if args.ep_python:
             for precision in ("f32", "bf16"):
-                options = {"device_type": "CPU", "num_of_threads": str(t),
-                           "load_config": json.dumps({"CPU": {
-                               "PERFORMANCE_HINT": "LATENCY",
-                               "INFERENCE_NUM_THREADS": str(t),
-                               "INFERENCE_PRECISION_HINT": precision}})}
-                configs.append(Config(label, f"ov-ep {precision}", "ep", dict(
-                    kind="ort", path=str(fp32_path), threads=t,
-                    provider="OpenVINOExecutionProvider", options=options)))
+                options = {
+                    "device_type": "CPU",
+                    "num_of_threads": str(t),
+                    "load_config": json.dumps(
+                        {
+                            "CPU": {
+                                "PERFORMANCE_HINT": "LATENCY",
+                                "INFERENCE_NUM_THREADS": str(t),
+                                "INFERENCE_PRECISION_HINT": precision,
+                            }
+                        }
+                    ),
+                }
+                configs.append(
+                    Config(
+                        label,
+                        f"ov-ep {precision}",
+                        "ep",
+                        dict(
+                            kind="ort",
+                            path=str(fp32_path),
+                            threads=t,
+                            provider="OpenVINOExecutionProvider",
+                            options=options,
+                        ),
+                    )
+                )
         if args.int8:
             try:
                 xml = quantize_ov(fp32_path, work / f"{label}.ov-int8.xml", shape, calibration)
-                configs.append(Config(label, "ov int8 (bf16 rest)", "main", dict(
-                    kind="ov", path=str(xml), threads=t, precision="bf16", shape=shape)))
+                configs.append(
+                    Config(
+                        label,
+                        "ov int8 (bf16 rest)",
+                        "main",
+                        dict(kind="ov", path=str(xml), threads=t, precision="bf16", shape=shape),
+                    )
+                )
             except Exception as exc:  # noqa: BLE001 - reported in the table
                 print(f"{label}: NNCF quantisation failed: {exc}", file=sys.stderr)
             try:
                 qdq = quantize_ort(fp32_path, work / f"{label}.ort-int8.onnx", calibration)
-                configs.append(Config(label, "ort int8 (QDQ)", "main", dict(
-                    kind="ort", path=str(qdq), threads=t, provider="CPUExecutionProvider")))
+                configs.append(
+                    Config(
+                        label,
+                        "ort int8 (QDQ)",
+                        "main",
+                        dict(kind="ort", path=str(qdq), threads=t, provider="CPUExecutionProvider"),
+                    )
+                )
             except Exception as exc:  # noqa: BLE001 - reported in the table
                 print(f"{label}: onnxruntime quantisation failed: {exc}", file=sys.stderr)
     if args.only:
-        configs = [c for c in configs if re.search(args.only, f"{c.model} {c.name}")
-                   or c.name == "ort fp32"]
+        configs = [c for c in configs if re.search(args.only, f"{c.model} {c.name}") or c.name == "ort fp32"]
 
     workers = {"main": Worker(sys.executable)}
     if args.ep_python:
@@ -424,11 +486,15 @@ def main() -> int:
     print(f"command: python3 tools/bench_runtime.py {' '.join(sys.argv[1:])}")
     for key, value in versions.items():
         print(f"worker {key}: {json.dumps(value)}")
-    print(f"\ninput 1x3x{height}x{width}, {args.threads} threads, {args.rounds} rounds x "
-          f"{args.reps} timed calls, runtimes alternating; agreement vs ort fp32 on a photo "
-          "(uint8 output)\n")
-    print("| model | runtime / precision | median ms | p10-p90 ms | vs ort fp32 | load s "
-          "| mean abs diff (grey levels) | PSNR dB |")
+    print(
+        f"\ninput 1x3x{height}x{width}, {args.threads} threads, {args.rounds} rounds x "
+        f"{args.reps} timed calls, runtimes alternating; agreement vs ort fp32 on a photo "
+        "(uint8 output)\n"
+    )
+    print(
+        "| model | runtime / precision | median ms | p10-p90 ms | vs ort fp32 | load s "
+        "| mean abs diff (grey levels) | PSNR dB |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     rows = []
     for model in dict.fromkeys(c.model for c in configs):
@@ -445,13 +511,25 @@ def main() -> int:
             if base is not None:
                 error = as_uint8(c.output) - as_uint8(base.output)
                 diff = float(np.abs(error).mean())
-                mse = float((error ** 2).mean())
-                psnr = 10 * np.log10(255 ** 2 / mse) if mse > 0 else float("inf")
-            print(f"| {model} | {c.name} | {median:.1f} | {p10:.1f}-{p90:.1f} | "
-                  f"{speedup:.2f}x | {c.load_s:.2f} | {diff:.3f} | {psnr:.1f} |")
-            rows.append(dict(model=model, runtime=c.name, median_ms=median, p10_ms=p10,
-                             p90_ms=p90, load_s=c.load_s, mean_abs_diff=diff, psnr=psnr,
-                             times=c.times))
+                mse = float((error**2).mean())
+                psnr = 10 * np.log10(255**2 / mse) if mse > 0 else float("inf")
+            print(
+                f"| {model} | {c.name} | {median:.1f} | {p10:.1f}-{p90:.1f} | "
+                f"{speedup:.2f}x | {c.load_s:.2f} | {diff:.3f} | {psnr:.1f} |"
+            )
+            rows.append(
+                dict(
+                    model=model,
+                    runtime=c.name,
+                    median_ms=median,
+                    p10_ms=p10,
+                    p90_ms=p90,
+                    load_s=c.load_s,
+                    mean_abs_diff=diff,
+                    psnr=psnr,
+                    times=c.times,
+                )
+            )
     if args.json:
         args.json.write_text(json.dumps({"versions": versions, "rows": rows}, indent=1))
     return 0

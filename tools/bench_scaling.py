@@ -66,7 +66,9 @@ def ray_figures(repeats: int) -> None:
             ray.get(payload.remote(megabytes))
             times.append(time.perf_counter() - started - trip)
         seconds = statistics.median(times)
-        print(f"a {megabytes} MB result: {seconds * 1000:.1f} ms beyond the round trip ({megabytes / seconds:.0f} MB/s)")
+        print(
+            f"a {megabytes} MB result: {seconds * 1000:.1f} ms beyond the round trip ({megabytes / seconds:.0f} MB/s)"
+        )
     started = time.perf_counter()
     ray.shutdown()
     print(f"shutdown: {time.perf_counter() - started:.2f} s")
@@ -85,9 +87,11 @@ def chunk_figures(clip: Path, size: int, repeats: int) -> None:
             stylize_chunk(clip, chunk, index.start, stages, EncodeConfig(), clip.suffix)
             times[chunk.frames].append(time.perf_counter() - started)
     single, frames = statistics.median(times[1]), statistics.median(times[whole.frames])
-    print(f"a chunk of one frame: {single * 1000:.0f} ms (open and seek the file, load the model, start and "
-          f"finish the encoder, one frame); a chunk of {whole.frames}: {frames / whole.frames * 1000:.1f} ms "
-          f"a frame (medians of {repeats}, in turn)")
+    print(
+        f"a chunk of one frame: {single * 1000:.0f} ms (open and seek the file, load the model, start and "
+        f"finish the encoder, one frame); a chunk of {whole.frames}: {frames / whole.frames * 1000:.1f} ms "
+        f"a frame (medians of {repeats}, in turn)"
+    )
 
 
 def seam_flicker(clip: Path, split: Path, single: Path | None, chunk_seconds: float) -> None:

@@ -158,8 +158,10 @@ def load_torch_model(path: Path):
     }
     missing = sorted(set(wanted) - set(state))
     if missing:
-        raise SystemExit(f"{path} does not carry TransformerNet's parameters {missing[:4]}...; "
-                         "it was not exported by streamart, so only onnxruntime can run it")
+        raise SystemExit(
+            f"{path} does not carry TransformerNet's parameters {missing[:4]}...; "
+            "it was not exported by streamart, so only onnxruntime can run it"
+        )
     net.load_state_dict(state, strict=True)
     return net
 
@@ -243,7 +245,8 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=100, help="timed frames per size")
     parser.add_argument("--no-cuda-graph", action="store_true", help="torch on CUDA: eager only")
     parser.add_argument(
-        "--threads", type=int,
+        "--threads",
+        type=int,
         help="torch CPU threads (default: torch's choice; on a busy machine 1 thread can be far faster)",
     )
     parser.add_argument("--json", type=Path, help="append one JSON line per result to this file")

@@ -61,8 +61,7 @@ def photo_clip(width: int, height: int, frames: int, condition: str = "clean") -
     world_side = int(2.2 * max(width, height))
     world = cv2.resize(data.astronaut(), (world_side, world_side), interpolation=cv2.INTER_CUBIC)
     sprite_side = height // 3
-    sprite = cv2.resize(data.chelsea()[40:260, 100:320], (sprite_side, sprite_side),
-                        interpolation=cv2.INTER_AREA)
+    sprite = cv2.resize(data.chelsea()[40:260, 100:320], (sprite_side, sprite_side), interpolation=cv2.INTER_AREA)
     yy, xx = np.mgrid[0:sprite_side, 0:sprite_side]
     radius = sprite_side / 2
     alpha = np.clip(radius - np.hypot(xx - radius + 0.5, yy - radius + 0.5), 0, 1)[..., None]
@@ -73,18 +72,21 @@ def photo_clip(width: int, height: int, frames: int, condition: str = "clean") -
         zoom = 1.0 + 0.25 * progress  # the window shrinks: the picture grows
         centre_x = world_side * (0.35 + 0.3 * progress)  # pans right and down
         centre_y = world_side * (0.40 + 0.15 * progress)
-        matrix = np.float32([[zoom, 0, width / 2 - zoom * centre_x],
-                             [0, zoom, height / 2 - zoom * centre_y]])
+        matrix = np.float32([[zoom, 0, width / 2 - zoom * centre_x], [0, zoom, height / 2 - zoom * centre_y]])
         image = cv2.warpAffine(world, matrix, (width, height), flags=cv2.INTER_LINEAR)
         image = image.astype(np.float32)
         x = int((width - sprite_side) * (1 - progress))  # the object crosses right to left
         y = int((height - sprite_side) * (0.2 + 0.5 * progress))
         turned = sprite
         if condition == "objects":
-            turned = cv2.warpAffine(sprite, cv2.getRotationMatrix2D((radius, radius), 40 * progress, 1.0),
-                                    (sprite_side, sprite_side), borderMode=cv2.BORDER_REFLECT)
+            turned = cv2.warpAffine(
+                sprite,
+                cv2.getRotationMatrix2D((radius, radius), 40 * progress, 1.0),
+                (sprite_side, sprite_side),
+                borderMode=cv2.BORDER_REFLECT,
+            )
             other_x = int((width - sprite_side) * progress)  # a second one, left to right
-            patch = image[height - sprite_side - y // 2:height - y // 2, other_x:other_x + sprite_side]
+            patch = image[height - sprite_side - y // 2 : height - y // 2, other_x : other_x + sprite_side]
             patch[:] = alpha * sprite[::-1] + (1 - alpha) * patch
         patch = image[y : y + sprite_side, x : x + sprite_side]
         patch[:] = alpha * turned + (1 - alpha) * patch
@@ -92,8 +94,7 @@ def photo_clip(width: int, height: int, frames: int, condition: str = "clean") -
     return clip
 
 
-def _camera(image: np.ndarray, index: int, progress: float, condition: str,
-            rng: np.random.Generator) -> np.ndarray:
+def _camera(image: np.ndarray, index: int, progress: float, condition: str, rng: np.random.Generator) -> np.ndarray:
     """What a camera adds to the light (float RGB 0..255): noise, exposure changes, night."""
     if condition == "noise":
         return image + _noise(image.shape, 7.0, rng)
@@ -152,16 +153,13 @@ def median_ms(samples: list[float]) -> float:
 def bench_flow(frames: int) -> None:
     """CPU time (this thread; robust to other processes' load) and wall time per frame: the
     motion estimate alone, and the whole blend stage (which makes the same estimate)."""
-    print(f"{'size':>9}  {'preset':>9}  {'motion cpu / wall':>21}  "
-          f"{'blend stage cpu / wall':>22}  {'mean conf.':>10}")
+    print(f"{'size':>9}  {'preset':>9}  {'motion cpu / wall':>21}  {'blend stage cpu / wall':>22}  {'mean conf.':>10}")
     for width, height in ((640, 480), (1280, 720)):
         clip = photo_clip(width, height, frames)
         stylized = [cv2.bitwise_not(image) for image in clip]  # any picture will do for timing
         for preset in DIS_PRESETS:
             estimator, blend_stage = MotionEstimator(preset), TemporalBlendStage(0.5, flow_preset=preset)
-            times: dict[str, list[float]] = {
-                "flow cpu": [], "flow wall": [], "blend cpu": [], "blend wall": []
-            }
+            times: dict[str, list[float]] = {"flow cpu": [], "flow wall": [], "blend cpu": [], "blend wall": []}
             confidences = []
             for index, (image, styled) in enumerate(zip(clip, stylized)):
                 cpu, wall = time.thread_time(), time.perf_counter()
@@ -176,10 +174,12 @@ def bench_flow(frames: int) -> None:
                     if motion is not None:
                         confidences.append(float(motion.confidence.mean()))
             ms = {key: median_ms(values) for key, values in times.items()}
-            print(f"{width}x{height:<4}  {preset:>9}  "
-                  f"{ms['flow cpu']:7.2f} / {ms['flow wall']:6.2f} ms      "
-                  f"{ms['blend cpu']:7.2f} / {ms['blend wall']:6.2f} ms       "
-                  f"{np.mean(confidences):10.2f}")
+            print(
+                f"{width}x{height:<4}  {preset:>9}  "
+                f"{ms['flow cpu']:7.2f} / {ms['flow wall']:6.2f} ms      "
+                f"{ms['blend cpu']:7.2f} / {ms['blend wall']:6.2f} ms       "
+                f"{np.mean(confidences):10.2f}"
+            )
 
 
 def run_pipeline(clip: list[np.ndarray], stages: list) -> tuple[list[np.ndarray], float]:
@@ -197,8 +197,7 @@ def bench_model(args: argparse.Namespace) -> None:
     from streamart.config import StyleConfig
 
     style = StyleConfig(model=args.model, size=args.style_size)
-    print(f"model {args.model}, style size {args.style_size or 'full'}, flow {args.preset}, "
-          f"temporal {args.strength}")
+    print(f"model {args.model}, style size {args.style_size or 'full'}, flow {args.preset}, temporal {args.strength}")
     print("| clip | warping error, per-frame | with temporal | ratio | fidelity PSNR | added wall time |")
     print("|---|---|---|---|---|---|")
     for name, clip in measured_clips(args):
@@ -213,22 +212,32 @@ def bench_model(args: argparse.Namespace) -> None:
         report = flicker_report(clip, temporal, per_frame)
         added = statistics.median(walls["temporal"]) / statistics.median(walls["per-frame"]) - 1
         label = f"{name} ({len(clip)} frames {clip[0].shape[1]}x{clip[0].shape[0]})"
-        print(f"| {label} | {report.stylized_error:.3e} | {report.output_error:.3e} | "
-              f"{report.error_ratio:.3f} | {report.fidelity_psnr:.2f} dB | {100 * added:+.1f} % |", flush=True)
+        print(
+            f"| {label} | {report.stylized_error:.3e} | {report.output_error:.3e} | "
+            f"{report.error_ratio:.3f} | {report.fidelity_psnr:.2f} dB | {100 * added:+.1f} % |",
+            flush=True,
+        )
         if args.plot:
             plot = args.plot.with_name(f"{args.plot.stem}-{name}{args.plot.suffix}")
             series = {f"temporal {args.strength}": report.output_errors, "per-frame": report.stylized_errors}
             cv2.imwrite(str(plot), cv2.cvtColor(plot_errors(series), cv2.COLOR_RGB2BGR))
-            cv2.imwrite(str(plot.with_suffix(".frames.jpg")), cv2.cvtColor(
-                np.vstack([np.hstack([clip[i], per_frame[i], temporal[i]])
-                           for i in (len(clip) // 2, len(clip) - 1)]),
-                cv2.COLOR_RGB2BGR))
+            cv2.imwrite(
+                str(plot.with_suffix(".frames.jpg")),
+                cv2.cvtColor(
+                    np.vstack(
+                        [np.hstack([clip[i], per_frame[i], temporal[i]]) for i in (len(clip) // 2, len(clip) - 1)]
+                    ),
+                    cv2.COLOR_RGB2BGR,
+                ),
+            )
         # The style model is deterministic, so other settings can reuse its per-frame output.
         for strength in args.sweep:
             outputs = temporal_outputs(clip, per_frame, strength, args.preset, args.flow_width)
             report = flicker_report(clip, outputs, per_frame)
-            print(f"| {name}, temporal {strength} (on the per-frame output) | | | "
-                  f"{report.error_ratio:.3f} | {report.fidelity_psnr:.2f} dB | |")
+            print(
+                f"| {name}, temporal {strength} (on the per-frame output) | | | "
+                f"{report.error_ratio:.3f} | {report.fidelity_psnr:.2f} dB | |"
+            )
 
 
 def measured_clips(args: argparse.Namespace) -> Iterator[tuple[str, list[np.ndarray]]]:
@@ -243,20 +252,22 @@ def measured_clips(args: argparse.Namespace) -> Iterator[tuple[str, list[np.ndar
         if unknown:
             raise SystemExit(f"no real clip named {', '.join(unknown)}; choose from {', '.join(clips)} or all")
         for name in names:
-            yield name, real_clips.load_clip(clips[name], packages, args.clips_folder, args.local_files,
-                                             args.frames)
+            yield name, real_clips.load_clip(clips[name], packages, args.clips_folder, args.local_files, args.frames)
         return
     width, height = (int(v) for v in args.size.split("x"))
     for condition in CONDITIONS if args.condition == "all" else (args.condition,):
         yield condition, photo_clip(width, height, args.frames, condition)
 
 
-def temporal_outputs(clip: list[np.ndarray], stylized: list[np.ndarray], strength: float,
-                     preset: str, flow_width: int) -> list[np.ndarray]:
+def temporal_outputs(
+    clip: list[np.ndarray], stylized: list[np.ndarray], strength: float, preset: str, flow_width: int
+) -> list[np.ndarray]:
     """The temporal stages' output around an already stylized clip."""
     blend_stage = TemporalBlendStage(strength, flow_preset=preset, flow_width=flow_width)
-    return [blend_stage.process(Frame(image, index).with_image(styled)).image
-            for index, (image, styled) in enumerate(zip(clip, stylized))]
+    return [
+        blend_stage.process(Frame(image, index).with_image(styled)).image
+        for index, (image, styled) in enumerate(zip(clip, stylized))
+    ]
 
 
 def main() -> None:
@@ -268,23 +279,43 @@ def main() -> None:
     model = commands.add_parser("model", help="flicker, fidelity and wall time with a style model")
     model.add_argument("model", help="style model name or .onnx path")
     model.add_argument("--size", default="640x480", help="clip size WxH (default: %(default)s)")
-    model.add_argument("--style-size", type=int, default=None,
-                       help="style working size (short side)")
+    model.add_argument("--style-size", type=int, default=None, help="style working size (short side)")
     model.add_argument("--frames", type=int, default=90)
     model.add_argument("--strength", type=float, default=0.5)
     model.add_argument("--preset", choices=DIS_PRESETS, default="fast")
     model.add_argument("--flow-width", type=int, default=320)
-    model.add_argument("--sweep", type=lambda s: [float(v) for v in s.split(",")], default=[],
-                       help="also score these strengths (comma-separated)")
+    model.add_argument(
+        "--sweep",
+        type=lambda s: [float(v) for v in s.split(",")],
+        default=[],
+        help="also score these strengths (comma-separated)",
+    )
     model.add_argument("--repeats", type=int, default=3)
-    model.add_argument("--condition", choices=(*CONDITIONS, "all"), default="clean",
-                       help="what the camera adds to the clip (default: %(default)s; see above)")
-    model.add_argument("--clip", help="measure on real camera clips instead (names from "
-                       "tools/real_clips.json, comma-separated, or all); --frames caps their length")
-    model.add_argument("--clips-folder", type=Path, default=None,
-                       help="where the real clips are kept (default: real-clips in the user cache folder)")
-    model.add_argument("--from", dest="local_files", type=Path, nargs="+", default=[],
-                       help="package files of the real clips, fetched elsewhere (matched by sha256)")
+    model.add_argument(
+        "--condition",
+        choices=(*CONDITIONS, "all"),
+        default="clean",
+        help="what the camera adds to the clip (default: %(default)s; see above)",
+    )
+    model.add_argument(
+        "--clip",
+        help="measure on real camera clips instead (names from "
+        "tools/real_clips.json, comma-separated, or all); --frames caps their length",
+    )
+    model.add_argument(
+        "--clips-folder",
+        type=Path,
+        default=None,
+        help="where the real clips are kept (default: real-clips in the user cache folder)",
+    )
+    model.add_argument(
+        "--from",
+        dest="local_files",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="package files of the real clips, fetched elsewhere (matched by sha256)",
+    )
     model.add_argument("--plot", type=Path, help="write the error plots and sample frames here (one per condition)")
     args = parser.parse_args()
     if args.command == "flow":

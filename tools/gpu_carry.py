@@ -118,7 +118,9 @@ def tracked_bytes() -> int | None:
         ).stdout.split(b"\0")
     except (OSError, subprocess.CalledProcessError):
         return None
-    return sum((ROOT / os.fsdecode(name)).stat().st_size for name in names if name and (ROOT / os.fsdecode(name)).is_file())
+    return sum(
+        (ROOT / os.fsdecode(name)).stat().st_size for name in names if name and (ROOT / os.fsdecode(name)).is_file()
+    )
 
 
 def check(folder: Path, *, test_zips: bool = True) -> list[str]:
@@ -143,7 +145,9 @@ def check(folder: Path, *, test_zips: bool = True) -> list[str]:
                         problems.append(f"{wheel.name}: has no .dist-info/METADATA")
             except (zipfile.BadZipFile, OSError) as exc:
                 problems.append(f"{wheel.name}: not a readable zip ({exc})")
-        print(f"  {wheel.name}: {wheel.stat().st_size / 2**20:.1f} MiB{'' if problem else ', fits CPython 3.12 manylinux x86-64'}")
+        print(
+            f"  {wheel.name}: {wheel.stat().st_size / 2**20:.1f} MiB{'' if problem else ', fits CPython 3.12 manylinux x86-64'}"
+        )
     for name, files in versions.items():
         if len(files) > 1:
             problems.append(f"{len(files)} wheels of {name} ({', '.join(files)}): keep one, or the install stops")
@@ -167,8 +171,10 @@ def check(folder: Path, *, test_zips: bool = True) -> list[str]:
     carried = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
     tracked = tracked_bytes()
     total = carried + (tracked or 0)
-    print(f"  carried {carried / 2**20:.1f} MiB + tracked checkout {('?' if tracked is None else f'{tracked / 2**20:.1f}')} MiB "
-          f"= {total / 2**20:.1f} MiB of the {CALL_LIMIT_MIB} MiB a call may move")
+    print(
+        f"  carried {carried / 2**20:.1f} MiB + tracked checkout {('?' if tracked is None else f'{tracked / 2**20:.1f}')} MiB "
+        f"= {total / 2**20:.1f} MiB of the {CALL_LIMIT_MIB} MiB a call may move"
+    )
     if total > CALL_LIMIT_MIB * 2**20:
         problems.append(f"{total / 2**20:.1f} MiB is over the device tool's {CALL_LIMIT_MIB} MiB a call")
     return problems
@@ -255,7 +261,9 @@ def unpack_weights(source: Path, cache: Path | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    command = commands.add_parser("check", help="are the carried files complete, right for the device, and small enough?")
+    command = commands.add_parser(
+        "check", help="are the carried files complete, right for the device, and small enough?"
+    )
     command.add_argument("folder", type=Path)
     command.add_argument("--quick", action="store_true", help="names and sizes only, without reading the archives")
     command = commands.add_parser("repack", help="recompress wheels with LZMA, in place")

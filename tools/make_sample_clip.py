@@ -72,15 +72,23 @@ def main() -> None:
     parser.add_argument("--fps", type=int, default=30)
     sound = parser.add_mutually_exclusive_group()
     sound.add_argument(
-        "--audio", type=float, default=440.0, metavar="HZ",
+        "--audio",
+        type=float,
+        default=440.0,
+        metavar="HZ",
         help="the pitch of the clip's sine tone, an AAC audio track (default: %(default)s)",
     )
     sound.add_argument("--no-audio", action="store_true", help="write the video without an audio track")
     parser.add_argument("-y", "--overwrite", action="store_true")
     args = parser.parse_args()
     write_sample_clip(
-        args.output, seconds=args.seconds, width=args.width, height=args.height, fps=args.fps,
-        audio_hz=None if args.no_audio else args.audio, overwrite=args.overwrite,
+        args.output,
+        seconds=args.seconds,
+        width=args.width,
+        height=args.height,
+        fps=args.fps,
+        audio_hz=None if args.no_audio else args.audio,
+        overwrite=args.overwrite,
     )
     print(f"wrote {args.output}")
 

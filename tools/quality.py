@@ -119,10 +119,14 @@ class StyleDistance:
 
     def __call__(self, image: np.ndarray) -> float:
         grams = self._grams(image)
-        return float(np.mean([
-            ((grams[name] - target).pow(2).sum() / target.pow(2).sum()).item()
-            for name, target in self.target.items()
-        ]))
+        return float(
+            np.mean(
+                [
+                    ((grams[name] - target).pow(2).sum() / target.pow(2).sum()).item()
+                    for name, target in self.target.items()
+                ]
+            )
+        )
 
 
 def metadata(path: Path) -> dict[str, str]:
@@ -149,7 +153,7 @@ def tile(image: np.ndarray, height: int, width: int, text: str | None = None) ->
         image = label(image, text)
     canvas = np.full((height, width, 3), 255, np.uint8)
     top, left = (height - h) // 2, (width - w) // 2
-    canvas[top:top + h, left:left + w] = image
+    canvas[top : top + h, left : left + w] = image
     return canvas
 
 
@@ -167,8 +171,12 @@ def measure(models: list[Path], styles: Path, size: int, gatys_iterations: int, 
         painting = imageops.resize_long_side(painting, int(info["streamart.style_size"]))
         distance = StyleDistance(vgg, painting)
         config = gatys.GatysConfig(
-            content_layer="relu2_2", style_layers=STYLE_LAYERS, iterations=max(gatys_iterations, 1),
-            style_scale=max(painting.shape[:2]) / size, device="cpu")
+            content_layer="relu2_2",
+            style_layers=STYLE_LAYERS,
+            iterations=max(gatys_iterations, 1),
+            style_scale=max(painting.shape[:2]) / size,
+            device="cpu",
+        )
         # Control: the same architecture with random weights scrambles textures too, which
         # alone moves the Gram statistics; a trained model must do clearly better.
         torch.manual_seed(0)
@@ -208,9 +216,14 @@ def table(results: dict[Path, dict], versus: dict[Path, dict] | None, versus_lab
         rows = r["photos"].values()
         mean = {key: float(np.mean([row[key] for row in rows])) for key in ("photo", "untrained", "model")}
         cuts = [1 - row["model"] / row["photo"] for row in rows]
-        cells = [m.name, r["info"].get("streamart.iterations", "?"), f"{mean['photo']:.3f}",
-                 f"{mean['untrained']:.3f}", f"{mean['model']:.3f}",
-                 f"{100 * np.mean(cuts):.0f} % ({100 * min(cuts):.0f} %)"]
+        cells = [
+            m.name,
+            r["info"].get("streamart.iterations", "?"),
+            f"{mean['photo']:.3f}",
+            f"{mean['untrained']:.3f}",
+            f"{mean['model']:.3f}",
+            f"{100 * np.mean(cuts):.0f} % ({100 * min(cuts):.0f} %)",
+        ]
         if gatys_shown:
             cells.append(f"{np.mean([row['gatys'] for row in rows]):.3f}")
         if versus is not None:
@@ -223,8 +236,10 @@ def table(results: dict[Path, dict], versus: dict[Path, dict] | None, versus_lab
                 cells += [f"{theirs:.3f}", f"{mean['model'] / theirs:.2f}"]
         lines.append("| " + " | ".join(cells) + " |")
     if ratios:
-        lines.append(f"\nRatio of mean style distances, {len(ratios)} paintings: mean {np.mean(ratios):.2f}, "
-                     f"highest {max(ratios):.2f} (below 1: closer to the painting than {versus_label}).")
+        lines.append(
+            f"\nRatio of mean style distances, {len(ratios)} paintings: mean {np.mean(ratios):.2f}, "
+            f"highest {max(ratios):.2f} (below 1: closer to the painting than {versus_label})."
+        )
     return "\n".join(lines)
 
 
@@ -233,8 +248,13 @@ def contact_sheet(results: dict[Path, dict], styles: Path, path: Path, side: int
     photos = dict(list(held_out_photos(side).items())[:columns])
     cell_h = max(p.shape[0] for p in photos.values())
     cell_w = max(p.shape[1] for p in photos.values())
-    rows = [np.concatenate([np.full((cell_h, cell_w, 3), 255, np.uint8)]
-                           + [tile(photo, cell_h, cell_w, name) for name, photo in photos.items()], 1)]
+    rows = [
+        np.concatenate(
+            [np.full((cell_h, cell_w, 3), 255, np.uint8)]
+            + [tile(photo, cell_h, cell_w, name) for name, photo in photos.items()],
+            1,
+        )
+    ]
     for m, r in results.items():
         session = onnxruntime.InferenceSession(str(m), providers=["CPUExecutionProvider"])
         painting = imageops.load_image(styles / painting_of(r))
@@ -315,20 +335,29 @@ def measure_versus_peer(
             outputs = [imageops.load_image(ours), imageops.load_image(theirs[name])]
             figures = measure.measure_outputs(outputs, imageops.load_image(photo_path))
             rows[name] = {tool: vars(likeness) for tool, likeness in zip(("streamart", "peer"), figures)}
-        result = {"model": str(model), "painting": str(painting), "photos": rows,
-                  "outputs": {"streamart": str(ours_folder), "peer": str(theirs[next(iter(photos))].parent)}}
+        result = {
+            "model": str(model),
+            "painting": str(painting),
+            "photos": rows,
+            "outputs": {"streamart": str(ours_folder), "peer": str(theirs[next(iter(photos))].parent)},
+        }
         means = versus_means(rows)
-        print(f"  style ratio {means['streamart']['style_ratio']:.2f} (peer {means['peer']['style_ratio']:.2f}), "
-              f"content distance {means['streamart']['content_distance']:.2f} "
-              f"(peer {means['peer']['content_distance']:.2f})", flush=True)
+        print(
+            f"  style ratio {means['streamart']['style_ratio']:.2f} (peer {means['peer']['style_ratio']:.2f}), "
+            f"content distance {means['streamart']['content_distance']:.2f} "
+            f"(peer {means['peer']['content_distance']:.2f})",
+            flush=True,
+        )
         yield style, result
 
 
 def versus_means(rows: dict[str, dict]) -> dict[str, dict[str, float]]:
     """Each tool's mean style ratio and content distance over the photos."""
     return {
-        tool: {key: float(np.mean([row[tool][key] for row in rows.values()]))
-               for key in ("style_ratio", "content_distance")}
+        tool: {
+            key: float(np.mean([row[tool][key] for row in rows.values()]))
+            for key in ("style_ratio", "content_distance")
+        }
         for tool in ("streamart", "peer")
     }
 
@@ -345,11 +374,15 @@ def versus_table(results: dict[str, dict]) -> str:
         means = versus_means(result["photos"])
         ours, peer = means["streamart"], means["peer"]
         style_ok, content_ok = meets_bar(ours, peer)
-        verdict = ("yes" if style_ok and content_ok else
-                   "no: " + " and ".join(what for what, ok in (("style", style_ok), ("content", content_ok)) if not ok))
+        verdict = (
+            "yes"
+            if style_ok and content_ok
+            else "no: " + " and ".join(what for what, ok in (("style", style_ok), ("content", content_ok)) if not ok)
+        )
         passed += [style] if style_ok and content_ok else []
-        for key, value in zip(columns, (ours["style_ratio"], peer["style_ratio"],
-                                        ours["content_distance"], peer["content_distance"])):
+        for key, value in zip(
+            columns, (ours["style_ratio"], peer["style_ratio"], ours["content_distance"], peer["content_distance"])
+        ):
             columns[key].append(value)
         lines.append(
             f"| {style} | {ours['style_ratio']:.2f} | {peer['style_ratio']:.2f} "
@@ -379,8 +412,10 @@ def versus_sheet(results: dict[str, dict], path: Path, side: int) -> None:
     for style, result in results.items():
         cells = [tile(imageops.load_image(Path(result["painting"])), cell_h, cell_w, style[:18])]
         for name in shown:
-            for tool, output in (("streamart", Path(result["outputs"]["streamart"]) / f"{name}.png"),
-                                 ("peer", Path(result["outputs"]["peer"]) / f"{name}_styled.png")):
+            for tool, output in (
+                ("streamart", Path(result["outputs"]["streamart"]) / f"{name}.png"),
+                ("peer", Path(result["outputs"]["peer"]) / f"{name}_styled.png"),
+            ):
                 cells.append(tile(imageops.load_image(output), cell_h, cell_w, tool))
         rows.append(np.concatenate(cells, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -402,19 +437,21 @@ def versus_peer(args: argparse.Namespace, root: Path) -> int:
     else:
         work = args.work or cache_dir() / "versus-peer"
         results = {}
-        for style, result in measure_versus_peer(models, args.styles, work, load_vgg16(upto="relu4_3"),
-                                                 args.working_size):
+        for style, result in measure_versus_peer(
+            models, args.styles, work, load_vgg16(upto="relu4_3"), args.working_size
+        ):
             results[style] = result
             if args.json:  # after every style: a run cut short keeps what it measured
                 args.json.write_text(json.dumps(results, indent=1))
     if args.sheet:
         versus_sheet(results, args.sheet, args.sheet_size)
     photos = next(iter(results.values()))["photos"]
-    text = (f"Made by `python3 tools/quality.py {shlex.join(sys.argv[1:])}` on {len(photos)} photos that no "
-            f"model trained on (tools/versus_photos.json): means over the photos; lower is better for both "
-            f"measures (streamart.offline.likeness). The bar: streamart's means at most {PEER_BAR} times the "
-            f"peer's ({PEER} {PEER_VERSION}, `stylize --style-image` with the same painting).\n\n"
-            + versus_table(results))
+    text = (
+        f"Made by `python3 tools/quality.py {shlex.join(sys.argv[1:])}` on {len(photos)} photos that no "
+        f"model trained on (tools/versus_photos.json): means over the photos; lower is better for both "
+        f"measures (streamart.offline.likeness). The bar: streamart's means at most {PEER_BAR} times the "
+        f"peer's ({PEER} {PEER_VERSION}, `stylize --style-image` with the same painting).\n\n" + versus_table(results)
+    )
     replace_section(args.table, args.section or "peer", text)
     return 0
 
@@ -428,10 +465,19 @@ def main() -> int:
     parser.add_argument("--only", help="--versus-peer: only these styles (comma-separated)")
     parser.add_argument("--work", type=Path, help="--versus-peer: folder of the outputs (default: in the cache)")
     parser.add_argument("--json", type=Path, help="--versus-peer: also write every photo's figures here")
-    parser.add_argument("--tabulate", type=Path, nargs="+", metavar="JSON",
-                        help="--versus-peer: tabulate the --json files of earlier runs instead of measuring")
-    parser.add_argument("--working-size", type=int, default=DEFAULT_WORKING_SIZE,
-                        help=f"--versus-peer: streamart's working size (default {DEFAULT_WORKING_SIZE}, as users get it)")
+    parser.add_argument(
+        "--tabulate",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="--versus-peer: tabulate the --json files of earlier runs instead of measuring",
+    )
+    parser.add_argument(
+        "--working-size",
+        type=int,
+        default=DEFAULT_WORKING_SIZE,
+        help=f"--versus-peer: streamart's working size (default {DEFAULT_WORKING_SIZE}, as users get it)",
+    )
     parser.add_argument("--versus", type=Path, help="folder of models to compare with, painting by painting")
     parser.add_argument("--versus-label", default="other", help="what --versus holds, for the table")
     parser.add_argument("--styles", type=Path, default=root.parent / "shared" / "styles")
@@ -440,8 +486,9 @@ def main() -> int:
     parser.add_argument("--sheet-size", type=int, default=192, help="long side of a cell on the sheet")
     parser.add_argument("--table", type=Path, default=root / "docs" / "QUALITY.md")
     parser.add_argument("--size", type=int, default=256, help="long side of the photos measured")
-    parser.add_argument("--gatys-iterations", type=int, default=0,
-                        help="L-BFGS steps of a Gatys reference per photo (0: none; slow)")
+    parser.add_argument(
+        "--gatys-iterations", type=int, default=0, help="L-BFGS steps of a Gatys reference per photo (0: none; slow)"
+    )
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -454,16 +501,19 @@ def main() -> int:
         print(f"error: no .onnx models in {args.models}", file=sys.stderr)
         return 1
     if args.sheet:
-        contact_sheet({m: {"info": metadata(m)} for m in models}, args.styles, args.sheet,
-                      args.sheet_size, args.sheet_columns)
+        contact_sheet(
+            {m: {"info": metadata(m)} for m in models}, args.styles, args.sheet, args.sheet_size, args.sheet_columns
+        )
     vgg = load_vgg16(upto=STYLE_LAYERS[-1])
     results = measure(models, args.styles, args.size, args.gatys_iterations, vgg)
     versus = None
     if args.versus:
         versus = measure(sorted(args.versus.glob("*.onnx")), args.styles, args.size, 0, vgg)
-    text = (f"Made by `python3 tools/quality.py {shlex.join(sys.argv[1:])}` on {len(held_out_photos(args.size))} "
-            f"held-out photos at {args.size} px (style distance: lower is closer to the painting).\n\n"
-            + table(results, versus, args.versus_label))
+    text = (
+        f"Made by `python3 tools/quality.py {shlex.join(sys.argv[1:])}` on {len(held_out_photos(args.size))} "
+        f"held-out photos at {args.size} px (style distance: lower is closer to the painting).\n\n"
+        + table(results, versus, args.versus_label)
+    )
     replace_section(args.table, args.section, text)
     return 0
 

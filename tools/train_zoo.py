@@ -67,10 +67,19 @@ def train_base(args: argparse.Namespace) -> int:
     out = args.out or ROOT / "streamart" / "assets" / "base" / f"{args.variant}.pt"
     out.parent.mkdir(parents=True, exist_ok=True)
     training = TrainingConfig(painting=chosen[0], variant=args.variant, threads=args.threads, seed=args.seed)
-    config = MetaConfig(paintings=tuple(chosen), out=out, training=training, steps=args.steps,
-                        inner_steps=args.inner_steps, checkpoint_every=25)
-    print(f"base from {len(chosen)} paintings (held out: {args.hold_out or 'none'}); "
-          f"training settings: {dataclasses.asdict(training)}", flush=True)
+    config = MetaConfig(
+        paintings=tuple(chosen),
+        out=out,
+        training=training,
+        steps=args.steps,
+        inner_steps=args.inner_steps,
+        checkpoint_every=25,
+    )
+    print(
+        f"base from {len(chosen)} paintings (held out: {args.hold_out or 'none'}); "
+        f"training settings: {dataclasses.asdict(training)}",
+        flush=True,
+    )
     started = time.monotonic()
 
     def progress(done: int, total: int, painting: str) -> None:
@@ -91,11 +100,31 @@ def train_each(args: argparse.Namespace, *, from_scratch: bool) -> int:
     def run(painting: Path) -> tuple[str, int, float]:
         name = style_name(painting)
         command = [
-            sys.executable, "-m", "streamart", "train", "--style", str(painting),
-            "--out", str(args.out / f"{name}-{args.variant}.onnx"), "--name", name,
-            "--variant", args.variant, "--iterations", str(args.iterations), "--threads", "1",
-            "--seed", str(args.seed), "--licence", "CC0-1.0", "-y", "-q",
-            "--checkpoint-dir", str(args.checkpoints / name), *(["--from-scratch"] if from_scratch else []),
+            sys.executable,
+            "-m",
+            "streamart",
+            "train",
+            "--style",
+            str(painting),
+            "--out",
+            str(args.out / f"{name}-{args.variant}.onnx"),
+            "--name",
+            name,
+            "--variant",
+            args.variant,
+            "--iterations",
+            str(args.iterations),
+            "--threads",
+            "1",
+            "--seed",
+            str(args.seed),
+            "--licence",
+            "CC0-1.0",
+            "-y",
+            "-q",
+            "--checkpoint-dir",
+            str(args.checkpoints / name),
+            *(["--from-scratch"] if from_scratch else []),
             *args.extra,
         ]
         (logs / f"{name}.cmd").write_text(shlex.join(command) + "\n")
@@ -109,7 +138,9 @@ def train_each(args: argparse.Namespace, *, from_scratch: bool) -> int:
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(run, chosen))
     failed = [name for name, code, _ in results if code]
-    print(f"{len(results) - len(failed)} of {len(results)} trained" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    print(
+        f"{len(results) - len(failed)} of {len(results)} trained" + (f"; failed: {', '.join(failed)}" if failed else "")
+    )
     return 1 if failed else 0
 
 
@@ -123,8 +154,10 @@ def print_table(args: argparse.Namespace) -> int:
     for path in sorted(args.models.glob("*.onnx")):
         data = path.read_bytes()
         props = {p.key: p.value for p in onnx.load_from_string(data).metadata_props}
-        print(f"| `{path.name}` | {props.get('streamart.painting_file', '?')} | {props.get('streamart.iterations', '?')} "
-              f"| `{hashlib.sha256(data).hexdigest()}` | {len(data) / 1e3:.0f} kB |")
+        print(
+            f"| `{path.name}` | {props.get('streamart.painting_file', '?')} | {props.get('streamart.iterations', '?')} "
+            f"| `{hashlib.sha256(data).hexdigest()}` | {len(data) / 1e3:.0f} kB |"
+        )
     return 0
 
 

@@ -30,8 +30,23 @@ from .video import stage_factory, stylize_video, whole_look
 
 #: What a folder of videos holds that counts as video (the extension decides).
 VIDEO_EXTENSIONS = frozenset(
-    {".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".flv", ".mpg", ".mpeg", ".ts", ".mts", ".m2ts",
-     ".3gp", ".ogv"}
+    {
+        ".mp4",
+        ".m4v",
+        ".mov",
+        ".mkv",
+        ".webm",
+        ".avi",
+        ".wmv",
+        ".flv",
+        ".mpg",
+        ".mpeg",
+        ".ts",
+        ".mts",
+        ".m2ts",
+        ".3gp",
+        ".ogv",
+    }
 )
 
 
@@ -156,12 +171,15 @@ def stylize_folder(
             ended_inputs = {outcome.input for outcome in outcomes}
             running = [n for n in sorted(frames) if todo[n][0] not in ended_inputs]
             counts = [count for _, count in frames.values() if count is not None]
-            on_progress(BatchProgress(
-                frames_done=sum(done for done, _ in frames.values()),
-                frame_count=sum(counts) if len(counts) == len(frames) else None,  # None: a count unknown
-                files_ended=len(outcomes), files=len(sources),
-                current=todo[running[0]][0] if running else None,
-            ))
+            on_progress(
+                BatchProgress(
+                    frames_done=sum(done for done, _ in frames.values()),
+                    frame_count=sum(counts) if len(counts) == len(frames) else None,  # None: a count unknown
+                    files_ended=len(outcomes),
+                    files=len(sources),
+                    current=todo[running[0]][0] if running else None,
+                )
+            )
 
     todo = []
     for source in sources:
@@ -190,9 +208,13 @@ def _output_folder(output_dir: str | os.PathLike, sources: Sequence[Path]) -> Pa
     try:
         folder.mkdir(exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create the output folder {folder} ({describe(exc)}); create it or choose another") from None
+        raise OutputError(
+            f"cannot create the output folder {folder} ({describe(exc)}); create it or choose another"
+        ) from None
     if any(source.parent.resolve() == folder.resolve() for source in sources):
-        raise OutputError(f"output folder {folder} holds the inputs; give another folder (the inputs are never modified)")
+        raise OutputError(
+            f"output folder {folder} holds the inputs; give another folder (the inputs are never modified)"
+        )
     names: dict[str, Path] = {}
     for source in sources:
         if source.name in names:
@@ -217,15 +239,28 @@ def _stylize_each(
 
         jobs = [VideoJob(source, output) for source, output in todo]
         yield from stylize_split(
-            jobs, stages=stages, strict=strict, encode=encode, cluster=cluster, on_progress=on_progress,
+            jobs,
+            stages=stages,
+            strict=strict,
+            encode=encode,
+            cluster=cluster,
+            on_progress=on_progress,
             max_pixels=max_pixels,
         )
         return
     for number, (source, output) in enumerate(todo):
         try:
-            yield number, stylize_video(
-                source, output, stages=stages, strict=strict, encode=encode,
-                on_progress=functools.partial(on_progress, number), max_pixels=max_pixels,
+            yield (
+                number,
+                stylize_video(
+                    source,
+                    output,
+                    stages=stages,
+                    strict=strict,
+                    encode=encode,
+                    on_progress=functools.partial(on_progress, number),
+                    max_pixels=max_pixels,
+                ),
             )
         except StreamartError as error:
             yield number, error

@@ -93,8 +93,12 @@ def gatys_image(
             log.warning("interrupted: the best picture so far is in %s", sink.path)
 
         result = gatys.transfer(
-            content, images, painting_weights=painting_weights, config=config or gatys.GatysConfig(),
-            progress=on_progress, on_interrupt=keep if keep_partial else None,
+            content,
+            images,
+            painting_weights=painting_weights,
+            config=config or gatys.GatysConfig(),
+            progress=on_progress,
+            on_interrupt=keep if keep_partial else None,
         )
         sink.write(Frame(image=result, index=0))
 

@@ -61,8 +61,9 @@ def live(
     camera = config.camera
     with Pipeline() as pipeline:
         source = pipeline.add_source(
-            WebcamSource(camera.device, width=camera.width, height=camera.height, fps=camera.fps,
-                         reconnect=camera.reconnect)
+            WebcamSource(
+                camera.device, width=camera.width, height=camera.height, fps=camera.fps, reconnect=camera.reconnect
+            )
         )
         _open_live_sinks(config, source, controls, pipeline, announce)
         look = dataclasses.replace(config.look, style=dataclasses.replace(config.look.style, model=controls.model))
@@ -94,7 +95,9 @@ def _learn_styles(pictures: Sequence[Path], controls: LiveControls, max_pixels: 
     from ..offline.background import BackgroundTraining
     from ..stages.new_style import NewStyleStage
 
-    trainings = [BackgroundTraining(TrainingConfig(painting=Path(p), threads=1, max_pixels=max_pixels)) for p in pictures]
+    trainings = [
+        BackgroundTraining(TrainingConfig(painting=Path(p), threads=1, max_pixels=max_pixels)) for p in pictures
+    ]
     return NewStyleStage(trainings, controls)
 
 
@@ -117,8 +120,11 @@ def _open_live_sinks(
 
         camera = pipeline.add_sink(
             VirtualCameraSink(
-                width=source.info.width, height=source.info.height, fps=source.info.fps or 30,
-                backend=config.vcam_backend, device=config.vcam_device,
+                width=source.info.width,
+                height=source.info.height,
+                fps=source.info.fps or 30,
+                backend=config.vcam_backend,
+                device=config.vcam_device,
             )
         )
         if announce is not None:

@@ -149,7 +149,12 @@ def stylize_video(
         jobs = [VideoJob(Path(input), Path(output))]
         progress = None if on_progress is None else (lambda _, stats: on_progress(stats))
         [(_, result)] = stylize_split(
-            jobs, stages=stages, strict=strict, encode=encode, cluster=cluster, on_progress=progress,
+            jobs,
+            stages=stages,
+            strict=strict,
+            encode=encode,
+            cluster=cluster,
+            on_progress=progress,
             max_pixels=max_pixels,
         )
         if isinstance(result, StreamartError):

@@ -71,9 +71,7 @@ DREAM_FIXED_BYTES = 300 * 2**20
 DreamProgressCallback = Callable[[int, int], None]
 
 
-def dream(
-    image: np.ndarray, *, config: DreamConfig, progress: DreamProgressCallback | None = None
-) -> np.ndarray:
+def dream(image: np.ndarray, *, config: DreamConfig, progress: DreamProgressCallback | None = None) -> np.ndarray:
     """Dream on an RGB uint8 H x W x 3 image; returns a new image of the same size."""
     return Dreamer(config).dream(image, progress=progress)
 
@@ -120,10 +118,7 @@ class Dreamer:
                 # not the pixels of a large photograph.
                 height, width = guide.shape[-2:]
                 guide = resize(guide, *fit_short_side(height, width, 224))
-                self._guide_features = {
-                    name: _flatten(act).float()
-                    for name, act in self._activations(guide).items()
-                }
+                self._guide_features = {name: _flatten(act).float() for name, act in self._activations(guide).items()}
 
     def dream(self, image: np.ndarray, progress: DreamProgressCallback | None = None) -> np.ndarray:
         """Dream on an RGB uint8 H x W x 3 image with the config's octaves and steps."""
@@ -243,8 +238,7 @@ class Dreamer:
             if config.channels:
                 if max(config.channels) >= act.shape[1]:
                     raise InputError(
-                        f"layer {name} has {act.shape[1]} channels: channel "
-                        f"{max(config.channels)} does not exist"
+                        f"layer {name} has {act.shape[1]} channels: channel {max(config.channels)} does not exist"
                     )
                 act = act.index_select(1, self._channels)
             total = total + act.square().mean()
@@ -263,7 +257,9 @@ class Dreamer:
         not allow it; it would only save casts within one step anyway."""
         torch = require("torch", "torch")
         return torch.autocast(
-            self.device.type, dtype=torch.bfloat16, enabled=self.device.type == "cuda",
+            self.device.type,
+            dtype=torch.bfloat16,
+            enabled=self.device.type == "cuda",
             cache_enabled=False,
         )
 

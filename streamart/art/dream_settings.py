@@ -71,9 +71,7 @@ class DreamConfig:
         object.__setattr__(self, "layers", tuple(self.layers))
         object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
         if self.network not in DEFAULT_LAYERS:
-            raise InputError(
-                f"unknown dream network {self.network!r}: use one of {', '.join(DEFAULT_LAYERS)}"
-            )
+            raise InputError(f"unknown dream network {self.network!r}: use one of {', '.join(DEFAULT_LAYERS)}")
         if self.octaves < 1:
             raise InputError(f"octaves must be 1 or more, got {self.octaves}")
         if not 1.0 < self.octave_scale <= MAX_OCTAVE_SCALE:
@@ -81,7 +79,9 @@ class DreamConfig:
         if not 0 <= self.steps <= MAX_STEPS:
             raise InputError(f"steps must be 0 to {MAX_STEPS}, got {self.steps}")
         if not 0 < self.step_size <= MAX_STEP_SIZE:
-            raise InputError(f"step size must be above 0 and at most {MAX_STEP_SIZE:g} grey levels, got {self.step_size}")
+            raise InputError(
+                f"step size must be above 0 and at most {MAX_STEP_SIZE:g} grey levels, got {self.step_size}"
+            )
         if self.jitter < 0:
             raise InputError(f"jitter must be 0 or more pixels, got {self.jitter}")
         if not 0 <= self.smoothing <= MAX_SMOOTHING:
@@ -90,16 +90,12 @@ class DreamConfig:
             raise InputError(f"channel indices must be 0 or more, got {list(self.channels)}")
         if self.class_index is not None:
             if self.network != "efficientnet_lite0":
-                raise InputError(
-                    "a class objective needs the ImageNet classifier: add "
-                    "--network efficientnet_lite0"
-                )
+                raise InputError("a class objective needs the ImageNet classifier: add --network efficientnet_lite0")
             if not 0 <= self.class_index < 1000:
                 raise InputError(f"ImageNet class must be 0..999, got {self.class_index}")
             if self.layers or self.channels or self.guide is not None:
                 raise InputError(
-                    "a class objective cannot be combined with layers, channels or a guide: "
-                    "choose one objective"
+                    "a class objective cannot be combined with layers, channels or a guide: choose one objective"
                 )
         if self.guide is not None:
             check_dreamable(self.guide, "guide image")
@@ -108,9 +104,7 @@ class DreamConfig:
         known = network_layers(self.network)
         unknown = [name for name in self.layers if name not in known]
         if unknown:
-            raise InputError(
-                f"unknown {self.network} layer {unknown[0]!r}: use one of {', '.join(known)}"
-            )
+            raise InputError(f"unknown {self.network} layer {unknown[0]!r}: use one of {', '.join(known)}")
 
     @property
     def objective_layers(self) -> tuple[str, ...]:
@@ -142,8 +136,7 @@ def check_dreamable(image: Any, what: str = "image") -> None:
     check_image(image, what)
     if min(image.shape[:2]) < MIN_IMAGE_SIDE:
         raise InputError(
-            f"{what} is {image.shape[1]}x{image.shape[0]}: dreaming needs at least "
-            f"{MIN_IMAGE_SIDE} pixels on each side"
+            f"{what} is {image.shape[1]}x{image.shape[0]}: dreaming needs at least {MIN_IMAGE_SIDE} pixels on each side"
         )
 
 
@@ -166,12 +159,22 @@ _PRESETS: dict[str, dict[str, Any]] = {
     # ImageNet classes of the classifier: what it takes for "espresso" (967) and "tiger cat"
     # (282). A classifier's gradients are noisier than VGG's, hence the stronger smoothing.
     "espresso": dict(
-        network="efficientnet_lite0", class_index=967, octaves=3, octave_scale=1.5,
-        steps=15, step_size=2.5, smoothing=1.5,
+        network="efficientnet_lite0",
+        class_index=967,
+        octaves=3,
+        octave_scale=1.5,
+        steps=15,
+        step_size=2.5,
+        smoothing=1.5,
     ),
     "tiger-cat": dict(
-        network="efficientnet_lite0", class_index=282, octaves=3, octave_scale=1.5,
-        steps=15, step_size=2.5, smoothing=1.5,
+        network="efficientnet_lite0",
+        class_index=282,
+        octaves=3,
+        octave_scale=1.5,
+        steps=15,
+        step_size=2.5,
+        smoothing=1.5,
     ),
 }
 

@@ -21,5 +21,6 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
 
 def total_variation(images: torch.Tensor) -> torch.Tensor:
     """Mean squared difference of horizontally and vertically neighbouring pixels."""
-    return (images[..., 1:, :] - images[..., :-1, :]).pow(2).mean() + \
-        (images[..., :, 1:] - images[..., :, :-1]).pow(2).mean()
+    return (images[..., 1:, :] - images[..., :-1, :]).pow(2).mean() + (images[..., :, 1:] - images[..., :, :-1]).pow(
+        2
+    ).mean()

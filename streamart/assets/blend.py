@@ -41,7 +41,9 @@ def parse_blend(spec: str) -> list[tuple[str, float]] | None:
     if len(parts) == 1 and not matches:
         return None  # a plain name, or a path with a drive letter (C:\\...)
     if len(matches) < len(parts):  # a part that is no NAME:WEIGHT
-        raise InputError(f"cannot read the style blend {spec!r}: write NAME:WEIGHT,NAME:WEIGHT (e.g. starry_night:0.6,the_scream:0.4)")
+        raise InputError(
+            f"cannot read the style blend {spec!r}: write NAME:WEIGHT,NAME:WEIGHT (e.g. starry_night:0.6,the_scream:0.4)"
+        )
     weights = [float(match["weight"]) for match in matches]
     if any(not (math.isfinite(w) and w >= 0) for w in weights) or sum(weights) == 0:
         raise InputError(f"the weights of the style blend {spec!r} must be 0 or more, and not all 0")
@@ -84,7 +86,9 @@ def blend_models(paths: Sequence[Path], weights: Sequence[float]) -> Path:
         values = [tensor[initializer.name] for tensor in tensors]
         if not np.issubdtype(values[0].dtype, np.floating):
             continue  # shapes and indices, the same in every member of a family
-        mixed = sum((weight * value.astype(np.float64) for weight, value in zip(weights, values)), np.zeros(values[0].shape))
+        mixed = sum(
+            (weight * value.astype(np.float64) for weight, value in zip(weights, values)), np.zeros(values[0].shape)
+        )
         initializer.CopyFrom(numpy_helper.from_array(mixed.astype(values[0].dtype), initializer.name))
     names = [Path(path).stem for path in paths]
     props = {prop.key: prop.value for prop in blended.metadata_props}

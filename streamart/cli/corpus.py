@@ -19,8 +19,15 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="corpus_action", metavar="ACTION", required=True)
     fetch = actions.add_parser("fetch", help="download the packages and keep their photos")
-    fetch.add_argument("--from", dest="debs", type=Path, nargs="+", metavar="FILE.deb", default=(),
-                       help="use these downloaded .deb files instead of downloading (offline)")
+    fetch.add_argument(
+        "--from",
+        dest="debs",
+        type=Path,
+        nargs="+",
+        metavar="FILE.deb",
+        default=(),
+        help="use these downloaded .deb files instead of downloading (offline)",
+    )
     fetch.add_argument("--out", type=Path, default=default_corpus_dir(), help="corpus folder (default: %(default)s)")
     fetch.add_argument("-q", "--quiet", action="store_true", help="no progress bar (warnings and errors still show)")
     actions.add_parser("list", help="where the corpus is and whether it is complete")

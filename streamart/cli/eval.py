@@ -34,12 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     flicker.add_argument("input", type=Path, help="the original video")
     flicker.add_argument("output", type=Path, help="the stylized video to score (same frames)")
     flicker.add_argument(
-        "--stylized", type=Path, metavar="PERFRAME",
+        "--stylized",
+        type=Path,
+        metavar="PERFRAME",
         help="the same input stylized frame by frame (--temporal 0): scored too, and the "
         "output's PSNR against it reported as fidelity",
     )
-    flicker.add_argument("--plot", type=Path, metavar="PLOT.png",
-                         help="write a PNG plot of the per-frame error")
+    flicker.add_argument("--plot", type=Path, metavar="PLOT.png", help="write a PNG plot of the per-frame error")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,8 +58,10 @@ def run(args: argparse.Namespace) -> int:
 def format_report(report: FlickerReport) -> str:
     """The report as a few aligned lines of text."""
     pairs = report.frames - 1
-    lines = [f"frames:            {report.frames} ({max(pairs, 0)} pairs"
-             + (f", {len(report.cuts)} scene cuts not scored)" if report.cuts else ")")]
+    lines = [
+        f"frames:            {report.frames} ({max(pairs, 0)} pairs"
+        + (f", {len(report.cuts)} scene cuts not scored)" if report.cuts else ")")
+    ]
     lines.append(f"warping error:     {_number(report.output_error)}")
     if report.stylized_errors is not None:
         lines.append(f"per-frame error:   {_number(report.stylized_error)}")

@@ -15,8 +15,9 @@ DESCRIPTION = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", type=Path, help="checkpoint (.pt) from 'streamart train'")
     parser.add_argument("output", type=Path, help="ONNX file to write")
-    parser.add_argument("--fp16", action="store_true",
-                        help="float16 weights and activations (instance norm stays float32)")
+    parser.add_argument(
+        "--fp16", action="store_true", help="float16 weights and activations (instance norm stays float32)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -70,7 +70,10 @@ def size_or_full(text: str) -> int | None:
 def add_limit_argument(parser: argparse.ArgumentParser) -> None:
     """``--max-pixels``: the largest picture or video frame the command decodes."""
     parser.add_argument(
-        "--max-pixels", type=positive_int, default=MAX_PIXELS, metavar="N",
+        "--max-pixels",
+        type=positive_int,
+        default=MAX_PIXELS,
+        metavar="N",
         help="refuse pictures and video frames of more than N pixels, measured from their header before they "
         f"take memory (default: {MAX_PIXELS}, {MAX_PIXELS / 1e6:g} megapixels: 8K video and large photos fit)",
     )
@@ -104,9 +107,7 @@ def add_style_arguments(
         "back for bigger strokes and more speed; 'full' for the frame's own size "
         f"(default: {size}, never enlarging)",
     )
-    group.add_argument(
-        "--strength", type=fraction, default=1.0, help="0 = original, 1 = fully stylized (default: 1)"
-    )
+    group.add_argument("--strength", type=fraction, default=1.0, help="0 = original, 1 = fully stylized (default: 1)")
     group.add_argument(
         "--preserve-color",
         nargs="?",
@@ -161,21 +162,27 @@ def add_encode_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = EncodeConfig()
     group = parser.add_argument_group("encoding")
     group.add_argument(
-        "--encoder", default=defaults.encoder,
+        "--encoder",
+        default=defaults.encoder,
         help=f"video encoder, e.g. libx264, libx265, h264_nvenc (default: {defaults.encoder})",
     )
     group.add_argument(
-        "--crf", type=int,
+        "--crf",
+        type=int,
         help="quality of encoders with a constant rate factor (libx264, libx265, libvpx-vp9, ...; NVENC's cq): "
         f"lower is better and bigger (default: {DEFAULT_CRF})",
     )
     group.add_argument(
-        "--qscale", type=int, metavar="Q",
+        "--qscale",
+        type=int,
+        metavar="Q",
         help="quality of encoders with a fixed quantiser instead (mpeg4, mpeg2video, mjpeg): 1 to 31, lower is "
         f"better and bigger (default: {DEFAULT_QSCALE})",
     )
     group.add_argument(
-        "--encoder-preset", default=defaults.preset, metavar="PRESET",
+        "--encoder-preset",
+        default=defaults.preset,
+        metavar="PRESET",
         help=f"the encoder's speed preset, e.g. veryfast or slow for libx264 (default: {defaults.preset}); "
         "above 1080p, libx264 keeps no look-ahead, B-frames or extra reference frames at any preset, "
         "which bounds its memory",
@@ -196,15 +203,28 @@ def encode_config(args: argparse.Namespace) -> EncodeConfig:
         deprecated("--preset", "--encoder-preset")
         preset_name = args.old_encoder_preset
     return EncodeConfig(
-        encoder=args.encoder, crf=args.crf, qscale=args.qscale, preset=preset_name, pix_fmt=args.pix_fmt,
+        encoder=args.encoder,
+        crf=args.crf,
+        qscale=args.qscale,
+        preset=preset_name,
+        pix_fmt=args.pix_fmt,
         overwrite=args.overwrite,
     )
 
 
 # Dream options given one by one override the preset's; their names are DreamConfig's fields.
 _DREAM_FIELDS = (
-    "network", "layers", "channels", "class_index", "octaves", "octave_scale", "steps", "step_size",
-    "jitter", "smoothing", "seed",
+    "network",
+    "layers",
+    "channels",
+    "class_index",
+    "octaves",
+    "octave_scale",
+    "steps",
+    "step_size",
+    "jitter",
+    "smoothing",
+    "seed",
 )
 
 
@@ -220,31 +240,48 @@ def add_dream_arguments(parser: argparse.ArgumentParser, *, video: bool) -> None
     group = parser.add_argument_group("dream")
     if video:
         group.add_argument(
-            "--dream", nargs="?", const=VIDEO_DREAM_PRESET, choices=PRESETS, metavar="PRESET",
+            "--dream",
+            nargs="?",
+            const=VIDEO_DREAM_PRESET,
+            choices=PRESETS,
+            metavar="PRESET",
             help=f"DeepDream every frame, starting from PRESET (one of {', '.join(PRESETS)}; "
             f"default: {VIDEO_DREAM_PRESET}); per frame {VIDEO_DREAM_SETTINGS['octaves']} octave and "
             f"{VIDEO_DREAM_SETTINGS['steps']} steps unless --octaves/--steps say otherwise",
         )
         group.add_argument(
-            "--dream-blend", type=fraction, default=DEFAULT_DREAM_BLEND, metavar="0..1",
+            "--dream-blend",
+            type=fraction,
+            default=DEFAULT_DREAM_BLEND,
+            metavar="0..1",
             help="share of the previous dream, warped along the motion, in each frame's start: "
             f"higher is steadier and stronger, 0 dreams every frame afresh (default: {DEFAULT_DREAM_BLEND})",
         )
     group.add_argument(
-        "--network", choices=tuple(DEFAULT_LAYERS),
+        "--network",
+        choices=tuple(DEFAULT_LAYERS),
         help="network to dream with (default: the preset's, or the one that has the --layer)",
     )
     group.add_argument(
-        "--layer", dest="layers", action="append", metavar="NAME",
+        "--layer",
+        dest="layers",
+        action="append",
+        metavar="NAME",
         help="layer whose activations to amplify: vgg16's relu3_3, relu4_3, ... or "
         "efficientnet_lite0's block0 .. block15 (repeat for several; default: the preset's)",
     )
     group.add_argument(
-        "--channels", type=int, nargs="+", metavar="N",
+        "--channels",
+        type=int,
+        nargs="+",
+        metavar="N",
         help="amplify only these channels of the layer(s)",
     )
     group.add_argument(
-        "--class", dest="class_index", type=int, metavar="N",
+        "--class",
+        dest="class_index",
+        type=int,
+        metavar="N",
         help="amplify ImageNet class N (0..999, e.g. 967 espresso) with efficientnet_lite0",
     )
     group.add_argument("--octaves", type=positive_int, help="number of scales (default: the preset's)")
@@ -279,7 +316,9 @@ def look_config(args: argparse.Namespace) -> LookConfig:
     """The look that ``streamart video/webcam`` asked for: the style, its temporal consistency
     and flow preset, or ``--dream``."""
     return LookConfig(
-        style=style_config(args), temporal=args.temporal, flow_preset=args.flow_preset,
+        style=style_config(args),
+        temporal=args.temporal,
+        flow_preset=args.flow_preset,
         dream=dream_video_config(args) if args.dream else None,
     )
 
@@ -289,20 +328,29 @@ def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("scaling (needs streamart[ray]; docs/SCALING.md)")
     where = group.add_mutually_exclusive_group()
     where.add_argument(
-        "--workers", type=positive_int, metavar="N",
+        "--workers",
+        type=positive_int,
+        metavar="N",
         help="start a local Ray runtime and spread the work over N workers, each with its share of the cores",
     )
     where.add_argument(
-        "--cluster", metavar="ADDRESS",
+        "--cluster",
+        metavar="ADDRESS",
         help="join a running Ray cluster (host:port, or auto for the one this machine is in); "
         "the inputs must be at the same path on every machine",
     )
     group.add_argument(
-        "--chunk-seconds", type=float, default=DEFAULT_CHUNK_SECONDS, metavar="S",
+        "--chunk-seconds",
+        type=float,
+        default=DEFAULT_CHUNK_SECONDS,
+        metavar="S",
         help=f"cut long videos at keyframes into chunks of about S seconds (default: {DEFAULT_CHUNK_SECONDS:g})",
     )
     group.add_argument(
-        "--warmup-frames", type=int, default=DEFAULT_WARMUP_FRAMES, metavar="N",
+        "--warmup-frames",
+        type=int,
+        default=DEFAULT_WARMUP_FRAMES,
+        metavar="N",
         help="frames before each chunk that run through the stages, so the temporal consistency "
         f"carries across the seam, and are dropped (default: {DEFAULT_WARMUP_FRAMES})",
     )

@@ -25,9 +25,7 @@ class ProgressBar:
         if self._bar is None:
             from tqdm import tqdm
 
-            self._bar = tqdm(
-                desc=self._description, total=total, unit=self._unit, file=sys.stderr, dynamic_ncols=True
-            )
+            self._bar = tqdm(desc=self._description, total=total, unit=self._unit, file=sys.stderr, dynamic_ncols=True)
         if total is not None and self._bar.total != total:
             self._bar.total = total
         if postfix:

@@ -43,24 +43,38 @@ def host_name(text: str) -> str:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--port", type=port_number, default=DEFAULT_PORT, help=f"port to listen on; 0 picks a free one (default: {DEFAULT_PORT})"
+        "--port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help=f"port to listen on; 0 picks a free one (default: {DEFAULT_PORT})",
     )
     parser.add_argument(
-        "--host", default="127.0.0.1",
+        "--host",
+        default="127.0.0.1",
         help="address to listen on (default: 127.0.0.1, this computer only); 0.0.0.0 lets anyone on "
         "your network use the app",
     )
     parser.add_argument(
-        "--max-upload", type=positive_int, default=DEFAULT_MAX_UPLOAD_MB, metavar="MB",
+        "--max-upload",
+        type=positive_int,
+        default=DEFAULT_MAX_UPLOAD_MB,
+        metavar="MB",
         help=f"largest file the page may upload, in MB (default: {DEFAULT_MAX_UPLOAD_MB})",
     )
     parser.add_argument(
-        "--max-workspace", type=positive_int, default=DEFAULT_MAX_WORKSPACE_MB, metavar="MB",
+        "--max-workspace",
+        type=positive_int,
+        default=DEFAULT_MAX_WORKSPACE_MB,
+        metavar="MB",
         help="most space the uploads and results may take at once, in MB; an upload past it is refused, and "
         f"uploads and results unused for {IDLE_SECONDS // 60} minutes are removed (default: {DEFAULT_MAX_WORKSPACE_MB})",
     )
     parser.add_argument(
-        "--allowed-host", action="append", default=[], type=host_name, metavar="NAME[:PORT]",
+        "--allowed-host",
+        action="append",
+        default=[],
+        type=host_name,
+        metavar="NAME[:PORT]",
         help="another name the app answers to, such as a reverse proxy's (repeatable; without a port, on any "
         "port). It always answers to the address it listens on and to localhost, and with --host 0.0.0.0 to "
         "this computer's names and addresses; requests for any other name are refused, so that no web site "
@@ -89,9 +103,13 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         serve(
-            host=args.host, port=args.port, max_upload_bytes=args.max_upload * 10**6,
-            max_workspace_bytes=args.max_workspace * 10**6, allowed_hosts=args.allowed_host,
-            max_pixels=args.max_pixels, on_ready=ready,
+            host=args.host,
+            port=args.port,
+            max_upload_bytes=args.max_upload * 10**6,
+            max_workspace_bytes=args.max_workspace * 10**6,
+            allowed_hosts=args.allowed_host,
+            max_pixels=args.max_pixels,
+            on_ready=ready,
         )
     except KeyboardInterrupt as exc:  # Ctrl-C is how the app is stopped; a signal still says which
         if isinstance(exc, Terminated):

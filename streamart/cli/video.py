@@ -49,7 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_output_arguments(parser)
     add_limit_argument(parser)
     parser.add_argument(
-        "--strict", action="store_true",
+        "--strict",
+        action="store_true",
         help="fail, writing nothing, when the input is damaged (default: write what decodes, with a warning)",
     )
     parser.add_argument("--stats", action="store_true", help="print per-stage timings at the end")
@@ -67,12 +68,21 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--start and --duration take one video, not a folder")
         return run_folder(args, look, encode, cluster)
     with ProgressBar("dreaming" if args.dream else "stylizing", quiet=args.quiet) as bar:
+
         def progress(stats: api.PipelineStats) -> None:
             bar.update(stats.frames_out, stats.frame_count)
 
         stats = api.stylize_video(
-            args.input, args.output, look=look, start=start, duration=duration, strict=args.strict, encode=encode,
-            cluster=cluster, on_progress=progress, max_pixels=args.max_pixels,
+            args.input,
+            args.output,
+            look=look,
+            start=start,
+            duration=duration,
+            strict=args.strict,
+            encode=encode,
+            cluster=cluster,
+            on_progress=progress,
+            max_pixels=args.max_pixels,
         )
     report_stats(stats, show=args.stats)
     if not args.quiet:  # the bar is gone: say what came of the run
@@ -89,6 +99,7 @@ def run_folder(
     """Every video of a folder or glob: a line per video as it ends, one bar for all, and a
     summary. The exit code is the first failure's, else 0."""
     with ProgressBar("dreaming" if args.dream else "stylizing", quiet=args.quiet) as bar:
+
         def progress(state: api.BatchProgress) -> None:
             current = "" if state.current is None else state.current.name
             bar.update(state.frames_done, state.frame_count, files=f"{state.files_ended}/{state.files}", file=current)
@@ -100,8 +111,16 @@ def run_folder(
                 bar.write(f"{outcome.status:<8}{outcome.input} -> {outcome.output}")
 
         report = api.stylize_folder(
-            args.input, args.output, look=look, strict=args.strict, encode=encode, cluster=cluster,
-            fail_fast=args.fail_fast, on_progress=progress, on_file=ended, max_pixels=args.max_pixels,
+            args.input,
+            args.output,
+            look=look,
+            strict=args.strict,
+            encode=encode,
+            cluster=cluster,
+            fail_fast=args.fail_fast,
+            on_progress=progress,
+            on_file=ended,
+            max_pixels=args.max_pixels,
         )
     print(report.summary(), file=sys.stderr)
     for outcome in report.outcomes:

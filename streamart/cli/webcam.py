@@ -63,7 +63,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     outputs.add_argument("--vcam-device", metavar="DEVICE", help="virtual camera device, e.g. /dev/video10")
     outputs.add_argument("--record", metavar="OUT", help="also record the result, with its real timing, e.g. out.mp4")
     parser.add_argument(
-        "--new-style", dest="paintings", action="append", type=Path, default=[], metavar="PICTURE",
+        "--new-style",
+        dest="paintings",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="PICTURE",
         help="learn a style from this painting while streaming (a few minutes, in the background; the "
         "window shows the progress) and switch to it when it is ready; repeat for several",
     )

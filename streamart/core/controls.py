@@ -51,9 +51,7 @@ class LiveControls:
     ) -> None:
         self.models = tuple(models)
         if self.models and not 0 <= model_index < len(self.models):
-            raise ValueError(
-                f"model_index {model_index} is out of range for {len(self.models)} styles"
-            )
+            raise ValueError(f"model_index {model_index} is out of range for {len(self.models)} styles")
         self.model_index = model_index
         self.blend_step = 0
         self.strength = _clamp_strength(strength)

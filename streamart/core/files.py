@@ -97,9 +97,7 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
     path = Path(path)
     folder = path.parent
     if not folder.is_dir():
-        raise OutputError(
-            f"output folder {folder} does not exist; create it or choose another path"
-        )
+        raise OutputError(f"output folder {folder} does not exist; create it or choose another path")
     if path.is_dir():
         raise OutputError(f"output {path} is a folder; give a file name such as {path / 'out.mp4'}")
     if path.exists() and not overwrite:
@@ -114,9 +112,7 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool) -> Path:
     try:
         handle, probe = tempfile.mkstemp(dir=folder, prefix=".streamart-probe-")
     except OSError as exc:
-        raise OutputError(
-            f"cannot write to folder {folder} ({describe(exc)}); choose a writable folder"
-        ) from None
+        raise OutputError(f"cannot write to folder {folder} ({describe(exc)}); choose a writable folder") from None
     os.close(handle)
     os.unlink(probe)
     clean_leftovers(folder)
@@ -166,8 +162,11 @@ class OutputFile:
         try:
             if self.overwrite:
                 if _identity(self.path) != self._before:
-                    log.warning("%s was written by another run while this one ran; replacing it "
-                                "(with --overwrite the last run to finish wins)", self.path)
+                    log.warning(
+                        "%s was written by another run while this one ran; replacing it "
+                        "(with --overwrite the last run to finish wins)",
+                        self.path,
+                    )
                 os.replace(self.temporary, self.path)
                 return self.path
             if _link(self.temporary, self.path):
@@ -321,11 +320,18 @@ def clean_leftovers(folder: Path) -> None:
             path.unlink(missing_ok=True)
             removed.append(name)
     if removed:
-        log.warning("removed %d unfinished file(s) that interrupted runs left in %s: %s",
-                    len(removed), folder, ", ".join(sorted(removed)))
+        log.warning(
+            "removed %d unfinished file(s) that interrupted runs left in %s: %s",
+            len(removed),
+            folder,
+            ", ".join(sorted(removed)),
+        )
     if foreign:
-        log.warning("%s holds unfinished files of streamart runs on another machine (delete them "
-                    "once those runs are over): %s", folder, ", ".join(sorted(foreign)))
+        log.warning(
+            "%s holds unfinished files of streamart runs on another machine (delete them once those runs are over): %s",
+            folder,
+            ", ".join(sorted(foreign)),
+        )
 
 
 @contextmanager

@@ -117,9 +117,7 @@ class PipelineStats:
         """A multi-line human-readable table, as printed by ``--stats``."""
         lines = [f"{'step':<16}{'frames':>8}{'ms/frame':>10}{'fps':>9}"]
         for step in [self.source, *self.stages, *self.sinks]:
-            lines.append(
-                f"{step.name:<16}{step.frames:>8}{step.ms_per_frame:>10.1f}{step.fps:>9.1f}"
-            )
+            lines.append(f"{step.name:<16}{step.frames:>8}{step.ms_per_frame:>10.1f}{step.fps:>9.1f}")
         lines.append(
             f"end to end: {self.frames_out} frames in {self.wall_seconds:.2f} s = {self.fps:.1f} fps"
             f", dropped {self.dropped}"
@@ -216,9 +214,7 @@ def _frame_bytes(frame: Frame) -> int:
 class _Run:
     """The threads and shared state of one pipeline run."""
 
-    def __init__(
-        self, source: Source, stages: Sequence[Stage], sinks: Sequence[Sink], stop: threading.Event
-    ) -> None:
+    def __init__(self, source: Source, stages: Sequence[Stage], sinks: Sequence[Sink], stop: threading.Event) -> None:
         self.source = source
         self.stages = list(stages)
         self.sinks = list(sinks)
@@ -243,7 +239,8 @@ class _Run:
         self.sink_channels = [_Channel(stop, live=self.live) for _ in self.sinks]
         self.threads = [self._thread("streamart-source", self._read)]
         self.threads += [
-            self._thread(f"streamart-stage-{i}-{step.name}", self._process, i) for i, step in enumerate(self.stats.stages)
+            self._thread(f"streamart-stage-{i}-{step.name}", self._process, i)
+            for i, step in enumerate(self.stats.stages)
         ]
         if len(self.sinks) > 1:
             self.threads.append(self._thread("streamart-fan-out", self._fan_out))
@@ -389,4 +386,3 @@ def run_pipeline(
         give_large_frames_own_pages()
     run = _Run(source, stages, sinks, stop or threading.Event())
     return run.execute(on_progress)
-

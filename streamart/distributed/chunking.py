@@ -87,9 +87,7 @@ class Chunk:
     frames: int
 
 
-def plan_chunks(
-    index: KeyframeIndex, *, seconds: float, warmup_frames: int, at_least: int = 1
-) -> list[Chunk]:
+def plan_chunks(index: KeyframeIndex, *, seconds: float, warmup_frames: int, at_least: int = 1) -> list[Chunk]:
     """Cut the video at keyframes into chunks of at least ``seconds`` each (shorter when that
     makes at least ``at_least`` chunks: one per worker), each with up to ``warmup_frames``
     frames of warm-up before it. A video with no keyframe after its first frame is one chunk.

@@ -342,7 +342,10 @@ def _merged(record: _File) -> PipelineStats:
     return PipelineStats(
         source=summed("source", [run.source for run in runs]),
         stages=[summed(steps[0].name, list(steps)) for steps in zip(*(run.stages for run in runs))],
-        sinks=[replace(summed(steps[0].name, list(steps)), frames=record.frames) for steps in zip(*(run.sinks for run in runs))],
+        sinks=[
+            replace(summed(steps[0].name, list(steps)), frames=record.frames)
+            for steps in zip(*(run.sinks for run in runs))
+        ],
         wall_seconds=time.perf_counter() - record.started,
         frame_count=sum(chunk.frames for chunk in record.chunks),
     )

@@ -51,9 +51,7 @@ class SameConv2d(nn.Conv2d):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pads = []
-        for size, kernel, stride in zip(
-            reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)
-        ):
+        for size, kernel, stride in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)):
             total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
             pads += [total // 2, total - total // 2]
         return super().forward(F.pad(x, pads))
@@ -101,8 +99,9 @@ class EfficientNetLite0(nn.Module):
         for kernel, stride, expand_ratio, out_channels, repeats in STAGES:
             for repeat in range(repeats):
                 blocks.append(
-                    MBConvBlock(in_channels, out_channels, kernel,
-                                stride if repeat == 0 else 1, expand_ratio)  # fmt: skip
+                    MBConvBlock(
+                        in_channels, out_channels, kernel, stride if repeat == 0 else 1, expand_ratio
+                    )  # fmt: skip
                 )
                 in_channels = out_channels
         self._blocks = nn.ModuleList(blocks)
@@ -120,8 +119,7 @@ class EfficientNetLite0(nn.Module):
         unknown = wanted - set(FEATURE_NAMES)
         if unknown:
             raise ValueError(
-                f"unknown EfficientNet-Lite0 layers {sorted(unknown)}; "
-                f"choose from: {', '.join(FEATURE_NAMES)}"
+                f"unknown EfficientNet-Lite0 layers {sorted(unknown)}; choose from: {', '.join(FEATURE_NAMES)}"
             )
         outputs: dict[str, torch.Tensor] = {}
         for name, x in self._stages(x):

@@ -82,7 +82,11 @@ class ConvNormReLU(nn.Sequential):
     """ConvLayer + instance norm + ReLU, optionally preceded by a 2x nearest upsample."""
 
     def __init__(
-        self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1,
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
         upsample: bool = False,
     ):
         layers: list[nn.Module] = [nn.Upsample(scale_factor=2, mode="nearest")] if upsample else []
@@ -148,15 +152,15 @@ class UpConv(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         bias = self.bias.repeat_interleave(4)
-        y = nn.functional.conv2d(x, self.subpixel_weight().to(x.dtype), bias.to(x.dtype),
-                                 padding=1)
+        y = nn.functional.conv2d(x, self.subpixel_weight().to(x.dtype), bias.to(x.dtype), padding=1)
         return nn.functional.pixel_shuffle(y, 2)
 
     def fused(self) -> nn.Sequential:
         """The same function as a plain Conv2d + PixelShuffle with the low-resolution kernel
         computed once (what an ONNX export should contain: Conv + DepthToSpace)."""
-        conv = nn.Conv2d(self.in_channels, 4 * self.out_channels, 3, padding=1,
-                         device=self.weight.device, dtype=self.weight.dtype)
+        conv = nn.Conv2d(
+            self.in_channels, 4 * self.out_channels, 3, padding=1, device=self.weight.device, dtype=self.weight.dtype
+        )
         assert conv.bias is not None  # a Conv2d has a bias unless made with bias=False
         with torch.no_grad():
             conv.weight.copy_(self.subpixel_weight())
@@ -172,12 +176,13 @@ class SeparableResidualBlock(nn.Module):
         super().__init__()
 
         def separable(c: int) -> list[nn.Module]:
-            return [nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False),
-                    nn.Conv2d(c, c, 1, bias=False),
-                    nn.InstanceNorm2d(c, affine=True)]
+            return [
+                nn.Conv2d(c, c, 3, padding=1, groups=c, bias=False),
+                nn.Conv2d(c, c, 1, bias=False),
+                nn.InstanceNorm2d(c, affine=True),
+            ]
 
-        self.body = nn.Sequential(*separable(channels), nn.ReLU(inplace=True),
-                                  *separable(channels))
+        self.body = nn.Sequential(*separable(channels), nn.ReLU(inplace=True), *separable(channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.body(x)

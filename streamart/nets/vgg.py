@@ -42,9 +42,7 @@ class VGG16Features(nn.Module):
     def __init__(self, *, upto: str = "pool5", pooling: str = "max") -> None:
         super().__init__()
         if upto not in LAYER_INDEX:
-            raise ValueError(
-                f"unknown VGG16 layer {upto!r}; choose one of: {', '.join(LAYER_NAMES)}"
-            )
+            raise ValueError(f"unknown VGG16 layer {upto!r}; choose one of: {', '.join(LAYER_NAMES)}")
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, not {pooling!r}")
         layers: list[nn.Module] = []

@@ -29,8 +29,9 @@ class BackgroundTraining:
         self.status = TrainingStatus(name=config.style_name or Path(config.painting).stem)
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited threads
         self._pipe, child_end = context.Pipe(duplex=False)
-        self._process = context.Process(target=_train, args=(config, child_end), daemon=True,
-                                        name=f"streamart-train-{self.status.name}")
+        self._process = context.Process(
+            target=_train, args=(config, child_end), daemon=True, name=f"streamart-train-{self.status.name}"
+        )
         self._process.start()
         child_end.close()
 

@@ -111,8 +111,18 @@ def benchmark(
         stats = stylize_video(clip, Path(folder) / "full.mp4", stages=stages, encode=encode)
         pipeline_seconds = time.perf_counter() - started
     working_height, working_width = limit_short_side(height, width, look.style.size)
-    return BenchResult(frames, width, height, model.name, runtime_name(model.runtime), (working_width, working_height),
-                       codec_seconds, model_seconds, pipeline_seconds, stats)
+    return BenchResult(
+        frames,
+        width,
+        height,
+        model.name,
+        runtime_name(model.runtime),
+        (working_width, working_height),
+        codec_seconds,
+        model_seconds,
+        pipeline_seconds,
+        stats,
+    )
 
 
 def runtime_name(runtime: ImageModel) -> str:

@@ -49,7 +49,6 @@ DOWNLOAD_TIMEOUT_S = 60
 _CHUNK = 1 << 20
 
 
-
 @dataclass(frozen=True)
 class Package:
     """A Debian package pinned by version and checksum, and the photos taken from it."""
@@ -175,8 +174,9 @@ def ensure_corpus(folder: Path | None = None) -> Path:
     return folder
 
 
-def _download(package: Package, mirrors: Sequence[str], target: Path,
-              progress: Callable[[str, int, int], None] | None) -> None:
+def _download(
+    package: Package, mirrors: Sequence[str], target: Path, progress: Callable[[str, int, int], None] | None
+) -> None:
     """Download ``package`` to ``target`` from the first mirror that has it, checking its
     size and sha256."""
     failures = []

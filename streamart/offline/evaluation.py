@@ -89,8 +89,7 @@ def _image(item: Frame | np.ndarray) -> np.ndarray:
     return image
 
 
-def pair_warping_error(previous: np.ndarray, current: np.ndarray, flow: np.ndarray,
-                       occluded: np.ndarray) -> float:
+def pair_warping_error(previous: np.ndarray, current: np.ndarray, flow: np.ndarray, occluded: np.ndarray) -> float:
     """Mean squared RGB error (0..1) between ``current`` and ``previous`` warped by ``flow``
     (on ``current``'s grid), over pixels not ``occluded``; NaN if all are occluded."""
     valid = ~occluded
@@ -101,8 +100,11 @@ def pair_warping_error(previous: np.ndarray, current: np.ndarray, flow: np.ndarr
     return float(np.mean(difference * difference))
 
 
-def flicker_report(inputs: Iterable[Frame | np.ndarray], output: Iterable[Frame | np.ndarray],
-                   stylized: Iterable[Frame | np.ndarray] | None = None) -> FlickerReport:
+def flicker_report(
+    inputs: Iterable[Frame | np.ndarray],
+    output: Iterable[Frame | np.ndarray],
+    stylized: Iterable[Frame | np.ndarray] | None = None,
+) -> FlickerReport:
     """Score ``output`` (and the per-frame ``stylized`` run, if given) against ``inputs``.
 
     All sequences are consumed once, in step, holding two frames of each (any length fits in
@@ -138,8 +140,10 @@ def flicker_report(inputs: Iterable[Frame | np.ndarray], output: Iterable[Frame 
             value_count += difference.size
         current_grey = grey(images[0])
         if previous is not None and previous_grey is not None:
-            if (previous_grey.shape != current_grey.shape
-                    or histogram_change(previous_grey, current_grey) > CUT_HISTOGRAM_CHANGE):
+            if (
+                previous_grey.shape != current_grey.shape
+                or histogram_change(previous_grey, current_grey) > CUT_HISTOGRAM_CHANGE
+            ):
                 cuts.append(index)
                 for run_errors in errors:
                     run_errors.append(math.nan)
@@ -148,9 +152,7 @@ def flicker_report(inputs: Iterable[Frame | np.ndarray], output: Iterable[Frame 
                 forward = flow_function(previous_grey, current_grey)
                 occluded = occlusion_mask(backward, forward)
                 for run, run_errors in enumerate(errors):
-                    run_errors.append(
-                        pair_warping_error(previous[run + 1], images[run + 1], backward, occluded)
-                    )
+                    run_errors.append(pair_warping_error(previous[run + 1], images[run + 1], backward, occluded))
         previous, previous_grey = images, current_grey
     fidelity = None
     if stylized is not None and value_count:
@@ -230,8 +232,7 @@ def save_plot(report: FlickerReport, path: str | os.PathLike) -> None:
         sink.write(Frame(image=plot_errors(series), index=0))
 
 
-def warping_error(inputs: Iterable[Frame | np.ndarray],
-                  outputs: Iterable[Frame | np.ndarray]) -> float:
+def warping_error(inputs: Iterable[Frame | np.ndarray], outputs: Iterable[Frame | np.ndarray]) -> float:
     """Mean warping error of ``outputs`` given their ``inputs`` (see the module docstring)."""
     return flicker_report(inputs, outputs).output_error
 
@@ -251,9 +252,7 @@ def psnr(image: np.ndarray, reference: np.ndarray) -> float:
 _PLOT_COLOURS = ((214, 39, 40), (31, 119, 180))
 
 
-def plot_errors(
-    series: dict[str, tuple[float, ...]], width: int = 900, height: int = 420
-) -> np.ndarray:
+def plot_errors(series: dict[str, tuple[float, ...]], width: int = 900, height: int = 420) -> np.ndarray:
     """An RGB uint8 line plot of per-pair warping errors, one line per named series, with
     axes, tick labels and a legend (drawn with OpenCV; NaN points, i.e. cuts, leave gaps)."""
     image = np.full((height, width, 3), 255, np.uint8)
@@ -278,10 +277,8 @@ def plot_errors(
         cv2.line(image, (x, top + plot_h), (x, top + plot_h + 5), black, 1)
         cv2.putText(image, str(i + 1), (x - 8, top + plot_h + 20), font, 0.4, black, 1, cv2.LINE_AA)
     cv2.rectangle(image, (left, top), (left + plot_w, top + plot_h), black, 1)
-    cv2.putText(image, "frame", (left + plot_w // 2 - 20, height - 10), font, 0.5, black, 1,
-                cv2.LINE_AA)
-    cv2.putText(image, "warping error (MSE, 0..1) per frame vs previous", (left, 25), font, 0.5,
-                black, 1, cv2.LINE_AA)
+    cv2.putText(image, "frame", (left + plot_w // 2 - 20, height - 10), font, 0.5, black, 1, cv2.LINE_AA)
+    cv2.putText(image, "warping error (MSE, 0..1) per frame vs previous", (left, 25), font, 0.5, black, 1, cv2.LINE_AA)
     for (label, errors), colour in zip(series.items(), _PLOT_COLOURS):
         points = [to_pixel(i, v) if not math.isnan(v) else None for i, v in enumerate(errors)]
         for a, b in zip(points, points[1:]):
@@ -293,6 +290,5 @@ def plot_errors(
         y = top + 20 + 20 * row
         x = left + plot_w - 260
         cv2.line(image, (x, y - 4), (x + 30, y - 4), colour, 2, cv2.LINE_AA)
-        cv2.putText(image, f"{label} (mean {_mean(tuple(errors)):.2e})", (x + 38, y), font, 0.45,
-                    black, 1, cv2.LINE_AA)
+        cv2.putText(image, f"{label} (mean {_mean(tuple(errors)):.2e})", (x + 38, y), font, 0.45, black, 1, cv2.LINE_AA)
     return image

@@ -42,15 +42,15 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
     """Read a training checkpoint (tensors and plain values only: ``weights_only=True``)."""
     path = Path(path)
     if not path.is_file():
-        raise ModelError(f"checkpoint not found: {path} (give the .pt file 'streamart train' "
-                         "wrote in its --checkpoint-dir)")
+        raise ModelError(
+            f"checkpoint not found: {path} (give the .pt file 'streamart train' wrote in its --checkpoint-dir)"
+        )
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises assorted types for a file that is not a checkpoint
         raise ModelError(f"{path} is not a readable checkpoint: {describe_load_error(exc)}") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
-        raise ModelError(f"{path} is not a streamart style-network checkpoint "
-                         f"(expected format {CHECKPOINT_FORMAT!r})")
+        raise ModelError(f"{path} is not a streamart style-network checkpoint (expected format {CHECKPOINT_FORMAT!r})")
     return checkpoint
 
 
@@ -61,8 +61,9 @@ def model_from_checkpoint(checkpoint: Mapping) -> TransformerNet:
     return model.eval()
 
 
-def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = False,
-                metadata: Mapping[str, str] | None = None) -> Path:
+def export_onnx(
+    model: TransformerNet, path: str | os.PathLike, *, fp16: bool = False, metadata: Mapping[str, str] | None = None
+) -> Path:
     """Write ``model`` as ONNX to ``path`` (atomically: a temporary name, then a rename).
 
     ``metadata`` becomes the model's metadata_props; ``streamart.variant``,
@@ -80,8 +81,13 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
             # statistics (which is what instance norm is meant to do).
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                exported, (example,), str(temporary), dynamo=False, opset_version=OPSET,
-                input_names=["input"], output_names=["output"],
+                exported,
+                (example,),
+                str(temporary),
+                dynamo=False,
+                opset_version=OPSET,
+                input_names=["input"],
+                output_names=["output"],
                 dynamic_axes={name: {0: "N", 2: "H", 3: "W"} for name in ("input", "output")},
             )
         proto = onnx.load(str(temporary))
@@ -103,12 +109,10 @@ def export_onnx(model: TransformerNet, path: str | os.PathLike, *, fp16: bool = 
         output.discard()  # after a failure; after a commit there is nothing left to remove
 
 
-def export_checkpoint(checkpoint_path: str | os.PathLike, out: str | os.PathLike, *,
-                      fp16: bool = False) -> Path:
+def export_checkpoint(checkpoint_path: str | os.PathLike, out: str | os.PathLike, *, fp16: bool = False) -> Path:
     """Export a training checkpoint to ONNX, with the metadata recorded at training time."""
     checkpoint = load_checkpoint(checkpoint_path)
-    return export_onnx(model_from_checkpoint(checkpoint), out, fp16=fp16,
-                       metadata=checkpoint.get("metadata", {}))
+    return export_onnx(model_from_checkpoint(checkpoint), out, fp16=fp16, metadata=checkpoint.get("metadata", {}))
 
 
 def convert_to_fp16(model):
@@ -130,12 +134,12 @@ def convert_to_fp16(model):
         if index < len(node.input)
     }
     # The exporter shares equal parameters through Identity nodes: keep their sources too.
-    keep_float32 |= {node.input[0] for node in graph.node
-                     if node.op_type == "Identity" and node.output[0] in keep_float32}
+    keep_float32 |= {
+        node.input[0] for node in graph.node if node.op_type == "Identity" and node.output[0] in keep_float32
+    }
 
     def half(tensor):
-        return numpy_helper.from_array(numpy_helper.to_array(tensor).astype(np.float16),
-                                       tensor.name)
+        return numpy_helper.from_array(numpy_helper.to_array(tensor).astype(np.float16), tensor.name)
 
     for initializer in graph.initializer:
         if initializer.data_type == TensorProto.FLOAT and initializer.name not in keep_float32:
@@ -146,33 +150,28 @@ def convert_to_fp16(model):
                 if attribute.name == "value" and attribute.t.data_type == TensorProto.FLOAT:
                     attribute.t.CopyFrom(half(attribute.t))
         if node.op_type == "Cast" and node.attribute[0].i == TensorProto.FLOAT:
-            raise ModelError("unexpected Cast to float32 in the exported graph: "
-                             "the float16 conversion does not handle it")
+            raise ModelError(
+                "unexpected Cast to float32 in the exported graph: the float16 conversion does not handle it"
+            )
 
     nodes = []
     graph_input, graph_output = graph.input[0].name, graph.output[0].name
-    nodes.append(helper.make_node("Cast", [graph_input], [f"{graph_input}_fp16"],
-                                  to=TensorProto.FLOAT16))
+    nodes.append(helper.make_node("Cast", [graph_input], [f"{graph_input}_fp16"], to=TensorProto.FLOAT16))
     for node in graph.node:
-        node.input[:] = [f"{graph_input}_fp16" if name == graph_input else name
-                         for name in node.input]
+        node.input[:] = [f"{graph_input}_fp16" if name == graph_input else name for name in node.input]
         if node.op_type == "InstanceNormalization":
             # Run it in float32: cast its data input up and its output back down.
             source, result = node.input[0], node.output[0]
-            nodes.append(helper.make_node("Cast", [source], [f"{source}_fp32"],
-                                          to=TensorProto.FLOAT))
+            nodes.append(helper.make_node("Cast", [source], [f"{source}_fp32"], to=TensorProto.FLOAT))
             node.input[0] = f"{source}_fp32"
             node.output[0] = f"{result}_fp32"
             nodes.append(node)
-            nodes.append(helper.make_node("Cast", [f"{result}_fp32"], [result],
-                                          to=TensorProto.FLOAT16))
+            nodes.append(helper.make_node("Cast", [f"{result}_fp32"], [result], to=TensorProto.FLOAT16))
             continue
         if graph_output in node.output:
-            node.output[:] = [f"{graph_output}_fp16" if name == graph_output else name
-                              for name in node.output]
+            node.output[:] = [f"{graph_output}_fp16" if name == graph_output else name for name in node.output]
         nodes.append(node)
-    nodes.append(helper.make_node("Cast", [f"{graph_output}_fp16"], [graph_output],
-                                  to=TensorProto.FLOAT))
+    nodes.append(helper.make_node("Cast", [f"{graph_output}_fp16"], [graph_output], to=TensorProto.FLOAT))
     del graph.node[:]
     graph.node.extend(nodes)
     # Shapes recorded for float32 intermediates would now be wrong; let runtimes re-infer.

@@ -133,8 +133,7 @@ def _gram_distance(grams: dict[str, torch.Tensor], target: dict[str, torch.Tenso
 def content_distance(output: dict[str, torch.Tensor], photo: dict[str, torch.Tensor]) -> float:
     """Mean over :data:`CONTENT_LAYERS` of the relative squared feature error."""
     errors = [
-        ((output[name] - photo[name]).pow(2).sum() / photo[name].pow(2).sum().clamp_min(1e-30))
-        .item()
+        ((output[name] - photo[name]).pow(2).sum() / photo[name].pow(2).sum().clamp_min(1e-30)).item()
         for name in CONTENT_LAYERS
     ]
     return float(np.mean(errors))

@@ -96,14 +96,17 @@ def train_base(
             save_torch(partial, {"model": base, "steps": done, "rng": trainer.generator.get_state()})
         if stop is not None and stop.is_set():
             raise KeyboardInterrupt
-    path = save_torch(config.out, {
-        "format": BASE_FORMAT,
-        "variant": training.variant,
-        "model": base,
-        "paintings": [painting.name for painting in config.paintings],
-        "steps": config.steps,
-        "inner_steps": config.inner_steps,
-    })
+    path = save_torch(
+        config.out,
+        {
+            "format": BASE_FORMAT,
+            "variant": training.variant,
+            "model": base,
+            "paintings": [painting.name for painting in config.paintings],
+            "steps": config.steps,
+            "inner_steps": config.inner_steps,
+        },
+    )
     partial.unlink(missing_ok=True)
     return path
 
@@ -111,5 +114,7 @@ def train_base(
 def paintings_in(folder: Path, exclude: Sequence[str] = ()) -> tuple[Path, ...]:
     """The pictures in ``folder`` (JPEG, PNG), sorted, without those named in ``exclude``."""
     return tuple(
-        sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png") and p.name not in exclude)
+        sorted(
+            p for p in Path(folder).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png") and p.name not in exclude
+        )
     )

@@ -97,6 +97,7 @@ TrainingProgress = Callable[[int, int, Losses], None]
 
 def random_affine(batch: int, generator: torch.Generator) -> torch.Tensor:
     """Random small affine warps as N x 2 x 3 matrices in ``affine_grid``'s convention."""
+
     def uniform(limit: float) -> torch.Tensor:
         return (torch.rand(batch, generator=generator) * 2 - 1) * limit
 
@@ -104,8 +105,7 @@ def random_affine(batch: int, generator: torch.Generator) -> torch.Tensor:
     zoom = 1 + uniform(WARP_MAX_ZOOM)
     shift_x, shift_y = uniform(2 * WARP_MAX_SHIFT), uniform(2 * WARP_MAX_SHIFT)  # grid is -1..1
     cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
-    return torch.stack([torch.stack([cos, -sin, shift_x], 1),
-                        torch.stack([sin, cos, shift_y], 1)], 1)
+    return torch.stack([torch.stack([cos, -sin, shift_x], 1), torch.stack([sin, cos, shift_y], 1)], 1)
 
 
 def warp_affine(images: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
@@ -114,8 +114,13 @@ def warp_affine(images: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def temporal_loss(model: torch.nn.Module, content: torch.Tensor, output: torch.Tensor,
-                  generator: torch.Generator, max_noise: float = WARP_MAX_NOISE) -> torch.Tensor:
+def temporal_loss(
+    model: torch.nn.Module,
+    content: torch.Tensor,
+    output: torch.Tensor,
+    generator: torch.Generator,
+    max_noise: float = WARP_MAX_NOISE,
+) -> torch.Tensor:
     """Mean squared difference between stylize(warp(x) + noise) and warp(stylize(x)), where
     valid; the noise is Gaussian, of a random standard deviation up to ``max_noise``.
 
@@ -138,8 +143,10 @@ class ContentImages:
 
     def __init__(self, folder: Path, size: int, generator: torch.Generator):
         if not folder.is_dir():
-            raise InputNotFoundError(f"content folder not found: {folder} (give a folder of photos, "
-                                     "or leave --data out to use the fetched corpus)")
+            raise InputNotFoundError(
+                f"content folder not found: {folder} (give a folder of photos, "
+                "or leave --data out to use the fetched corpus)"
+            )
         self.paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
         if not self.paths:
             raise InputError(f"no images ({', '.join(IMAGE_SUFFIXES)}) in {folder}")
@@ -160,7 +167,7 @@ class ContentImages:
         image = imageops.resize(image, height, width)
         top = int(torch.randint(height - self.size + 1, (), generator=self.generator))
         left = int(torch.randint(width - self.size + 1, (), generator=self.generator))
-        image = image[top:top + self.size, left:left + self.size]
+        image = image[top : top + self.size, left : left + self.size]
         if torch.rand((), generator=self.generator).item() < 0.5:
             image = image[:, ::-1]
         return image
@@ -224,8 +231,10 @@ class Trainer:
         self.base_id: str | None = None
         init = None if config.from_scratch else config.init or shipped_base(config.variant)
         if init is None and not config.from_scratch:
-            raise InputError(f"no base network is shipped for the {config.variant} network: give one with "
-                             "--init, or train from random weights with --from-scratch (and many more --iterations)")
+            raise InputError(
+                f"no base network is shipped for the {config.variant} network: give one with "
+                "--init, or train from random weights with --from-scratch (and many more --iterations)"
+            )
         if init is not None:
             base = load_base(init, config.variant)
             self.model.load_state_dict(base["model"])
@@ -266,15 +275,25 @@ class Trainer:
                 content_features = self.vgg(content, [config.content_layer])[config.content_layer]
             features = self.vgg(output, STYLE_LAYERS)
             content_loss = F.mse_loss(features[config.content_layer].float(), content_features.float())
-            style_loss = torch.stack([
-                weight * F.mse_loss(gram_matrix(features[name]), self.style_grams[name].expand(len(content), -1, -1))
-                for name, weight in zip(STYLE_LAYERS, config.style_layer_weights)
-            ]).sum()
+            style_loss = torch.stack(
+                [
+                    weight
+                    * F.mse_loss(gram_matrix(features[name]), self.style_grams[name].expand(len(content), -1, -1))
+                    for name, weight in zip(STYLE_LAYERS, config.style_layer_weights)
+                ]
+            ).sum()
             tv_loss = total_variation(output.float())
-            temporal = (temporal_loss(self.model, content, output, self.generator)
-                        if config.temporal_weight > 0 else torch.zeros((), device=self.device))
-        return (config.content_weight * content_loss, config.style_weight * style_loss,
-                config.tv_weight * tv_loss, config.temporal_weight * temporal)
+            temporal = (
+                temporal_loss(self.model, content, output, self.generator)
+                if config.temporal_weight > 0
+                else torch.zeros((), device=self.device)
+            )
+        return (
+            config.content_weight * content_loss,
+            config.style_weight * style_loss,
+            config.tv_weight * tv_loss,
+            config.temporal_weight * temporal,
+        )
 
     def evaluate(self, content: torch.Tensor) -> Losses:
         """The weighted losses of the current network on ``content`` (N x 3 x H x W, 0..255),
@@ -300,8 +319,10 @@ class Trainer:
         with torch.no_grad(), self._autocast():
             styled = self.model(self.samples.to(self.device)).float()
         self.model.train()
-        rows = [np.concatenate([to_image(self.samples[i:i + 1]), to_image(styled[i:i + 1])], 1)
-                for i in range(len(self.samples))]
+        rows = [
+            np.concatenate([to_image(self.samples[i : i + 1]), to_image(styled[i : i + 1])], 1)
+            for i in range(len(self.samples))
+        ]
         return np.concatenate(rows, 0)
 
     def save_checkpoint(self, path: Path) -> Path:
@@ -313,8 +334,9 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "iteration": self.iteration,
             "rng": self.generator.get_state(),
-            "config": {key: str(value) if isinstance(value, Path) else value
-                       for key, value in asdict(self.config).items()},
+            "config": {
+                key: str(value) if isinstance(value, Path) else value for key, value in asdict(self.config).items()
+            },
             "metadata": self.metadata(),
         }
         return save_torch(path, checkpoint)
@@ -322,9 +344,11 @@ class Trainer:
     def _resume(self, path: Path) -> None:
         checkpoint = load_checkpoint(path)
         if checkpoint["variant"] != self.config.variant:
-            raise InputError(f"{path} holds a {checkpoint['variant']} network, but --variant is "
-                             f"{self.config.variant}: resume with --variant "
-                             f"{checkpoint['variant']}")
+            raise InputError(
+                f"{path} holds a {checkpoint['variant']} network, but --variant is "
+                f"{self.config.variant}: resume with --variant "
+                f"{checkpoint['variant']}"
+            )
         self.model.load_state_dict(checkpoint["model"])
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         self.iteration = int(checkpoint["iteration"])
@@ -392,11 +416,20 @@ class Trainer:
             self.save_checkpoint(folder / "last.pt")
             if stop is not None and stop.is_set():
                 # The caller asked (the web page's Cancel): it says what it offers, not a command.
-                log.info("training stopped as asked at iteration %d of %d; checkpoint %s",
-                         self.iteration, config.iterations, folder / "last.pt")
+                log.info(
+                    "training stopped as asked at iteration %d of %d; checkpoint %s",
+                    self.iteration,
+                    config.iterations,
+                    folder / "last.pt",
+                )
             else:
-                log.warning("training stopped at iteration %d of %d, no model written; to go on, run the "
-                            "same command with --resume %s", self.iteration, config.iterations, folder / "last.pt")
+                log.warning(
+                    "training stopped at iteration %d of %d, no model written; to go on, run the "
+                    "same command with --resume %s",
+                    self.iteration,
+                    config.iterations,
+                    folder / "last.pt",
+                )
             raise
         self.save_checkpoint(folder / "last.pt")
         return export_onnx(self.model, out, fp16=config.fp16, metadata=self.metadata())
@@ -436,8 +469,9 @@ def train_style(
     if out is None:
         model = new_user_model(config.style_name or Path(config.painting).stem)
         out = model.path
-        config = replace(config, out=out, style_name=model.name,
-                         checkpoint_dir=config.checkpoint_dir or model.checkpoints)
+        config = replace(
+            config, out=out, style_name=model.name, checkpoint_dir=config.checkpoint_dir or model.checkpoints
+        )
     check_output_path(out, overwrite=overwrite)
     return train(config, progress=progress, stop=stop)
 
@@ -459,8 +493,9 @@ def load_base(path: Path, variant: str) -> dict:
     if not isinstance(base, dict) or base.get("format") != BASE_FORMAT:
         raise InputError(f"{path} is not a streamart base network (format {BASE_FORMAT!r})")
     if base["variant"] != variant:
-        raise InputError(f"{path} is a base for the {base['variant']} network, not {variant}: "
-                         f"train with --variant {base['variant']}")
+        raise InputError(
+            f"{path} is a base for the {base['variant']} network, not {variant}: train with --variant {base['variant']}"
+        )
     return {**base, "id": hashlib.sha256(data).hexdigest()[:16]}
 
 
@@ -488,8 +523,13 @@ def load_style_picture(path: Path, *, max_pixels: int = MAX_PIXELS) -> np.ndarra
             f"picture of at least {MIN_STYLE_SIDE} pixels on each side"
         )
     if max(height, width) > MAX_STYLE_SIDE:
-        log.warning("the style picture %s is %dx%d: scaled down to %d pixels on its longer side",
-                    path, width, height, MAX_STYLE_SIDE)
+        log.warning(
+            "the style picture %s is %dx%d: scaled down to %d pixels on its longer side",
+            path,
+            width,
+            height,
+            MAX_STYLE_SIDE,
+        )
         image = imageops.resize_long_side(image, MAX_STYLE_SIDE)
     if float(image.std()) < MIN_STYLE_CONTRAST:
         raise InputError(

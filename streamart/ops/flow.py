@@ -61,9 +61,7 @@ class DisFlow:
 
     def __init__(self, preset: str = "fast") -> None:
         if preset not in DIS_PRESETS:
-            raise ValueError(
-                f"unknown flow preset {preset!r}: choose one of {', '.join(DIS_PRESETS)}"
-            )
+            raise ValueError(f"unknown flow preset {preset!r}: choose one of {', '.join(DIS_PRESETS)}")
         self.preset = preset
         self._dis = cv2.DISOpticalFlow.create(DIS_PRESETS[preset])
 
@@ -120,10 +118,7 @@ def leaves_frame(flow: np.ndarray) -> np.ndarray:
     """Bool mask of pixels whose flow points outside the grid (nothing to take from there)."""
     height, width = flow.shape[:2]
     target = _pixel_grid(height, width) + flow
-    return (
-        (target[..., 0] < 0) | (target[..., 0] > width - 1)
-        | (target[..., 1] < 0) | (target[..., 1] > height - 1)
-    )
+    return (target[..., 0] < 0) | (target[..., 0] > width - 1) | (target[..., 1] < 0) | (target[..., 1] > height - 1)
 
 
 def occlusion_mask(flow: np.ndarray, reverse_flow: np.ndarray) -> np.ndarray:
@@ -138,9 +133,7 @@ def occlusion_mask(flow: np.ndarray, reverse_flow: np.ndarray) -> np.ndarray:
     """
     reverse_at_target = warp(reverse_flow, flow)
     flow_sq = _squared_norm(flow)
-    inconsistent = _squared_norm(flow + reverse_at_target) > 0.01 * (
-        flow_sq + _squared_norm(reverse_at_target)
-    ) + 0.5
+    inconsistent = _squared_norm(flow + reverse_at_target) > 0.01 * (flow_sq + _squared_norm(reverse_at_target)) + 0.5
     # Forward differences (zero at the last row/column), as in the original protocol.
     gradient_sq = np.zeros(flow.shape[:2], np.float32)
     gradient_sq[:, :-1] += _squared_norm(flow[:, 1:] - flow[:, :-1])
@@ -167,8 +160,9 @@ def histogram_change(previous: np.ndarray, current: np.ndarray) -> float:
     return 0.5 * float(np.abs(hist_prev / hist_prev.sum() - hist_cur / hist_cur.sum()).sum())
 
 
-def motion_confidence(current: np.ndarray, previous: np.ndarray, backward: np.ndarray,
-                      forward: np.ndarray) -> np.ndarray:
+def motion_confidence(
+    current: np.ndarray, previous: np.ndarray, backward: np.ndarray, forward: np.ndarray
+) -> np.ndarray:
     """Float32 0..1 trust in ``backward`` (current -> previous) per pixel of ``current``.
 
     ``current`` and ``previous`` are RGB at the flow's resolution, ``forward`` the flow the other

@@ -179,7 +179,7 @@ def _boxes(view: memoryview, start: int, end: int):
 def _avif(view: memoryview) -> tuple[int, int] | None:
     """The largest 'ispe' (image spatial extent) property: every image item has one, the
     primary image (a grid of tiles, say) included."""
-    if view[4:8] != b"ftyp" or not re.search(rb"avi[fs]", bytes(view[8:struct.unpack_from(">I", view, 0)[0]])):
+    if view[4:8] != b"ftyp" or not re.search(rb"avi[fs]", bytes(view[8 : struct.unpack_from(">I", view, 0)[0]])):
         return None
     sizes = []
     for kind, start, end in _boxes(view, 0, len(view)):
@@ -188,8 +188,11 @@ def _avif(view: memoryview) -> tuple[int, int] | None:
                 if kind == b"iprp":
                     for kind, start, end in _boxes(view, start, end):
                         if kind == b"ipco":
-                            sizes += [struct.unpack_from(">II", view, start + 4) for kind, start, _ in
-                                      _boxes(view, start, end) if kind == b"ispe"]
+                            sizes += [
+                                struct.unpack_from(">II", view, start + 4)
+                                for kind, start, _ in _boxes(view, start, end)
+                                if kind == b"ispe"
+                            ]
     return max(sizes, key=lambda size: size[0] * size[1]) if sizes else None
 
 

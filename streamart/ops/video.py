@@ -25,8 +25,23 @@ BT709 = 1
 #: follows what the file names. The MOV demuxer follows external data references only when
 #: told to (its enable_drefs option, off by default).
 PLAIN_DEMUXERS = (
-    "mov", "matroska", "avi", "mpegts", "flv", "ogg", "gif", "mpeg", "mpegvideo", "asf", "nut",
-    "ivf", "yuv4mpegpipe", "h264", "hevc", "m4v", "dv",
+    "mov",
+    "matroska",
+    "avi",
+    "mpegts",
+    "flv",
+    "ogg",
+    "gif",
+    "mpeg",
+    "mpegvideo",
+    "asf",
+    "nut",
+    "ivf",
+    "yuv4mpegpipe",
+    "h264",
+    "hevc",
+    "m4v",
+    "dv",
 )
 
 
@@ -53,6 +68,10 @@ def from_rgb(image: np.ndarray, pix_fmt: str) -> av.VideoFrame:
     if av.VideoFormat(pix_fmt).is_rgb:
         return frame
     return frame.reformat(
-        format=pix_fmt, dst_colorspace="itu709", dst_color_range="MPEG",
-        dst_color_trc=BT709, dst_color_primaries=BT709, interpolation=EXACT_CONVERSION,
+        format=pix_fmt,
+        dst_colorspace="itu709",
+        dst_color_range="MPEG",
+        dst_color_trc=BT709,
+        dst_color_primaries=BT709,
+        interpolation=EXACT_CONVERSION,
     )

@@ -68,8 +68,7 @@ def resolve_device(device: str) -> str:
             else ""
         )
         raise DeviceError(
-            f"device '{device}' is not available in this onnxruntime build "
-            f"(available: {', '.join(available)}){hint}"
+            f"device '{device}' is not available in this onnxruntime build (available: {', '.join(available)}){hint}"
         )
     return device
 
@@ -111,8 +110,7 @@ class OnnxModel:
         inputs, outputs = self.session.get_inputs(), self.session.get_outputs()
         if len(inputs) != 1 or len(outputs) < 1:
             raise ModelError(
-                f"{self.path} has {len(inputs)} inputs; a style model has exactly one "
-                "(RGB float N x 3 x H x W)"
+                f"{self.path} has {len(inputs)} inputs; a style model has exactly one (RGB float N x 3 x H x W)"
             )
         self.input_name, self.output_name = inputs[0].name, outputs[0].name
         self.input_shape = list(inputs[0].shape)

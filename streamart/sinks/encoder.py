@@ -99,9 +99,7 @@ class EncoderSink(ClosingContext):
         try:
             self._write(frame)
         except av.error.FFmpegError as exc:
-            raise OutputError(
-                f"writing {self.path} failed ({describe(exc)}); check free disk space"
-            ) from exc
+            raise OutputError(f"writing {self.path} failed ({describe(exc)}); check free disk space") from exc
 
     def _write(self, frame: Frame) -> None:
         if self._file.container is None:

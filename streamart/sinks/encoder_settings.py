@@ -17,8 +17,19 @@ from ..errors import DeviceError, OutputError
 
 # Video encoders worth suggesting, in order; only those this FFmpeg build has are named.
 _SUGGESTED_ENCODERS = (
-    "libx264", "h264_nvenc", "h264_qsv", "h264_videotoolbox", "h264_vaapi", "libx265",
-    "hevc_nvenc", "libsvtav1", "libaom-av1", "av1_nvenc", "libvpx-vp9", "mpeg4", "gif",
+    "libx264",
+    "h264_nvenc",
+    "h264_qsv",
+    "h264_videotoolbox",
+    "h264_vaapi",
+    "libx265",
+    "hevc_nvenc",
+    "libsvtav1",
+    "libaom-av1",
+    "av1_nvenc",
+    "libvpx-vp9",
+    "mpeg4",
+    "gif",
 )
 
 
@@ -54,7 +65,9 @@ def check_encode(encode: EncodeConfig, width: int, height: int) -> dict[str, str
         codec = av.Codec(encoder, "w")
         private = {option.name: option for option in av.CodecContext.create(codec, "w").supported_options.private}
     except (av.codec.codec.UnknownCodecError, av.error.FFmpegError, ValueError):
-        raise OutputError(f"unknown video encoder {encoder!r}; choose one of: {', '.join(available_encoders())}") from None
+        raise OutputError(
+            f"unknown video encoder {encoder!r}; choose one of: {', '.join(available_encoders())}"
+        ) from None
     if codec.type != "video":
         raise OutputError(f"{encoder} is not a video encoder; choose one of: {', '.join(available_encoders())}")
     formats = [f.name for f in codec.video_formats or ()]
@@ -165,9 +178,7 @@ def check_container(path: Path, encoder: str) -> None:
     try:
         container = av.open(probe, "w")
     except ValueError:
-        raise OutputError(
-            f"cannot tell the video format of {path.name} from its extension; use .mp4 or .mkv"
-        ) from None
+        raise OutputError(f"cannot tell the video format of {path.name} from its extension; use .mp4 or .mkv") from None
     with container:
         if container.format.name == "image2":  # .png, .jpg, ...: FFmpeg writes one file per frame
             raise OutputError(
@@ -177,14 +188,14 @@ def check_container(path: Path, encoder: str) -> None:
         codec = av.Codec(encoder, "w").canonical_name
         if codec not in container.supported_codecs:
             fitting = [  # software encoders only: they need no particular GPU
-                _with_pix_fmt(name) for name in available_encoders()
+                _with_pix_fmt(name)
+                for name in available_encoders()
                 if av.Codec(name, "w").canonical_name in container.supported_codecs
                 and not av.Codec(name, "w").hardware_configs
             ]
             instead = f"--encoder {' or '.join(fitting)}" if fitting else "another encoder"
             raise OutputError(
-                f"a {path.suffix} file cannot hold {codec} video from {encoder}; "
-                f"use .mp4 or .mkv, or {instead}"
+                f"a {path.suffix} file cannot hold {codec} video from {encoder}; use .mp4 or .mkv, or {instead}"
             )
 
 
@@ -199,4 +210,3 @@ def _with_pix_fmt(encoder: str) -> str:
 def available_encoders() -> list[str]:
     """Video encoders this FFmpeg build has (a hardware one may still lack its device)."""
     return [name for name in _SUGGESTED_ENCODERS if name in av.codecs_available]
-

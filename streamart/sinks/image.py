@@ -29,8 +29,7 @@ class ImageSink(ClosingContext):
     def __init__(self, path: str | os.PathLike, *, overwrite: bool = False) -> None:
         if not cv2.haveImageWriter(os.fspath(path)):
             raise OutputError(
-                f"cannot write pictures of type {Path(path).suffix or '(no extension)'!r}; "
-                "use .png or .jpg"
+                f"cannot write pictures of type {Path(path).suffix or '(no extension)'!r}; use .png or .jpg"
             )
         self._output = OutputFile(path, overwrite=overwrite)
         self.path = self._output.path
@@ -43,8 +42,7 @@ class ImageSink(ClosingContext):
             raise ValueError("write() on a closed ImageSink")
         if self._written:
             raise OutputError(
-                f"{self.path} holds one picture but a second frame arrived; "
-                "write video to a .mp4 instead"
+                f"{self.path} holds one picture but a second frame arrived; write video to a .mp4 instead"
             )
         bgr = cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR)
         jpeg = self.path.suffix.lower() in (".jpg", ".jpeg")

@@ -234,6 +234,4 @@ def _open_audio(path: str | os.PathLike, *, plain_only: bool) -> av.container.In
     try:
         return open_input(path, plain_only=plain_only)
     except av.error.FFmpegError as exc:
-        raise InputError(
-            f"cannot read audio from {path} ({describe(exc)}); give a media file"
-        ) from None
+        raise InputError(f"cannot read audio from {path} ({describe(exc)}); give a media file") from None

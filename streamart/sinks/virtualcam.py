@@ -81,7 +81,10 @@ class VirtualCameraSink(ClosingContext):
             if not self._warned_resize:
                 log.info(
                     "virtual camera: resizing %dx%d frames to %dx%d",
-                    frame.width, frame.height, self.width, self.height,
+                    frame.width,
+                    frame.height,
+                    self.width,
+                    self.height,
                 )
                 self._warned_resize = True
             image = cv2.resize(image, (self.width, self.height), interpolation=cv2.INTER_AREA)

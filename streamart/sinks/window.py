@@ -36,6 +36,7 @@ _FPS_WINDOW = 30  # the overlay's fps is averaged over this many frames
 _MESSAGE_SECONDS = 2.0  # how long a notice such as "saved shot.png" stays on screen
 _ESCAPE = 27
 
+
 class WindowSink(ClosingContext):
     """Show frames in a window; hotkeys change ``controls``, which the stages read.
 
@@ -245,12 +246,9 @@ def _check_display() -> None:
     display = os.environ.get("DISPLAY", "")
     if not display:
         raise DeviceError(
-            "no display for the preview window (DISPLAY is not set): run it in a desktop "
-            "session, or leave out --window"
+            "no display for the preview window (DISPLAY is not set): run it in a desktop session, or leave out --window"
         )
     if display.startswith(":"):
         number = display[1:].split(".")[0]
         if not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-            raise DeviceError(
-                f"no X server on display {display}: run it in a desktop session, or leave out --window"
-            )
+            raise DeviceError(f"no X server on display {display}: run it in a desktop session, or leave out --window")

@@ -102,9 +102,7 @@ class FileSource(ClosingContext):
         self.finished = False
         if not self._container.streams.video:
             self.close()
-            raise InputError(
-                f"input {self.path} has no video stream (audio only?); give a video file"
-            )
+            raise InputError(f"input {self.path} has no video stream (audio only?); give a video file")
         self._stream = self._container.streams.video[0]
         assert self._stream.time_base is not None  # FFmpeg gives every demuxed stream one
         self._time_base: Fraction = self._stream.time_base
@@ -126,8 +124,7 @@ class FileSource(ClosingContext):
         if first is None:
             self.close()
             raise InputError(
-                f"input {self.path} has no decodable video frames (empty or corrupt); "
-                "give another video file"
+                f"input {self.path} has no decodable video frames (empty or corrupt); give another video file"
             )
         self._quarter_turns = _quarter_turns(first)
         width, height = first.width, first.height
@@ -143,9 +140,7 @@ class FileSource(ClosingContext):
         self._trimmed = start is not None or duration is not None
         if self._trimmed:
             try:
-                first, frame_count, duration_seconds = self._trim(
-                    first, start or 0.0, duration, fps, duration_seconds
-                )
+                first, frame_count, duration_seconds = self._trim(first, start or 0.0, duration, fps, duration_seconds)
             except InputError:
                 self.close()
                 raise
@@ -326,9 +321,7 @@ def _video_duration(stream: av.video.stream.VideoStream) -> float | None:
         return None
 
 
-def _duration(
-    stream: av.video.stream.VideoStream, container: av.container.InputContainer
-) -> float | None:
+def _duration(stream: av.video.stream.VideoStream, container: av.container.InputContainer) -> float | None:
     video = _video_duration(stream)
     if video is not None:
         return video

@@ -19,12 +19,18 @@ class SyntheticSource(ClosingContext):
     optical flow all have real work to do.
     """
 
-    def __init__(self, *, width: int = 1280, height: int = 720, frames: int = 120, fps: int = 30, live: bool = False) -> None:
+    def __init__(
+        self, *, width: int = 1280, height: int = 720, frames: int = 120, fps: int = 30, live: bool = False
+    ) -> None:
         self.live = live
         self.frames = frames
         self.info = StreamInfo(
-            width=width, height=height, fps=float(fps), frame_count=frames,
-            time_base=Fraction(1, fps), duration=frames / fps,
+            width=width,
+            height=height,
+            fps=float(fps),
+            frame_count=frames,
+            time_base=Fraction(1, fps),
+            duration=frames / fps,
         )
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
         # Whole periods across the width, so that panning (a roll) leaves no seam.

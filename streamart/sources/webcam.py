@@ -75,10 +75,7 @@ class WebcamSource(ClosingContext):
         first = self._read()
         if first is None:
             self.close()
-            raise DeviceError(
-                f"{self.description} opened but delivers no frames: "
-                "is it used by another program?"
-            )
+            raise DeviceError(f"{self.description} opened but delivers no frames: is it used by another program?")
         # A camera's first frame is stale by the time the pipeline starts; a file's is frame 0.
         self._first_frame = first if self.is_file else None
         actual_fps = self._capture.get(cv2.CAP_PROP_FPS)
@@ -150,8 +147,7 @@ class WebcamSource(ClosingContext):
         else:
             if isinstance(device, str) and not os.path.exists(device):
                 raise DeviceError(
-                    f"camera {device} does not exist: is it connected? "
-                    "('streamart devices' lists the cameras)"
+                    f"camera {device} does not exist: is it connected? ('streamart devices' lists the cameras)"
                 )
             with _quiet_opencv():
                 capture = cv2.VideoCapture(device, _camera_api())
@@ -160,12 +156,8 @@ class WebcamSource(ClosingContext):
             if self.is_file:
                 raise InputError(f"{device} cannot be read as a video: is it a video file?")
             if "://" in str(device):
-                raise DeviceError(
-                    f"stream {device} could not be opened: check the address and that it is reachable"
-                )
-            raise DeviceError(
-                f"camera {device} could not be opened: is it connected, or used by another program?"
-            )
+                raise DeviceError(f"stream {device} could not be opened: check the address and that it is reachable")
+            raise DeviceError(f"camera {device} could not be opened: is it connected, or used by another program?")
         if not self.is_file:
             # One buffered frame: a slow consumer then gets the newest frame, not an old one.
             capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
@@ -317,8 +309,7 @@ def _parse_device(device: int | str) -> int | str:
     if isinstance(device, str) and "://" not in device and not device.startswith("/dev/"):
         if not os.path.exists(device):
             raise InputNotFoundError(
-                f"no such camera or file: {device!r} (give a camera index, /dev/videoN, "
-                "a stream URL or a video file)"
+                f"no such camera or file: {device!r} (give a camera index, /dev/videoN, a stream URL or a video file)"
             )
     return device
 

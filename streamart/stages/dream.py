@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     import torch
 
 
-
 class DreamStage(ClosingContext):
     """DeepDream every frame, starting from the previous dream warped along the motion.
 

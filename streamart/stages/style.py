@@ -45,9 +45,7 @@ class StyleModel:
         self.name = self.path.stem
         shape = self.runtime.input_shape
         if len(shape) != 4 or shape[1] not in (3, "3"):
-            raise ModelError(
-                f"{self.path} takes input of shape {shape}; a style model takes RGB N x 3 x H x W"
-            )
+            raise ModelError(f"{self.path} takes input of shape {shape}; a style model takes RGB N x 3 x H x W")
         if isinstance(shape[2], int) or isinstance(shape[3], int):
             raise ModelError(
                 f"{self.path} has a fixed input size {shape[2]}x{shape[3]}; export style models "
@@ -77,9 +75,7 @@ class StyleModel:
         except MemoryError:
             raise DeviceError(self._too_big(height, width, available_host_memory())) from None
         if output.ndim != 4 or output.shape[1] != 3:
-            raise ModelError(
-                f"{self.path} returned shape {output.shape}; a style model returns RGB N x 3 x H x W"
-            )
+            raise ModelError(f"{self.path} returned shape {output.shape}; a style model returns RGB N x 3 x H x W")
         if not self._checked_values:
             if not np.isfinite(output).all():
                 raise ModelError(
@@ -186,7 +182,9 @@ class FinishStage(ClosingContext):
         source = frame.source_image
         if strength == 0.0:
             return frame.with_image(source)
-        return frame.with_image(finish(frame.image, source, strength=strength, preserve_color=self.config.preserve_color))
+        return frame.with_image(
+            finish(frame.image, source, strength=strength, preserve_color=self.config.preserve_color)
+        )
 
     def reset(self) -> None:
         """Nothing is kept between frames."""

@@ -36,7 +36,12 @@ from starlette.requests import ClientDisconnect
 from .. import api
 from ..art.dream_settings import PRESETS  # the preset names, as 'streamart dream' offers them
 from ..config import (
-    DEFAULT_DREAM_PRESET, DEFAULT_TEMPORAL, DEFAULT_WORKING_SIZE, LIVE_WORKING_SIZE, MAX_PIXELS, LookConfig,
+    DEFAULT_DREAM_PRESET,
+    DEFAULT_TEMPORAL,
+    DEFAULT_WORKING_SIZE,
+    LIVE_WORKING_SIZE,
+    MAX_PIXELS,
+    LookConfig,
     StyleConfig,
 )
 from ..errors import DependencyError, OutputError, StreamartError, TooManyPixelsError
@@ -47,7 +52,14 @@ from .jobs import Job, JobQueue, UnknownJob
 from .live import LiveSession
 from . import DEFAULT_MAX_UPLOAD_MB, DEFAULT_MAX_WORKSPACE_MB, DEFAULT_PORT, IDLE_SECONDS
 from .uploads import (
-    UPLOAD_STALL_SECONDS, NotMedia, Upload, Uploads, UnknownUpload, UploadStalled, UploadTooLarge, WorkspaceFull,
+    UPLOAD_STALL_SECONDS,
+    NotMedia,
+    Upload,
+    Uploads,
+    UnknownUpload,
+    UploadStalled,
+    UploadTooLarge,
+    WorkspaceFull,
     display_name,
 )
 from .workspace import folder_size, temporary_workspace
@@ -106,8 +118,9 @@ def look_of(request: StyleRequest, style: Style) -> LookConfig:
     ``style``) as the model, by its path as the CLI's --style gives one; a photo has no
     temporal consistency to ask for."""
     return LookConfig(
-        style=StyleConfig(model=str(style.path), size=request.size, strength=request.strength,
-                          preserve_color=request.preserve_color),
+        style=StyleConfig(
+            model=str(style.path), size=request.size, strength=request.strength, preserve_color=request.preserve_color
+        ),
         temporal=request.temporal if isinstance(request, VideoRequest) else DEFAULT_TEMPORAL,
     )
 
@@ -153,7 +166,10 @@ class HostAndOriginCheck:
             arrived_at = (scope.get("server") or (None,))[0]
             if not self.own.answers(host, arrived_at):
                 await self._refuse(
-                    scope, receive, send, 400,
+                    scope,
+                    receive,
+                    send,
+                    400,
                     f"refused: this app does not answer to the name '{host}'; open it at the address "
                     "'streamart ui' printed, or start it with --allowed-host NAME[:PORT] to reach it by "
                     "another name (behind a reverse proxy)",
@@ -229,9 +245,13 @@ def static_folder() -> Path:
 
 
 def create_app(
-    workspace: Path, *, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
-    max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6, max_pixels: int = MAX_PIXELS,
-    training: Mapping[str, Any] | None = None, own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT),
+    workspace: Path,
+    *,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
+    max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6,
+    max_pixels: int = MAX_PIXELS,
+    training: Mapping[str, Any] | None = None,
+    own: OwnNames = OwnNames.of("127.0.0.1", DEFAULT_PORT),
     stall_seconds: float = UPLOAD_STALL_SECONDS,
 ) -> FastAPI:
     """The app, keeping uploads and results in ``workspace`` (a folder the caller removes) up
@@ -255,8 +275,9 @@ def create_app(
     def room() -> int:
         return max_workspace_bytes - folder_size(workspace)
 
-    uploads = Uploads(workspace / "uploads", limit=max_upload_bytes, max_pixels=max_pixels, room=room,
-                       stall_seconds=stall_seconds)
+    uploads = Uploads(
+        workspace / "uploads", limit=max_upload_bytes, max_pixels=max_pixels, room=room, stall_seconds=stall_seconds
+    )
     results = workspace / "results"
     results.mkdir(parents=True, exist_ok=True)
 
@@ -308,8 +329,15 @@ def create_app(
     @app.exception_handler(StreamartError)
     async def streamart_error(request: Request, exc: StreamartError) -> JSONResponse:
         status = {
-            UploadTooLarge: 413, TooManyPixelsError: 413, NotMedia: 415, UnknownUpload: 404, UnknownJob: 404,
-            work.StyleExists: 409, UploadStalled: 408, WorkspaceFull: 507, api.StyleNameTooLong: 422,
+            UploadTooLarge: 413,
+            TooManyPixelsError: 413,
+            NotMedia: 415,
+            UnknownUpload: 404,
+            UnknownJob: 404,
+            work.StyleExists: 409,
+            UploadStalled: 408,
+            WorkspaceFull: 507,
+            api.StyleNameTooLong: 422,
         }.get(type(exc), 400)
         extra = {"style": exc.name} if isinstance(exc, work.StyleExists) else {}  # the page offers to replace it
         if isinstance(exc, UploadStalled):
@@ -381,25 +409,38 @@ def create_app(
     async def video(request: VideoRequest) -> dict[str, object]:
         clip = uploads.get(request.upload, "video", what="video")
         style = gallery.find(request.style)
-        job = work.video(clip, style, look_of(request, style), start=request.start,
-                         duration=request.duration, results=results,
-                         max_pixels=max_pixels)
+        job = work.video(
+            clip,
+            style,
+            look_of(request, style),
+            start=request.start,
+            duration=request.duration,
+            results=results,
+            max_pixels=max_pixels,
+        )
         return jobs.status(submit(job))
 
     @app.post("/api/jobs/gatys")
     async def gatys(request: GatysRequest) -> dict[str, object]:
         picture = uploads.get(request.upload, "image", what="photo")
         painting = uploads.get(request.painting, "image", what="style picture")
-        job = work.gatys(picture, painting, iterations=request.iterations, size=request.size,
-                         preserve_color=request.preserve_color, results=results,
-                         max_pixels=max_pixels)
+        job = work.gatys(
+            picture,
+            painting,
+            iterations=request.iterations,
+            size=request.size,
+            preserve_color=request.preserve_color,
+            results=results,
+            max_pixels=max_pixels,
+        )
         return jobs.status(submit(job))
 
     @app.post("/api/jobs/dream")
     async def dream(request: DreamRequest) -> dict[str, object]:
         picture = uploads.get(request.upload, "image", what="photo")
-        job = work.dream(picture, preset=request.preset, long_side=request.long_side, results=results,
-                         max_pixels=max_pixels)
+        job = work.dream(
+            picture, preset=request.preset, long_side=request.long_side, results=results, max_pixels=max_pixels
+        )
         return jobs.status(submit(job))
 
     def new_style(painting_id: str, text: str | None) -> tuple[Upload, str, bool]:
@@ -416,7 +457,9 @@ def create_app(
         return painting, name, replaces
 
     @app.get("/api/train/name")
-    async def train_name(upload: str, name: str | None = Query(None, max_length=MAX_STYLE_NAME, title="Name")) -> dict[str, object]:
+    async def train_name(
+        upload: str, name: str | None = Query(None, max_length=MAX_STYLE_NAME, title="Name")
+    ) -> dict[str, object]:
         """What the page shows before training: the name the style would get and whether it
         would replace one of the user's own (or the one-line reason it cannot be trained)."""
         _, style, replaces = new_style(upload, name)
@@ -427,8 +470,7 @@ def create_app(
         painting, name, replaces = new_style(request.upload, request.name)
         if replaces and not request.overwrite:
             raise work.StyleExists(name)
-        job = submit(work.train(painting, name, overwrite=request.overwrite, settings=training,
-                                max_pixels=max_pixels))
+        job = submit(work.train(painting, name, overwrite=request.overwrite, settings=training, max_pixels=max_pixels))
         training_jobs[name] = job
         return {**jobs.status(job), "style": name}
 
@@ -487,9 +529,15 @@ def url_of(sock: socket.socket) -> str:
 
 
 def serve(
-    *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
-    max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6, allowed_hosts: Iterable[str] = (),
-    max_pixels: int = MAX_PIXELS, on_ready: Callable[[str], None] | None = None, training: Mapping[str, Any] | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB * 10**6,
+    max_workspace_bytes: int = DEFAULT_MAX_WORKSPACE_MB * 10**6,
+    allowed_hosts: Iterable[str] = (),
+    max_pixels: int = MAX_PIXELS,
+    on_ready: Callable[[str], None] | None = None,
+    training: Mapping[str, Any] | None = None,
 ) -> None:
     """Run the app until Ctrl-C (or SIGTERM), then stop the running job and remove every
     upload and result (what a killed run left is removed at the start: see
@@ -502,11 +550,18 @@ def serve(
     with sock, temporary_workspace() as folder:
         own = OwnNames.of(host, sock.getsockname()[1], allowed_hosts)
         app = create_app(
-            folder, max_upload_bytes=max_upload_bytes, max_workspace_bytes=max_workspace_bytes, max_pixels=max_pixels,
-            training=training, own=own,
+            folder,
+            max_upload_bytes=max_upload_bytes,
+            max_workspace_bytes=max_workspace_bytes,
+            max_pixels=max_pixels,
+            training=training,
+            own=own,
         )
         config = uvicorn.Config(
-            app, log_level="warning", access_log=False, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            app,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         if on_ready is not None:
             on_ready(url_of(sock))

@@ -68,8 +68,7 @@ class Gallery:
 
     def styles(self) -> list[Style]:
         return [
-            Style(entry.name, entry.style, entry.variant, entry.path, own=not entry.shipped)
-            for entry in list_models()
+            Style(entry.name, entry.style, entry.variant, entry.path, own=not entry.shipped) for entry in list_models()
         ]
 
     async def listing(self) -> list[dict[str, object]]:

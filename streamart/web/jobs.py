@@ -71,8 +71,13 @@ class Job:
     work_seconds_left: float | None = None
 
     def report(
-        self, done: int, total: int | None, unit: str = "", *,
-        fraction: float | None = None, seconds_left: float | None = None,
+        self,
+        done: int,
+        total: int | None,
+        unit: str = "",
+        *,
+        fraction: float | None = None,
+        seconds_left: float | None = None,
     ) -> None:
         """Progress, from the job's thread: ``done`` of ``total`` (None: unknown) ``unit``s;
         ``fraction`` and ``seconds_left`` when the work knows them better than a count does."""
@@ -109,7 +114,9 @@ class Job:
         if isinstance(exc, StreamartError):
             text = str(exc)
         else:
-            text = f"unexpected error, a bug in streamart ({type(exc).__name__}: {exc}); the server's log has the details"
+            text = (
+                f"unexpected error, a bug in streamart ({type(exc).__name__}: {exc}); the server's log has the details"
+            )
         for path, name in self.names.items():
             text = text.replace(path, name)
         return " ".join(text.split()) or type(exc).__name__

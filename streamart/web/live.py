@@ -133,7 +133,11 @@ class LiveSession:
                 await self._send({"error": f"unexpected error, a bug in streamart ({type(exc).__name__}: {exc})"})
                 continue
             self.frames += 1
-            stats = {"frame": self.frames, "ms": math.ceil((time.monotonic() - started) * 1000), "dropped": self.dropped}
+            stats = {
+                "frame": self.frames,
+                "ms": math.ceil((time.monotonic() - started) * 1000),
+                "dropped": self.dropped,
+            }
             await self._send(stats, result)
 
     def _stylize(self, data: bytes) -> bytes:

@@ -19,7 +19,7 @@ MediaKind = Literal["image", "video"]
 
 
 def media_kind(path: str | os.PathLike, *, max_pixels: int = MAX_PIXELS, name: str | None = None) -> MediaKind | None:
-    """"image" when OpenCV recognises the file as a picture (what the API reads pictures
+    """ "image" when OpenCV recognises the file as a picture (what the API reads pictures
     with) and its size can be read from its header, "video" when FFmpeg decodes a first frame
     of a video stream in it, read as one self-contained file (never as a playlist, which could
     name the user's local files: see :func:`~streamart.ops.video.open_input`), else None. A picture, or a video's frames, of more than
@@ -55,5 +55,10 @@ def has_audio(path: str | os.PathLike) -> bool:
 
 
 def _check(width: int, height: int, max_pixels: int, what: str) -> None:
-    check_pixels(width, height, max_pixels=max_pixels, what=what,
-                 fix=f"or start the app with 'streamart ui --max-pixels {width * height}'")
+    check_pixels(
+        width,
+        height,
+        max_pixels=max_pixels,
+        what=what,
+        fix=f"or start the app with 'streamart ui --max-pixels {width * height}'",
+    )

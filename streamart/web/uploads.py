@@ -95,8 +95,14 @@ class Uploads:
     ``stall_seconds`` and ``min_rate`` bound how slowly an upload may arrive."""
 
     def __init__(
-        self, folder: Path, *, limit: int, max_pixels: int = MAX_PIXELS, room: Callable[[], int] | None = None,
-        stall_seconds: float = UPLOAD_STALL_SECONDS, min_rate: float = MIN_UPLOAD_RATE,
+        self,
+        folder: Path,
+        *,
+        limit: int,
+        max_pixels: int = MAX_PIXELS,
+        room: Callable[[], int] | None = None,
+        stall_seconds: float = UPLOAD_STALL_SECONDS,
+        min_rate: float = MIN_UPLOAD_RATE,
     ) -> None:
         self.folder = folder
         self.limit = limit
@@ -113,7 +119,9 @@ class Uploads:
             f"choose a smaller file, or start the app with a higher 'streamart ui --max-upload'"
         )
 
-    async def receive(self, chunks: AsyncIterator[bytes], name: str | None, *, declared_size: int | None = None) -> Upload:
+    async def receive(
+        self, chunks: AsyncIterator[bytes], name: str | None, *, declared_size: int | None = None
+    ) -> Upload:
         """Store a file arriving as ``chunks``, refusing it as soon as it passes the limit or
         the room left (or at once when ``declared_size``, the Content-Length, does), and
         dropping it when its bytes stall."""

@@ -14,8 +14,16 @@ from pydantic.fields import FieldInfo
 
 #: pydantic's error types for a number out of its range or not a number at all.
 _NUMBER_ERRORS = {
-    "greater_than", "greater_than_equal", "less_than", "less_than_equal", "int_parsing", "int_from_float",
-    "int_type", "float_parsing", "float_type", "finite_number",
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "int_parsing",
+    "int_from_float",
+    "int_type",
+    "float_parsing",
+    "float_type",
+    "finite_number",
 }
 
 
@@ -36,7 +44,7 @@ def _field(route: object, where: str, name: str) -> FieldInfo | None:
 
 
 def allowed_range(field: FieldInfo) -> str:
-    """"from 16 to 2160 px", "more than 0 and at most 3600 s", ...: the field's bounds, with its
+    """ "from 16 to 2160 px", "more than 0 and at most 3600 s", ...: the field's bounds, with its
     unit (its ``description``)."""
     unit = f" {field.description}" if field.description else ""
     bounds = {

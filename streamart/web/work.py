@@ -46,7 +46,13 @@ def photo(upload: Upload, style: Style, config: StyleConfig, results: Path, *, m
 
 
 def gatys(
-    upload: Upload, painting: Upload, *, iterations: int, size: int | None, preserve_color: bool, results: Path,
+    upload: Upload,
+    painting: Upload,
+    *,
+    iterations: int,
+    size: int | None,
+    preserve_color: bool,
+    results: Path,
     max_pixels: int = MAX_PIXELS,
 ) -> Job:
     """Gatys et al.'s optimisation: ``upload`` painted like ``painting`` (needs torch)."""
@@ -58,7 +64,9 @@ def gatys(
         def progress(step) -> None:
             height, width = step.size
             unit = f"steps (scale {step.scale_index + 1} of {step.scale_count}: {width}x{height})"
-            job.report(step.iteration, step.total_iterations, unit, fraction=step.fraction, seconds_left=step.seconds_left)
+            job.report(
+                step.iteration, step.total_iterations, unit, fraction=step.fraction, seconds_left=step.seconds_left
+            )
             job.check()
 
         api.gatys_image(
@@ -91,8 +99,14 @@ def dream(upload: Upload, *, preset: str, long_side: int | None, results: Path, 
 
 
 def video(
-    upload: Upload, style: Style, look: LookConfig, *,
-    start: float | None = None, duration: float | None = None, results: Path, max_pixels: int = MAX_PIXELS,
+    upload: Upload,
+    style: Style,
+    look: LookConfig,
+    *,
+    start: float | None = None,
+    duration: float | None = None,
+    results: Path,
+    max_pixels: int = MAX_PIXELS,
 ) -> Job:
     """A video through a fast style model with its audio (``look``'s model is ``style``'s file);
     ``start`` and ``duration`` (seconds) make a preview of that span."""
@@ -101,8 +115,14 @@ def video(
     def work(job: Job) -> Path:
         output = results / f"{job.id}.mp4"
         api.stylize_video(
-            upload.path, output, look=look, start=start, duration=duration, plain_only=True,
-            on_progress=lambda stats: job.report(stats.frames_out, stats.frame_count, "frames"), stop=job.stop,
+            upload.path,
+            output,
+            look=look,
+            start=start,
+            duration=duration,
+            plain_only=True,
+            on_progress=lambda stats: job.report(stats.frames_out, stats.frame_count, "frames"),
+            stop=job.stop,
             max_pixels=max_pixels,
         )
         job.audio = media.has_audio(output)

@@ -32,7 +32,11 @@ def test_stylize_folder_reports_every_file_and_its_progress(clip_factory, tiny_m
     report = streamart.stylize_folder(
         tmp_path, out, style=StyleConfig(model=tiny_model), on_file=ended.append, on_progress=progress.append
     )
-    assert [(o.input.name, o.status) for o in report.outcomes] == [("b.mp4", "skipped"), ("a.mp4", "done"), ("c.mp4", "failed")]
+    assert [(o.input.name, o.status) for o in report.outcomes] == [
+        ("b.mp4", "skipped"),
+        ("a.mp4", "done"),
+        ("c.mp4", "failed"),
+    ]
     assert list(ended) == list(report.outcomes)
     assert report.summary() == "1 done, 1 skipped, 1 failed"
     assert "not a video" in str(report.failed[0].error) and report.outcomes[1].stats.frames_out == 6

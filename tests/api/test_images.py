@@ -17,13 +17,17 @@ from streamart.errors import InputError
 #: What reading a picture in each API call looks like, with ``bomb`` where a painting or the
 #: input goes; the imports are the idle level (torch's hundreds of MB are not the bomb's).
 BOMB_CALLS = {
-    "stylize_image": ("import streamart", "streamart.stylize_image(bomb, out, style=streamart.StyleConfig(model=model))"),
+    "stylize_image": (
+        "import streamart",
+        "streamart.stylize_image(bomb, out, style=streamart.StyleConfig(model=model))",
+    ),
     "gatys painting": (
         "import streamart, streamart.art.gatys",
         "streamart.gatys_image(photo, out, [bomb], config=streamart.art.gatys.GatysConfig(iterations=1))",
     ),
     "dream_image": (
-        "import streamart, streamart.art.dream_settings as dream", "streamart.dream_image(bomb, out, config=dream.preset('dogs'))"
+        "import streamart, streamart.art.dream_settings as dream",
+        "streamart.dream_image(bomb, out, config=dream.preset('dogs'))",
     ),
     "train painting": (
         "import streamart.api, streamart.offline.training\nfrom streamart.config import TrainingConfig",
@@ -41,9 +45,12 @@ def test_every_picture_the_api_reads_is_measured_before_it_is_decoded(call, tmp_
     setup, body = BOMB_CALLS[call]
     files = f"bomb, photo, photos, model = {str(bomb)!r}, {str(photo)!r}, {str(content_dir)!r}, {str(tiny_model)!r}"
     growth, outcome, _ = memory_growth(
-        f"result = {body}", setup=f"{setup}\nfrom pathlib import Path\n{files}\nout = Path({str(tmp_path / 'out.png')!r})"
+        f"result = {body}",
+        setup=f"{setup}\nfrom pathlib import Path\n{files}\nout = Path({str(tmp_path / 'out.png')!r})",
     )
-    assert outcome.startswith(f"TooManyPixelsError: the picture {bomb} is 16000x16000 pixels (256 megapixels), more than")
+    assert outcome.startswith(
+        f"TooManyPixelsError: the picture {bomb} is 16000x16000 pixels (256 megapixels), more than"
+    )
     assert growth < 200 * 2**20
     assert not (tmp_path / "out.png").exists() and not (tmp_path / "out.onnx").exists()
 
@@ -81,8 +88,12 @@ def test_gatys_interrupted_keeps_the_picture_so_far_only_when_asked(tmp_path, ke
 
     with pytest.raises(KeyboardInterrupt):
         streamart.gatys_image(
-            tmp_path / "photo.png", out, [tmp_path / "style.png"], config=GatysConfig(iterations=20, device="cpu"),
-            on_progress=ctrl_c_at_step_3, keep_partial=keep_partial,
+            tmp_path / "photo.png",
+            out,
+            [tmp_path / "style.png"],
+            config=GatysConfig(iterations=20, device="cpu"),
+            on_progress=ctrl_c_at_step_3,
+            keep_partial=keep_partial,
         )
     if keep_partial:
         assert cv2.imread(str(out)).shape == (48, 64, 3)
@@ -110,8 +121,11 @@ def test_stylize_image_runs_your_own_stages_and_process_image_is_its_old_name(tm
     cv2.imwrite(str(picture), image)
     streamart.stylize_image(picture, tmp_path / "new.png", stages=[Invert()])
     assert np.array_equal(cv2.imread(str(tmp_path / "new.png")), 255 - image)
-    with pytest.warns(DeprecationWarning, match=r"^process_image\(input, output, stages\) is deprecated; "
-                      r"use stylize_image\(input, output, stages=stages\)$"):
+    with pytest.warns(
+        DeprecationWarning,
+        match=r"^process_image\(input, output, stages\) is deprecated; "
+        r"use stylize_image\(input, output, stages=stages\)$",
+    ):
         streamart.process_image(picture, tmp_path / "old.png", [Invert()], overwrite=True)
     assert np.array_equal(cv2.imread(str(tmp_path / "old.png")), 255 - image)
 
@@ -125,8 +139,12 @@ def test_gatys_image_takes_its_old_keywords_for_one_release(tmp_path):
     steps = []
     with pytest.warns(DeprecationWarning) as caught:
         streamart.gatys_image(
-            tmp_path / "photo.png", tmp_path / "out.png", styles=[tmp_path / "stripes.png"], style_weights=[1.0],
-            progress=steps.append, config=GatysConfig(iterations=1, scales=(), device="cpu"),
+            tmp_path / "photo.png",
+            tmp_path / "out.png",
+            styles=[tmp_path / "stripes.png"],
+            style_weights=[1.0],
+            progress=steps.append,
+            config=GatysConfig(iterations=1, scales=(), device="cpu"),
         )
     assert sorted(str(warning.message) for warning in caught) == [
         "gatys_image(progress=) is deprecated; use on_progress=",
@@ -143,6 +161,10 @@ def test_dream_image_takes_progress_as_on_progress_for_one_release(tmp_path):
     steps = []
     config = DreamConfig(layers=("relu3_3",), octaves=1, steps=2, seed=0, device="cpu")
     with pytest.warns(DeprecationWarning, match=r"^dream_image\(progress=\) is deprecated; use on_progress=$"):
-        streamart.dream_image(tmp_path / "photo.png", tmp_path / "out.png", config=config,
-                              progress=lambda done, total: steps.append((done, total)))
+        streamart.dream_image(
+            tmp_path / "photo.png",
+            tmp_path / "out.png",
+            config=config,
+            progress=lambda done, total: steps.append((done, total)),
+        )
     assert steps == [(1, 2), (2, 2)] and cv2.imread(str(tmp_path / "out.png")).shape == (48, 64, 3)

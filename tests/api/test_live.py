@@ -22,10 +22,15 @@ def test_stylizer_with_temporal_consistency_keeps_a_still_scene_steady(tiny_mode
     rng = np.random.default_rng(1)
     base = rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)
     with Stylizer(StyleConfig(model=tiny_model), temporal=1.0) as stylize:
-        outputs = [stylize(np.clip(base.astype(int) + rng.integers(-12, 13, base.shape), 0, 255).astype(np.uint8)) for _ in range(6)]
+        outputs = [
+            stylize(np.clip(base.astype(int) + rng.integers(-12, 13, base.shape), 0, 255).astype(np.uint8))
+            for _ in range(6)
+        ]
         stylize.reset()
     plain = Stylizer(StyleConfig(model=tiny_model), temporal=0.0)
-    noisy = [plain(np.clip(base.astype(int) + rng.integers(-12, 13, base.shape), 0, 255).astype(np.uint8)) for _ in range(6)]
+    noisy = [
+        plain(np.clip(base.astype(int) + rng.integers(-12, 13, base.shape), 0, 255).astype(np.uint8)) for _ in range(6)
+    ]
     change = lambda frames: np.mean([np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(frames, frames[1:])])  # noqa: E731
     assert change(outputs) < change(noisy)
 

@@ -57,7 +57,9 @@ def test_video_style_stages_keep_frames_small_between_them(tiny_model):
             frame = stage.process(frame)
             sizes.append(frame.image.shape[:2])
     assert sizes[:3] == [(32, 43), (32, 43), (96, 128)]  # the blend works on the small frame
-    assert [stage.name for stage in streamart.build_style_stages(StyleConfig(model=tiny_model), temporal=0)] == ["style"]
+    assert [stage.name for stage in streamart.build_style_stages(StyleConfig(model=tiny_model), temporal=0)] == [
+        "style"
+    ]
 
 
 def test_plain_only_is_refused_with_workers_rather_than_ignored(clip, tmp_path):
@@ -116,7 +118,10 @@ def test_a_look_is_given_whole_or_in_parts_not_both(clip, tiny_model, tmp_path):
 
 def test_process_video_is_the_old_name_of_stylize_video_with_stages(clip, tmp_path):
     out = tmp_path / "out.mp4"
-    with pytest.warns(DeprecationWarning, match=r"^process_video\(input, output, stages\) is deprecated; "
-                      r"use stylize_video\(input, output, stages=stages\)$"):
+    with pytest.warns(
+        DeprecationWarning,
+        match=r"^process_video\(input, output, stages\) is deprecated; "
+        r"use stylize_video\(input, output, stages=stages\)$",
+    ):
         stats = streamart.process_video(clip, out, [])
     assert stats.frames_out == stats.frame_count > 0 and out.is_file()

@@ -21,9 +21,7 @@ def picture(height: int = 48, width: int = 64, seed: int = 0) -> np.ndarray:
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     disc = ((x - 0.6 * width) ** 2 + (y - 0.4 * height) ** 2 < (0.2 * height) ** 2) * 120.0
     bar = (np.abs(x - 0.25 * width) < 0.06 * width) * -80.0
-    image = np.stack(
-        [60 + 120 * x / width + disc, 60 + 120 * y / height + bar, 140 - disc / 2 + bar], axis=-1
-    )
+    image = np.stack([60 + 120 * x / width + disc, 60 + 120 * y / height + bar, 140 - disc / 2 + bar], axis=-1)
     image += rng.normal(0, 6, image.shape)
     return np.clip(image, 0, 255).astype(np.uint8)
 
@@ -63,9 +61,7 @@ def test_jitter_is_taken_back_from_the_gradient():
     still = dreamer.step(x, torch.tensor([0, 0])) - x
     jittered = dreamer.step(x, torch.tensor([8, -8])) - x
     inner = (slice(None), slice(None), slice(16, -16), slice(16, -16))
-    agreement = torch.nn.functional.cosine_similarity(
-        still[inner].flatten(), jittered[inner].flatten(), dim=0
-    )
+    agreement = torch.nn.functional.cosine_similarity(still[inner].flatten(), jittered[inner].flatten(), dim=0)
     assert agreement > 0.95, agreement
 
 
@@ -155,8 +151,11 @@ def test_seed_makes_a_run_repeatable():
 
 def test_progress_counts_every_step():
     calls = []
-    dream(picture(), config=DreamConfig(layers=("relu2_2",), octaves=2, octave_scale=1.3, steps=2, seed=0),
-          progress=lambda done, total: calls.append((done, total)))
+    dream(
+        picture(),
+        config=DreamConfig(layers=("relu2_2",), octaves=2, octave_scale=1.3, steps=2, seed=0),
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
 
 

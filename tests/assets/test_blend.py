@@ -76,7 +76,9 @@ def test_a_blend_is_written_once_and_reused(family, tmp_path):
 
 
 def test_models_of_different_families_are_refused_by_name(family):
-    with pytest.raises(ModelError, match=r"warm, alien cannot be blended: .*\(their streamart.base: warm: base-1; alien: base-2\)"):
+    with pytest.raises(
+        ModelError, match=r"warm, alien cannot be blended: .*\(their streamart.base: warm: base-1; alien: base-2\)"
+    ):
         resolve_model("warm:0.5,alien:0.5")
 
 

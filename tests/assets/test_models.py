@@ -66,7 +66,12 @@ def test_every_shipped_model_runs_at_any_size_and_says_what_made_it(height, widt
         assert props["streamart.painting_file"].endswith((".jpg", ".png")) and props["streamart.thumbnail"]
         # The recipe as the models shipped before issue 21 record it (newer ones carry
         # streamart.recipe as well): crop and painting sizes, steps, temporal weight.
-        for key in ("streamart.train_size", "streamart.style_size", "streamart.iterations", "streamart.temporal_weight"):
+        for key in (
+            "streamart.train_size",
+            "streamart.style_size",
+            "streamart.iterations",
+            "streamart.temporal_weight",
+        ):
             assert float(props[key]) > 0, (entry.style, key)
         out = StyleStage(StyleConfig(model=entry.path, size=None, threads=1)).process(Frame(image=image, index=0)).image
         assert out.shape == image.shape and out.dtype == np.uint8, entry.style

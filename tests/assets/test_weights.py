@@ -32,9 +32,7 @@ def test_default_fetch_gives_the_real_vgg16():
     assert arrays["features.0.bias"][0] == pytest.approx(0.73429835, abs=1e-7)
     assert arrays["features.28.bias"][0] == pytest.approx(0.18837857, abs=1e-7)
     np.testing.assert_allclose(arrays["input_mean"], weights.CAFFE_MEAN_RGB)
-    conv_parameters = sum(
-        value.size for key, value in arrays.items() if key.startswith("features.")
-    )
+    conv_parameters = sum(value.size for key, value in arrays.items() if key.startswith("features."))
     assert conv_parameters == 14_714_688
 
 

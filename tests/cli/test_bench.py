@@ -22,8 +22,7 @@ def test_bench_prints_the_three_timings_and_the_stages(tiny_model, capsys):
 
 
 def test_bench_without_temporal_runs_only_the_style(tiny_model, capsys):
-    args = ["bench", "--width", "32", "--height", "32", "--frames", "2", "--style", str(tiny_model),
-            "--temporal", "0"]
+    args = ["bench", "--width", "32", "--height", "32", "--frames", "2", "--style", str(tiny_model), "--temporal", "0"]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "temporal-blend" not in out and re.search(r"^style\s+2\s", out, re.M)

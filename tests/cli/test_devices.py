@@ -30,7 +30,7 @@ def test_both_sections_in_order_with_every_backend_and_its_state(capsys: pytest.
     assert lines[0] == "cameras:"
     split = lines.index("virtual camera backends:")
     assert split > 1  # at least one camera line or the "no cameras found" line
-    backend_lines = {line.split()[0]: line for line in lines[split + 1:]}
+    backend_lines = {line.split()[0]: line for line in lines[split + 1 :]}
     for backend in virtual_camera_backends():
         state = "ready" if backend.available else "unavailable"
         assert backend_lines[backend.name].split()[1] == f"{state}:"

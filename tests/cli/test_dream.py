@@ -24,8 +24,21 @@ def photo(tmp_path: Path) -> Path:
 
 def test_dream_writes_the_picture(photo, tmp_path, capsys):
     out = tmp_path / "out.png"
-    args = ["dream", str(photo), str(out), "--preset", "patterns", "--octaves", "1", "--steps", "2",
-            "--long-side", "64", "--seed", "1"]
+    args = [
+        "dream",
+        str(photo),
+        str(out),
+        "--preset",
+        "patterns",
+        "--octaves",
+        "1",
+        "--steps",
+        "2",
+        "--long-side",
+        "64",
+        "--seed",
+        "1",
+    ]
     assert main(args) == 0
     result = cv2.imread(str(out))
     assert result.shape == (48, 64, 3)

@@ -50,8 +50,18 @@ def videos(tmp_path: Path) -> dict[str, Path]:
 
 def test_flicker_reports_errors_ratio_fidelity_and_plots(videos, tmp_path, capsys):
     plot = tmp_path / "flicker.png"
-    code = main(["eval", "flicker", str(videos["input"]), str(videos["steady"]),
-                 "--stylized", str(videos["per_frame"]), "--plot", str(plot)])
+    code = main(
+        [
+            "eval",
+            "flicker",
+            str(videos["input"]),
+            str(videos["steady"]),
+            "--stylized",
+            str(videos["per_frame"]),
+            "--plot",
+            str(plot),
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     clip, steady, per_frame = videos["arrays"]
@@ -86,8 +96,7 @@ def test_videos_of_different_length_are_refused(videos, capsys):
 
 @pytest.mark.parametrize("plot_name", ["missing-folder/plot.png", "plot.jpg"])
 def test_unwritable_plot_is_refused_before_measuring(videos, tmp_path, capsys, plot_name):
-    code = main(["eval", "flicker", str(videos["input"]), str(videos["steady"]),
-                 "--plot", str(tmp_path / plot_name)])
+    code = main(["eval", "flicker", str(videos["input"]), str(videos["steady"]), "--plot", str(tmp_path / plot_name)])
     assert code == 3
     captured = capsys.readouterr()
     assert captured.err.startswith("error: ") and "plot" in captured.err

@@ -24,9 +24,20 @@ from streamart.offline.training import Trainer
 def checkpoint(content_dir, style_path, tmp_path_factory) -> Path:
     """A lite network's checkpoint after one training step, as 'streamart train' writes it."""
     folder = tmp_path_factory.mktemp("training")
-    trainer = Trainer(TrainingConfig(painting=style_path, data=content_dir, out=folder / "model.onnx",
-                                     variant="lite", iterations=1, batch_size=1, image_size=64,
-                                     threads=1, style_name="Stripes", from_scratch=True))
+    trainer = Trainer(
+        TrainingConfig(
+            painting=style_path,
+            data=content_dir,
+            out=folder / "model.onnx",
+            variant="lite",
+            iterations=1,
+            batch_size=1,
+            image_size=64,
+            threads=1,
+            style_name="Stripes",
+            from_scratch=True,
+        )
+    )
     trainer.step()
     return trainer.save_checkpoint(folder / "last.pt")
 
@@ -74,10 +85,15 @@ def test_a_checkpoint_holding_code_is_refused_in_one_line(tmp_path):
     marker = tmp_path / "code-ran"
     evil = tmp_path / "evil.pt"
     make_checkpoint_holding_code(evil, marker)
-    result = subprocess.run([sys.executable, "-m", "streamart", "export", str(evil), str(tmp_path / "out.onnx")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "streamart", "export", str(evil), str(tmp_path / "out.onnx")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == ModelError.exit_code
-    assert result.stderr == f"error: {evil} is not a readable checkpoint: it holds posix.mkdir, which is not a tensor; " \
+    assert (
+        result.stderr == f"error: {evil} is not a readable checkpoint: it holds posix.mkdir, which is not a tensor; "
         "streamart never runs code from a file\n"
+    )
     assert not marker.exists() and not (tmp_path / "out.onnx").exists()
-

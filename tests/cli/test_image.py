@@ -15,10 +15,22 @@ def test_gatys_from_the_command_line(tmp_path):
     write_pictures(tmp_path)
     content = cv2.imread(str(tmp_path / "content.png"))
     out = tmp_path / "out.png"
-    code = main([
-        "image", str(tmp_path / "content.png"), str(out), "--method", "gatys",
-        "--style", str(tmp_path / "style.png"), "--iterations", "5", "--device", "cpu", "-q",
-    ])
+    code = main(
+        [
+            "image",
+            str(tmp_path / "content.png"),
+            str(out),
+            "--method",
+            "gatys",
+            "--style",
+            str(tmp_path / "style.png"),
+            "--iterations",
+            "5",
+            "--device",
+            "cpu",
+            "-q",
+        ]
+    )
     assert code == 0
     result = cv2.imread(str(out))
     assert result.shape == content.shape
@@ -92,7 +104,9 @@ def test_a_style_that_is_no_painting_is_one_line(tmp_path, capsys, style, messag
     else:
         cv2.imwrite(str(bad), style)
     out = tmp_path / "out.png"
-    code = main(["image", str(tmp_path / "content.png"), str(out), "--method", "gatys", "--style", str(bad), "--device", "cpu"])
+    code = main(
+        ["image", str(tmp_path / "content.png"), str(out), "--method", "gatys", "--style", str(bad), "--device", "cpu"]
+    )
     err = capsys.readouterr().err
     assert code == 2 and not out.exists()
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
@@ -103,9 +117,17 @@ def test_iterations_that_are_no_step_count_are_refused(tmp_path, capsys, iterati
     write_pictures(tmp_path)
     out = tmp_path / "out.png"
     with pytest.raises(SystemExit) as caught:
-        main([
-            "image", str(tmp_path / "content.png"), str(out), "--method", "gatys",
-            "--style", str(tmp_path / "style.png"), f"--iterations={iterations}",
-        ])
+        main(
+            [
+                "image",
+                str(tmp_path / "content.png"),
+                str(out),
+                "--method",
+                "gatys",
+                "--style",
+                str(tmp_path / "style.png"),
+                f"--iterations={iterations}",
+            ]
+        )
     assert caught.value.code == 2 and not out.exists()
     assert "argument --iterations: expected a" in capsys.readouterr().err

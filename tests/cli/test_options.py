@@ -47,10 +47,26 @@ def test_unknown_flow_preset_is_refused(command, capsys):
 
 
 def test_style_options_become_a_style_config():
-    config = style_config(parse("video", "--style", "the_scream", "--size", "full", "--strength", "0.3",
-                                "--preserve-color", "--device", "cpu"))
+    config = style_config(
+        parse(
+            "video",
+            "--style",
+            "the_scream",
+            "--size",
+            "full",
+            "--strength",
+            "0.3",
+            "--preserve-color",
+            "--device",
+            "cpu",
+        )
+    )
     assert (config.model, config.size, config.strength, config.preserve_color, config.device) == (
-        "the_scream", None, 0.3, True, "cpu"
+        "the_scream",
+        None,
+        0.3,
+        True,
+        "cpu",
     )
     assert style_config(parse("webcam")).size == 360  # the live default
     assert style_config(parse("video")).size == 480

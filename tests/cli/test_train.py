@@ -21,15 +21,43 @@ from streamart.ops.image import decode_jpeg, load_image
 
 
 def common_options(content_dir, style_path) -> list[str]:
-    return ["train", "--style", str(style_path), "--data", str(content_dir), "--from-scratch",
-            "--image-size", "64", "--batch-size", "1", "--threads", "1"]
+    return [
+        "train",
+        "--style",
+        str(style_path),
+        "--data",
+        str(content_dir),
+        "--from-scratch",
+        "--image-size",
+        "64",
+        "--batch-size",
+        "1",
+        "--threads",
+        "1",
+    ]
 
 
 def test_cli_trains_and_refuses_to_resume_with_the_wrong_variant(content_dir, style_path, tmp_path, capsys):
     out = tmp_path / "cli.onnx"
     common = [*common_options(content_dir, style_path), "--quiet"]
-    assert main([*common, "--out", str(out), "--variant", "lite", "--iterations", "2",
-                 "--name", "Stripes", "--licence", "CC0"]) == 0
+    assert (
+        main(
+            [
+                *common,
+                "--out",
+                str(out),
+                "--variant",
+                "lite",
+                "--iterations",
+                "2",
+                "--name",
+                "Stripes",
+                "--licence",
+                "CC0",
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out == f"wrote {out}\n"
     checkpoint = tmp_path / "cli.checkpoints" / "last.pt"
     assert checkpoint.is_file()
@@ -47,8 +75,10 @@ def test_cli_trains_and_refuses_to_resume_with_the_wrong_variant(content_dir, st
     assert np.abs(small.mean((0, 1)) - thumbnail.mean((0, 1))).max() < 6  # its colours
     assert np.corrcoef(small.ravel(), thumbnail.ravel())[0, 1] > 0.9  # its pattern (JPEG rings at stripes)
 
-    assert main([*common, "--out", str(out), "--variant", "full", "--iterations", "3", "-y",
-                 "--resume", str(checkpoint)]) == 2
+    assert (
+        main([*common, "--out", str(out), "--variant", "full", "--iterations", "3", "-y", "--resume", str(checkpoint)])
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     assert "--variant lite" in err
@@ -56,8 +86,22 @@ def test_cli_trains_and_refuses_to_resume_with_the_wrong_variant(content_dir, st
 
 def test_the_progress_bar_shows_the_iterations_and_losses(content_dir, style_path, tmp_path, capsys):
     out = tmp_path / "bar.onnx"
-    assert main([*common_options(content_dir, style_path), "--out", str(out), "--variant", "lite",
-                 "--iterations", "1", "--temporal-weight", "0"]) == 0
+    assert (
+        main(
+            [
+                *common_options(content_dir, style_path),
+                "--out",
+                str(out),
+                "--variant",
+                "lite",
+                "--iterations",
+                "1",
+                "--temporal-weight",
+                "0",
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert "training" in err and "1/1" in err
     assert "content=" in err and "style=" in err and "tv=" in err
@@ -78,11 +122,32 @@ def test_bad_settings_are_one_line_errors(content_dir, style_path, tmp_path, cap
 
 
 def quick(content_dir, picture, base, *extra: str) -> list[str]:
-    return ["train", "--style", str(picture), "--data", str(content_dir), "--init", str(base), "--variant", "lite",
-            "--image-size", "32", "--batch-size", "1", "--iterations", "1", "--threads", "1", "-q", *extra]
+    return [
+        "train",
+        "--style",
+        str(picture),
+        "--data",
+        str(content_dir),
+        "--init",
+        str(base),
+        "--variant",
+        "lite",
+        "--image-size",
+        "32",
+        "--batch-size",
+        "1",
+        "--iterations",
+        "1",
+        "--threads",
+        "1",
+        "-q",
+        *extra,
+    ]
 
 
-def test_without_out_the_style_goes_to_the_model_folder_under_its_name(content_dir, style_path, meta_base, tmp_path, capsys):
+def test_without_out_the_style_goes_to_the_model_folder_under_its_name(
+    content_dir, style_path, meta_base, tmp_path, capsys
+):
     picture = tmp_path / "My Painting.png"
     picture.write_bytes(style_path.read_bytes())
     assert main(quick(content_dir, picture, meta_base)) == 0
@@ -114,23 +179,50 @@ def test_resuming_from_a_checkpoint_holding_code_is_one_line(content_dir, style_
     evil = tmp_path / "evil.pt"
     make_checkpoint_holding_code(evil, marker)
     result = subprocess.run(
-        [sys.executable, "-m", "streamart", *common_options(content_dir, style_path), "--out", str(tmp_path / "m.onnx"),
-         "--iterations", "1", "--resume", str(evil), "-q"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "streamart",
+            *common_options(content_dir, style_path),
+            "--out",
+            str(tmp_path / "m.onnx"),
+            "--iterations",
+            "1",
+            "--resume",
+            str(evil),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 4
-    assert result.stderr == f"error: {evil} is not a readable checkpoint: it holds posix.mkdir, which is not a tensor; " \
+    assert (
+        result.stderr == f"error: {evil} is not a readable checkpoint: it holds posix.mkdir, which is not a tensor; "
         "streamart never runs code from a file\n"
+    )
     assert not marker.exists()
-
 
 
 def test_training_onto_a_full_disk_is_exit_3_naming_the_folder(content_dir, style_path, tmp_path, full_folder):
     checkpoints = full_folder / "checkpoints"
     result = subprocess.run(
-        [sys.executable, "-m", "streamart", *common_options(content_dir, style_path), "--out", str(tmp_path / "m.onnx"),
-         "--iterations", "1", "--checkpoint-dir", str(checkpoints), "-q"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "streamart",
+            *common_options(content_dir, style_path),
+            "--out",
+            str(tmp_path / "m.onnx"),
+            "--iterations",
+            "1",
+            "--checkpoint-dir",
+            str(checkpoints),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 3, result.stderr
     assert result.stderr == (

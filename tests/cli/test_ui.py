@@ -32,9 +32,16 @@ def served(monkeypatch):
     calls = []
 
     def serve(*, host, port, max_upload_bytes, max_workspace_bytes, allowed_hosts, max_pixels, on_ready):
-        calls.append({"host": host, "port": port, "max_upload_bytes": max_upload_bytes,
-                      "max_workspace_bytes": max_workspace_bytes, "allowed_hosts": allowed_hosts,
-                      "max_pixels": max_pixels})
+        calls.append(
+            {
+                "host": host,
+                "port": port,
+                "max_upload_bytes": max_upload_bytes,
+                "max_workspace_bytes": max_workspace_bytes,
+                "allowed_hosts": allowed_hosts,
+                "max_pixels": max_pixels,
+            }
+        )
         on_ready(f"http://{host}:{port}")
 
     monkeypatch.setattr(streamart.web.app, "serve", serve)
@@ -64,8 +71,14 @@ def test_help_states_the_defaults():
 def test_it_serves_on_this_computer_and_opens_the_browser(served, opened, capsys):
     assert main(["ui"]) == 0
     assert served == [
-        {"host": "127.0.0.1", "port": DEFAULT_PORT, "max_upload_bytes": DEFAULT_MAX_UPLOAD_MB * 10**6,
-         "max_workspace_bytes": DEFAULT_MAX_WORKSPACE_MB * 10**6, "allowed_hosts": [], "max_pixels": MAX_PIXELS}
+        {
+            "host": "127.0.0.1",
+            "port": DEFAULT_PORT,
+            "max_upload_bytes": DEFAULT_MAX_UPLOAD_MB * 10**6,
+            "max_workspace_bytes": DEFAULT_MAX_WORKSPACE_MB * 10**6,
+            "allowed_hosts": [],
+            "max_pixels": MAX_PIXELS,
+        }
     ]
     assert opened == [f"http://127.0.0.1:{DEFAULT_PORT}"]
     err = capsys.readouterr().err
@@ -168,7 +181,9 @@ def start(tmp_path, *options: str, said: list[str] | None = None) -> tuple[subpr
     env = {**os.environ, "TMPDIR": str(tmp_path / "tmp"), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamart", "ui", "--no-browser", "--port", "0", *options],
-        stderr=subprocess.PIPE, text=True, env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     while (match := re.search(r"http://127\.0\.0\.1:\d+", line := process.stderr.readline())) is None:
         assert line.startswith("warning: "), line
@@ -190,7 +205,9 @@ def test_a_signal_stops_the_server_and_its_running_job_and_removes_the_uploads(t
     process, url = start(tmp_path)
     try:
         upload = post(f"{url}/api/uploads?name=long.mp4", clip.read_bytes())
-        job = post(f"{url}/api/jobs/video", json.dumps({"upload": upload["id"], "size": None}).encode(), "application/json")
+        job = post(
+            f"{url}/api/jobs/video", json.dumps({"upload": upload["id"], "size": None}).encode(), "application/json"
+        )
 
         def left_the_queue() -> dict | None:
             latest = json.load(urllib.request.urlopen(f"{url}/api/jobs/{job['id']}", timeout=30))

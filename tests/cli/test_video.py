@@ -55,7 +55,9 @@ def test_video_keeps_frames_timestamps_and_audio(clip_factory, tiny_model, tmp_p
     assert np.abs(out_frames[5].astype(int) - in_frames[5].astype(int)).mean() > 5
 
 
-def test_video_ends_with_a_line_naming_the_output_frames_time_and_fps_unless_quiet(clip_factory, tiny_model, tmp_path, capsys):
+def test_video_ends_with_a_line_naming_the_output_frames_time_and_fps_unless_quiet(
+    clip_factory, tiny_model, tmp_path, capsys
+):
     clip = clip_factory("clip.mp4", width=96, height=64, frames=12)
     out = tmp_path / "out.mp4"
     assert main(["video", str(clip), str(out), "--style", str(tiny_model)]) == 0
@@ -82,7 +84,9 @@ def test_strength_zero_gives_back_the_input(clip_factory, tiny_model, tmp_path):
 def test_odd_size_and_working_size(clip_factory, tiny_model, tmp_path):
     clip = clip_factory("odd.mkv", width=75, height=49, frames=6, pix_fmt="yuv444p")
     out = tmp_path / "odd-out.mkv"
-    assert main(["video", str(clip), str(out), "--style", str(tiny_model), "--size", "24", "--temporal", "0", "-q"]) == 0
+    assert (
+        main(["video", str(clip), str(out), "--style", str(tiny_model), "--size", "24", "--temporal", "0", "-q"]) == 0
+    )
     _, frames = video_frames(out)
     assert len(frames) == 6
     # yuv420p needs even sizes: the encoder pads the last row and column (see EncoderSink).
@@ -211,8 +215,22 @@ def test_mpeg4_is_usable_from_the_command_line(clip, tmp_path, capsys):
 def test_libx265_is_quiet_under_q(clip, tmp_path):
     out = tmp_path / "out.mp4"
     result = subprocess.run(
-        [sys.executable, "-m", "streamart", "video", str(clip), str(out), "--strength", "0", "--encoder", "libx265", "-q"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "streamart",
+            "video",
+            str(clip),
+            str(out),
+            "--strength",
+            "0",
+            "--encoder",
+            "libx265",
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "x265" not in result.stderr and "[info]" not in result.stderr, result.stderr  # no banner, no summary
@@ -253,7 +271,10 @@ def test_a_dangling_link_as_output_is_refused_before_any_frame(clip, tiny_model,
 @pytest.mark.parametrize(
     "make_model, message",
     [
-        (lambda d: (d / "junk.onnx").write_bytes(b"\x00not a model" * 20) and d / "junk.onnx", "not a usable ONNX model"),
+        (
+            lambda d: (d / "junk.onnx").write_bytes(b"\x00not a model" * 20) and d / "junk.onnx",
+            "not a usable ONNX model",
+        ),
         (lambda d: make_style_model(d / "grey.onnx", channels=1), "N x 3 x H x W"),
         (lambda d: make_style_model(d / "fixed.onnx", height=64, width=64), "fixed input size"),
     ],
@@ -311,9 +332,20 @@ def start_long_video(folder: Path, model: Path, out: Path) -> tuple[subprocess.P
     if not clip.exists():
         make_clip(clip, width=320, height=240, frames=900, fps=30, audio=True)
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamart", "video", str(clip), str(out), "--style", str(model),
-         "--encoder-preset", "slow"],
-        stderr=subprocess.PIPE, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        [
+            sys.executable,
+            "-m",
+            "streamart",
+            "video",
+            str(clip),
+            str(out),
+            "--style",
+            str(model),
+            "--encoder-preset",
+            "slow",
+        ],
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
     )
     seen = b""
     while not any(int(n) > 0 for n in re.findall(rb"(\d+)/900", seen)):
@@ -347,7 +379,8 @@ def test_the_next_run_cleans_up_after_a_killed_one(tmp_path, tiny_model, clip):
     assert not out.exists()  # a partial file is never mistaken for the output
     result = subprocess.run(
         [sys.executable, "-m", "streamart", "video", str(clip), str(out), "--style", str(tiny_model), "-q"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "removed 2 unfinished file(s) that interrupted runs left" in result.stderr
@@ -449,8 +482,11 @@ def _folder_of_clips(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("scaling", [[], pytest.param(["--workers", "2", "--chunk-seconds", "0.4"], marks=pytest.mark.ray)],
-                         ids=["one-process", "ray"])
+@pytest.mark.parametrize(
+    "scaling",
+    [[], pytest.param(["--workers", "2", "--chunk-seconds", "0.4"], marks=pytest.mark.ray)],
+    ids=["one-process", "ray"],
+)
 def test_a_folder_with_bad_files_writes_the_good_ones_and_fails(scaling, request, tiny_model, tmp_path, capsys):
     if scaling:
         request.getfixturevalue("ray_address")  # the session's Ray runtime, started once
@@ -512,9 +548,24 @@ def test_sigint_during_a_ray_run_leaves_no_output(ray_address, tmp_path, tiny_mo
     make_clip(clip, width=320, height=240, frames=240, fps=24, keyframe_interval=12)
     out = tmp_path / "out.mp4"
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamart", "video", str(clip), str(out), "--style", str(tiny_model),
-         "--encoder-preset", "slow", "--cluster", ray_address, "--chunk-seconds", "0.5"],
-        stderr=subprocess.PIPE, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        [
+            sys.executable,
+            "-m",
+            "streamart",
+            "video",
+            str(clip),
+            str(out),
+            "--style",
+            str(tiny_model),
+            "--encoder-preset",
+            "slow",
+            "--cluster",
+            ray_address,
+            "--chunk-seconds",
+            "0.5",
+        ],
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
     )
     # Wait until chunks are coming back: the progress bar reports frames done.
     seen = b""
@@ -533,9 +584,21 @@ def test_sigint_during_a_ray_run_leaves_no_output(ray_address, tmp_path, tiny_mo
 def test_an_unreachable_cluster_is_a_one_line_error_naming_it(clip, tiny_model, tmp_path):
     out = tmp_path / "out.mp4"
     result = subprocess.run(
-        [sys.executable, "-m", "streamart", "video", str(clip), str(out), "--style", str(tiny_model),
-         "--cluster", "127.0.0.1:1"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "streamart",
+            "video",
+            str(clip),
+            str(out),
+            "--style",
+            str(tiny_model),
+            "--cluster",
+            "127.0.0.1:1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     err = result.stderr.strip()
     assert result.returncode == 8, err

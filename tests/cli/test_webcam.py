@@ -17,7 +17,9 @@ from streamart.cli import main
 def test_webcam_records_what_it_streams(clip_factory, tiny_model, tmp_path, capsys):
     camera = clip_factory("camera.mp4", width=96, height=64, frames=20, fps=20)
     record = tmp_path / "rec.mp4"
-    code = main(["webcam", "--camera", str(camera), "--style", str(tiny_model), "--record", str(record), "--stats", "-q"])
+    code = main(
+        ["webcam", "--camera", str(camera), "--style", str(tiny_model), "--record", str(record), "--stats", "-q"]
+    )
     assert code == 0
     assert "latency capture->sink" in capsys.readouterr().err
     with av.open(str(record)) as container:
@@ -41,9 +43,19 @@ def test_a_video_file_played_as_a_camera_says_when_it_ended(clip_factory, tiny_m
 
 def test_an_unreachable_stream_is_one_line_without_ffmpeg_or_opencv_warnings(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "streamart", "webcam", "--camera", "rtsp://127.0.0.1:1/x", "--record",
-         str(tmp_path / "rec.mp4")],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "streamart",
+            "webcam",
+            "--camera",
+            "rtsp://127.0.0.1:1/x",
+            "--record",
+            str(tmp_path / "rec.mp4"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 5
     assert result.stderr == (
@@ -73,15 +85,29 @@ def test_every_stop_signal_keeps_a_complete_recording(clip_factory, tiny_model, 
     camera = clip_factory("camera.mp4", width=64, height=48, frames=300, fps=30)  # plays for 10 s
     record = tmp_path / "rec.mp4"
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamart", "webcam", "--camera", str(camera), "--style", str(tiny_model),
-         "--record", str(record)],
-        stderr=subprocess.PIPE, env=dict(os.environ, PYTHONUNBUFFERED="1"),
+        [
+            sys.executable,
+            "-m",
+            "streamart",
+            "webcam",
+            "--camera",
+            str(camera),
+            "--style",
+            str(tiny_model),
+            "--record",
+            str(record),
+        ],
+        stderr=subprocess.PIPE,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
     )
+
     # Recording has begun once the encoder's temporary file holds data (polled: the child
     # prints nothing more until it stops).
     def recording() -> bool:
         assert process.poll() is None, f"streamart exited early: {process.stderr.read().decode(errors='replace')}"
-        return any(p.name.startswith(".rec.mp4.streamart-partial-") and p.stat().st_size > 0 for p in tmp_path.iterdir())
+        return any(
+            p.name.startswith(".rec.mp4.streamart-partial-") and p.stat().st_size > 0 for p in tmp_path.iterdir()
+        )
 
     wait_until(recording, 60, "the recording's start")
     process.send_signal(signum)

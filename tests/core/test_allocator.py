@@ -54,8 +54,12 @@ def test_a_freed_4k_frame_goes_back_to_the_os_once_a_4k_pipeline_has_run():
     # resident after it is freed too. Every frame a 4K run frees did that, in every thread.
     def retained(mode: str, width: int = 0, height: int = 0) -> int:
         # The child's source announces that size (its frame is tiny): the runner decides by it.
-        result = subprocess.run([sys.executable, "-c", _FREED_FRAME_CHILD, mode, str(width), str(height)],
-                                capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [sys.executable, "-c", _FREED_FRAME_CHILD, mode, str(width), str(height)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return int(result.stdout)
 
     frame_bytes = 3840 * 2160 * 3

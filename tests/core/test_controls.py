@@ -111,8 +111,15 @@ def test_concurrent_strength_changes_are_never_lost(frequent_thread_switches):
 
 def test_concurrent_style_steps_and_toggles_are_never_lost(frequent_thread_switches):
     controls = LiveControls(tuple(f"style{i}" for i in range(7)))
-    hammer(controls.next_style, controls.next_style, controls.prev_style,
-           controls.toggle_temporal, controls.toggle_temporal, controls.toggle_overlay, rounds=1_000)
+    hammer(
+        controls.next_style,
+        controls.next_style,
+        controls.prev_style,
+        controls.toggle_temporal,
+        controls.toggle_temporal,
+        controls.toggle_overlay,
+        rounds=1_000,
+    )
     # +2000 - 1000 steps through 7 styles; an even number of toggles leaves each as it was.
     assert controls.model_index == 1_000 % 7
     assert controls.temporal_enabled is True and controls.overlay is True
@@ -125,8 +132,11 @@ def test_b_blends_the_next_style_in_a_quarter_at_a_time():
         names.append(controls.model)
         controls.cycle_blend()
     assert names == [
-        "the_scream", "the_scream:0.75,shipwreck:0.25", "the_scream:0.5,shipwreck:0.5",
-        "the_scream:0.25,shipwreck:0.75", "the_scream",
+        "the_scream",
+        "the_scream:0.75,shipwreck:0.25",
+        "the_scream:0.5,shipwreck:0.5",
+        "the_scream:0.25,shipwreck:0.75",
+        "the_scream",
     ]
     controls.cycle_blend()
     controls.next_style()  # another style starts unblended

@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 
 from streamart.core.files import (
-    OutputFile, check_output_path, describe, refuse_same_file, temporary_path, working_folder,
+    OutputFile,
+    check_output_path,
+    describe,
+    refuse_same_file,
+    temporary_path,
+    working_folder,
 )
 from streamart.errors import OutputError
 
@@ -143,7 +148,9 @@ def dead_pid() -> int:
 
 def test_what_a_killed_run_left_is_cleaned_by_the_next_run_into_the_folder(tmp_path, caplog):
     pid = dead_pid()
-    leftover = tmp_path / f".out.mp4.streamart-partial-{temporary_path(tmp_path / 'x').name.split('-')[2]}-{pid}-0a1b2c3d.mp4"
+    leftover = (
+        tmp_path / f".out.mp4.streamart-partial-{temporary_path(tmp_path / 'x').name.split('-')[2]}-{pid}-0a1b2c3d.mp4"
+    )
     old_style = tmp_path / f".out.partial-{pid}-7f3e2a.mp4"  # what streamart 0.1 left
     claim = tmp_path / ".out.mp4.streamart-claim"
     for path in (leftover, old_style, claim):

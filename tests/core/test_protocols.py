@@ -118,8 +118,12 @@ def test_a_class_missing_a_method_is_not_a_stage():
 def test_the_shipped_sources_are_sources(clip, tmp_path):
     picture = tmp_path / "picture.png"
     cv2.imwrite(str(picture), np.zeros((8, 8, 3), np.uint8))
-    for source in (FileSource(clip), ImageSource(picture), SyntheticSource(width=32, height=16, frames=1),
-                   WebcamSource(str(clip))):
+    for source in (
+        FileSource(clip),
+        ImageSource(picture),
+        SyntheticSource(width=32, height=16, frames=1),
+        WebcamSource(str(clip)),
+    ):
         with source:
             assert isinstance(source, Source), type(source).__name__
             assert not isinstance(source, Sink)

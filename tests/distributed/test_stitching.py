@@ -23,9 +23,12 @@ def encode(source_path: Path, output: Path, *, start=None, duration=None, first=
     """Encode frames of ``source_path`` from file time ``first`` on, keeping their timestamps;
     with the source's audio when the whole file goes through."""
     whole = start is None and duration is None
-    with FileSource(source_path, start=start, duration=duration, keep_timestamps=True) as source, EncoderSink(
-        output, info=source.info, audio_from=source_path if whole else None, audio_tail=lambda: True, encode=encode
-    ) as sink:
+    with (
+        FileSource(source_path, start=start, duration=duration, keep_timestamps=True) as source,
+        EncoderSink(
+            output, info=source.info, audio_from=source_path if whole else None, audio_tail=lambda: True, encode=encode
+        ) as sink,
+    ):
         for frame in source:
             if first is None or frame.pts * frame.time_base >= first:
                 sink.write(frame)
@@ -40,8 +43,12 @@ def encoded_chunks(source_path: Path, folder: Path, extension: str, **options) -
     for chunk in chunks:
         path = folder / f"chunk{chunk.number}{extension}"
         encode(
-            source_path, path, start=float(chunk.warmup - index.start),
-            duration=None if chunk.end is None else float(chunk.end - chunk.warmup), first=chunk.start, **options,
+            source_path,
+            path,
+            start=float(chunk.warmup - index.start),
+            duration=None if chunk.end is None else float(chunk.end - chunk.warmup),
+            first=chunk.start,
+            **options,
         )
         files.append((path, chunk.start))
     return files
@@ -64,7 +71,9 @@ def test_joined_chunks_have_the_frames_timestamps_and_audio_of_one_encode(tmp_pa
     single = encode(source, tmp_path / f"single{extension}")
     joined = tmp_path / f"joined{extension}"
     with ChunkJoiner(joined, audio_from=source) as joiner:
-        counts = [joiner.append(path.read_bytes(), start=start) for path, start in encoded_chunks(source, tmp_path, extension)]
+        counts = [
+            joiner.append(path.read_bytes(), start=start) for path, start in encoded_chunks(source, tmp_path, extension)
+        ]
     assert sum(counts) == 48
     # The same presentation times (decode times may be moved at a seam, never the frames')
     assert sorted(p[0] for p in packets(joined, "video")) == sorted(p[0] for p in packets(single, "video"))

@@ -182,11 +182,21 @@ def test_a_killed_workers_chunk_folder_is_removed(long_clip, tiny_model, tmp_pat
     scratch.mkdir()
     marker, output = tmp_path / "killed.pid", tmp_path / "out.mp4"
     result = subprocess.run(
-        [sys.executable, "-c", _KILLED_RUN, str(Path(__file__).parent), str(marker), str(tiny_model),
-         str(long_clip), str(output)],
+        [
+            sys.executable,
+            "-c",
+            _KILLED_RUN,
+            str(Path(__file__).parent),
+            str(marker),
+            str(tiny_model),
+            str(long_clip),
+            str(output),
+        ],
         # Ray's own session files stay where they were: its socket paths must stay short.
         env=dict(os.environ, TMPDIR=str(scratch), RAY_TMPDIR=tempfile.gettempdir()),
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert marker.exists() and output.exists()  # a worker was killed mid-chunk, and the run went on

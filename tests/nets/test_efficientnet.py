@@ -35,9 +35,7 @@ def imagenet_crop(image: np.ndarray) -> torch.Tensor:
 
 
 def test_classifies_real_photos(net):
-    photos = torch.cat(
-        [imagenet_crop(skimage_data.coffee()), imagenet_crop(skimage_data.chelsea())]
-    )
+    photos = torch.cat([imagenet_crop(skimage_data.coffee()), imagenet_crop(skimage_data.chelsea())])
     with torch.no_grad():
         probabilities = net(photos).softmax(dim=1)
     assert probabilities.shape == (2, 1000)

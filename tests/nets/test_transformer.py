@@ -66,8 +66,9 @@ def test_upconv_is_exactly_nearest_upsampling_then_a_zero_padded_3x3_convolution
     with torch.no_grad():
         up.bias.normal_()
     x = torch.randn(2, 5, 7, 9, dtype=torch.float64)
-    expected = nn.functional.conv2d(nn.functional.interpolate(x, scale_factor=2, mode="nearest"),
-                                    up.weight, up.bias, padding=1)
+    expected = nn.functional.conv2d(
+        nn.functional.interpolate(x, scale_factor=2, mode="nearest"), up.weight, up.bias, padding=1
+    )
     assert torch.allclose(up(x), expected, atol=1e-12)
     assert torch.allclose(up.fused()(x), expected, atol=1e-12)
 

@@ -45,9 +45,7 @@ def test_pool5_matches_the_original_onnx_graph(vgg16, vgg16_onnx_bytes, image_rg
     # tensor by declaring it an extra graph output; our module gets the same image as RGB 0..255.
     model = onnx.load_model_from_string(vgg16_onnx_bytes)
     model.graph.output.append(onnx.ValueInfoProto(name=ONNX_POOL5))
-    session = onnxruntime.InferenceSession(
-        model.SerializeToString(), providers=["CPUExecutionProvider"]
-    )
+    session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     bgr = image_rgb[None, :, :, ::-1] - CAFFE_MEAN_BGR
     (expected,) = session.run([ONNX_POOL5], {"input": np.ascontiguousarray(bgr)})
 

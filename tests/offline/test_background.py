@@ -16,8 +16,17 @@ pytestmark = pytest.mark.spawn
 
 
 def quick(picture, content_dir, base, **changes) -> TrainingConfig:
-    settings = dict(painting=picture, data=content_dir, init=base, variant="lite", batch_size=1, image_size=32,
-                    iterations=3, threads=1, temporal_weight=0.0)
+    settings = dict(
+        painting=picture,
+        data=content_dir,
+        init=base,
+        variant="lite",
+        batch_size=1,
+        image_size=32,
+        iterations=3,
+        threads=1,
+        temporal_weight=0.0,
+    )
     return TrainingConfig(**{**settings, **changes})
 
 
@@ -82,4 +91,3 @@ def test_a_painting_over_the_pixel_limit_is_refused_before_the_training_starts(c
         finally:
             training.close()
         assert final.model is None and final.error.startswith(f"the picture {picture} is {size} pixels")
-

@@ -75,7 +75,9 @@ def test_a_mirror_without_the_package_is_skipped(archive, server, tmp_path):
 
 
 def test_a_package_that_does_not_match_its_checksum_is_refused(archive, server, tmp_path):
-    with pytest.raises(WeightsError, match=r"does not match its sha256\); fetch wallpapers_1.0_all.deb elsewhere .*--from"):
+    with pytest.raises(
+        WeightsError, match=r"does not match its sha256\); fetch wallpapers_1.0_all.deb elsewhere .*--from"
+    ):
         fetch_corpus(tmp_path / "corpus", sources=sources(archive, (server,), sha256="0" * 64))
     assert not corpus_ready(tmp_path / "corpus", sources=sources(archive, (server,)))
 
@@ -124,8 +126,15 @@ def test_photos_in_a_folder_named_images_keep_their_own_names(tmp_path):
         "usr/share/wallpapers/Kite/contents/images/1920x1080.jpg": photo(3),
     }
     deb = make_deb(tmp_path / "data_1.0_all.deb", files)
-    package = Package(name="data", version="1.0", file="pool/data_1.0_all.deb", size=deb.stat().st_size,
-                      sha256=hashlib.sha256(deb.read_bytes()).hexdigest(), photos=tuple(files), held_out=())
+    package = Package(
+        name="data",
+        version="1.0",
+        file="pool/data_1.0_all.deb",
+        size=deb.stat().st_size,
+        sha256=hashlib.sha256(deb.read_bytes()).hexdigest(),
+        photos=tuple(files),
+        held_out=(),
+    )
     unreachable = ("http://127.0.0.1:9/",)
     entries = fetch_corpus(tmp_path / "corpus", sources=CorpusSources(unreachable, (package,)), debs=[deb])
     assert sorted(entry.file for entry in entries) == ["data-Kite.jpg", "data-china.jpg", "data-flower.jpg"]

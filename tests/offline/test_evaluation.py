@@ -47,8 +47,7 @@ def test_a_perfectly_warped_sequence_scores_about_zero_and_flicker_scores_clearl
 def test_error_is_the_mean_squared_rgb_difference_in_0_to_1():
     clip = integer_pan(6)
     offset = 20  # every other frame brighter: each pair differs by exactly 20 levels everywhere
-    alternating = [np.clip(steady_style(image), 0, 235) + np.uint8(offset * (t % 2))
-                   for t, image in enumerate(clip)]
+    alternating = [np.clip(steady_style(image), 0, 235) + np.uint8(offset * (t % 2)) for t, image in enumerate(clip)]
     report = flicker_report(clip, alternating)
     assert len(report.output_errors) == 5 and report.frames == 6
     assert report.output_errors == pytest.approx([(offset / 255) ** 2] * 5, rel=0.05)

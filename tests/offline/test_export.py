@@ -76,8 +76,7 @@ def test_float16_export_matches_torch_loosely_and_keeps_float32_io(tmp_path, mod
         cast = producers[node.input[0]]
         assert cast.op_type == "Cast" and cast.attribute[0].i == float_type
     conv_weights = {node.input[1] for node in graph.node if node.op_type == "Conv"}
-    assert {i.data_type for i in graph.initializer if i.name in conv_weights} == {
-        onnx.TensorProto.FLOAT16}
+    assert {i.data_type for i in graph.initializer if i.name in conv_weights} == {onnx.TensorProto.FLOAT16}
 
 
 def test_export_into_a_missing_folder_is_a_clear_error(tmp_path, model):

@@ -54,8 +54,7 @@ def test_content_distance_grows_as_the_photo_is_lost(vgg):
     original = photo(1)
     blurred = np.clip(original.astype(np.float32) * 0.7 + 40, 0, 255).astype(np.uint8)
     other = photo(2)[::-1].copy()
-    assert 0 < measure.measure(blurred, original).content_distance \
-        < measure.measure(other, original).content_distance
+    assert 0 < measure.measure(blurred, original).content_distance < measure.measure(other, original).content_distance
 
 
 def test_an_output_of_another_size_is_measured_at_the_photos(vgg):
@@ -63,8 +62,7 @@ def test_an_output_of_another_size_is_measured_at_the_photos(vgg):
     original = photo(1)
     bigger = np.repeat(np.repeat(original, 2, 0), 2, 1)
     other = photo(2)[::-1].copy()
-    assert measure.measure(bigger, original).content_distance \
-        < 0.2 * measure.measure(other, original).content_distance
+    assert measure.measure(bigger, original).content_distance < 0.2 * measure.measure(other, original).content_distance
 
 
 def test_several_outputs_of_one_photo_measure_as_each_does_alone(vgg):

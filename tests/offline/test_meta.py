@@ -32,17 +32,35 @@ def paintings(tmp_path_factory):
 
 
 def training(content_dir, tmp_path, **changes) -> TrainingConfig:
-    settings = dict(painting=tmp_path / "unused.png", data=content_dir, out=tmp_path / "model.onnx", variant="lite",
-                    batch_size=1, image_size=32, style_size=64, threads=1, iterations=3, temporal_weight=0.0,
-                    sample_every=100, checkpoint_every=100, from_scratch=True)
+    settings = dict(
+        painting=tmp_path / "unused.png",
+        data=content_dir,
+        out=tmp_path / "model.onnx",
+        variant="lite",
+        batch_size=1,
+        image_size=32,
+        style_size=64,
+        threads=1,
+        iterations=3,
+        temporal_weight=0.0,
+        sample_every=100,
+        checkpoint_every=100,
+        from_scratch=True,
+    )
     return TrainingConfig(**{**settings, **changes})
 
 
 @pytest.fixture(scope="module")
 def base(paintings, content_dir, tmp_path_factory):
     folder = tmp_path_factory.mktemp("base")
-    config = MetaConfig(paintings=paintings, out=folder / "base.pt", training=training(content_dir, folder),
-                        steps=3, inner_steps=2, checkpoint_every=2)
+    config = MetaConfig(
+        paintings=paintings,
+        out=folder / "base.pt",
+        training=training(content_dir, folder),
+        steps=3,
+        inner_steps=2,
+        checkpoint_every=2,
+    )
     return train_base(config)
 
 
@@ -58,8 +76,9 @@ def test_the_base_is_written_with_its_variant_and_paintings(base, paintings):
 
 
 def test_the_base_moves_towards_the_paintings(paintings, content_dir, tmp_path):
-    config = MetaConfig(paintings=paintings, out=tmp_path / "base.pt", training=training(content_dir, tmp_path),
-                        steps=2, inner_steps=2)
+    config = MetaConfig(
+        paintings=paintings, out=tmp_path / "base.pt", training=training(content_dir, tmp_path), steps=2, inner_steps=2
+    )
     start = Trainer(training(content_dir, tmp_path, painting=paintings[0])).model.state_dict()  # same seed
     moved = load_base(train_base(config), "lite")["model"]
     change = sum(float((moved[name] - start[name]).abs().sum()) for name in start if start[name].is_floating_point())
@@ -67,8 +86,9 @@ def test_the_base_moves_towards_the_paintings(paintings, content_dir, tmp_path):
 
 
 def test_an_interrupted_base_resumes_where_it_stopped(paintings, content_dir, tmp_path):
-    config = MetaConfig(paintings=paintings, out=tmp_path / "base.pt", training=training(content_dir, tmp_path),
-                        steps=3, inner_steps=1)
+    config = MetaConfig(
+        paintings=paintings, out=tmp_path / "base.pt", training=training(content_dir, tmp_path), steps=3, inner_steps=1
+    )
     stop = threading.Event()
     stop.set()
     seen = []
@@ -89,8 +109,15 @@ def test_fine_tuning_starts_from_the_base_and_records_it(base, paintings, conten
 def test_models_fine_tuned_from_one_base_can_be_blended(base, paintings, content_dir, tmp_path):
     outputs = []
     for painting in paintings:
-        config = training(content_dir, tmp_path, painting=painting, init=base, from_scratch=False,
-                          out=tmp_path / f"{painting.stem}.onnx", checkpoint_dir=tmp_path / painting.stem)
+        config = training(
+            content_dir,
+            tmp_path,
+            painting=painting,
+            init=base,
+            from_scratch=False,
+            out=tmp_path / f"{painting.stem}.onnx",
+            checkpoint_dir=tmp_path / painting.stem,
+        )
         outputs.append(Trainer(config).run())
     for path in outputs:
         props = {prop.key: prop.value for prop in onnx.load(str(path)).metadata_props}
@@ -121,8 +148,15 @@ def test_the_shipped_base_is_where_quick_training_starts_and_every_shipped_style
     path = shipped_base(defaults.variant)
     assert path is not None, "no base is shipped for the default network variant"
     shipped = load_base(path, defaults.variant)
-    config = training(content_dir, tmp_path, painting=paintings[0], variant=defaults.variant, from_scratch=False,
-                      iterations=1, image_size=64)  # the cpu network's crops are over its 48 px margin
+    config = training(
+        content_dir,
+        tmp_path,
+        painting=paintings[0],
+        variant=defaults.variant,
+        from_scratch=False,
+        iterations=1,
+        image_size=64,
+    )  # the cpu network's crops are over its 48 px margin
     trainer = Trainer(config)
     assert all(torch.equal(trainer.model.state_dict()[name], shipped["model"][name]) for name in shipped["model"])
     assert trainer.metadata()[BASE_KEY] == shipped["id"]

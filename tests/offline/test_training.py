@@ -20,10 +20,21 @@ from streamart.offline.training import Trainer, save_torch, temporal_loss
 
 
 def config(content_dir, style_path, tmp_path, **overrides) -> TrainingConfig:
-    options = dict(painting=style_path, data=content_dir, out=tmp_path / "model.onnx",
-                   variant="lite", iterations=4, batch_size=2, image_size=64,
-                   learning_rate=1e-3, temporal_weight=50.0, sample_every=2,
-                   checkpoint_every=2, threads=1, from_scratch=True)
+    options = dict(
+        painting=style_path,
+        data=content_dir,
+        out=tmp_path / "model.onnx",
+        variant="lite",
+        iterations=4,
+        batch_size=2,
+        image_size=64,
+        learning_rate=1e-3,
+        temporal_weight=50.0,
+        sample_every=2,
+        checkpoint_every=2,
+        threads=1,
+        from_scratch=True,
+    )
     return TrainingConfig(**(options | overrides))
 
 
@@ -58,8 +69,7 @@ def test_same_seed_same_run_and_resume_continues_exactly(content_dir, style_path
     checkpoint = tmp_path / "b" / "model.checkpoints" / "last.pt"
     assert checkpoint.is_file()
     assert (tmp_path / "b" / "model.checkpoints" / "samples" / "000002.png").is_file()
-    resumed = Trainer(config(content_dir, style_path, tmp_path / "b", iterations=3,
-                             resume=checkpoint))
+    resumed = Trainer(config(content_dir, style_path, tmp_path / "b", iterations=3, resume=checkpoint))
     assert resumed.iteration == 2
     assert resumed.step().total == pytest.approx(straight_losses[2].total, rel=1e-4)
     for name, value in straight.model.state_dict().items():
@@ -74,8 +84,9 @@ def test_temporal_loss_is_zero_only_for_a_network_that_moves_with_its_input():
     def with_fixed_pattern(x):  # adds a pattern fixed to the frame, not to the content
         return x + torch.linspace(0, 50, 32)[None, None, None, :]
 
-    moved = temporal_loss(with_fixed_pattern, images, with_fixed_pattern(images), torch.Generator().manual_seed(0),
-                          max_noise=0)
+    moved = temporal_loss(
+        with_fixed_pattern, images, with_fixed_pattern(images), torch.Generator().manual_seed(0), max_noise=0
+    )
     assert moved > 0.1  # the identity above: exactly 0
 
 
@@ -95,8 +106,9 @@ def test_temporal_loss_asks_for_the_same_picture_from_a_noisier_frame():
 def test_the_model_carries_the_recipe_that_made_it(content_dir, style_path, tmp_path):
     from streamart.offline.training import RECIPE_KEY
 
-    trainer = Trainer(config(content_dir, style_path, tmp_path, content_weight=2.5, style_weight=7.0,
-                             style_size=96, seed=3))
+    trainer = Trainer(
+        config(content_dir, style_path, tmp_path, content_weight=2.5, style_weight=7.0, style_size=96, seed=3)
+    )
     recipe = json.loads(trainer.metadata()[RECIPE_KEY])
     assert recipe["content_weight"] == 2.5 and recipe["style_weight"] == 7.0 and recipe["style_size"] == 96
     assert recipe["image_size"] == 64 and recipe["seed"] == 3 and recipe["init"] == "random weights"
@@ -111,7 +123,9 @@ def test_style_layer_weights_weigh_each_layers_term(content_dir, style_path, tmp
         fixed = trainer.content.batch(2) if fixed is None else fixed
         style[weights] = trainer.evaluate(fixed).style
     assert style[(2.0, 2.0, 2.0, 2.0)] == pytest.approx(2 * style[(1.0, 1.0, 1.0, 1.0)], rel=1e-4)
-    assert style[(1.0, 0.0, 0.0, 0.0)] + style[(0.0, 1.0, 1.0, 1.0)] == pytest.approx(style[(1.0, 1.0, 1.0, 1.0)], rel=1e-4)
+    assert style[(1.0, 0.0, 0.0, 0.0)] + style[(0.0, 1.0, 1.0, 1.0)] == pytest.approx(
+        style[(1.0, 1.0, 1.0, 1.0)], rel=1e-4
+    )
     assert 0 < style[(1.0, 0.0, 0.0, 0.0)] < style[(1.0, 1.0, 1.0, 1.0)]
 
 
@@ -119,11 +133,15 @@ def test_the_content_term_compares_the_chosen_layer(content_dir, style_path, tmp
     fixed = None
     content = {}
     for layer in ("relu2_2", "relu3_3"):
-        trainer = Trainer(config(content_dir, style_path, tmp_path, temporal_weight=0.0, content_layer=layer, amp=False))
+        trainer = Trainer(
+            config(content_dir, style_path, tmp_path, temporal_weight=0.0, content_layer=layer, amp=False)
+        )
         fixed = trainer.content.batch(2) if fixed is None else fixed
         with torch.no_grad():
             output = trainer.model(fixed)
-            wanted = torch.nn.functional.mse_loss(trainer.vgg(output, [layer])[layer], trainer.vgg(fixed, [layer])[layer])
+            wanted = torch.nn.functional.mse_loss(
+                trainer.vgg(output, [layer])[layer], trainer.vgg(fixed, [layer])[layer]
+            )
         content[layer] = trainer.evaluate(fixed).content
         assert content[layer] == pytest.approx(wanted.item(), rel=1e-3)
         assert json.loads(trainer.metadata()["streamart.recipe"])["content_layer"] == layer
@@ -168,7 +186,9 @@ def test_style_pictures_that_cannot_teach_a_style_are_refused(tmp_path, caplog):
     assert "scaled down to 2048 pixels" in caplog.text
 
 
-def test_an_interrupted_run_keeps_a_checkpoint_writes_no_model_and_says_how_to_resume(content_dir, style_path, tmp_path, caplog):
+def test_an_interrupted_run_keeps_a_checkpoint_writes_no_model_and_says_how_to_resume(
+    content_dir, style_path, tmp_path, caplog
+):
     def ctrl_c(done, total, losses):
         raise KeyboardInterrupt
 
@@ -182,7 +202,9 @@ def test_an_interrupted_run_keeps_a_checkpoint_writes_no_model_and_says_how_to_r
     assert resumed.iteration == 1  # it goes on where it stopped
 
 
-def test_a_run_stopped_by_its_caller_keeps_a_checkpoint_without_a_command_to_type(content_dir, style_path, tmp_path, caplog):
+def test_a_run_stopped_by_its_caller_keeps_a_checkpoint_without_a_command_to_type(
+    content_dir, style_path, tmp_path, caplog
+):
     """The web page's Cancel: the page, not a CLI instruction, says what comes next."""
     import threading
 
@@ -242,7 +264,9 @@ def test_a_recipe_without_a_content_weight_fails_the_content_check(style_path, t
         measure = LikenessMeasure(painting, trainer.vgg)
         with torch.no_grad():
             figures = [measure.measure(to_image(trainer.model(to_tensor(photo))), photo) for photo in held_out]
-        means[content_weight] = {"style_ratio": np.mean([f.style_ratio for f in figures]),
-                                 "content_distance": np.mean([f.content_distance for f in figures])}
+        means[content_weight] = {
+            "style_ratio": np.mean([f.style_ratio for f in figures]),
+            "content_distance": np.mean([f.content_distance for f in figures]),
+        }
     assert meets_bar(means[1.0], means[1.0]) == (True, True)
     assert meets_bar(means[0.0], means[1.0]) == (True, False), means  # closer to the painting, but the photo lost

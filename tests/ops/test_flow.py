@@ -90,8 +90,7 @@ def test_leaves_frame_marks_pixels_whose_flow_points_outside():
 
 
 def constant_flow(height: int, width: int, dx: float, dy: float) -> np.ndarray:
-    return np.dstack([np.full((height, width), dx, np.float32),
-                      np.full((height, width), dy, np.float32)])
+    return np.dstack([np.full((height, width), dx, np.float32), np.full((height, width), dy, np.float32)])
 
 
 def test_consistent_translation_is_occluded_only_where_it_leaves_the_frame():

@@ -123,8 +123,17 @@ def test_picture_size_is_none_for_what_is_not_a_whole_header(data):
 def bigtiff(image: np.ndarray) -> bytes:
     """A greyscale BigTIFF (64-bit offsets: what libtiff writes above 4 GB), uncompressed."""
     height, width = image.shape
-    entries = [(256, 3, width), (257, 3, height), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 16, 0),
-               (277, 3, 1), (278, 3, height), (279, 16, width * height)]
+    entries = [
+        (256, 3, width),
+        (257, 3, height),
+        (258, 3, 8),
+        (259, 3, 1),
+        (262, 3, 1),
+        (273, 16, 0),
+        (277, 3, 1),
+        (278, 3, height),
+        (279, 16, width * height),
+    ]
     pixels_at = 16 + 8 + 20 * len(entries) + 8
     ifd = struct.pack("<Q", len(entries)) + b"".join(
         struct.pack("<HHQQ", tag, kind, 1, pixels_at if tag == 273 else value) for tag, kind, value in entries

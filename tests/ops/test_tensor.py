@@ -50,5 +50,3 @@ def test_device_warp_matches_the_flow_modules_warp():
     result = to_image(warp_tensor(to_tensor(image), grid_tensor(flow, "cpu"))).astype(np.float32)
     assert np.abs(expected - image).mean() > 10  # the flow does move things
     assert np.abs(result - expected).max() <= 1  # rounding apart, the same pixels
-
-

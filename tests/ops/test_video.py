@@ -67,7 +67,13 @@ def test_yuv_frames_are_tagged_bt709_limited_range(pix_fmt):
 def test_the_luma_follows_the_bt709_matrix_in_limited_range():
     # Y = 16 + 219 * (0.2126 R + 0.7152 G + 0.0722 B) / 255 (ITU-R BT.709); BT.601 would give
     # 145 for pure green, and full range 182.
-    for rgb, luma in (((0, 255, 0), 173), ((255, 0, 0), 63), ((0, 0, 255), 32), ((0, 0, 0), 16), ((255, 255, 255), 235)):
+    for rgb, luma in (
+        ((0, 255, 0), 173),
+        ((255, 0, 0), 63),
+        ((0, 0, 255), 32),
+        ((0, 0, 0), 16),
+        ((255, 255, 255), 235),
+    ):
         image = np.empty((16, 16, 3), np.uint8)
         image[:] = rgb
         y_plane = from_rgb(image, "yuv420p").to_ndarray()[:16]  # yuv420p: Y rows, then U and V

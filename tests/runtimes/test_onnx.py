@@ -45,7 +45,9 @@ def test_an_available_device_resolves_to_itself():
 
 
 def test_an_unknown_device_names_the_choices():
-    with pytest.raises(DeviceError, match="unknown device 'gpu'; choose auto, openvino or one of: cuda, .*cpu") as error:
+    with pytest.raises(
+        DeviceError, match="unknown device 'gpu'; choose auto, openvino or one of: cuda, .*cpu"
+    ) as error:
         resolve_device("gpu")
     assert error.value.exit_code == 5 and isinstance(error.value, RuntimeError)
 

@@ -84,9 +84,11 @@ def test_a_model_openvino_cannot_run_falls_back_to_onnxruntime(tmp_path, caplog)
     # cannot reshape it to the probe's size.
     shape = numpy_helper.from_array(np.array([1, 3, 32, 32], np.int64), "shape")
     graph = helper.make_graph(
-        [helper.make_node("Reshape", ["input", "shape"], ["output"])], "fixed",
+        [helper.make_node("Reshape", ["input", "shape"], ["output"])],
+        "fixed",
         [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 32, 32])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 32, 32])], [shape],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, 32, 32])],
+        [shape],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
@@ -140,9 +142,21 @@ def test_a_file_that_is_not_onnx_never_reaches_openvinos_frontends(tmp_path, cap
 
     cv2.imwrite(str(tmp_path / "in.png"), np.zeros((16, 16, 3), np.uint8))
     result = subprocess.run(
-        [sys.executable, "-m", "streamart", "image", str(tmp_path / "in.png"), str(tmp_path / "out.png"),
-         "--style", str(text), "--device", "openvino"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "streamart",
+            "image",
+            str(tmp_path / "in.png"),
+            str(tmp_path / "out.png"),
+            "--style",
+            str(text),
+            "--device",
+            "openvino",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 4
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error:"), result.stderr

@@ -63,7 +63,10 @@ def test_torchs_refusals_are_told_in_one_line_that_never_advises_running_the_cod
     torch.save({"model": _RunsCodeWhenUnpickled()}, holding_code)
     exc = refusal(holding_code.getvalue())
     assert "\n" in str(exc)  # what torch says runs over several lines
-    assert describe_load_error(exc) == "it holds posix.getcwd, which is not a tensor; streamart never runs code from a file"
+    assert (
+        describe_load_error(exc)
+        == "it holds posix.getcwd, which is not a tensor; streamart never runs code from a file"
+    )
     for data in (b"not a torch file at all" * 10, b""):
         reason = describe_load_error(refusal(data))
         assert reason and "\n" not in reason and "weights_only" not in reason

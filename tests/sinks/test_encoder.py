@@ -23,9 +23,10 @@ FAST = EncodeConfig(preset="ultrafast")
 
 
 def transcode(source_path, output_path, **options) -> None:
-    with FileSource(source_path) as source, EncoderSink(
-        output_path, info=source.info, audio_from=source_path, encode=replace(FAST, **options)
-    ) as sink:
+    with (
+        FileSource(source_path) as source,
+        EncoderSink(output_path, info=source.info, audio_from=source_path, encode=replace(FAST, **options)) as sink,
+    ):
         for frame in source:
             sink.write(frame)
 
@@ -141,9 +142,10 @@ def test_exception_mid_stream_leaves_no_file(clip, tmp_path):
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with pytest.raises(RuntimeError, match="stage failed"):
-        with FileSource(clip) as source, EncoderSink(
-            out_dir / "out.mp4", info=source.info, audio_from=clip, encode=FAST
-        ) as sink:
+        with (
+            FileSource(clip) as source,
+            EncoderSink(out_dir / "out.mp4", info=source.info, audio_from=clip, encode=FAST) as sink,
+        ):
             for frame in source:
                 sink.write(frame)
                 if frame.index == 4:
@@ -248,9 +250,10 @@ def video_span(path) -> tuple[Fraction, Fraction]:
 def test_trimmed_audio_covers_the_trimmed_video(clip_factory, tmp_path):
     source_path = clip_factory("long.mp4", frames=40, fps=10)
     output = tmp_path / "out.mp4"
-    with FileSource(source_path, start=1.55, duration=1.0) as source, EncoderSink(
-        output, info=source.info, audio_from=source_path, audio_start=source.offset, encode=FAST
-    ) as sink:
+    with (
+        FileSource(source_path, start=1.55, duration=1.0) as source,
+        EncoderSink(output, info=source.info, audio_from=source_path, audio_start=source.offset, encode=FAST) as sink,
+    ):
         offset = source.offset
         for frame in source:
             sink.write(frame)
@@ -270,9 +273,10 @@ def test_audio_stops_with_the_last_frame_written(clip_factory, tmp_path):
     source_path = clip_factory("long.mkv", frames=20, fps=10, audio_codec="pcm_u8")
     for name in ("copied.mkv", "reencoded.mp4"):
         output = tmp_path / name
-        with FileSource(source_path) as source, EncoderSink(
-            output, info=source.info, audio_from=source_path, encode=FAST
-        ) as sink:
+        with (
+            FileSource(source_path) as source,
+            EncoderSink(output, info=source.info, audio_from=source_path, encode=FAST) as sink,
+        ):
             for frame, _ in zip(source, range(5)):
                 sink.write(frame)
         assert video_span(output) == (0, Fraction(1, 2))
@@ -285,8 +289,11 @@ def test_threads_caps_the_encoders_threads(tmp_path):
     counts = {}
     for threads in (None, 1):
         before = len(os.listdir("/proc/self/task"))
-        with EncoderSink(tmp_path / f"out{threads}.mp4", info=StreamInfo(frame.image.shape[1], frame.image.shape[0]),
-                         encode=replace(FAST, threads=threads)) as sink:
+        with EncoderSink(
+            tmp_path / f"out{threads}.mp4",
+            info=StreamInfo(frame.image.shape[1], frame.image.shape[0]),
+            encode=replace(FAST, threads=threads),
+        ) as sink:
             sink.write(frame)
             counts[threads] = len(os.listdir("/proc/self/task")) - before
     assert counts[1] < counts[None], counts
@@ -304,8 +311,9 @@ def test_above_1080p_x264_holds_no_b_frames_at_any_preset(tmp_path):
         path = tmp_path / f"{width}.mp4"
         with EncoderSink(path, info=StreamInfo(width, height), encode=EncodeConfig(preset="medium")) as sink:
             for index in range(8):
-                sink.write(Frame(image=pattern_frame(index, width, height), index=index, pts=index,
-                                 time_base=Fraction(1, 10)))
+                sink.write(
+                    Frame(image=pattern_frame(index, width, height), index=index, pts=index, time_base=Fraction(1, 10))
+                )
         with av.open(os.fspath(path)) as container:
             packets = [p for p in container.demux(video=0) if p.pts is not None]
         return any(p.pts != p.dts for p in packets[1:])  # B-frames are sent before they are shown

@@ -47,14 +47,20 @@ def test_container_is_checked_before_any_frame(tmp_path):
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        ({"preset": "warp-speed"}, "libx264 has no preset 'warp-speed'; choose one of: ultrafast, superfast, .*placebo"),
+        (
+            {"preset": "warp-speed"},
+            "libx264 has no preset 'warp-speed'; choose one of: ultrafast, superfast, .*placebo",
+        ),
         ({"pix_fmt": "rgb565be"}, "libx264 does not take pix_fmt rgb565be; choose one of: yuv420p, .*gray"),
         ({"pix_fmt": "nosuch"}, "does not take pix_fmt nosuch; choose one of: yuv420p"),
         ({"pix_fmt": "pal8"}, "does not take pix_fmt pal8"),
         ({"crf": 999}, "--crf 999 is out of range for libx264: give 0 to 51"),
         ({"crf": -5}, "--crf -5 is out of range for libx264: give 0 to 51"),
         ({"encoder": "libvpx-vp9", "crf": 64, "preset": None}, "--crf 64 is out of range for libvpx-vp9: give 0 to 63"),
-        ({"encoder": "mpeg4", "crf": 18}, r"encoder mpeg4 has no --crf; leave it out, or set its quality with --qscale 1 to 31"),
+        (
+            {"encoder": "mpeg4", "crf": 18},
+            r"encoder mpeg4 has no --crf; leave it out, or set its quality with --qscale 1 to 31",
+        ),
         ({"encoder": "mpeg4", "qscale": 0}, "--qscale 0 is out of range for mpeg4: give 1 to 31"),
         ({"qscale": 3}, "encoder libx264 takes --crf, not --qscale; leave --qscale out"),
     ],

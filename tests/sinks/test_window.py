@@ -63,9 +63,7 @@ class XServer:
         """The on-screen pixels of the window ``title``."""
         window = self.window_id(title)
         assert window is not None, f"no window named {title!r} on the screen"
-        geometry = dict(
-            line.split("=") for line in self._xdotool("getwindowgeometry", "--shell", str(window)).split()
-        )
+        geometry = dict(line.split("=") for line in self._xdotool("getwindowgeometry", "--shell", str(window)).split())
         x, y, w, h = (int(geometry[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
         return self.screen()[y : y + h, x : x + w]
 

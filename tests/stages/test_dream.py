@@ -66,10 +66,14 @@ def test_flow_warped_start_lowers_frame_to_frame_change():
 
     def change(outputs: list[np.ndarray]) -> float:
         # Content at x in frame t was at x + speed in frame t - 1.
-        return float(np.mean([
-            np.abs(outputs[t][:, :-speed].astype(np.float32) - outputs[t - 1][:, speed:]).mean()
-            for t in range(2, len(outputs))
-        ]))
+        return float(
+            np.mean(
+                [
+                    np.abs(outputs[t][:, :-speed].astype(np.float32) - outputs[t - 1][:, speed:]).mean()
+                    for t in range(2, len(outputs))
+                ]
+            )
+        )
 
     warped = run([DreamStage(config(steps=2), blend=0.7)], clip)
     afresh = run([DreamStage(config(steps=2), blend=0.0)], clip)
@@ -87,9 +91,7 @@ def test_reset_and_cut_start_from_the_frame_itself():
     assert not np.array_equal(history[-1], fresh)  # the history changed the start
 
     cut = Frame(image=255 - image // 3, index=3)  # another shot: starts from itself
-    np.testing.assert_array_equal(
-        stage.process(cut).image, DreamStage(config(jitter=0), blend=0.9).process(cut).image
-    )
+    np.testing.assert_array_equal(stage.process(cut).image, DreamStage(config(jitter=0), blend=0.9).process(cut).image)
 
     run([stage], [image] * 2)
     stage.reset()
@@ -124,8 +126,7 @@ def test_bad_settings_and_tiny_frames_are_input_errors():
 def test_cuda_stage_with_graph_matches_the_eager_stage():
     clip = panning_clip(6, 2)
     outputs = {
-        graph: run([DreamStage(config(steps=2, device="cuda"), cuda_graph=graph)], clip)
-        for graph in (False, True)
+        graph: run([DreamStage(config(steps=2, device="cuda"), cuda_graph=graph)], clip) for graph in (False, True)
     }
     for eager, graphed, image in zip(outputs[False], outputs[True], clip):
         change = np.abs(eager.astype(np.float32) - image).mean()

@@ -16,9 +16,20 @@ from streamart.stages.new_style import NewStyleStage, TrainingStatus
 @pytest.mark.spawn
 def test_frames_pass_through_while_the_style_is_learnt_then_it_is_chosen(style_path, content_dir, meta_base):
     controls = LiveControls(["starry_night"])
-    training = BackgroundTraining(TrainingConfig(painting=style_path, data=content_dir, init=meta_base, variant="lite",
-                                                 batch_size=1, image_size=32, iterations=2, threads=1,
-                                                 temporal_weight=0.0, style_name="stripes"))
+    training = BackgroundTraining(
+        TrainingConfig(
+            painting=style_path,
+            data=content_dir,
+            init=meta_base,
+            variant="lite",
+            batch_size=1,
+            image_size=32,
+            iterations=2,
+            threads=1,
+            temporal_weight=0.0,
+            style_name="stripes",
+        )
+    )
     frame = Frame(np.zeros((8, 8, 3), np.uint8), 0)
     notices = []
 
@@ -48,7 +59,9 @@ class Scripted:
 
 
 def test_the_stage_needs_only_something_it_can_poll_and_says_what_each_training_does(tmp_path):
-    learnt = Scripted(TrainingStatus("a"), TrainingStatus("a", 1, 4), TrainingStatus("a", 4, 4, model=tmp_path / "a.onnx"))
+    learnt = Scripted(
+        TrainingStatus("a"), TrainingStatus("a", 1, 4), TrainingStatus("a", 4, 4, model=tmp_path / "a.onnx")
+    )
     failed = Scripted(TrainingStatus("b", 2, 4), TrainingStatus("b", error="no memory"))
     controls = LiveControls(["starry_night"])
     frame = Frame(np.zeros((4, 4, 3), np.uint8), 0)

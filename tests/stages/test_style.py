@@ -173,7 +173,10 @@ def test_a_frame_too_big_for_memory_is_refused_before_allocating_with_a_size_tha
     # A 100,000 x 100,000 view of one pixel: no memory behind it, but a real size to check.
     huge = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (100_000, 100_000, 3))
     stage = StyleStage(StyleConfig(model="starry_night", size=None))
-    with pytest.raises(DeviceError, match=r"stylizing at 100000x100000 needs about .* GiB of memory, more than is free .*--size (\d+)\)") as caught:
+    with pytest.raises(
+        DeviceError,
+        match=r"stylizing at 100000x100000 needs about .* GiB of memory, more than is free .*--size (\d+)\)",
+    ) as caught:
         stage.process(Frame(huge, 0))
     fits = int(caught.value.args[0].rsplit("--size ", 1)[1].rstrip(")"))
     free = style.available_host_memory()

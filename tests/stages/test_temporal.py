@@ -120,7 +120,7 @@ def test_disoccluded_background_shows_no_ghost_of_a_moving_object():
     clip = []
     for t in range(6):
         image = background.copy()
-        image[40:80, 20 + 8 * t:60 + 8 * t] = (240, 30, 30)  # a red block moving right
+        image[40:80, 20 + 8 * t : 60 + 8 * t] = (240, 30, 30)  # a red block moving right
         clip.append(image)
     stylize = lambda image, t: 255 - image  # noqa: E731 (steady: any difference is a ghost)
     blend = TemporalBlendStage(strength=1.0)

@@ -16,7 +16,6 @@ import gpu_report  # noqa: E402
 from streamart.assets.models import resolve_model  # noqa: E402
 
 
-
 def test_torch_runs_the_shipped_onnx_model_like_onnxruntime(one_torch_thread):
     path = resolve_model(None)
     runner = bench_style.TorchRunner(path, "cpu", "fp32")

@@ -123,4 +123,6 @@ def test_check_names_every_problem_of_a_carry_folder(tmp_path, capsys):
     assert "2 wheels of tinypkg" in problems
     assert "not CPython 3.12" in problems and "not a readable zip" in problems
     assert "no av wheel" in problems and f"no {gpu_carry.WEIGHTS_FILE}" in problems
-    assert gpu_carry.check(tmp_path / "missing") == [f"{tmp_path / 'missing'} does not exist: run tools/gpu_wheels.sh here first"]
+    assert gpu_carry.check(tmp_path / "missing") == [
+        f"{tmp_path / 'missing'} does not exist: run tools/gpu_wheels.sh here first"
+    ]

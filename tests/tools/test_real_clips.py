@@ -64,10 +64,28 @@ def pinned(tmp_path):
     clip = write_clip(tmp_path / "street.avi").read_bytes()
     deb = write_deb(tmp_path / "clips_1.0_all.deb", {CLIP_PATH: clip})
     sources = {
-        "packages": [{"name": "clips", "version": "1.0", "client": "apt", "file": deb.name,
-                      "sha256": sha256(deb.read_bytes()), "licence": "CC0-1.0"}],
-        "clips": [{"name": "street", "package": "clips", "path": CLIP_PATH, "sha256": sha256(clip),
-                   "start": 2, "frames": 8, "size": "48x32", "shows": "a pan with sensor noise"}],
+        "packages": [
+            {
+                "name": "clips",
+                "version": "1.0",
+                "client": "apt",
+                "file": deb.name,
+                "sha256": sha256(deb.read_bytes()),
+                "licence": "CC0-1.0",
+            }
+        ],
+        "clips": [
+            {
+                "name": "street",
+                "package": "clips",
+                "path": CLIP_PATH,
+                "sha256": sha256(clip),
+                "start": 2,
+                "frames": 8,
+                "size": "48x32",
+                "shows": "a pan with sensor noise",
+            }
+        ],
     }
     path = tmp_path / "real_clips.json"
     path.write_text(json.dumps(sources))
@@ -124,10 +142,24 @@ def test_bench_temporal_measures_flicker_on_a_real_clip(pinned, tmp_path, monkey
     sources, deb = pinned
     monkeypatch.setattr(real_clips, "SOURCES", sources)
     model = make_style_model(tmp_path / "tiny.onnx")
-    monkeypatch.setattr("sys.argv", [
-        "bench_temporal.py", "model", str(model), "--clip", "street", "--repeats", "1",
-        "--clips-folder", str(tmp_path / "cache"), "--from", str(deb), "--sweep", "0.9",
-    ])
+    monkeypatch.setattr(
+        "sys.argv",
+        [
+            "bench_temporal.py",
+            "model",
+            str(model),
+            "--clip",
+            "street",
+            "--repeats",
+            "1",
+            "--clips-folder",
+            str(tmp_path / "cache"),
+            "--from",
+            str(deb),
+            "--sweep",
+            "0.9",
+        ],
+    )
     bench_temporal.main()
     rows = [line.split("|") for line in capsys.readouterr().out.splitlines() if line.startswith("| street")]
     assert rows[0][1].strip() == "street (8 frames 48x32)"
@@ -148,6 +180,9 @@ def test_bench_temporal_names_the_real_clips_for_an_unknown_one(pinned, monkeypa
 def test_a_package_that_cannot_be_had_says_how_to_pass_it(tmp_path):
     # No such package anywhere: apt-get fails without the network (as would a missing apt-get).
     package = real_clips.ClipPackage("streamart-no-such-package", "0.0", "apt", "none.deb", "0" * 64, "")
-    with pytest.raises(WeightsError, match=r"cannot download streamart-no-such-package 0.0 with apt-get "
-                                           r"\(.+\); fetch none.deb elsewhere and pass it with --from FILE"):
+    with pytest.raises(
+        WeightsError,
+        match=r"cannot download streamart-no-such-package 0.0 with apt-get "
+        r"\(.+\); fetch none.deb elsewhere and pass it with --from FILE",
+    ):
         real_clips.download(package, tmp_path)

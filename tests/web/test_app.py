@@ -236,8 +236,10 @@ def test_dream_reports_its_steps(client, photo):
     assert job["state"] == "done", job["error"]
     assert job["done"] == job["total"] > 1 and job["unit"] == "steps"
     assert decode(client.get(job["result"]).content).shape == (64, 64, 3)
-    assert client.post("/api/jobs/dream", json={"upload": picture["id"], "preset": "cats"}).json()["error"].startswith(
-        "unknown dream preset 'cats'"
+    assert (
+        client.post("/api/jobs/dream", json={"upload": picture["id"], "preset": "cats"})
+        .json()["error"]
+        .startswith("unknown dream preset 'cats'")
     )
 
 
@@ -303,8 +305,13 @@ def test_every_route_and_the_websocket_refuse_another_sites_name(client):
                 if method != "HEAD":
                     assert "does not answer to the name 'evil.example:7860'" in response.json()["error"]
                 asked.add((method, route.path))
-    assert {("POST", "/api/uploads"), ("POST", "/api/jobs/photo"), ("GET", "/api/jobs/{job_id}/result"),
-            ("GET", "/static"), ("GET", "/")} <= asked
+    assert {
+        ("POST", "/api/uploads"),
+        ("POST", "/api/jobs/photo"),
+        ("GET", "/api/jobs/{job_id}/result"),
+        ("GET", "/static"),
+        ("GET", "/"),
+    } <= asked
 
 
 def test_rebinding_is_refused_by_the_real_server_and_its_own_address_is_not(tmp_path, own_models, photo):
@@ -320,7 +327,9 @@ def test_rebinding_is_refused_by_the_real_server_and_its_own_address_is_not(tmp_
                 connection.request(method, url, body=body, headers=headers)
                 response = connection.getresponse()
                 data = response.read()
-                return response.status, json.loads(data) if response.headers["content-type"] == "application/json" else {}
+                return response.status, json.loads(data) if response.headers[
+                    "content-type"
+                ] == "application/json" else {}
             finally:
                 connection.close()
 
@@ -395,7 +404,8 @@ def raw_upload(port: int, head_size: int, sent: bytes, path: str = "/api/uploads
     sock = socket.create_connection(("127.0.0.1", port), timeout=60)
     sock.sendall(
         f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {head_size}\r\n\r\n".encode() + sent
+        f"Content-Length: {head_size}\r\n\r\n".encode()
+        + sent
     )
     return sock
 
@@ -430,8 +440,11 @@ def test_other_requests_bodies_are_small_and_come_in_time(tmp_path, own_models):
 def test_an_upload_the_browser_breaks_off_is_one_line_in_the_log(tmp_path, own_models, caplog):
     with served(tmp_path / "workspace") as port:
         raw_upload(port, 10**5, b"x" * 1000).close()
-        wait_until(lambda: any("broken off" in record.getMessage() for record in caplog.records), 60,
-                   "word of the broken upload")
+        wait_until(
+            lambda: any("broken off" in record.getMessage() for record in caplog.records),
+            60,
+            "word of the broken upload",
+        )
     [line] = [record for record in caplog.records if record.levelno >= logging.WARNING]
     assert line.getMessage() == "an upload of clip.mp4 was broken off by the browser" and line.exc_info is None
     assert list((tmp_path / "workspace" / "uploads").iterdir()) == []
@@ -458,11 +471,14 @@ def test_a_bomb_upload_is_refused_from_its_header_without_taking_memory(tmp_path
         ).__enter__()
         """,
     )
-    assert outcome == "returned " + repr((
-        413, f"bomb.png is {side}x{side} pixels ({side * side / 1e6:.0f} megapixels), more than the limit of 150 "
-        "megapixels that keeps decoding it within memory; use a smaller one, or start the app with 'streamart ui "
-        f"--max-pixels {side * side}'"
-    ))
+    assert outcome == "returned " + repr(
+        (
+            413,
+            f"bomb.png is {side}x{side} pixels ({side * side / 1e6:.0f} megapixels), more than the limit of 150 "
+            "megapixels that keeps decoding it within memory; use a smaller one, or start the app with 'streamart ui "
+            f"--max-pixels {side * side}'",
+        )
+    )
     assert growth < 200 * 2**20
     assert list((workspace / "uploads").iterdir()) == []
 
@@ -479,11 +495,14 @@ def test_a_video_upload_over_the_apps_pixel_limit_is_refused(tmp_path, own_model
     assert response.json()["error"].startswith("a frame of clip.mp4 is 64x48 pixels (0.00307 megapixels), more than")
 
 
-@pytest.mark.parametrize("choices", [
-    {},
-    {"size": 360, "strength": 0.8, "preserve_color": True, "temporal": 0.7},
-    {"size": None, "temporal": 0.0},
-])
+@pytest.mark.parametrize(
+    "choices",
+    [
+        {},
+        {"size": 360, "strength": 0.8, "preserve_color": True, "temporal": 0.7},
+        {"size": None, "temporal": 0.0},
+    ],
+)
 def test_the_cli_and_the_web_app_build_the_same_look_for_the_same_choices(own_models, choices):
     from streamart.cli import build_parser
     from streamart.cli.options import look_config

@@ -31,9 +31,17 @@ def test_anything_else_is_not_a_host(text):
 def test_bound_to_this_computer_it_answers_to_its_loopback_names_on_its_port():
     own = OwnNames.of("127.0.0.1", 7860)
     assert all(own.answers(host) for host in ("127.0.0.1:7860", "localhost:7860", "LOCALHOST:7860", "[::1]:7860"))
-    assert not any(own.answers(host) for host in (
-        "evil.example:7860", "localhost:7861", "localhost", "127.0.0.1", "", f"{socket.gethostname()}:7860",
-    ))
+    assert not any(
+        own.answers(host)
+        for host in (
+            "evil.example:7860",
+            "localhost:7861",
+            "localhost",
+            "127.0.0.1",
+            "",
+            f"{socket.gethostname()}:7860",
+        )
+    )
 
 
 def test_bound_to_one_address_it_answers_to_that_address():

@@ -97,7 +97,9 @@ def test_settings_become_the_stylizers_controls(own_models):
     session.apply('{"style": "mosaic", "strength": 0.25, "temporal": false}')
     controls = session.controls
     assert (controls.model, controls.strength, controls.temporal_enabled) == (
-        str(own_models / "mosaic.onnx"), 0.25, False,
+        str(own_models / "mosaic.onnx"),
+        0.25,
+        False,
     )
     make_style_model(own_models / "late.onnx")  # added while the session runs
     session.apply('{"style": "late"}')
@@ -127,10 +129,12 @@ def test_a_frame_larger_than_a_camera_sends_is_refused_undecoded(tmp_path, own_m
         ws = client.websocket_connect({LIVE!r}).__enter__()
         """,
     )
-    assert outcome == "returned " + repr({
-        "error": "the frame is 16000x16000 pixels (256 megapixels), more than the limit of 8.85 megapixels that "
-        "keeps decoding it within memory; use a smaller one, as a camera sends (at most 4K)"
-    })
+    assert outcome == "returned " + repr(
+        {
+            "error": "the frame is 16000x16000 pixels (256 megapixels), more than the limit of 8.85 megapixels that "
+            "keeps decoding it within memory; use a smaller one, as a camera sends (at most 4K)"
+        }
+    )
     assert growth < 200 * 2**20
 
 

@@ -81,8 +81,17 @@ except KeyboardInterrupt:
 def training_server(tmp_path, own_models, content_dir):  # noqa: F811
     """The app in a process of its own, its New style tab training the lite network from random
     weights for 150 steps of 32 pixels (seconds, but long enough to watch it); its address."""
-    settings = {"data": str(content_dir), "checkpoint_dir": str(tmp_path / "checkpoints"), "from_scratch": True,
-                "variant": "lite", "iterations": 150, "image_size": 32, "batch_size": 1, "threads": 1, "device": "cpu"}
+    settings = {
+        "data": str(content_dir),
+        "checkpoint_dir": str(tmp_path / "checkpoints"),
+        "from_scratch": True,
+        "variant": "lite",
+        "iterations": 150,
+        "image_size": 32,
+        "batch_size": 1,
+        "threads": 1,
+        "device": "cpu",
+    }
     with app_process(["-c", SERVE_TRAINING_TINY, json.dumps(settings)], tmp_path) as (address, _):
         yield address
 
@@ -94,10 +103,18 @@ def browser(tmp_path):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}", "--window-size=1280,1500",
-        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        "--window-size=1280,1500",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
     ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -139,7 +156,9 @@ def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, tmp_path):
     wait.until(lambda d: all(loaded(d, picture) for picture in pictures))
     # A picture enters its card once it has loaded: every painting's thumbnail does (mosaic has none).
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, 'img[alt^="the painting"]')) == len(names) - 1)
-    assert "chosen" in browser.find_element(By.CSS_SELECTOR, '.card[data-name="starry_night-cpu"]').get_attribute("class")
+    assert "chosen" in browser.find_element(By.CSS_SELECTOR, '.card[data-name="starry_night-cpu"]').get_attribute(
+        "class"
+    )
 
     # Pick a style, then a photo: the result appears beside it, ready to download.
     browser.find_element(By.CSS_SELECTOR, '.card[data-name="the_scream-cpu"]').click()
@@ -148,14 +167,18 @@ def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, tmp_path):
     assert loaded(browser, "#photo-original")
     link = browser.find_element(By.ID, "photo-download")
     assert link.is_displayed() and link.get_attribute("download") == "chelsea-the_scream.png"
-    size = browser.execute_script("const r = document.getElementById('photo-result'); return [r.naturalWidth, r.naturalHeight];")
+    size = browser.execute_script(
+        "const r = document.getElementById('photo-result'); return [r.naturalWidth, r.naturalHeight];"
+    )
     assert size == [451, 300]  # the photo's own size
     browser.save_screenshot(str(tmp_path / "photo.png"))
 
     # The camera, live: stylized frames come back with their latency; a style click applies at once.
     browser.find_element(By.ID, "tab-live").click()
     browser.find_element(By.ID, "live-start").click()
-    wait.until(lambda d: loaded(d, "#live-result") and d.find_element(By.ID, "live-stats").get_attribute("data-latency"))
+    wait.until(
+        lambda d: loaded(d, "#live-result") and d.find_element(By.ID, "live-stats").get_attribute("data-latency")
+    )
     first = browser.find_element(By.ID, "live-result").get_attribute("src")
     browser.find_element(By.CSS_SELECTOR, '.card[data-name="shipwreck-cpu"]').click()
     wait.until(lambda d: d.find_element(By.ID, "live-result").get_attribute("src") != first)
@@ -166,7 +189,10 @@ def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, tmp_path):
     browser.save_screenshot(str(tmp_path / "live.png"))
     browser.find_element(By.ID, "live-stop").click()
     # Stopped: no frozen last frame, no latency that is no longer true.
-    assert not browser.find_element(By.ID, "live-result").is_displayed() and browser.find_element(By.ID, "live-stats").text == ""
+    assert (
+        not browser.find_element(By.ID, "live-result").is_displayed()
+        and browser.find_element(By.ID, "live-stats").text == ""
+    )
     assert browser.find_element(By.ID, "live-result").get_attribute("src") in (None, "")
     problems = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert problems == []
@@ -183,8 +209,14 @@ def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, tmp_path):
     wait.until(lambda d: d.find_element(By.ID, "video-error").text == refused)
     browser.find_element(By.ID, "video-duration").send_keys("1")
     browser.find_element(By.ID, "video-preview").click()
-    wait.until(lambda d: d.execute_script("const v = document.getElementById('video-result'); return !v.hidden && v.readyState >= 2;"))
-    assert browser.execute_script("return document.getElementById('video-result').duration") == pytest.approx(1, abs=0.15)
+    wait.until(
+        lambda d: d.execute_script(
+            "const v = document.getElementById('video-result'); return !v.hidden && v.readyState >= 2;"
+        )
+    )
+    assert browser.execute_script("return document.getElementById('video-result').duration") == pytest.approx(
+        1, abs=0.15
+    )
     assert browser.find_element(By.ID, "video-download").get_attribute("download") == "walk-shipwreck-preview.mp4"
     assert browser.find_element(By.ID, "video-download").text == "Download the preview (with its sound)"
     assert not browser.find_element(By.ID, "video-error").is_displayed()
@@ -195,7 +227,9 @@ def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("shopping list")
     browser.find_element(By.ID, "photo-file").send_keys(str(notes))
-    error = wait.until(lambda d: d.find_element(By.ID, "photo-error") if d.find_element(By.ID, "photo-error").is_displayed() else None)
+    error = wait.until(
+        lambda d: d.find_element(By.ID, "photo-error") if d.find_element(By.ID, "photo-error").is_displayed() else None
+    )
     assert error.text.startswith("notes.txt is not an image or a video that streamart can read")
     browser.save_screenshot(str(tmp_path / "error.png"))
 
@@ -220,7 +254,9 @@ def test_train_a_new_style_from_a_painting(training_server, browser, tmp_path):
     wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
     assert browser.find_elements(By.CSS_SELECTOR, '.card[data-name="sunset_waves"]') == []
     browser.find_element(By.ID, "tab-train").click()
-    assert browser.find_element(By.ID, "train").is_displayed() and not browser.find_element(By.ID, "photo").is_displayed()
+    assert (
+        browser.find_element(By.ID, "train").is_displayed() and not browser.find_element(By.ID, "photo").is_displayed()
+    )
     assert not browser.find_element(By.ID, "train-run").is_enabled()  # nothing to learn from yet
 
     # A painting: the name comes from its file name, and nothing of the user's is in the way.
@@ -232,32 +268,60 @@ def test_train_a_new_style_from_a_painting(training_server, browser, tmp_path):
     # Train: the steps count up with the time; the Train button waits.
     browser.find_element(By.ID, "train-run").click()
     progress = re.compile(r"step (\d+) of 150 · \d+:\d\d elapsed( · about \d+:\d\d left)?")
-    wait.until(lambda d: (m := progress.fullmatch(d.find_element(By.ID, "train-progress-text").text)) and int(m[1]) >= 10)
+    wait.until(
+        lambda d: (m := progress.fullmatch(d.find_element(By.ID, "train-progress-text").text)) and int(m[1]) >= 10
+    )
     assert not browser.find_element(By.ID, "train-run").is_enabled()
     assert 0 < float(browser.find_element(By.ID, "train-progress").get_attribute("value")) < 1
     browser.save_screenshot(str(tmp_path / "train-running.png"))
 
     # Done: the new style is in the gallery, chosen, with its sample; training it again would replace it.
-    note = wait.until(lambda d: d.find_element(By.ID, "train-note") if d.find_element(By.ID, "train-note").is_displayed() else None)
-    assert note.text == "Done: your style Sunset Waves is in the gallery above, chosen; use it in the Photo, Video and Live tabs."
+    note = wait.until(
+        lambda d: d.find_element(By.ID, "train-note") if d.find_element(By.ID, "train-note").is_displayed() else None
+    )
+    assert (
+        note.text
+        == "Done: your style Sunset Waves is in the gallery above, chosen; use it in the Photo, Video and Live tabs."
+    )
     card = browser.find_element(By.CSS_SELECTOR, '.card[data-name="sunset_waves"]')
     assert "chosen" in card.get_attribute("class") and "yours" in card.text
-    wait.until(lambda d: loaded(d, "#train-sample") and loaded(d, '.card[data-name="sunset_waves"] img[alt^="a photo"]'))
+    wait.until(
+        lambda d: loaded(d, "#train-sample") and loaded(d, '.card[data-name="sunset_waves"] img[alt^="a photo"]')
+    )
     assert browser.find_element(By.ID, "train-download").get_attribute("download") == "sunset_waves.onnx"
     assert not browser.find_element(By.ID, "train-status").is_displayed()
-    replace = wait.until(lambda d: d.find_element(By.ID, "train-replace-choice") if d.find_element(By.ID, "train-replace-choice").is_displayed() else None)
+    replace = wait.until(
+        lambda d: (
+            d.find_element(By.ID, "train-replace-choice")
+            if d.find_element(By.ID, "train-replace-choice").is_displayed()
+            else None
+        )
+    )
     assert replace.text == "Replace my existing style sunset_waves"
-    assert browser.find_element(By.ID, "train-run").is_enabled() and not browser.find_element(By.ID, "train-error").is_displayed()
+    assert (
+        browser.find_element(By.ID, "train-run").is_enabled()
+        and not browser.find_element(By.ID, "train-error").is_displayed()
+    )
     browser.save_screenshot(str(tmp_path / "train-done.png"))
 
     # Again, replacing it, but cancelled: training stops after its step and the page says so.
     browser.find_element(By.ID, "train-replace").click()
     browser.find_element(By.ID, "train-run").click()
-    wait.until(lambda d: (m := progress.fullmatch(d.find_element(By.ID, "train-progress-text").text)) and int(m[1]) >= 5)
+    wait.until(
+        lambda d: (m := progress.fullmatch(d.find_element(By.ID, "train-progress-text").text)) and int(m[1]) >= 5
+    )
     browser.find_element(By.ID, "train-cancel").click()
-    note = wait.until(lambda d: d.find_element(By.ID, "train-note") if d.find_element(By.ID, "train-note").is_displayed() else None)
-    assert re.fullmatch(r"Training cancelled after \d+ of 150 steps; no new style was added\. Train starts it again from the beginning\.", note.text), note.text
-    assert not browser.find_element(By.ID, "train-status").is_displayed() and browser.find_element(By.ID, "train-run").is_enabled()
+    note = wait.until(
+        lambda d: d.find_element(By.ID, "train-note") if d.find_element(By.ID, "train-note").is_displayed() else None
+    )
+    assert re.fullmatch(
+        r"Training cancelled after \d+ of 150 steps; no new style was added\. Train starts it again from the beginning\.",
+        note.text,
+    ), note.text
+    assert (
+        not browser.find_element(By.ID, "train-status").is_displayed()
+        and browser.find_element(By.ID, "train-run").is_enabled()
+    )
     assert browser.find_elements(By.CSS_SELECTOR, '.card[data-name="sunset_waves"]')  # the first one stays
     browser.save_screenshot(str(tmp_path / "train-cancelled.png"))
     problems = [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
@@ -268,7 +332,8 @@ def set_viewport(browser, width: int, height: int) -> None:
     """The page's viewport exactly ``width`` x ``height`` CSS pixels (a window's size would
     include its frame)."""
     browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
 
 
@@ -311,7 +376,9 @@ def test_the_page_fits_short_narrow_and_wide_windows(server, browser, tmp_path):
     # The tabs are in view without scrolling, under the gallery.
     tabs = browser.find_elements(By.CSS_SELECTOR, '[role="tab"]')
     assert [tab.text for tab in tabs] == ["Photo", "Video", "Live", "New style"]
-    assert all(0 < tab.rect["y"] and tab.rect["y"] + tab.rect["height"] <= 1000 for tab in tabs), [tab.rect for tab in tabs]
+    assert all(0 < tab.rect["y"] and tab.rect["y"] + tab.rect["height"] <= 1000 for tab in tabs), [
+        tab.rect for tab in tabs
+    ]
     # The model's variant ("cpu" on every shipped card) tells no card apart, so no card shows it.
     assert all("cpu" not in card.text for card in browser.find_elements(By.CSS_SELECTOR, ".card"))
     browser.save_screenshot(str(tmp_path / "page-1400x1000.png"))
@@ -325,8 +392,14 @@ def test_the_page_fits_short_narrow_and_wide_windows(server, browser, tmp_path):
 
     # Narrow: nothing scrolls sideways and every label is whole, in every tab and method.
     set_viewport(browser, 420, 900)
-    views = [("tab-photo", None), ("tab-photo", "gatys"), ("tab-photo", "dream"), ("tab-video", None),
-             ("tab-live", None), ("tab-train", None)]
+    views = [
+        ("tab-photo", None),
+        ("tab-photo", "gatys"),
+        ("tab-photo", "dream"),
+        ("tab-video", None),
+        ("tab-live", None),
+        ("tab-train", None),
+    ]
     for tab, method in views:
         browser.find_element(By.ID, tab).click()
         if method:
@@ -377,8 +450,14 @@ def test_when_the_app_stops_during_a_job_the_page_says_how_to_start_it_again(tmp
         wait.until(lambda d: re.fullmatch(r"\d+ of \d+ steps.*", d.find_element(By.ID, "photo-progress-text").text))
         process.send_signal(signal.SIGINT)  # as Ctrl-C in its terminal, while the job runs
         assert process.wait(30) == 0
-        error = wait.until(lambda d: d.find_element(By.ID, "photo-error") if d.find_element(By.ID, "photo-error").is_displayed() else None)
-        assert error.text == ("streamart ui has stopped (was its terminal closed, or Ctrl-C pressed?): start it again "
-                              "with 'streamart ui', then reload this page")
+        error = wait.until(
+            lambda d: (
+                d.find_element(By.ID, "photo-error") if d.find_element(By.ID, "photo-error").is_displayed() else None
+            )
+        )
+        assert error.text == (
+            "streamart ui has stopped (was its terminal closed, or Ctrl-C pressed?): start it again "
+            "with 'streamart ui', then reload this page"
+        )
         assert "Failed to fetch" not in browser.find_element(By.TAG_NAME, "body").text
         browser.save_screenshot(str(tmp_path / "stopped.png"))

@@ -26,8 +26,17 @@ from .conftest import ADDRESS, LIMIT, painting_jpeg, upload, wait
 @pytest.fixture
 def tiny(content_dir, tmp_path) -> dict[str, object]:
     """TrainingConfig settings for a run of seconds; checkpoints under tmp_path, not the cache."""
-    return {"data": content_dir, "from_scratch": True, "variant": "lite", "iterations": 2, "image_size": 32,
-            "batch_size": 1, "threads": 1, "device": "cpu", "checkpoint_dir": tmp_path / "checkpoints"}
+    return {
+        "data": content_dir,
+        "from_scratch": True,
+        "variant": "lite",
+        "iterations": 2,
+        "image_size": 32,
+        "batch_size": 1,
+        "threads": 1,
+        "device": "cpu",
+        "checkpoint_dir": tmp_path / "checkpoints",
+    }
 
 
 @pytest.fixture
@@ -58,7 +67,8 @@ def png(image: np.ndarray) -> bytes:
 def test_a_painting_becomes_a_style_in_the_gallery_and_replacing_it_is_asked_for(client, own_models):
     painting = upload(client, painting_jpeg(), "Water Lilies.jpg")
     assert client.get("/api/train/name", params={"upload": painting["id"]}).json() == {
-        "name": "water_lilies", "replaces": False
+        "name": "water_lilies",
+        "replaces": False,
     }
     job = client.post("/api/jobs/train", json={"upload": painting["id"]}).json()
     assert (job["kind"], job["style"], job["download_name"]) == ("train", "water_lilies", "water_lilies.onnx")
@@ -76,7 +86,8 @@ def test_a_painting_becomes_a_style_in_the_gallery_and_replacing_it_is_asked_for
 
     # Again under the same name: refused until the page says to replace it.
     assert client.get("/api/train/name", params={"upload": painting["id"], "name": "Water lilies"}).json() == {
-        "name": "water_lilies", "replaces": True
+        "name": "water_lilies",
+        "replaces": True,
     }
     refused = client.post("/api/jobs/train", json={"upload": painting["id"], "name": "water lilies"})
     assert refused.status_code == 409 and refused.json()["style"] == "water_lilies"
@@ -89,7 +100,9 @@ def test_a_painting_becomes_a_style_in_the_gallery_and_replacing_it_is_asked_for
     assert again["sample"] != styles["water_lilies"]["sample"]  # a new address: no stale picture in the browser
 
 
-def test_cancelled_training_keeps_its_checkpoint_makes_no_style_and_the_server_goes_on(app_client, tiny, own_models, photo, caplog):
+def test_cancelled_training_keeps_its_checkpoint_makes_no_style_and_the_server_goes_on(
+    app_client, tiny, own_models, photo, caplog
+):
     with app_client(**{**tiny, "iterations": 100_000}) as client:
         painting = upload(client, painting_jpeg(), "endless.jpg")
         job = client.post("/api/jobs/train", json={"upload": painting["id"]}).json()
@@ -117,7 +130,11 @@ def test_cancelled_training_keeps_its_checkpoint_makes_no_style_and_the_server_g
 @pytest.mark.parametrize(
     "name, image, message",
     [
-        ("tiny.png", np.random.default_rng(0).integers(0, 256, (40, 40, 3), np.uint8), "the style picture tiny.png is 40x40: too small"),
+        (
+            "tiny.png",
+            np.random.default_rng(0).integers(0, 256, (40, 40, 3), np.uint8),
+            "the style picture tiny.png is 40x40: too small",
+        ),
         ("grey.png", np.full((128, 128, 3), 128, np.uint8), "the style picture grey.png is flat (almost one colour)"),
     ],
 )
@@ -132,10 +149,22 @@ def test_a_picture_nothing_can_be_learnt_from_fails_in_one_line(client, own_mode
 @pytest.mark.parametrize(
     "request_, status, message",
     [
-        ({"name": "Starry Night"}, 400, "'starry_night' is the name of a style that comes with streamart; choose another name"),
-        ({"name": "charcoal"}, 409, "you already have a style named 'charcoal': tick 'Replace my existing style charcoal'"),
+        (
+            {"name": "Starry Night"},
+            400,
+            "'starry_night' is the name of a style that comes with streamart; choose another name",
+        ),
+        (
+            {"name": "charcoal"},
+            409,
+            "you already have a style named 'charcoal': tick 'Replace my existing style charcoal'",
+        ),
         ({"name": "?!"}, 400, "'?!' gives no style name; choose a name with letters or digits"),
-        ({"name": "梵" * 100}, 422, "the style name '" + "梵" * 24 + "…' takes 300 bytes, but file names hold only 200"),
+        (
+            {"name": "梵" * 100},
+            422,
+            "the style name '" + "梵" * 24 + "…' takes 300 bytes, but file names hold only 200",
+        ),
         ({"name": "x" * 101}, 422, "Name must be at most 100 characters long"),
         ({"upload": "0123456789abcdef"}, 404, "the painting is no longer on the server"),
     ],
@@ -154,7 +183,9 @@ def test_names_that_are_taken_or_empty_are_refused_before_anything_runs(client, 
 def test_a_video_is_no_painting(client, clip):
     video = upload(client, clip.read_bytes(), "clip.mp4")
     response = client.post("/api/jobs/train", json={"upload": video["id"]})
-    assert response.status_code == 415 and response.json()["error"] == "clip.mp4 is a video; the painting must be an image"
+    assert (
+        response.status_code == 415 and response.json()["error"] == "clip.mp4 is a video; the painting must be an image"
+    )
 
 
 def test_without_torch_the_page_is_told_why_and_training_is_refused_at_once(client, monkeypatch):

@@ -10,7 +10,13 @@ import pytest
 
 from streamart.errors import InputError
 from streamart.web.uploads import (
-    NotMedia, Uploads, UnknownUpload, UploadStalled, UploadTooLarge, WorkspaceFull, display_name,
+    NotMedia,
+    Uploads,
+    UnknownUpload,
+    UploadStalled,
+    UploadTooLarge,
+    WorkspaceFull,
+    display_name,
 )
 
 

@@ -34,7 +34,10 @@ def test_the_allowed_range_reads_as_a_sentence(name, text):
         ({"type": "json_invalid", "loc": ("body", 12), "msg": "JSON decode error"}, "the request is not valid JSON"),
         ({"type": "missing", "loc": ("body", "upload"), "msg": "Field required"}, "upload is missing"),
         ({"type": "missing", "loc": ("body",), "msg": "Field required"}, "the request is incomplete or malformed"),
-        ({"type": "extra_forbidden", "loc": ("body", "path"), "msg": "Extra inputs"}, "'path' is not a setting this app knows"),
+        (
+            {"type": "extra_forbidden", "loc": ("body", "path"), "msg": "Extra inputs"},
+            "'path' is not a setting this app knows",
+        ),
     ],
 )
 def test_requests_that_no_page_sends_say_to_reload(error, text):

@@ -31,7 +31,10 @@ def test_download_names_say_what_was_made(tmp_path, own_models):
     preview = work.video(clip, style, LookConfig(style=config), start=0, duration=3, results=tmp_path)
     assert (preview.kind, preview.download_name) == ("preview", "walk-charcoal-preview.mp4")
     assert work.dream(photo, preset="eyes", long_side=None, results=tmp_path).download_name == "cat-eyes.png"
-    assert work.gatys(photo, photo, iterations=1, size=None, preserve_color=False, results=tmp_path).download_name == "cat-gatys.png"
+    assert (
+        work.gatys(photo, photo, iterations=1, size=None, preserve_color=False, results=tmp_path).download_name
+        == "cat-gatys.png"
+    )
 
 
 def test_errors_name_the_users_file_not_the_workspace(tmp_path, own_models):
@@ -67,7 +70,11 @@ def test_gatys_reports_each_step_its_scale_and_time_left_and_stops_when_asked(tm
     def gatys_image(input, output, paintings, *, config, size, on_progress, max_pixels):
         seen.append((config.iterations, config.preserve_color, size, [str(p) for p in paintings]))
         for step in range(1, 4):
-            on_progress(GatysProgress(step, 3, 1, 2, (48, 64), 1.0, 1.0, 0.1, fraction=0.7 + 0.1 * step, seconds_left=3.0 - step))
+            on_progress(
+                GatysProgress(
+                    step, 3, 1, 2, (48, 64), 1.0, 1.0, 0.1, fraction=0.7 + 0.1 * step, seconds_left=3.0 - step
+                )
+            )
         return output
 
     monkeypatch.setattr(work.api, "gatys_image", gatys_image)
@@ -118,7 +125,9 @@ def test_every_job_reads_its_files_under_the_apps_limit(tmp_path, own_models, cl
     for job in jobs:
         with pytest.raises(TooManyPixelsError) as error:
             job.work(job)
-        assert job.describe_error(error.value).startswith(("cat.jpg is", "the picture cat.jpg is", "a frame of walk.mp4 is"))
+        assert job.describe_error(error.value).startswith(
+            ("cat.jpg is", "the picture cat.jpg is", "a frame of walk.mp4 is")
+        )
 
 
 def test_a_photo_job_on_a_bomb_takes_no_memory(tmp_path, own_models):
