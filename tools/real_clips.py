@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streamart.assets.weights import cache_dir  # noqa: E402
+from streamart.assets.folders import cache_dir  # noqa: E402
 from streamart.errors import InputError, WeightsError  # noqa: E402
 from streamart.offline.corpus import deb_members, readable_sha256  # noqa: E402
 

@@ -26,7 +26,7 @@ from ..assets.models import (
     resolve_model,
     user_models_dir,
 )
-from ..assets.weights import cache_dir
+from ..assets.folders import cache_dir
 from ..config import (
     DEFAULT_TEMPORAL,
     MAX_PIXELS,

@@ -25,7 +25,7 @@ import numpy as np
 from ..core.files import OutputFile
 from ..errors import InputError, ModelError, require
 from ..runtimes.onnx import OnnxModel
-from .weights import cache_dir
+from .folders import cache_dir
 
 #: The metadata key naming the starting point a model was fine-tuned from.
 BASE_KEY = "streamart.base"

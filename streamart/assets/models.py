@@ -11,7 +11,6 @@ else ``-lite``, else ``-full`` on the CPU).
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -20,7 +19,7 @@ from ..core.deprecation import renamed_keywords
 from ..core.files import describe
 from ..errors import InputError, ModelError, OutputError
 from .blend import blend_models, parse_blend
-from .weights import cache_dir
+from .folders import cache_dir, user_models_dir
 
 DEFAULT_STYLE = "starry_night"
 #: The model metadata key of a small JPEG of the painting, base64 (what galleries show).
@@ -120,22 +119,6 @@ def new_user_model(text: str) -> UserModel:
 def shipped_dir() -> Path:
     """The folder of the models shipped with streamart."""
     return Path(str(resources.files("streamart.assets.zoo")))
-
-
-def user_models_dir() -> Path:
-    """Where new styles go: the first folder of ``$STREAMART_MODELS``, else the platform's user
-    data folder (``$XDG_DATA_HOME`` or ``~/.local/share`` on Linux, ``~/Library/Application
-    Support`` on macOS, ``%APPDATA%`` on Windows) + ``streamart/models``."""
-    folders = [p for p in os.environ.get("STREAMART_MODELS", "").split(os.pathsep) if p]
-    if folders:
-        return Path(folders[0]).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
-    else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "streamart" / "models"
 
 
 def shipped_base(variant: str) -> Path | None:

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.files import describe, file_sha256
+from .folders import cache_dir
 from ..errors import WeightsError, require
 from ..runtimes.torch import describe_load_error
 
@@ -85,16 +86,6 @@ BACKBONES: dict[str, Backbone] = {
     for entry in json.loads(resources.files(__package__).joinpath("backbones.json").read_text())
 }
 NAMES = tuple(BACKBONES)
-
-
-def cache_dir() -> Path:
-    """The user cache folder: ``$STREAMART_CACHE``, ``$XDG_CACHE_HOME/streamart`` or
-    ``~/.cache/streamart`` (the first one set)."""
-    if os.environ.get("STREAMART_CACHE"):
-        return Path(os.environ["STREAMART_CACHE"]).expanduser()
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]).expanduser() / "streamart"
-    return Path.home() / ".cache" / "streamart"
 
 
 def cache_path(name: str, *, cache_dir: str | os.PathLike | None = None) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..assets import weights
+from ..assets.folders import cache_dir
 from ..errors import WeightsError
 
 HELP = "fetch or list pretrained backbones"
@@ -30,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.weights_action == "list":
-        print(f"cache folder: {weights.cache_dir()}")
+        print(f"cache folder: {cache_dir()}")
         for name in weights.NAMES:
             info = weights.cache_info(name)
             if info is None:

@@ -36,7 +36,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..assets.weights import cache_dir
+from ..assets.folders import cache_dir
 from ..core.files import describe, file_sha256
 from ..errors import InputError, OutputError, WeightsError
 from ..ops.image import resize_long_side
@@ -102,7 +102,7 @@ def sources_from_json(text: str) -> CorpusSources:
 
 
 def default_corpus_dir() -> Path:
-    """``corpus`` in the user cache folder (:func:`streamart.assets.weights.cache_dir`)."""
+    """``corpus`` in the user cache folder (:func:`streamart.assets.folders.cache_dir`)."""
     return cache_dir() / "corpus"
 
 

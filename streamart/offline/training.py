@@ -458,7 +458,7 @@ def train_style(
     """Train a style from any picture (``config.painting``) and return the model file.
 
     Without ``config.out`` the model goes into the user's model folder
-    (:func:`~streamart.assets.models.user_models_dir`) as ``NAME.onnx``, NAME being
+    (:func:`~streamart.assets.folders.user_models_dir`) as ``NAME.onnx``, NAME being
     ``config.style_name`` or the picture's file name, where ``--style NAME`` and ``streamart
     models`` find it; a name a shipped style has is refused, an existing model of the user's
     is replaced only with ``overwrite``. Checkpoints then go to the cache, so that an

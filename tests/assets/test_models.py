@@ -101,7 +101,8 @@ def test_unknown_style_names_each_style_once_as_style_takes_it_and_points_to_the
 
 
 def test_new_styles_go_to_the_first_models_folder_else_the_user_data_folder(tmp_path, monkeypatch):
-    from streamart.assets.models import search_folders, shipped_dir, user_models_dir
+    from streamart.assets.folders import user_models_dir
+    from streamart.assets.models import search_folders, shipped_dir
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     if sys.platform.startswith("linux"):
@@ -114,7 +115,8 @@ def test_new_styles_go_to_the_first_models_folder_else_the_user_data_folder(tmp_
 
 def test_a_users_model_is_found_by_name_and_is_not_shipped(tmp_path, monkeypatch):
     from model_factory import make_style_model
-    from streamart.assets.models import list_models, user_models_dir
+    from streamart.assets.folders import user_models_dir
+    from streamart.assets.models import list_models
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     user_models_dir().mkdir(parents=True)

@@ -14,17 +14,6 @@ from streamart.assets import weights
 from streamart.errors import WeightsError
 
 
-def test_cache_dir_precedence(monkeypatch, tmp_path):
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("STREAMART_CACHE", raising=False)
-    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    assert weights.cache_dir() == tmp_path / "home" / ".cache" / "streamart"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert weights.cache_dir() == tmp_path / "xdg" / "streamart"
-    monkeypatch.setenv("STREAMART_CACHE", str(tmp_path / "mine"))
-    assert weights.cache_dir() == tmp_path / "mine"
-
-
 @pytest.mark.download
 def test_default_fetch_gives_the_real_vgg16():
     arrays = weights.load_arrays("vgg16")

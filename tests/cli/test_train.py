@@ -14,7 +14,8 @@ import onnxruntime
 import pytest
 from model_factory import make_checkpoint_holding_code
 
-from streamart.assets.models import THUMBNAIL_KEY, resolve_model, user_models_dir
+from streamart.assets.folders import user_models_dir
+from streamart.assets.models import THUMBNAIL_KEY, resolve_model
 from streamart.cli import main
 from streamart.offline.training import THUMBNAIL_SIDE
 from streamart.ops.image import decode_jpeg, load_image

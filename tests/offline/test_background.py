@@ -8,7 +8,7 @@ import pytest
 from bombs import jpeg_bomb
 from waiting import wait_until
 
-from streamart.assets.models import user_models_dir
+from streamart.assets.folders import user_models_dir
 from streamart.config import TrainingConfig
 from streamart.offline.background import BackgroundTraining, TrainingStatus
 
