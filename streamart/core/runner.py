@@ -23,6 +23,7 @@ normally by raising :class:`StopPipeline` (a preview window that was closed, say
 
 from __future__ import annotations
 
+import enum
 import logging
 import queue
 import threading
@@ -54,7 +55,17 @@ _JOIN_SECONDS = 5.0
 # bounded memory.
 _LATENCY_WINDOW = 2000
 
-_END = object()  # end-of-stream marker passed down the channels
+
+class _End(enum.Enum):
+    """The end-of-stream marker passed down the channels: an enum member, so that after
+    ``item is _END`` type checkers know the item is a frame."""
+
+    END = "end"
+
+
+_END = _End.END
+#: What a channel carries.
+_Item = Frame | _End
 
 
 class _Stopped(Exception):
@@ -133,8 +144,8 @@ class _Channel:
 
     def __init__(self, stop: threading.Event, *, live: bool, latest_only: bool = False) -> None:
         self._stop = stop
-        self._slot: LatestSlot[object] | None = LatestSlot() if latest_only else None
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=1 if live else _QUEUE_FRAMES)
+        self._slot: LatestSlot[_Item] | None = LatestSlot() if latest_only else None
+        self._queue: queue.Queue[_Item] = queue.Queue(maxsize=1 if live else _QUEUE_FRAMES)
         # Set while a consumer waits in get() on an empty channel: a live stage takes its next
         # frame only then, so the frame it takes is the newest and does not wait downstream.
         self.consumer_waiting = threading.Event()
@@ -151,7 +162,7 @@ class _Channel:
                 return
         raise _Stopped
 
-    def put(self, item: object) -> None:
+    def put(self, item: _Item) -> None:
         if self._slot is not None:
             self._put_latest(self._slot, item)
             return
@@ -168,7 +179,7 @@ class _Channel:
                 continue
         raise _Stopped
 
-    def _put_latest(self, slot: LatestSlot[object], item: object) -> None:
+    def _put_latest(self, slot: LatestSlot[_Item], item: _Item) -> None:
         if item is not _END:
             slot.put(item)
             return
@@ -180,7 +191,7 @@ class _Channel:
                 return
         raise _Stopped
 
-    def _take(self, timeout: float) -> object | None:
+    def _take(self, timeout: float) -> _Item | None:
         """The next item, or None when none came within ``timeout`` seconds (no item is None)."""
         if self._slot is not None:
             return self._slot.take(timeout)
@@ -189,7 +200,7 @@ class _Channel:
         except queue.Empty:
             return None
 
-    def get(self) -> object:
+    def get(self) -> _Item:
         item = self._take(0.0)
         if item is not None:
             return item
@@ -298,7 +309,7 @@ class _Run:
                 outbox.put(_END)
                 return
             started = time.perf_counter()
-            result = stage.process(item)  # type: ignore[arg-type]
+            result = stage.process(item)
             step.busy_seconds += time.perf_counter() - started
             step.frames += 1
             outbox.put(result)
@@ -316,10 +327,9 @@ class _Run:
         sink, step = self.sinks[i], self.stats.sinks[i]
         inbox = self.sink_channels[i] if len(self.sinks) > 1 else self.channels[-1]
         while True:
-            item = inbox.get()
-            if item is _END:
+            frame = inbox.get()
+            if frame is _END:
                 return
-            frame: Frame = item  # type: ignore[assignment]
             started = time.perf_counter()
             sink.write(frame)
             step.busy_seconds += time.perf_counter() - started
