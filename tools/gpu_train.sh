@@ -24,9 +24,11 @@
 # Then, through the device tool (one call; the machine's start is not inside timeout_s):
 #
 #   run(command="bash tools/gpu_train.sh --iterations 2000 -- --style-layer-weights 0.25,1,4,16 --style-size 720 --style-weight 10 --content-layer relu3_3 --temporal-weight 300",
-#       carry=[".gputrain"], timeout_s=570)
+#       carry=[".gputrain"], timeout_s=360)
 #
-# Training stops GPU_TRAIN_BUDGET_S (default 480) seconds after it starts: the runs still going
+# That leaves a session's 15 device minutes room for a second call (the start takes a minute or
+# two). With no second call planned, prefix GPU_TRAIN_BUDGET_S=480 and give timeout_s=570.
+# Training stops GPU_TRAIN_BUDGET_S (default 300) seconds after it starts: the runs still going
 # get SIGTERM and keep a checkpoint, the paintings not started yet are listed. To go on in a later
 # call, `cat checkpoints.tar.part-* | tar -x -C .gputrain/checkpoints` and add --resume.
 # Back under $OUT (the device tool returns 8 files of at most 16 MiB, 64 MiB in all):
@@ -54,11 +56,12 @@ done
 
 PY=${PYTHON:-python3}
 CARRY=${GPU_TRAIN_CARRY:-.gputrain}
-BUDGET=${GPU_TRAIN_BUDGET_S:-480}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/gpu_train.XXXXXX")
+BUDGET=${GPU_TRAIN_BUDGET_S:-300}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gpu_train.XXXXXX") # scratch: the weights cache, the models
+trap 'rm -rf "$WORK"' EXIT
 if [ -z "${OUT:-}" ]; then
-    OUT=$WORK/out # here, without the device tool
-    mkdir -p "$OUT"
+    OUT=$(mktemp -d "${TMPDIR:-/tmp}/gpu_train_out.XXXXXX") # here, without the device tool
+    echo "results go to $OUT"
 fi
 export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
