@@ -4,6 +4,7 @@
     python3 tools/gpu_carry.py repack .whl/*.whl     # recompress wheels with LZMA, in place
     python3 tools/gpu_carry.py pack-weights .whl/backbones-int8.npz.xz
     python3 tools/gpu_carry.py unpack-weights .whl/backbones-int8.npz.xz [--cache DIR]
+    python3 tools/gpu_carry.py pack-training .gputrain --style-size 720 [--only NAME,...]
 
 The device tool moves at most 64 MiB a call, the checkout included. Two things make that tight:
 
@@ -19,6 +20,14 @@ The device tool moves at most 64 MiB a call, the checkout included. Two things m
   (about 1 % noise on each weight). ``unpack-weights`` restores float32 arrays into
   streamart's weights cache (``$STREAMART_CACHE``), where the sidecar's ``source`` says that
   they are this int8 copy. Never use such a cache for images you publish.
+
+Training (tools/gpu_train.sh) needs the real weights instead: a loss computed on int8 weights
+would change the models. ``pack-training`` writes VGG16's convolutions up to conv4_3 (all that
+training reads: relu4_3 is its deepest layer) as float16, LZMA-compressed (about 13 MiB; float16
+rounds each weight by at most 1/2048 of itself, or 1e-7 for the tiniest, finer than the bfloat16
+autocast of GPU training computes), the paintings to train scaled to the recipe's --style-size (what training scales
+them to anyway) as JPEG, and the content photos of the corpus. ``unpack-weights`` restores
+that copy as float32 too.
 """
 
 from __future__ import annotations
@@ -43,6 +52,8 @@ from streamart.assets import weights  # noqa: E402
 
 FORMAT = "streamart-int8-transport-1"
 WEIGHTS_FILE = "backbones-int8.npz.xz"
+TRAINING_FORMAT = "streamart-fp16-training-1"
+TRAINING_WEIGHTS_FILE = "vgg16-fp16.npz.xz"
 CALL_LIMIT_MIB = 64
 #: What gpu_check.sh needs in the carry folder: project names of wheels, and other files.
 REQUIRED_WHEELS = ("av",)
@@ -222,9 +233,13 @@ def pack_arrays(output: Path, backbones: dict[str, dict[str, np.ndarray]], sourc
                 arrays[f"{name}/{key}"] = array
         meta["backbones"][name] = {"source": sources.get(name, "?"), "worst_relative_error": worst}
         print(f"  {name}: {len(real)} arrays, largest error {worst:.4f} of a tensor's largest weight")
-    arrays["__meta__"] = np.array(json.dumps(meta))
+    write_xz_npz(output, arrays, meta)
+
+
+def write_xz_npz(output: Path, arrays: dict[str, np.ndarray], meta: dict[str, object]) -> None:
+    """Write ``arrays`` and ``meta`` (as the ``__meta__`` entry) as an LZMA-compressed npz."""
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, **arrays, __meta__=np.array(json.dumps(meta)))
     output.parent.mkdir(parents=True, exist_ok=True)
     temporary = output.with_name(output.name + ".part")
     with lzma.open(temporary, "wb", preset=6) as stream:
@@ -233,13 +248,78 @@ def pack_arrays(output: Path, backbones: dict[str, dict[str, np.ndarray]], sourc
     print(f"wrote {output}: {output.stat().st_size / 2**20:.1f} MiB")
 
 
+def pack_training_weights(output: Path) -> None:
+    """Write the float16 copy of VGG16's convolutions that training reads (up to conv4_3)."""
+    from streamart.nets.vgg import LAYER_INDEX
+    from streamart.offline.training import STYLE_LAYERS
+
+    deepest = LAYER_INDEX[STYLE_LAYERS[-1]]  # index of relu4_3 in vgg16().features
+    arrays = {
+        key: value.astype(np.float16) if key.startswith("features.") else value
+        for key, value in weights.load_arrays("vgg16").items()
+        if not key.startswith("features.") or int(key.split(".")[1]) < deepest
+    }
+    source = (weights.cache_info("vgg16") or {}).get("source", "?")
+    write_xz_npz(output, arrays, {"format": TRAINING_FORMAT, "source": source, "upto": STYLE_LAYERS[-1]})
+
+
+def pack_training(folder: Path, paintings: list[Path], style_size: int, corpus: Path) -> None:
+    """Fill ``folder`` with what tools/gpu_train.sh needs on the GPU machine: the float16 VGG16
+    copy, ``styles/`` (``paintings`` scaled to ``style_size`` on the long side, JPEG) and
+    ``corpus/`` (the content photos), and say what it all weighs against the call's limit."""
+    import shutil
+
+    import cv2
+
+    from streamart.ops import image as imageops
+
+    pack_training_weights(folder / TRAINING_WEIGHTS_FILE)
+    for name, files in (("styles", paintings), ("corpus", sorted(corpus.iterdir()) if corpus.is_dir() else [])):
+        shutil.rmtree(folder / name, ignore_errors=True)
+        (folder / name).mkdir(parents=True)
+        if not files:
+            raise SystemExit(f"no {name} to carry: run 'streamart corpus fetch' here first")
+        for path in files:
+            if name == "corpus":
+                shutil.copy2(path, folder / name / path.name)
+                continue
+            picture = imageops.load_image(path)
+            if max(picture.shape[:2]) > style_size:  # never enlarged: training would do it the same way
+                picture = imageops.resize_long_side(picture, style_size)
+            # Quality 95: the re-encoding moves a pixel by about 1 of 255, far below a Gram's reach.
+            ok, data = cv2.imencode(".jpg", cv2.cvtColor(picture, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
+            if not ok:
+                raise SystemExit(f"cannot encode {path} as JPEG")
+            (folder / name / f"{path.stem}.jpg").write_bytes(data.tobytes())
+    carried = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
+    tracked = tracked_bytes() or 0
+    for part in (TRAINING_WEIGHTS_FILE, "styles", "corpus"):
+        size = sum(p.stat().st_size for p in [folder / part, *(folder / part).rglob("*")] if p.is_file())
+        print(f"  {part}: {size / 2**20:.1f} MiB")
+    print(
+        f"  carried {carried / 2**20:.1f} MiB + tracked checkout {tracked / 2**20:.1f} MiB "
+        f"= {(carried + tracked) / 2**20:.1f} MiB of the {CALL_LIMIT_MIB} MiB a call may move"
+    )
+    if carried + tracked > CALL_LIMIT_MIB * 2**20:
+        raise SystemExit(f"{(carried + tracked) / 2**20:.1f} MiB is over the device tool's {CALL_LIMIT_MIB} MiB a call")
+
+
 def unpack_weights(source: Path, cache: Path | None) -> None:
-    """Restore float32 backbones from ``source`` into the weights cache (``cache`` or
-    streamart's own), each with a sidecar naming this int8 copy as the source."""
+    """Restore float32 backbones from ``source`` (the int8 transport copy or the float16
+    training copy) into the weights cache (``cache`` or streamart's own), each with a sidecar
+    naming the copy as the source."""
     with lzma.open(source) as stream, np.load(io.BytesIO(stream.read()), allow_pickle=False) as npz:
         meta = json.loads(str(npz["__meta__"]))
+        if meta.get("format") == TRAINING_FORMAT:
+            arrays = {key: npz[key].astype(np.float32) for key in npz.files if key.startswith("features.")}
+            arrays.update({key: npz[key] for key in ("input_mean", "input_std")})
+            target = weights.cache_path("vgg16", cache_dir=cache)
+            origin = f"float16 copy up to {meta['upto']} (tools/gpu_carry.py) of {meta['source']}: for training"
+            weights._write_cache(target, arrays, origin)
+            print(f"  vgg16: {len(arrays)} arrays (up to {meta['upto']}) -> {target}")
+            return
         if meta.get("format") != FORMAT:
-            raise SystemExit(f"{source}: format {meta.get('format')!r}, expected {FORMAT!r}")
+            raise SystemExit(f"{source}: format {meta.get('format')!r}, expected {FORMAT!r} or {TRAINING_FORMAT!r}")
         for name, record in meta["backbones"].items():
             arrays: dict[str, np.ndarray] = {}
             for key in npz.files:
@@ -271,6 +351,14 @@ def main() -> None:
     command = commands.add_parser("pack-weights", help="write the int8 transport copy of the backbones")
     command.add_argument("output", type=Path)
     command.add_argument("--names", nargs="+", default=list(weights.NAMES), choices=weights.NAMES)
+    command = commands.add_parser(
+        "pack-training", help="write what tools/gpu_train.sh carries: float16 VGG16, paintings, corpus"
+    )
+    command.add_argument("folder", type=Path)
+    command.add_argument("--paintings", type=Path, default=ROOT.parent / "shared" / "styles")
+    command.add_argument("--only", help="comma-separated paintings (default: every one)")
+    command.add_argument("--style-size", type=int, default=720, help="the recipe's --style-size (default: 720)")
+    command.add_argument("--corpus", type=Path, help="content photos (default: streamart's corpus cache)")
     command = commands.add_parser("unpack-weights", help="restore the backbones into a weights cache")
     command.add_argument("source", type=Path)
     command.add_argument("--cache", type=Path, help="cache folder (default: $STREAMART_CACHE or the user cache)")
@@ -288,6 +376,16 @@ def main() -> None:
             print(f"  {wheel.name}: {before / 2**20:.1f} -> {after / 2**20:.1f} MiB")
     elif args.command == "pack-weights":
         pack_weights(args.output, tuple(args.names))
+    elif args.command == "pack-training":
+        from streamart.offline.corpus import default_corpus_dir
+        from train_zoo import paintings
+
+        if not args.paintings.is_dir():
+            raise SystemExit(f"no folder of paintings {args.paintings}: give it with --paintings DIR")
+        print(f"carry folder {args.folder}:")
+        pack_training(
+            args.folder, paintings(args.paintings, args.only), args.style_size, args.corpus or default_corpus_dir()
+        )
     else:
         unpack_weights(args.source, args.cache)
 

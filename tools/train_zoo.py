@@ -13,8 +13,10 @@ Written to ``streamart/assets/base/VARIANT.pt`` (package data). Resumes where it
 ``zoo``: one ``streamart train`` per painting, fine-tuned from that base with the training
 defaults and ``--iterations``, written as ``NAME-VARIANT.onnx``; ``--jobs`` runs that many at
 once, one thread each (on two cores, two one-thread runs finish sooner than one two-thread run
-after another). ``long``: the same pictures trained from scratch for ``--iterations`` (the
-"full-length" reference of the gate).
+after another). ``--stop-after S`` ends the runs still going after S seconds with SIGTERM (each
+keeps its checkpoint once it has begun training; ``--resume`` goes on from it) and starts none
+after that, for a GPU call's time limit (tools/gpu_train.sh). ``long``: the same pictures
+trained from scratch for ``--iterations`` (the "full-length" reference of the gate).
 
 Each run's command line and its log go beside its output, under ``logs/`` (so that
 the model README can state exactly how every file was made). ``table`` prints the model
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -35,6 +38,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+#: Exit status of a `streamart train` ended by SIGTERM (128 + 15; a checkpoint is saved first), and
+#: the status recorded for a painting that --stop-after left unstarted.
+STOPPED = 128 + signal.SIGTERM
+NOT_STARTED = -1
 #: Model names for paintings whose file name is not the name the style has shipped under.
 NAMES = {"woman-with-hat-matisse": "matisse_woman_with_hat"}
 
@@ -97,8 +104,14 @@ def train_each(args: argparse.Namespace, *, from_scratch: bool) -> int:
     logs = args.out / "logs"
     logs.mkdir(exist_ok=True)
 
+    started_all = time.monotonic()
+
     def run(painting: Path) -> tuple[str, int, float]:
         name = style_name(painting)
+        checkpoint = args.checkpoints / name / "last.pt"
+        if args.stop_after is not None and time.monotonic() - started_all >= args.stop_after:
+            print(f"{name}: not started, --stop-after {args.stop_after:g} s is spent", flush=True)
+            return name, NOT_STARTED, 0.0
         command = [
             sys.executable,
             "-m",
@@ -125,23 +138,49 @@ def train_each(args: argparse.Namespace, *, from_scratch: bool) -> int:
             "--checkpoint-dir",
             str(args.checkpoints / name),
             *(["--from-scratch"] if from_scratch else []),
+            *(["--resume", str(checkpoint)] if args.resume and checkpoint.is_file() else []),
             *args.extra,
         ]
         (logs / f"{name}.cmd").write_text(shlex.join(command) + "\n")
         started = time.monotonic()
         with open(logs / f"{name}.log", "w") as log:
-            code = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT).returncode
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            left = None if args.stop_after is None else max(args.stop_after - (started - started_all), 0)
+            try:
+                code = process.wait(timeout=left)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGTERM)  # streamart train saves a checkpoint and exits
+                code = process.wait()
         minutes = (time.monotonic() - started) / 60
-        print(f"{name}: {'ok' if code == 0 else f'FAILED ({code})'} in {minutes:.1f} min", flush=True)
+        outcome = "ok" if code == 0 else "stopped at --stop-after" if code == STOPPED else f"FAILED ({code})"
+        print(f"{name}: {outcome} in {minutes:.1f} min", flush=True)
         return name, code, minutes
 
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(run, chosen))
-    failed = [name for name, code, _ in results if code]
+    failed = [name for name, code, _ in results if code not in (0, STOPPED, NOT_STARTED)]
+    unfinished = [name for name, code, _ in results if code in (STOPPED, NOT_STARTED)]
     print(
-        f"{len(results) - len(failed)} of {len(results)} trained" + (f"; failed: {', '.join(failed)}" if failed else "")
+        f"{len(results) - len(failed) - len(unfinished)} of {len(results)} trained"
+        + (f"; unfinished (out of time): {', '.join(unfinished)}" if unfinished else "")
+        + (f"; failed: {', '.join(failed)}" if failed else "")
     )
+    if args.stop_after is not None:
+        print_runs(results, args.checkpoints)
     return 1 if failed else 0
+
+
+def print_runs(results: list[tuple[str, int, float]], checkpoints: Path) -> None:
+    """The Markdown table of a timed zoo run: style, outcome, steps done, seconds."""
+    from streamart.offline.export import load_checkpoint
+
+    print("| style | outcome | steps | seconds |")
+    print("|---|---|---|---|")
+    for name, code, minutes in results:
+        checkpoint = checkpoints / name / "last.pt"
+        steps = int(load_checkpoint(checkpoint)["iteration"]) if checkpoint.is_file() else 0
+        outcome = {0: "done", STOPPED: "stopped", NOT_STARTED: "not started"}.get(code, f"failed ({code})")
+        print(f"| {name} | {outcome} | {steps} | {minutes * 60:.0f} |")
 
 
 def print_table(args: argparse.Namespace) -> int:
@@ -183,6 +222,8 @@ def main() -> int:
         sub.add_argument("--iterations", type=int, default=300 if name == "zoo" else 1000)
         sub.add_argument("--jobs", type=int, default=2)
         sub.add_argument("--checkpoints", type=Path, default=Path.home() / ".cache" / "streamart" / f"zoo-{name}")
+        sub.add_argument("--stop-after", type=float, help="seconds: stop the runs then (each keeps a checkpoint)")
+        sub.add_argument("--resume", action="store_true", help="go on from each painting's checkpoint, if it has one")
         sub.add_argument("extra", nargs="*", help="more 'streamart train' options, after --")
     commands.add_parser("table").add_argument("--models", type=Path, required=True)
     args = parser.parse_args()
