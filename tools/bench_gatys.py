@@ -1,7 +1,7 @@
 """Benchmark Gatys style transfer: quality and time for photo and painting pairs, bf16 and fp32.
 
     python3 tools/bench_gatys.py [EXAMPLES] [--size 512] [--pairs tubingen:the_scream,...]
-                                 [--precisions fp32,bf16] [--reference-passes 50]
+                                 [--precisions fp32,bf16] [--reference-passes 50] [--style-weight W]
                                  [--sheet sheet.jpg] [--json FILE] [--device cpu]
 
 EXAMPLES is a folder with neural-style's examples: ``inputs/`` (photos and paintings) and
@@ -57,6 +57,8 @@ PAIRS = {
     "golden_gate:frida_kahlo": "golden_gate_kahlo",
     "golden_gate:woman-with-hat-matisse": "golden_gate_matisse",
     "golden_gate:the_scream": "golden_gate_scream",
+    "golden_gate:seated-nude": "golden_gate_seated",
+    "golden_gate:starry_night": "golden_gate_starry",
     "hoovertowernight:the_scream": None,  # no published output: held out
 }
 DEFAULT_PAIRS = ",".join(PAIRS)
@@ -133,6 +135,7 @@ def main() -> None:
     parser.add_argument("--pairs", default=DEFAULT_PAIRS, help=f"photo:painting,... (default: {DEFAULT_PAIRS})")
     parser.add_argument("--precisions", default="fp32,bf16", help="comma-separated, of fp32, bf16 (default both)")
     parser.add_argument("--iterations", type=int, help="GatysConfig.iterations (default: the default's)")
+    parser.add_argument("--style-weight", type=float, help="GatysConfig.style_weight (default: the default's)")
     parser.add_argument("--reference-passes", type=int, default=50, help="passes timed for the 500-pass reference")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
@@ -149,6 +152,8 @@ def main() -> None:
     config = replace(GatysConfig(), device=args.device)
     if args.iterations:
         config = replace(config, iterations=args.iterations)
+    if args.style_weight is not None:
+        config = replace(config, style_weight=args.style_weight)
     if args.outputs:
         args.outputs.mkdir(parents=True, exist_ok=True)
     vgg = load_vgg16(upto="relu4_3")

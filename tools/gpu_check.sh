@@ -83,7 +83,8 @@ if ((DRY)); then
     PIP_TARGET=$RESULTS/site
     PIP_FOR_DEVICE=(--python-version 3.12 --implementation cp --only-binary=:all:
         --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64)
-    STYLE=(--device cpu --precision fp32 --sizes 64x36 --frames 2 --threads 1)
+    # 128x72: the style network pads each side by 48 px (reflected), so a side must exceed 48
+    STYLE=(--device cpu --precision fp32 --sizes 128x72 --frames 2 --threads 1)
     DREAM=(--device cpu --preset creatures dogs --sizes 64x48 --steps 1 --frames 1 --threads 1)
     GATYS=(--device cpu --size 64 --iterations 3 --reference-passes 2 --precisions fp32 --threads 1 --style "$STYLE_PAINTING")
 else
