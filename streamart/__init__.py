@@ -10,11 +10,11 @@ the :class:`Frame` type and the errors.
 
 # OpenCV before PyAV: PyAV's wheel bundles libxcb libraries under the same names as OpenCV's
 # copies, and if PyAV's load first, OpenCV's preview window hangs (see streamart/sinks/window.py).
-import cv2  # noqa: F401, E402
+import cv2  # noqa: F401
 
 __version__ = "0.1.0"
 
-from .api import (  # noqa: E402
+from .api import (
     Stylizer,
     build_dream_stages,
     build_style_stages,
@@ -28,7 +28,7 @@ from .api import (  # noqa: E402
     stylize_image,
     stylize_video,
 )
-from .config import (  # noqa: E402
+from .config import (
     CameraConfig,
     ClusterConfig,
     DreamVideoConfig,
@@ -37,10 +37,10 @@ from .config import (  # noqa: E402
     LookConfig,
     StyleConfig,
 )
-from .core.frame import Frame  # noqa: E402
-from .core.protocols import StopPipeline  # noqa: E402
-from .core.runner import PipelineStats  # noqa: E402
-from .errors import StreamartError  # noqa: E402
+from .core.frame import Frame
+from .core.protocols import StopPipeline
+from .core.runner import PipelineStats
+from .errors import StreamartError
 
 __all__ = [
     "CameraConfig",

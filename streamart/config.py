@@ -297,11 +297,15 @@ class TrainingConfig:
             if not (getattr(self, name) >= 0 and math.isfinite(getattr(self, name))):
                 raise InputError(f"--{name.replace('_', '-')} must be a finite number, not negative")
         if self.content_layer not in TRAINING_STYLE_LAYERS:
-            raise InputError(f"--content-layer must be one of {', '.join(TRAINING_STYLE_LAYERS)}, got {self.content_layer!r}")
+            raise InputError(
+                f"--content-layer must be one of {', '.join(TRAINING_STYLE_LAYERS)}, got {self.content_layer!r}"
+            )
         weights = self.style_layer_weights
         if len(weights) != 4 or not all(w >= 0 and math.isfinite(w) for w in weights) or not any(weights):
-            raise InputError(f"--style-layer-weights needs 4 finite weights, not negative and not all 0 "
-                             f"(relu1_2, relu2_2, relu3_3, relu4_3), got {','.join(map(str, weights))}")
+            raise InputError(
+                f"--style-layer-weights needs 4 finite weights, not negative and not all 0 "
+                f"(relu1_2, relu2_2, relu3_3, relu4_3), got {','.join(map(str, weights))}"
+            )
         check_torch_device(self.device)
 
     @property
@@ -430,7 +434,10 @@ class CameraConfig:
 
 @renamed_keywords(
     new_styles="paintings",
-    style="look.style", temporal="look.temporal", flow_preset="look.flow_preset", dream="look.dream",
+    style="look.style",
+    temporal="look.temporal",
+    flow_preset="look.flow_preset",
+    dream="look.dream",
 )
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LiveConfig:

@@ -23,11 +23,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streamart.art.dream_settings import PRESETS, preset  # noqa: E402
-from streamart.core.frame import Frame  # noqa: E402
-from streamart.offline.bench import cpu_name  # noqa: E402
-from streamart.ops.flow import MotionEstimator  # noqa: E402
-from streamart.stages.dream import DreamStage  # noqa: E402
+from streamart.art.dream_settings import PRESETS, preset
+from streamart.core.frame import Frame
+from streamart.offline.bench import cpu_name
+from streamart.ops.flow import MotionEstimator
+from streamart.stages.dream import DreamStage
 
 WARMUP_FRAMES = 2
 

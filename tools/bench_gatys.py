@@ -202,7 +202,9 @@ def main() -> None:
     print(f"Machine: {machine}  ")
     print(f"Load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}  ")
     print(f"Command: `python3 tools/bench_gatys.py {' '.join(sys.argv[1:])}`\n")
-    print("| pair | size | precision | style ratio (neural-style) | content distance (neural-style) | steps | s | 500-pass s | time ratio |")
+    print(
+        "| pair | size | precision | style ratio (neural-style) | content distance (neural-style) | steps | s | 500-pass s | time ratio |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         theirs_style = f" ({row['ns_style_ratio']:.3f})" if row["ns_style_ratio"] is not None else ""

@@ -30,16 +30,16 @@ import cv2  # before av: see streamart/sinks/window.py
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import av  # noqa: E402
-import numpy as np  # noqa: E402
+import av
+import numpy as np
 
-from streamart.api import build_dream_stages, build_style_stages, run  # noqa: E402
-from streamart.cli.options import add_dream_arguments, dream_video_config  # noqa: E402
-from streamart.config import DEFAULT_TEMPORAL, StyleConfig  # noqa: E402
-from streamart.core.frame import Frame  # noqa: E402
-from streamart.core.protocols import ClosingContext  # noqa: E402
-from streamart.offline.bench import cpu_name  # noqa: E402
-from streamart.sources.webcam import WebcamSource  # noqa: E402
+from streamart.api import build_dream_stages, build_style_stages, run
+from streamart.cli.options import add_dream_arguments, dream_video_config
+from streamart.config import DEFAULT_TEMPORAL, StyleConfig
+from streamart.core.frame import Frame
+from streamart.core.protocols import ClosingContext
+from streamart.offline.bench import cpu_name
+from streamart.sources.webcam import WebcamSource
 
 
 class NullSink(ClosingContext):

@@ -35,8 +35,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streamart.assets.models import resolve_model  # noqa: E402
-from streamart.offline.bench import cpu_name  # noqa: E402
+from streamart.assets.models import resolve_model
+from streamart.offline.bench import cpu_name
 
 WARMUP_FRAMES = 5
 CHECK_SIZE = (96, 64)  # width, height of the agreement check
@@ -184,7 +184,7 @@ def onnxruntime_has(device: str) -> bool:
         return False
     try:
         return device.split(":")[0] in available_devices()
-    except Exception:  # onnxruntime missing: streamart raises its own error
+    except Exception:  # noqa: BLE001 - onnxruntime missing: streamart raises its own error
         return False
 
 
@@ -196,7 +196,7 @@ def agreement(runner, path: Path) -> float | None:
     without onnxruntime."""
     try:
         reference = OnnxRuntimeRunner(path, "cpu", "fp32")
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure means no reference (say, onnxruntime missing)
         return None
     image = test_frame(*CHECK_SIZE, seed=1)
     return float(np.abs(runner.run(image).astype(np.float64) - reference.run(image)).mean())

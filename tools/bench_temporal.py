@@ -43,11 +43,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streamart.core.frame import Frame  # noqa: E402
-from streamart.core.protocols import ClosingContext, StreamInfo  # noqa: E402
-from streamart.offline.evaluation import flicker_report, plot_errors  # noqa: E402
-from streamart.ops.flow import DIS_PRESETS, MotionEstimator  # noqa: E402
-from streamart.stages.temporal import TemporalBlendStage  # noqa: E402
+from streamart.core.frame import Frame
+from streamart.core.protocols import ClosingContext, StreamInfo
+from streamart.offline.evaluation import flicker_report, plot_errors
+from streamart.ops.flow import DIS_PRESETS, MotionEstimator
+from streamart.stages.temporal import TemporalBlendStage
 
 
 CONDITIONS = ("clean", "noise", "lighting", "lowlight", "objects")

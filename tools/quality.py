@@ -59,24 +59,24 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import onnx  # noqa: E402
-import onnxruntime  # noqa: E402
-import torch  # noqa: E402
+import onnx
+import onnxruntime
+import torch
 
-from bench_peer import PEER, PEER_VERSION, peer_venv  # noqa: E402
-from streamart import api  # noqa: E402
-from streamart.art import gatys  # noqa: E402
-from streamart.assets.folders import cache_dir  # noqa: E402
-from streamart.config import DEFAULT_WORKING_SIZE, StyleConfig  # noqa: E402
-from streamart.offline.corpus import corpus_ready, fetch_corpus, sources_from_json  # noqa: E402
-from streamart.offline.likeness import PEER_BAR, LikenessMeasure, meets_bar  # noqa: E402
-from streamart.art.losses import gram_matrix  # noqa: E402
-from streamart.nets.transformer import TransformerNet  # noqa: E402
-from streamart.nets.vgg import VGG16Features, load_vgg16  # noqa: E402
-from streamart.offline.corpus import held_out_photos as held_out_corpus_photos  # noqa: E402
-from streamart.offline.training import STYLE_LAYERS  # noqa: E402
-from streamart.ops import image as imageops  # noqa: E402
-from streamart.ops.tensor import to_image, to_tensor  # noqa: E402
+from bench_peer import PEER, PEER_VERSION, peer_venv
+from streamart import api
+from streamart.art import gatys
+from streamart.assets.folders import cache_dir
+from streamart.config import DEFAULT_WORKING_SIZE, StyleConfig
+from streamart.offline.corpus import corpus_ready, fetch_corpus, sources_from_json
+from streamart.offline.likeness import PEER_BAR, LikenessMeasure, meets_bar
+from streamart.art.losses import gram_matrix
+from streamart.nets.transformer import TransformerNet
+from streamart.nets.vgg import VGG16Features, load_vgg16
+from streamart.offline.corpus import held_out_photos as held_out_corpus_photos
+from streamart.offline.training import STYLE_LAYERS
+from streamart.ops import image as imageops
+from streamart.ops.tensor import to_image, to_tensor
 
 
 #: scikit-image's colour photos of a portrait, an animal, a still life and a building site.

@@ -28,9 +28,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streamart.assets.folders import cache_dir  # noqa: E402
-from streamart.errors import InputError, WeightsError  # noqa: E402
-from streamart.offline.corpus import deb_members, readable_sha256  # noqa: E402
+from streamart.assets.folders import cache_dir
+from streamart.errors import InputError, WeightsError
+from streamart.offline.corpus import deb_members, readable_sha256
 
 SOURCES = Path(__file__).with_name("real_clips.json")
 

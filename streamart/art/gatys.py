@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..config import GatysConfig, check_non_negative
+from ..core.deprecation import renamed_keywords
 from ..core.frame import check_image
 from ..errors import DeviceError, InputError, require
 from ..ops import image as imageops
@@ -44,10 +45,10 @@ if TYPE_CHECKING:
 else:  # the same module, or a DependencyError that names the extra
     torch = require("torch", "torch")
 
-from ..nets.vgg import LAYER_INDEX, load_vgg16  # noqa: E402  (needs torch, checked above)
-from ..ops.tensor import to_image, to_tensor  # noqa: E402
-from ..runtimes.memory import shrink_to_fit  # noqa: E402
-from ..runtimes.torch import bf16_is_native, free_memory, select_device  # noqa: E402
+from ..nets.vgg import LAYER_INDEX, load_vgg16
+from ..ops.tensor import to_image, to_tensor
+from ..runtimes.memory import shrink_to_fit
+from ..runtimes.torch import bf16_is_native, free_memory, select_device
 
 #: The smallest side, in pixels, at any scale: the deepest default style layer (relu5_1) sits
 #: after four 2x poolings, so it would be under 2 x 2 activations below this.
@@ -135,6 +136,7 @@ class GramCache:
 STYLE_GRAMS = GramCache(capacity=24)
 
 
+@renamed_keywords(styles="paintings", style_weights="painting_weights")  # the names before 0.3
 def transfer(
     content: np.ndarray,
     paintings: Sequence[np.ndarray],
@@ -167,9 +169,7 @@ def transfer(
     blend = _blend_weights(painting_weights, len(paintings))
     sizes = scale_sizes(content.shape[:2], config.scales)
     iterations = scale_iterations(config.iterations, len(sizes))
-    painting_sizes = [
-        [_style_size(painting, size, config.style_scale) for painting in paintings] for size in sizes
-    ]
+    painting_sizes = [[_style_size(painting, size, config.style_scale) for painting in paintings] for size in sizes]
     device = select_device(config.device)
     _check_memory(sizes[-1], max(h * w for per_scale in painting_sizes for h, w in per_scale), device)
 
@@ -184,7 +184,7 @@ def transfer(
         result = to_image(_upsample(image, content.shape[:2]))
         return imageops.keep_chroma(result, content) if config.preserve_color == "luminance" else result
 
-    optimisation = None
+    optimisation: _Optimisation | None = None
     try:
         for scale_index, (height, width) in enumerate(sizes):
             content_tensor = to_tensor(imageops.resize(content, height, width), device)
@@ -220,6 +220,7 @@ def transfer(
         if on_interrupt is not None and optimisation is not None and optimisation.best is not None:
             on_interrupt(finish(optimisation.best))
         raise
+    assert optimisation is not None  # there is always the full size to work at
     return finish(optimisation.image)
 
 
@@ -312,9 +313,7 @@ class _Optimisation:
         if config.optimizer == "lbfgs":
             # One iteration per step() call (the history persists between calls), so progress
             # can be reported per iteration. No line search: a unit step works in pixel units.
-            self._optimizer = torch.optim.LBFGS(
-                [self.image], lr=1.0, max_iter=1, history_size=LBFGS_HISTORY
-            )
+            self._optimizer = torch.optim.LBFGS([self.image], lr=1.0, max_iter=1, history_size=LBFGS_HISTORY)
         else:
             self._optimizer = torch.optim.Adam([self.image], lr=config.learning_rate)
         self._vgg = vgg
@@ -442,8 +441,7 @@ def _check_style(style: np.ndarray, index: int) -> None:
     height, width = style.shape[:2]
     if min(height, width) < MIN_STYLE_SIDE:
         raise InputError(
-            f"style picture {index} is only {width}x{height} px; give one at least "
-            f"{MIN_STYLE_SIDE} px on each side"
+            f"style picture {index} is only {width}x{height} px; give one at least {MIN_STYLE_SIDE} px on each side"
         )
     if style.reshape(-1, 3).std(axis=0).max() < MIN_STYLE_STD:
         raise InputError(
@@ -458,9 +456,7 @@ def _blend_weights(painting_weights: Sequence[float] | None, count: int) -> list
         return [1.0 / count] * count
     weights = [float(weight) for weight in painting_weights]
     if len(weights) != count:
-        raise InputError(
-            f"{len(weights)} style weights given for {count} style images; give one per style"
-        )
+        raise InputError(f"{len(weights)} style weights given for {count} style images; give one per style")
     check_non_negative("style weights", weights)
     total = sum(weights)
     if total == 0:
@@ -509,5 +505,5 @@ def _check_memory(size: tuple[int, int], style_pixels: int, device) -> None:
 @functools.lru_cache(maxsize=2)
 def _load_vgg(device: str, upto: str, pooling: str):
     """The frozen VGG16 in channels-last, kept between calls: loading it costs about a second."""
-    return load_vgg16(device=device, upto=upto, pooling=pooling).to(memory_format=torch.channels_last)
-
+    vgg = load_vgg16(device=device, upto=upto, pooling=pooling)
+    return vgg.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's overloads of Module.to omit memory_format, which it takes (and documents)

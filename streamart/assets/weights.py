@@ -326,7 +326,7 @@ def _torch_state_dict(data: bytes, origin: str) -> dict[str, np.ndarray]:
     torch = require("torch", "torch")
     try:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises UnpicklingError, RuntimeError, EOFError, ...
+    except Exception as exc:  # noqa: BLE001 - torch raises UnpicklingError, RuntimeError, EOFError, ...
         raise WeightsError(
             f"refused to load {origin}: not a plain state_dict of tensors ({describe_load_error(exc)})"
         ) from None

@@ -53,22 +53,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     gatys.add_argument("--style-weights", type=_weights, metavar="W1,W2", help="blend of several --style paintings")
     # Defaults are GatysConfig's own: only options given on the command line are passed on.
     gatys.add_argument(
-        "--iterations", type=positive_int,
+        "--iterations",
+        type=positive_int,
         help=f"most steps at the full size; each coarser scale runs twice as many (default: {GATYS.iterations})",
     )
     gatys.add_argument("--optimizer", choices=GATYS_OPTIMIZERS, help=f"default: {GATYS.optimizer}")
     gatys.add_argument("--init", choices=GATYS_INITS, help=f"starting image (default: {GATYS.init})")
     for name in ("content_weight", "style_weight", "tv_weight"):
-        gatys.add_argument(f"--{name.replace('_', '-')}", type=float, metavar="W", help=f"default: {getattr(GATYS, name):g}")
+        gatys.add_argument(
+            f"--{name.replace('_', '-')}", type=float, metavar="W", help=f"default: {getattr(GATYS, name):g}"
+        )
     gatys.add_argument(
-        "--scales", type=_sizes, metavar="PX,PX",
+        "--scales",
+        type=_sizes,
+        metavar="PX,PX",
         help="longer sides of the coarse passes, e.g. 256,512, or 'none' (default: a quarter and a half of the size)",
     )
-    gatys.add_argument("--precision", choices=GATYS_PRECISIONS, help="VGG16's arithmetic (default: bf16 where the device has it)")
+    gatys.add_argument(
+        "--precision", choices=GATYS_PRECISIONS, help="VGG16's arithmetic (default: bf16 where the device has it)"
+    )
     gatys.add_argument(
         "--keep-partial", action="store_true", help="on Ctrl-C, save the best picture so far instead of nothing"
     )
-    gatys.add_argument("--style-scale", type=float, metavar="S", help=f"larger: bigger brush strokes (default: {GATYS.style_scale:g})")
+    gatys.add_argument(
+        "--style-scale", type=float, metavar="S", help=f"larger: bigger brush strokes (default: {GATYS.style_scale:g})"
+    )
     gatys.add_argument("--seed", type=int)
     add_output_arguments(parser)
     add_limit_argument(parser)
@@ -90,24 +99,45 @@ def run(args: argparse.Namespace) -> int:
     if not styles:
         raise StreamartError("--method gatys needs at least one --style picture (JPEG or PNG)")
     options = (
-        "content_weight", "style_weight", "tv_weight", "optimizer", "iterations", "init", "scales",
-        "style_scale", "preserve_color", "seed", "device", "precision",
+        "content_weight",
+        "style_weight",
+        "tv_weight",
+        "optimizer",
+        "iterations",
+        "init",
+        "scales",
+        "style_scale",
+        "preserve_color",
+        "seed",
+        "device",
+        "precision",
     )
     config = GatysConfig(**{name: getattr(args, name) for name in options if getattr(args, name) is not None})
     # The bar counts per cent of the work (a coarse step costs a fraction of a full-size one);
     # the time left is the transfer's own estimate, the scale says where it is.
     with ProgressBar("gatys", unit="%", quiet=args.quiet) as bar:
+
         def progress(step: GatysProgress) -> None:
             height, width = step.size
             bar.update(
-                round(100 * step.fraction), 100, left=clock(step.seconds_left),
+                round(100 * step.fraction),
+                100,
+                left=clock(step.seconds_left),
                 scale=f"{step.scale_index + 1}/{step.scale_count} {width}x{height}",
-                step=f"{step.iteration}/{step.total_iterations}", loss=step.total_loss,
+                step=f"{step.iteration}/{step.total_iterations}",
+                loss=step.total_loss,
             )
 
         api.gatys_image(
-            args.input, args.output, styles, config=config, painting_weights=args.style_weights,
-            size=args.size, overwrite=args.overwrite, on_progress=progress, max_pixels=args.max_pixels,
+            args.input,
+            args.output,
+            styles,
+            config=config,
+            painting_weights=args.style_weights,
+            size=args.size,
+            overwrite=args.overwrite,
+            on_progress=progress,
+            max_pixels=args.max_pixels,
             keep_partial=args.keep_partial,
         )
     return 0

@@ -47,7 +47,7 @@ def load_checkpoint(path: str | os.PathLike) -> dict:
         )
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises assorted types for a file that is not a checkpoint
+    except Exception as exc:  # noqa: BLE001 - torch raises assorted types for a file that is not a checkpoint
         raise ModelError(f"{path} is not a readable checkpoint: {describe_load_error(exc)}") from None
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
         raise ModelError(f"{path} is not a streamart style-network checkpoint (expected format {CHECKPOINT_FORMAT!r})")

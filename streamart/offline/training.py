@@ -488,7 +488,7 @@ def load_base(path: Path, variant: str) -> dict:
     try:
         data = path.read_bytes()
         base = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises assorted types for a file that is not a checkpoint
+    except Exception as exc:  # noqa: BLE001 - torch raises assorted types for a file that is not a checkpoint
         raise InputError(f"{path} is not a readable base network ({describe_load_error(exc)})") from None
     if not isinstance(base, dict) or base.get("format") != BASE_FORMAT:
         raise InputError(f"{path} is not a streamart base network (format {BASE_FORMAT!r})")

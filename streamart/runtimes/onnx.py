@@ -104,7 +104,7 @@ class OnnxModel:
         self.device, self.providers = _providers_for(device)
         try:
             self.session = ort.InferenceSession(str(self.path), options, providers=self.providers)
-        except Exception as exc:  # onnxruntime raises its own untyped errors for bad files
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own untyped errors for bad files
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"{self.path} is not a usable ONNX model: {first_line}") from None
         inputs, outputs = self.session.get_inputs(), self.session.get_outputs()

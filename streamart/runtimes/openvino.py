@@ -71,7 +71,7 @@ class OpenVinoModel:
         self._core = ov.Core()
         try:
             self._model = self._core.read_model(os.fspath(self.path))
-        except Exception as exc:  # OpenVINO raises its own untyped errors for bad files
+        except Exception as exc:  # noqa: BLE001 - OpenVINO raises its own untyped errors for bad files
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"{self.path} is not a model OpenVINO can read: {first_line}") from None
         if len(self._model.inputs) != 1 or not self._model.outputs:
@@ -148,7 +148,7 @@ def _onnx_metadata(path: Path) -> dict[str, str]:
     onnx = require("onnx", "cpu")
     try:
         model = onnx.load(os.fspath(path), load_external_data=False)
-    except Exception as exc:  # protobuf's DecodeError, and whatever else a file that is no model gives
+    except Exception as exc:  # noqa: BLE001 - protobuf's DecodeError, and whatever else a file that is no model gives
         raise ModelError(f"{path} is not an ONNX model ({type(exc).__name__})") from None
     if not model.graph.node:
         raise ModelError(f"{path} is not an ONNX model (it has no graph)")

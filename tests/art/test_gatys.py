@@ -98,6 +98,16 @@ def test_style_weights_one_and_zero_equal_the_first_style_alone(plain):
     assert not np.array_equal(other, plain[0])
 
 
+def test_the_names_before_0_3_still_work_and_warn(plain):
+    with pytest.warns(DeprecationWarning, match=r"transfer\(styles=\) is deprecated; use paintings="):
+        old = gatys.transfer(
+            make_content(), config=FAST, styles=[make_stripes(), make_checks()], painting_weights=[1, 0]
+        )
+    assert np.array_equal(old, plain[0])
+    with pytest.warns(DeprecationWarning, match=r"style_weights=\) is deprecated; use painting_weights="):
+        gatys.transfer(make_content(), [make_stripes(), make_checks()], config=FAST, style_weights=[1, 0])
+
+
 def test_same_seed_repeats_and_another_seed_differs():
     config = replace(FAST, init="noise", iterations=3)
     first, _ = run(config=config)

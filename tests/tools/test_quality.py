@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-import quality  # noqa: E402
-from streamart.offline.corpus import default_sources, sources_from_json  # noqa: E402
+import quality
+from streamart.offline.corpus import default_sources, sources_from_json
 
 
 def test_the_versus_photos_are_pinned_varied_and_never_trained_on():
