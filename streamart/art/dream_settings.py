@@ -2,7 +2,8 @@
 
 Free of torch, so that the configs, the CLI and the web app can import them without loading it;
 the algorithm that uses them is :mod:`streamart.art.dream`. Building a config checks its layer
-names, which the networks own (:mod:`streamart.nets`), so that takes torch.
+names against :mod:`streamart.nets.layouts`, also free of torch: a dream that runs as a dream
+network needs no torch at all.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..core.frame import check_image
-from ..errors import InputError, require
+from ..errors import InputError
+from ..nets.layouts import EFFICIENTNET_FEATURES, VGG16_LAYERS
 
 #: Networks that can dream, with the layer used when a config names none.
 DEFAULT_LAYERS: dict[str, tuple[str, ...]] = {
@@ -120,14 +122,7 @@ class DreamConfig:
 
 def network_layers(network: str) -> tuple[str, ...]:
     """The layer names ``network`` offers as dream objectives, in network order."""
-    require("torch", "torch")
-    if network == "vgg16":
-        from ..nets.vgg import LAYER_NAMES
-
-        return LAYER_NAMES
-    from ..nets.efficientnet import FEATURE_NAMES
-
-    return FEATURE_NAMES
+    return VGG16_LAYERS if network == "vgg16" else EFFICIENTNET_FEATURES
 
 
 def check_dreamable(image: Any, what: str = "image") -> None:

@@ -18,16 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# B0 stages: (kernel, stride of the first block, expand ratio, out channels, repeats).
-STAGES = (
-    (3, 1, 1, 16, 1),
-    (3, 2, 6, 24, 2),
-    (5, 2, 6, 40, 2),
-    (3, 2, 6, 80, 3),
-    (5, 1, 6, 112, 3),
-    (5, 2, 6, 192, 4),
-    (3, 1, 6, 320, 1),
-)
+# B0 stages and the feature names, where the dream settings read them without torch.
+from .layouts import EFFICIENTNET_FEATURES as FEATURE_NAMES
+from .layouts import EFFICIENTNET_STAGES as STAGES
+
 STEM_CHANNELS = 32
 HEAD_CHANNELS = 1280
 NUM_CLASSES = 1000
@@ -35,9 +29,6 @@ BN_EPS = 1e-3
 BN_MOMENTUM = 0.01  # TensorFlow's decay 0.99
 INPUT_MEAN = 127.0  # the TF Lite models read RGB as (x - 127) / 128
 INPUT_SCALE = 128.0
-NUM_BLOCKS = sum(stage[4] for stage in STAGES)
-# Names of the outputs ``features`` can return, in order of computation.
-FEATURE_NAMES: tuple[str, ...] = ("stem", *(f"block{i}" for i in range(NUM_BLOCKS)), "head")
 
 
 class SameConv2d(nn.Conv2d):

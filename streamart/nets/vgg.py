@@ -13,15 +13,9 @@ import numpy as np
 import torch
 from torch import nn
 
-# Layer names in order, one per entry of torchvision's vgg16().features (index = position).
-LAYER_NAMES: tuple[str, ...] = tuple(
-    name
-    for block, convs in enumerate((2, 2, 3, 3, 3), start=1)
-    for name in (
-        *(f"{kind}{block}_{conv}" for conv in range(1, convs + 1) for kind in ("conv", "relu")),
-        f"pool{block}",
-    )
-)
+# The layer names, where the dream settings read them without torch.
+from .layouts import VGG16_LAYERS as LAYER_NAMES
+
 LAYER_INDEX = {name: index for index, name in enumerate(LAYER_NAMES)}
 POOLINGS = ("max", "avg")
 
