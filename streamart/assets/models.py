@@ -1,4 +1,4 @@
-"""Find style models by name or path.
+"""Find style models by name or path, and dream networks by preset.
 
 Search order for a name: the folders in ``$STREAMART_MODELS`` (separated by ``os.pathsep``),
 the user's model folder (:func:`user_models_dir`: where ``streamart train`` puts new styles),
@@ -6,10 +6,14 @@ then the models shipped inside the package (``streamart.assets.zoo``). A name
 without a variant (``starry_night``) picks ``starry_night.onnx`` if present, else the
 variant that suits the device (``-full``, else ``-lite``, else ``-cpu`` on a GPU; ``-cpu``,
 else ``-lite``, else ``-full`` on the CPU).
+
+A dream network (:func:`dream_model_for`) is a model of the same form, told apart from a style
+only by its metadata (:data:`KIND_KEY` is :data:`DREAM_KIND`); style names never pick one.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from importlib import resources
@@ -18,6 +22,7 @@ from pathlib import Path
 from ..core.deprecation import renamed_keywords
 from ..core.files import describe
 from ..errors import InputError, ModelError, OutputError
+from ..runtimes.openvino import onnx_metadata
 from .blend import blend_models, parse_blend
 from .folders import cache_dir, user_models_dir
 
@@ -26,14 +31,23 @@ DEFAULT_STYLE = "starry_night"
 THUMBNAIL_KEY = "streamart.thumbnail"
 #: The network variants (:mod:`streamart.nets.transformer`), as model file names end: NAME-VARIANT.onnx.
 VARIANTS = ("cpu", "lite", "full")
+#: The model metadata key of what a model is: a style (also where the key is missing) or a dream network.
+KIND_KEY = "streamart.kind"
+STYLE_KIND = "style"
+DREAM_KIND = "dream"
+#: A dream network's file name: dream_PRESET.onnx (the zoo's: dream_PRESET-cpu.onnx).
+DREAM_PREFIX = "dream_"
+#: The metadata key of the preset a dream network renders ("layer:NETWORK:LAYER" for one layer's dream).
+DREAM_PRESET_KEY = "streamart.dream_preset"
 
 
 @dataclass(frozen=True, slots=True)
 class ModelEntry:
-    """A style model file found in one of the search folders."""
+    """A model file found in one of the search folders: a style, or a dream network."""
 
     name: str  # file stem, e.g. "starry_night-cpu"
     path: Path
+    kind: str = STYLE_KIND  # STYLE_KIND or DREAM_KIND (model_kind)
 
     @property
     def style(self) -> str:
@@ -137,14 +151,60 @@ def search_folders() -> list[Path]:
     return folders
 
 
-def list_models() -> list[ModelEntry]:
-    """Every model found, first occurrence of a name winning, sorted by name."""
+def model_kind(path: str | os.PathLike) -> str:
+    """What the model at ``path`` is, from its metadata: :data:`DREAM_KIND` for a dream
+    network, else :data:`STYLE_KIND` (a model without the key is a style). :class:`ModelError`
+    when the file is not an ONNX model."""
+    return model_metadata(path).get(KIND_KEY, STYLE_KIND)
+
+
+def model_metadata(path: str | os.PathLike) -> dict[str, str]:
+    """The metadata of the ONNX model at ``path``, read once per version of the file (listing
+    the models reads every file's)."""
+    stat = Path(path).stat()
+    return dict(_metadata(Path(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _metadata(path: Path, mtime_ns: int, size: int) -> dict[str, str]:
+    """:func:`onnx_metadata`, cached by the file's modification time and size."""
+    return onnx_metadata(path)
+
+
+def _kind_or_style(path: Path) -> str:
+    """:func:`model_kind`, or a style where the file cannot be read: it is listed as before, and
+    its error shows where it is used."""
+    try:
+        return model_kind(path)
+    except ModelError:
+        return STYLE_KIND
+
+
+def _found(kind: str) -> list[ModelEntry]:
+    """The models of ``kind`` in the search folders, in search order (a folder's sorted by
+    file name), each name in its first folder only."""
     found: dict[str, ModelEntry] = {}
     for folder in search_folders():
         if folder.is_dir():
             for path in sorted(folder.glob("*.onnx")):
-                found.setdefault(path.stem, ModelEntry(path.stem, path))
-    return sorted(found.values(), key=lambda entry: entry.name)
+                if path.stem not in found:
+                    found[path.stem] = ModelEntry(path.stem, path, _kind_or_style(path))
+    return [entry for entry in found.values() if entry.kind == kind]
+
+
+def list_models(kind: str = STYLE_KIND) -> list[ModelEntry]:
+    """Every model of ``kind`` (styles unless told otherwise) found, first occurrence of a
+    name winning, sorted by name."""
+    return sorted(_found(kind), key=lambda entry: entry.name)
+
+
+def dream_model_for(preset: str) -> Path | None:
+    """The dream network of ``preset`` (a preset name, or "layer:NETWORK:LAYER"), by its
+    metadata, searched as styles are; None where there is none."""
+    for entry in _found(DREAM_KIND):
+        if model_metadata(entry.path).get(DREAM_PRESET_KEY) == preset:
+            return entry.path
+    return None
 
 
 @renamed_keywords(style="model")
@@ -170,6 +230,11 @@ def resolve_model(model: str | os.PathLike | None, *, gpu: bool = False) -> Path
     for candidate in (text, *(f"{text}-{variant}" for variant in preferred)):
         if candidate in by_name:
             return by_name[candidate].path
+    if any(text in (entry.name, entry.style) for entry in list_models(DREAM_KIND)):
+        raise ModelError(
+            f"'{text}' is a dream network, not a style; dream with --dream PRESET ('streamart models' lists "
+            "the dreams), or give the model's path to run it as a style"
+        )
     # Each style once, by the name --style takes; the file names add nothing but noise.
     styles = sorted({entry.style for entry in by_name.values()})
     available = ", ".join(styles) if styles else "none installed"

@@ -67,7 +67,7 @@ class OpenVinoModel:
             raise ModelError(f"model file not found: {self.path}")
         # First: OpenVINO tries a file that is not ONNX on each of its frontends, and the
         # TensorFlow one prints its parse errors straight to stderr.
-        self.metadata = _onnx_metadata(self.path)
+        self.metadata = onnx_metadata(self.path)
         self._core = ov.Core()
         try:
             self._model = self._core.read_model(os.fspath(self.path))
@@ -142,7 +142,7 @@ def _signal_stack_kept() -> Iterator[None]:
             libc.sigaltstack(ctypes.byref(previous), None)
 
 
-def _onnx_metadata(path: Path) -> dict[str, str]:
+def onnx_metadata(path: Path) -> dict[str, str]:
     """The ``metadata_props`` of an ONNX file (OpenVINO does not keep them); a
     :class:`ModelError` when the file is not an ONNX model."""
     onnx = require("onnx", "cpu")
