@@ -43,6 +43,12 @@ VIDEO_DREAM_SETTINGS: dict[str, Any] = {"octaves": 1, "steps": 2}
 # per frame a still scene's dream settles near s * z / (1 - blend) grey levels: high enough to
 # show, while a pixel's history still fades within about ten frames.
 DEFAULT_DREAM_BLEND = 0.9
+#: How a video or live dream is made: "ascent" (gradient ascent on each frame: needs torch, right
+#: on a GPU), "net" (the preset's dream network, one pass of a small ONNX network: live on a CPU,
+#: no torch), or "auto": the network where the preset has one and no CUDA GPU is there for the
+#: ascent, else the ascent (streamart.stages.dream_choice).
+DREAM_METHODS = ("auto", "ascent", "net")
+DEFAULT_DREAM_METHOD = "auto"
 # Chunks of a video spread over workers: long enough that the warm-up before each (and
 # starting a worker's pipeline) costs a few percent, short enough for a few per worker in a
 # film. The warm-up: at --temporal 0.5 the blend keeps at most 0.45 of the previous frame, so
@@ -147,16 +153,21 @@ class DreamVideoConfig:
     :data:`VIDEO_DREAM_PRESET` with :data:`VIDEO_DREAM_SETTINGS`), the share of the previous,
     flow-warped dream in each frame's start (``blend``; 0 dreams each frame afresh), the
     working size as the shorter side (``size``, None for the frame's own) and the flow preset.
+    ``method`` is how the dream is made (:data:`DREAM_METHODS`): with a dream network, the frames
+    are steadied as a style's are (the look's temporal blend), and ``blend`` does not apply.
     """
 
     dream: DreamConfig | None = None
     blend: float = DEFAULT_DREAM_BLEND
     size: int | None = DEFAULT_WORKING_SIZE
     flow_preset: str = DEFAULT_FLOW_PRESET
+    method: str = DEFAULT_DREAM_METHOD
 
     def __post_init__(self) -> None:
         check_fraction("dream blend", self.blend)
         check_flow_preset(self.flow_preset)
+        if self.method not in DREAM_METHODS:
+            raise InputError(f"unknown dream method {self.method!r}: choose one of {', '.join(DREAM_METHODS)}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

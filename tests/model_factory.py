@@ -67,6 +67,20 @@ def make_style_model(
     return _save(graph, Path(path), entries)
 
 
+def make_dream_model(path: str | Path, preset: str = "creatures", *, seed: int = 1, **options) -> Path:
+    """A tiny 'dream network' for ``preset`` (or "layer:NETWORK:LAYER"): :func:`make_style_model`'s
+    network with a dream network's metadata, as streamart.offline's dream export writes it."""
+    network, layers = ("efficientnet_lite0", "block10") if ":" not in preset else preset.split(":")[1:]
+    metadata = {
+        "streamart.kind": "dream",
+        "streamart.dream_preset": preset,
+        "streamart.dream_network": network,
+        "streamart.dream_layers": layers,
+        "streamart.backbone_licence": "Apache-2.0",
+    }
+    return make_style_model(path, seed=seed, metadata=metadata, **options)
+
+
 def colour_mix(seed: int) -> np.ndarray:
     """The tiny style's 3x3 colour mix for ``seed``: rows sum to 1, mostly each channel itself."""
     rng = np.random.default_rng(seed)

@@ -49,7 +49,9 @@ def live(
     streaming, where the virtual camera is). Returns the run's statistics (None if it
     stopped before the first frame).
     """
-    controls = LiveControls(live_styles(config.styles), strength=config.look.style.strength, overlay=config.overlay)
+    # A dream has no styles to switch between (a dream network runs as the style stage's own model).
+    styles = live_styles(config.styles) if config.look.dream is None else []
+    controls = LiveControls(styles, strength=config.look.style.strength, overlay=config.overlay)
     stats: PipelineStats | None = None
 
     def progress(current: PipelineStats) -> None:

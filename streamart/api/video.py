@@ -78,16 +78,38 @@ def build_look_stages(look: LookConfig = LookConfig(), *, controls: LiveControls
     """The stages of a look: the dream's where it has one, else the style's (``controls``: see
     :func:`build_style_stages`)."""
     if look.dream is not None:
-        return build_dream_stages(look.dream)
+        return build_dream_stages(look.dream, style=look.style, temporal=look.temporal, controls=controls)
     return build_style_stages(look.style, temporal=look.temporal, flow_preset=look.flow_preset, controls=controls)
 
 
-def build_dream_stages(dream: DreamVideoConfig = DreamVideoConfig()) -> list[Stage]:
-    """The stages that DeepDream video: one :class:`~streamart.stages.dream.DreamStage`, which
-    starts each frame from the previous dream warped along the motion (needs torch)."""
-    from ..stages.dream import DreamStage
+def build_dream_stages(
+    dream: DreamVideoConfig = DreamVideoConfig(),
+    *,
+    style: StyleConfig = StyleConfig(),
+    temporal: float = DEFAULT_TEMPORAL,
+    controls: LiveControls | None = None,
+) -> list[Stage]:
+    """The stages that DeepDream video, made as ``dream.method`` chooses
+    (:func:`~streamart.stages.dream_choice.choose_dream_network`).
+
+    With the preset's dream network: the stages of a style (:func:`build_style_stages`) whose
+    model is the network, at ``style``'s strength, colours and device and the dream's working
+    size, steadied by blending the outputs along the flow at ``temporal`` (feeding the warped
+    dream back into the network would compound it); no torch. With the ascent: one
+    :class:`~streamart.stages.dream.DreamStage`, which starts each frame from the previous
+    dream warped along the motion (needs torch).
+    """
+    from ..stages.dream_choice import ascent_has_cuda, choose_dream_network
 
     config = dream.dream if dream.dream is not None else video_dream_config()
+    # Only "auto" asks whether there is a GPU: asking imports torch.
+    cuda = dream.method == "auto" and ascent_has_cuda(config.device)
+    network = choose_dream_network(config, dream.method, cuda_available=cuda)
+    if network is not None:
+        style = dataclasses.replace(style, model=network, size=dream.size)
+        return build_style_stages(style, temporal=temporal, flow_preset=dream.flow_preset, controls=controls)
+    from ..stages.dream import DreamStage
+
     return [DreamStage(config, blend=dream.blend, size=dream.size, flow_preset=dream.flow_preset)]
 
 
@@ -201,7 +223,7 @@ def stage_factory(look: LookConfig, stages: Stages | None, cluster: ClusterConfi
         if cluster is not None and not callable(stages):
             raise InputError("with workers, give stages as a function that builds them: each worker builds its own")
         return stages
-    if look.dream is None and cluster is not None and look.style.threads is None:
+    if cluster is not None and look.style.threads is None:  # a dream network runs as a style
         from ..distributed.workers import worker_cpus
 
         look = dataclasses.replace(look, style=dataclasses.replace(look.style, threads=worker_cpus(cluster)))

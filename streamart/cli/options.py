@@ -16,7 +16,9 @@ from ..config import (
     DEFAULT_CHUNK_SECONDS,
     DEFAULT_CRF,
     DEFAULT_DREAM_BLEND,
+    DEFAULT_DREAM_METHOD,
     DEFAULT_QSCALE,
+    DREAM_METHODS,
     DEFAULT_WARMUP_FRAMES,
     DEFAULT_TEMPORAL,
     DEFAULT_WORKING_SIZE,
@@ -29,6 +31,7 @@ from ..config import (
     LookConfig,
     StyleConfig,
 )
+from ..errors import InputError
 from ..ops.flow import DEFAULT_FLOW_PRESET, DIS_PRESETS
 from ..ops.image import load_image
 
@@ -255,7 +258,17 @@ def add_dream_arguments(parser: argparse.ArgumentParser, *, video: bool) -> None
             default=DEFAULT_DREAM_BLEND,
             metavar="0..1",
             help="share of the previous dream, warped along the motion, in each frame's start: "
-            f"higher is steadier and stronger, 0 dreams every frame afresh (default: {DEFAULT_DREAM_BLEND})",
+            f"higher is steadier and stronger, 0 dreams every frame afresh (default: {DEFAULT_DREAM_BLEND}); "
+            "ascent only",
+        )
+        group.add_argument(
+            "--dream-method",
+            choices=DREAM_METHODS,
+            default=DEFAULT_DREAM_METHOD,
+            help="how --dream dreams: ascent (gradient ascent on every frame: needs torch, live on a GPU), "
+            "net (the preset's dream network, one pass of a small network: live on a CPU, no torch; "
+            "'streamart models' lists them; --temporal steadies it) or auto: net where the preset has one "
+            f"and torch sees no CUDA GPU, else ascent (default: {DEFAULT_DREAM_METHOD})",
         )
     group.add_argument(
         "--network",
@@ -308,13 +321,19 @@ def dream_config(args: argparse.Namespace, *, video: bool) -> DreamConfig:
 def dream_video_config(args: argparse.Namespace) -> DreamVideoConfig:
     """What ``streamart video/webcam --dream`` asked for."""
     return DreamVideoConfig(
-        dream=dream_config(args, video=True), blend=args.dream_blend, size=args.size, flow_preset=args.flow_preset
+        dream=dream_config(args, video=True),
+        blend=args.dream_blend,
+        size=args.size,
+        flow_preset=args.flow_preset,
+        method=args.dream_method,
     )
 
 
 def look_config(args: argparse.Namespace) -> LookConfig:
     """The look that ``streamart video/webcam`` asked for: the style, its temporal consistency
     and flow preset, or ``--dream``."""
+    if args.dream_method != DEFAULT_DREAM_METHOD and not args.dream:
+        raise InputError(f"--dream-method {args.dream_method} chooses how --dream dreams: add --dream PRESET")
     return LookConfig(
         style=style_config(args),
         temporal=args.temporal,
