@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..assets.models import DEFAULT_STYLE, list_models
-from ..config import RECORD_ENCODE, LiveConfig, StyleConfig, TrainingConfig
+from ..config import RECORD_ENCODE, DreamVideoConfig, LiveConfig, StyleConfig, TrainingConfig
 from ..core.controls import LiveControls
 from ..core.frame import Frame, check_image
 from ..core.pipeline import Pipeline
@@ -20,7 +20,7 @@ from ..core.runner import PipelineStats
 from ..core.signals import Terminated
 from ..sinks.encoder import EncoderSink
 from ..sources.webcam import WebcamSource
-from .video import Progress, build_look_stages, build_style_stages
+from .video import Progress, build_dream_stages, build_look_stages, build_style_stages
 
 
 def live_styles(styles: Sequence[str] = ()) -> list[str]:
@@ -145,12 +145,23 @@ class Stylizer(ClosingContext):
     With ``controls`` (a :class:`~streamart.core.controls.LiveControls`, e.g. a live view in a
     web page), the style, strength and temporal on/off follow them from the next call on, as
     in :func:`live`; the temporal blend can only be turned on if ``temporal`` > 0.
+
+    With ``dream``, each frame is dreamt instead (:func:`build_dream_stages`: the preset's dream
+    network at ``style``'s strength, or the ascent); ``controls`` then name no styles.
     """
 
     def __init__(
-        self, style: StyleConfig = StyleConfig(), *, temporal: float = 0.0, controls: LiveControls | None = None
+        self,
+        style: StyleConfig = StyleConfig(),
+        *,
+        temporal: float = 0.0,
+        controls: LiveControls | None = None,
+        dream: DreamVideoConfig | None = None,
     ) -> None:
-        self.stages = build_style_stages(style, temporal=temporal, controls=controls)
+        if dream is not None:
+            self.stages = build_dream_stages(dream, style=style, temporal=temporal, controls=controls)
+        else:
+            self.stages = build_style_stages(style, temporal=temporal, controls=controls)
         self._index = 0
 
     def __call__(self, image: np.ndarray) -> np.ndarray:

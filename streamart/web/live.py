@@ -9,7 +9,8 @@ work however fast the camera is. The page helps by sending a frame only once the
 is back.
 
 From the page: binary messages are JPEG frames; text messages are JSON settings, any of
-``{"style": NAME, "strength": 0..1, "temporal": true|false}``.
+``{"style": NAME, "strength": 0..1, "temporal": true|false, "dream": PRESET|null}``. A dream
+(one of :func:`live_dreams`) replaces the style until it is set back to null.
 To the page: for each frame a text message ``{"frame": N, "ms": server milliseconds,
 "dropped": N}`` and then the stylized JPEG as a binary message; ``{"error": "one line"}`` when
 something is wrong (the session goes on).
@@ -29,15 +30,30 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .. import api
+from ..art.dream_settings import PRESETS, preset
 from ..assets.models import resolve_model
-from ..config import DEFAULT_TEMPORAL, LIVE_MAX_PIXELS, LIVE_WORKING_SIZE, StyleConfig
+from ..config import (
+    DEFAULT_TEMPORAL,
+    LIVE_MAX_PIXELS,
+    LIVE_WORKING_SIZE,
+    VIDEO_DREAM_SETTINGS,
+    DreamVideoConfig,
+    StyleConfig,
+)
 from ..core.controls import LiveControls
 from ..core.latest import LatestSlot
 from ..errors import InputError, ModelError, StreamartError
 from ..ops.image import decode_jpeg, encode_jpeg
+from ..stages.dream_choice import presets_with_networks, torch_installed
 from .gallery import Gallery
 
 log = logging.getLogger(__name__)
+
+
+def live_dreams() -> list[str]:
+    """The dreams the live view offers: the presets with a dream network (no torch needed), and
+    with torch every preset (those without a network by gradient ascent)."""
+    return list(PRESETS) if torch_installed() else presets_with_networks()
 
 
 class LiveSession:
@@ -51,6 +67,8 @@ class LiveSession:
         self._arrived = asyncio.Event()
         self._send_lock = asyncio.Lock()
         self._stylizer: api.Stylizer | None = None
+        self.style: str | None = None  # the chosen style's model path; None: the default style
+        self.dream: str | None = None  # the chosen dream's preset, which replaces the style
         self.controls = self._controls()
 
     @property
@@ -59,10 +77,13 @@ class LiveSession:
         return self._latest.dropped
 
     def _controls(self, strength: float = 1.0, temporal: bool = True) -> LiveControls:
-        """Controls over every style in the gallery now, on the default style."""
+        """Controls over every style in the gallery now, on the chosen style (else the default);
+        over none while dreaming: the dream's stages have their own model."""
+        if self.dream is not None:
+            return LiveControls((), strength=strength, temporal_enabled=temporal)
         paths = [str(style.path) for style in self.gallery.styles()]
         try:
-            index = paths.index(str(resolve_model(None)))
+            index = paths.index(self.style if self.style is not None else str(resolve_model(None)))
         except (ModelError, ValueError):
             index = 0
         return LiveControls(paths, model_index=index, strength=strength, temporal_enabled=temporal)
@@ -108,12 +129,22 @@ class LiveSession:
             self.controls.strength = float(strength)
         if "temporal" in settings:
             self.controls.temporal_enabled = bool(settings["temporal"])
+        rebuild = False
+        if "dream" in settings:
+            dream = settings["dream"]
+            if dream is not None and dream not in live_dreams():
+                raise InputError(f"unknown dream {dream!r}; reload the page to see the dreams there are")
+            rebuild = dream != self.dream
+            self.dream = dream
         if "style" in settings:
-            path = str(self.gallery.find(str(settings["style"])).path)
-            if path not in self.controls.models:  # a model added since the session began
-                self.controls = self._controls(self.controls.strength, self.controls.temporal_enabled)
-                self._stylizer = None  # rebuilt on the next frame, with the new controls
-            self.controls.model_index = self.controls.models.index(path)
+            self.style = str(self.gallery.find(str(settings["style"])).path)
+            # A model added since the session began, or one chosen while dreaming, is not in the controls.
+            rebuild = rebuild or (self.dream is None and self.style not in self.controls.models)
+        if rebuild:
+            self.controls = self._controls(self.controls.strength, self.controls.temporal_enabled)
+            self._stylizer = None  # rebuilt on the next frame, with the new controls
+        elif "style" in settings and self.dream is None:
+            self.controls.model_index = self.controls.models.index(self.style)
 
     async def _process(self) -> None:
         while True:
@@ -147,7 +178,12 @@ class LiveSession:
         stylizer = self._stylizer  # the page may change it meanwhile (a new style list)
         if stylizer is None:
             style = StyleConfig(model=self.controls.model, size=LIVE_WORKING_SIZE)
-            stylizer = self._stylizer = api.Stylizer(style, temporal=DEFAULT_TEMPORAL, controls=self.controls)
+            dream = None
+            if self.dream is not None:  # as `streamart webcam --dream PRESET` dreams
+                dream = DreamVideoConfig(dream=preset(self.dream, **VIDEO_DREAM_SETTINGS), size=LIVE_WORKING_SIZE)
+            stylizer = self._stylizer = api.Stylizer(
+                style, temporal=DEFAULT_TEMPORAL, controls=self.controls, dream=dream
+            )
         return encode_jpeg(stylizer(image))
 
     async def _send(self, message: Mapping[str, object], frame: bytes | None = None) -> None:

@@ -4,12 +4,16 @@ apply to the next frame, frames the server cannot keep up with are dropped, not 
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from bombs import jpeg_bomb, memory_growth
-from model_factory import make_style_model
+from model_factory import make_dream_model, make_style_model, reference_style
+
+from streamart.art.dream_settings import PRESETS
 
 from streamart.errors import InputError, ModelError
 from streamart.web.gallery import Gallery
@@ -144,3 +148,56 @@ def test_a_4k_frame_is_a_cameras(client):
         ws.send_bytes(frame_4k)
         stats = json.loads(ws.receive_text())
         assert stats["frame"] == 1 and decode(ws.receive_bytes()).shape == (2160, 4096, 3)
+
+
+#: The seed of the tiny dream network's colour mix in :func:`dream_network`.
+DREAM_SEED = 3
+
+
+@pytest.fixture
+def dream_network(own_models) -> Path:
+    """A tiny dream network for creatures beside the styles (tests/model_factory.py)."""
+    return make_dream_model(own_models / "dream_creatures.onnx", "creatures", seed=DREAM_SEED)
+
+
+def test_a_dream_replaces_the_style_until_it_is_set_back(client, dream_network, photo):
+    original = decode(photo)
+    with client.websocket_connect(LIVE) as ws:
+        ws.send_text(json.dumps({"style": "charcoal", "temporal": False, "dream": "creatures"}))
+        _, dreamt = frame(ws, photo)
+        # The network's picture of the frame (BGR here; JPEG both ways), not the style's.
+        expected = reference_style(original[..., ::-1], seed=DREAM_SEED)[..., ::-1]
+        assert np.abs(dreamt - expected).mean() < 4
+        ws.send_text(json.dumps({"dream": None}))
+        _, charcoal = frame(ws, photo)
+        assert np.abs(charcoal - reference_style(original[..., ::-1], seed=1)[..., ::-1]).mean() < 4
+
+
+def test_the_live_dreams_are_those_with_a_network_and_with_torch_every_preset(client, dream_network, monkeypatch):
+    assert client.get("/api/info").json()["live_dreams"] == list(PRESETS)  # torch is here
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if it were not installed
+    assert client.get("/api/info").json()["live_dreams"] == ["creatures"]
+    # The network is a dream, not a style: the gallery does not offer it.
+    assert "dream_creatures" not in {style["name"] for style in client.get("/api/styles").json()}
+
+
+def test_a_dream_not_offered_is_refused_in_one_line_and_the_session_goes_on(client, dream_network, photo, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # only the dreams with a network are offered
+    with client.websocket_connect(LIVE) as ws:
+        for dream in ("dogs", "../dream_creatures.onnx", 5):
+            ws.send_text(json.dumps({"dream": dream}))
+            assert json.loads(ws.receive_text()) == {
+                "error": f"unknown dream {dream!r}; reload the page to see the dreams there are"
+            }
+        stats, _ = frame(ws, photo)
+        assert stats["frame"] == 1
+
+
+def test_a_style_chosen_while_dreaming_is_the_one_shown_after(own_models, dream_network):
+    session = LiveSession(websocket=None, gallery=Gallery())
+    session.apply('{"dream": "creatures", "strength": 0.5}')
+    assert session.controls.models == () and session.controls.strength == 0.5
+    session.apply('{"style": "mosaic"}')
+    assert session.controls.models == ()  # still dreaming
+    session.apply('{"dream": null}')
+    assert session.controls.model == str(own_models / "mosaic.onnx") and session.controls.strength == 0.5

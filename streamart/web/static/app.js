@@ -265,7 +265,8 @@ function chooseStyle(name, { quiet = false } = {}) {
     card.setAttribute("aria-selected", String(chosen));
   }
   if (quiet) return;
-  live.settings({ style: name });
+  $("live-dream").value = "";  // a style clicked is the style shown: it ends a dream
+  live.settings({ style: name, dream: null });
   photoFollowsStyle();
 }
 
@@ -505,7 +506,7 @@ const live = {
     socket.binaryType = "blob";
     this.socket = socket;
     socket.onopen = () => {
-      this.settings({ style: state.style, strength: Number($("live-strength").value), temporal: $("live-temporal").checked });
+      this.settings({ style: state.style, strength: Number($("live-strength").value), temporal: $("live-temporal").checked, dream: $("live-dream").value || null });
       this.send();
     };
     socket.onmessage = (event) => { if (this.socket === socket) this.receive(event); };  // none after Stop
@@ -618,6 +619,7 @@ async function start() {
   $("gatys-iterations").value = info.gatys_iterations;
   $("video-temporal").value = info.temporal;
   for (const name of info.dream_presets) $("dream-preset").add(new Option(name, name, false, name === info.dream_preset));
+  for (const name of info.live_dreams) $("live-dream").add(new Option(name, name));
   for (const input of document.querySelectorAll('input[type="range"]')) bindOutput(input);
 
   for (const tab of document.querySelectorAll('[role="tab"][data-panel]')) tab.addEventListener("click", () => showTab(tab.dataset.panel));
@@ -642,6 +644,7 @@ async function start() {
   $("live-stop").addEventListener("click", () => live.stop());
   $("live-strength").addEventListener("input", () => live.settings({ strength: Number($("live-strength").value) }));
   $("live-temporal").addEventListener("change", () => live.settings({ temporal: $("live-temporal").checked }));
+  $("live-dream").addEventListener("change", () => live.settings({ dream: $("live-dream").value || null }));
   try {
     await loadGallery();
   } catch (error) {
