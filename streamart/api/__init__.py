@@ -61,7 +61,7 @@ from ..stages.style import FinishStage, StyleStage
 from ..stages.temporal import TemporalBlendStage
 from .batch import VIDEO_EXTENSIONS, BatchProgress, BatchReport, FileOutcome, find_videos, is_batch, stylize_folder
 from .images import dream_image, gatys_image, process_image, stylize_image
-from .live import Stylizer, live, live_styles  # live: the function (the module is streamart.api.live)
+from .live import Stylizer, live, live_dreams, live_styles  # live: the function (the module is streamart.api.live)
 from .styles import new_style_name, style_metadata, train_style
 from .video import (
     Progress,
@@ -90,6 +90,7 @@ __all__ = [
     "gatys_image",
     "is_batch",
     "live",
+    "live_dreams",
     "live_styles",
     "new_style_name",
     "process_image",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..art.dream_settings import PRESETS
 from ..assets.models import DEFAULT_STYLE, list_models
 from ..config import RECORD_ENCODE, DreamVideoConfig, LiveConfig, StyleConfig, TrainingConfig
 from ..core.controls import LiveControls
@@ -20,6 +21,7 @@ from ..core.runner import PipelineStats
 from ..core.signals import Terminated
 from ..sinks.encoder import EncoderSink
 from ..sources.webcam import WebcamSource
+from ..stages.dream_choice import presets_with_networks, torch_installed
 from .video import Progress, build_dream_stages, build_look_stages, build_style_stages
 
 
@@ -29,6 +31,12 @@ def live_styles(styles: Sequence[str] = ()) -> list[str]:
     if styles:
         return list(styles)
     return sorted({entry.style for entry in list_models()}, key=lambda name: (name != DEFAULT_STYLE, name))
+
+
+def live_dreams() -> list[str]:
+    """The dreams a live view can offer here: the presets with a dream network (no torch
+    needed), and with torch every preset (those without a network by gradient ascent)."""
+    return list(PRESETS) if torch_installed() else presets_with_networks()
 
 
 def live(

@@ -49,7 +49,7 @@ from . import validation, work
 from .gallery import Gallery, Style
 from .hosts import OwnNames
 from .jobs import Job, JobQueue, UnknownJob
-from .live import LiveSession, live_dreams
+from .live import LiveSession
 from . import DEFAULT_MAX_UPLOAD_MB, DEFAULT_MAX_WORKSPACE_MB, DEFAULT_PORT, IDLE_SECONDS
 from .uploads import (
     UPLOAD_STALL_SECONDS,
@@ -362,7 +362,7 @@ def create_app(
             "live_working_size": LIVE_WORKING_SIZE,
             "temporal": DEFAULT_TEMPORAL,
             "dream_presets": list(PRESETS),
-            "live_dreams": live_dreams(),
+            "live_dreams": api.live_dreams(),
             "dream_preset": DEFAULT_DREAM_PRESET,
             "dream_long_side": work.DREAM_LONG_SIDE,
             "gatys_size": work.GATYS_SIZE,

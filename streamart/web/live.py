@@ -10,7 +10,7 @@ is back.
 
 From the page: binary messages are JPEG frames; text messages are JSON settings, any of
 ``{"style": NAME, "strength": 0..1, "temporal": true|false, "dream": PRESET|null}``. A dream
-(one of :func:`live_dreams`) replaces the style until it is set back to null.
+(one of :func:`streamart.api.live_dreams`) replaces the style until it is set back to null.
 To the page: for each frame a text message ``{"frame": N, "ms": server milliseconds,
 "dropped": N}`` and then the stylized JPEG as a binary message; ``{"error": "one line"}`` when
 something is wrong (the session goes on).
@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .. import api
-from ..art.dream_settings import PRESETS, preset
+from ..art.dream_settings import preset
 from ..assets.models import resolve_model
 from ..config import (
     DEFAULT_TEMPORAL,
@@ -44,16 +44,9 @@ from ..core.controls import LiveControls
 from ..core.latest import LatestSlot
 from ..errors import InputError, ModelError, StreamartError
 from ..ops.image import decode_jpeg, encode_jpeg
-from ..stages.dream_choice import presets_with_networks, torch_installed
 from .gallery import Gallery
 
 log = logging.getLogger(__name__)
-
-
-def live_dreams() -> list[str]:
-    """The dreams the live view offers: the presets with a dream network (no torch needed), and
-    with torch every preset (those without a network by gradient ascent)."""
-    return list(PRESETS) if torch_installed() else presets_with_networks()
 
 
 class LiveSession:
@@ -132,7 +125,7 @@ class LiveSession:
         rebuild = False
         if "dream" in settings:
             dream = settings["dream"]
-            if dream is not None and dream not in live_dreams():
+            if dream is not None and dream not in api.live_dreams():
                 raise InputError(f"unknown dream {dream!r}; reload the page to see the dreams there are")
             rebuild = dream != self.dream
             self.dream = dream
