@@ -173,6 +173,16 @@ def test_a_dream_replaces_the_style_until_it_is_set_back(client, dream_network, 
         assert np.abs(charcoal - reference_style(original[..., ::-1], seed=1)[..., ::-1]).mean() < 4
 
 
+def test_with_torch_a_preset_without_a_network_dreams_by_ascent(client, dream_network, photo):
+    original = decode(photo)
+    with client.websocket_connect(LIVE) as ws:
+        ws.send_text(json.dumps({"dream": "swirls", "temporal": False}))
+        _, dreamt = frame(ws, photo)
+    assert dreamt.shape == original.shape
+    assert np.abs(dreamt - original).mean() > 2  # the ascent drew into it
+    assert np.abs(dreamt - reference_style(original[..., ::-1], seed=DREAM_SEED)[..., ::-1]).mean() > 4
+
+
 def test_the_live_dreams_are_those_with_a_network_and_with_torch_every_preset(client, dream_network, monkeypatch):
     assert client.get("/api/info").json()["live_dreams"] == list(PRESETS)  # torch is here
     monkeypatch.setitem(sys.modules, "torch", None)  # as if it were not installed

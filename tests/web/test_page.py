@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 import pytest
 from media_factory import make_clip
+from model_factory import make_dream_model
 
 from .conftest import own_models  # noqa: F401 - the user's models, one with a painting thumbnail
 
@@ -140,10 +141,11 @@ def write_cat(path: Path) -> Path:
     return path
 
 
-def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, tmp_path):
+def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, own_models, tmp_path):  # noqa: F811
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
+    make_dream_model(own_models / "dream_creatures.onnx", "creatures")  # a dream for the Live tab, not a style
     wait = WebDriverWait(browser, WAIT)
     browser.get(server)
     wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
@@ -182,6 +184,12 @@ def test_choose_a_style_stylize_a_photo_and_go_live(server, browser, tmp_path):
     first = browser.find_element(By.ID, "live-result").get_attribute("src")
     browser.find_element(By.CSS_SELECTOR, '.card[data-name="shipwreck-cpu"]').click()
     wait.until(lambda d: d.find_element(By.ID, "live-result").get_attribute("src") != first)
+    # A dream instead of the style, and a style click ends it.
+    second = browser.find_element(By.ID, "live-result").get_attribute("src")
+    Select(browser.find_element(By.ID, "live-dream")).select_by_value("creatures")
+    wait.until(lambda d: d.find_element(By.ID, "live-result").get_attribute("src") != second)
+    browser.find_element(By.CSS_SELECTOR, '.card[data-name="shipwreck-cpu"]').click()
+    assert browser.find_element(By.ID, "live-dream").get_attribute("value") == ""
     # The stats line, once a few frames have given it an fps.
     pattern = r"latency \d+ ms · \d+\.\d fps · server \d+ ms( · skipped \d+)?"
     wait.until(lambda d: re.fullmatch(pattern, d.find_element(By.ID, "live-stats").text))
