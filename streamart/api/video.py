@@ -138,7 +138,8 @@ def stylize_video(
 
     By default the fast style model ``style`` with temporal consistency (``temporal``,
     ``flow_preset``: see :func:`build_style_stages`). With ``dream``, DeepDream replaces the
-    style (needs ``streamart[torch]``). ``look`` gives these four at once
+    style (by gradient ascent, which needs ``streamart[torch]``, or by the preset's dream
+    network: see :func:`build_dream_stages`). ``look`` gives these four at once
     (:class:`~streamart.config.LookConfig`), instead of one by one. With ``stages``, your own
     stages replace the look: a list, or a callable that builds them, so that a bad input or
     output path is reported before a model is loaded. ``start`` and ``duration`` (seconds)
