@@ -266,18 +266,23 @@ class TrainingConfig:
     iterations: int = 300
     batch_size: int = 4
     image_size: int = 128
-    style_size: int | None = None
+    #: The painting's long side: about the long side of the default working size (480 px high),
+    #: so the network learns the painting's strokes at the scale users see them. At twice the
+    #: crop (256 px) it learnt tiny motifs that it laid over every surface (docs/QUALITY.md,
+    #: "The recipe search").
+    style_size: int | None = 720
     content_weight: float = 1.0
     #: The VGG16 layer whose features the output must keep (one of the style layers): an earlier
     #: one keeps more of the photo's pixels, a later one lets the painting repaint more.
-    content_layer: str = "relu2_2"
-    style_weight: float = 5.0
+    content_layer: str = "relu3_3"
+    style_weight: float = 10.0
     #: Weight of each style layer's term (relu1_2, relu2_2, relu3_3, relu4_3), each the mean
     #: squared error of its Gram matrix: equal weights favour the shallow layers, whose Grams
     #: have fewer entries, over what the likeness measure sums (docs/QUALITY.md).
-    style_layer_weights: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+    style_layer_weights: tuple[float, float, float, float] = (0.25, 1.0, 4.0, 16.0)
     tv_weight: float = 10.0
-    temporal_weight: float = 100.0
+    #: Low enough not to buy steadiness with mush: the runtime's flow stage steadies video.
+    temporal_weight: float = 300.0
     learning_rate: float = 1e-3
     seed: int = 0
     checkpoint_dir: Path | None = None

@@ -75,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--style-size",
         type=int,
         default=d["style_size"],
-        help="long side the painting is scaled to (default: 2 x --image-size); smaller gives larger brush strokes",
+        help="long side the painting is scaled to (default: %(default)s); smaller gives larger brush strokes",
     )
     for name in ("content_weight", "style_weight", "tv_weight", "temporal_weight", "learning_rate"):
         parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=d[name], help="default: %(default)s")

@@ -112,7 +112,7 @@ def test_the_model_carries_the_recipe_that_made_it(content_dir, style_path, tmp_
     recipe = json.loads(trainer.metadata()[RECIPE_KEY])
     assert recipe["content_weight"] == 2.5 and recipe["style_weight"] == 7.0 and recipe["style_size"] == 96
     assert recipe["image_size"] == 64 and recipe["seed"] == 3 and recipe["init"] == "random weights"
-    assert recipe["content_layer"] == "relu2_2" and recipe["style_layers"][-1] == "relu4_3"
+    assert recipe["content_layer"] == "relu3_3" and recipe["style_layers"][-1] == "relu4_3"
 
 
 def test_style_layer_weights_weigh_each_layers_term(content_dir, style_path, tmp_path):
