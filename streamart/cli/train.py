@@ -82,6 +82,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --dream: crops of each photo the ascent dreams (default: %(default)s)",
     )
     parser.add_argument(
+        "--teacher-cache",
+        type=Path,
+        help="with --dream: where the ascent's dreams are kept for later runs (default: dream-teacher in the "
+        "cache folder)",
+    )
+    parser.add_argument(
         "--pixel-weight",
         type=float,
         default=DREAM_DEFAULTS["pixel_weight"],
