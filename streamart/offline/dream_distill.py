@@ -136,6 +136,34 @@ def teacher_key(teacher: DreamConfig, size: int) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
 
+#: The fields of :class:`DreamConfig` that a dream network's recipe records of its teacher.
+TEACHER_FIELDS = (
+    "network",
+    "layers",
+    "channels",
+    "class_index",
+    "octaves",
+    "octave_scale",
+    "steps",
+    "step_size",
+    "jitter",
+    "smoothing",
+)
+
+
+def teacher_settings(teacher: DreamConfig) -> dict[str, object]:
+    """What a dream network's recipe records of its teacher (JSON types), all that
+    :func:`teacher_from_recipe` needs to make the same ascent again."""
+    settings = {name: getattr(teacher, name) for name in TEACHER_FIELDS}
+    return settings | {"layers": list(teacher.objective_layers), "channels": list(teacher.channels)}
+
+
+def teacher_from_recipe(recipe: str, **overrides: object) -> DreamConfig:
+    """The ascent a dream network learnt, from its ``streamart.recipe`` metadata (JSON), with
+    ``overrides`` (a ``seed``, a ``device``)."""
+    return DreamConfig(**json.loads(recipe)["teacher"], **overrides)
+
+
 def crop_seed(photo_sha256: str, index: int) -> int:
     """The seed of crop ``index`` of a photo: its position and flip, and the ascent's jitter."""
     return int.from_bytes(hashlib.sha256(f"{photo_sha256}:{index}".encode()).digest()[:7], "big")
@@ -247,7 +275,8 @@ class TimeEstimate:
             else "the teacher's dreams are cached"
         )
         hours = self.seconds / 3600
-        total = f"{hours:.1f} hours" if hours >= 1 else f"{self.seconds / 60:.0f} minutes"
+        minutes = round(self.seconds / 60)
+        total = f"{hours:.1f} hours" if hours >= 1 else f"{minutes} minutes" if minutes > 1 else "a minute or less"
         return f"about {total}: {teacher}, then {self.steps} training steps ({self.seconds_per_step:.1f} s each)"
 
 
@@ -361,15 +390,9 @@ class DreamTrainer(NetworkTrainer):
     def recipe(self) -> dict[str, object]:
         """Everything that shapes the network: enough to train it again (the model's metadata
         carries it as JSON, under :data:`RECIPE_KEY`)."""
-        config, teacher = self.config, self.teacher
+        config = self.config
         return {
-            "teacher": {
-                "network": teacher.network, "layers": list(teacher.objective_layers),
-                "class_index": teacher.class_index, "octaves": teacher.octaves,
-                "octave_scale": teacher.octave_scale, "steps": teacher.steps,
-                "step_size": teacher.step_size, "jitter": teacher.jitter, "smoothing": teacher.smoothing,
-                "version": TEACHER_VERSION,
-            },
+            "teacher": teacher_settings(self.teacher), "teacher_version": TEACHER_VERSION,
             "preset": self.preset_label, "crops_per_photo": config.crops_per_photo,
             "photos": len(self.cache.entries) // config.crops_per_photo,
             "image_size": config.image_size, "pixel_loss": "l1", "pixel_weight": config.pixel_weight,

@@ -16,7 +16,14 @@ import pytest
 from streamart.art.dream import Dreamer, preset
 from streamart.config import DreamTrainingConfig
 from streamart.errors import InputError
-from streamart.offline.dream_distill import DreamTrainer, TeacherCache, objective_gain, teacher_key, train_dream
+from streamart.offline.dream_distill import (
+    DreamTrainer,
+    TeacherCache,
+    objective_gain,
+    teacher_from_recipe,
+    teacher_key,
+    train_dream,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -78,6 +85,7 @@ def test_a_tiny_distillation_lowers_the_loss_and_exports_a_dream_model(content_d
     recipe = json.loads(props["streamart.recipe"])
     assert recipe["teacher"]["steps"] == 2 and recipe["teacher"]["octaves"] == 1 and recipe["image_size"] == 64
     assert recipe["init"].startswith("base ")  # the shipped base of the cpu network
+    assert teacher_from_recipe(props["streamart.recipe"], device="cpu") == trainer.teacher  # to measure it by
     assert (tmp_path / "dream.checkpoints" / "samples" / "000014.png").is_file()
 
 
