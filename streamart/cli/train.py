@@ -94,6 +94,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --dream: weight of the difference from the ascent's dream (default: %(default)s)",
     )
     parser.add_argument(
+        "--feature-weight",
+        type=float,
+        default=DREAM_DEFAULTS["feature_weight"],
+        help="with --dream: weight of the difference from the ascent's dream in the backbone's features on the "
+        "dream's layer (default: %(default)s)",
+    )
+    parser.add_argument(
         "--data",
         type=Path,
         help=f"folder of content photos (default: the corpus in {default_corpus_dir()}, "
@@ -228,7 +235,7 @@ def train_dream(args: argparse.Namespace) -> int:
     ):
 
         def progress(done: int, total: int, losses: DreamLosses) -> None:
-            bar.update(done, total, pixel=losses.pixel, temporal=losses.temporal)
+            bar.update(done, total, pixel=losses.pixel, feature=losses.feature, temporal=losses.temporal)
 
         path = api.train_dream(
             config,

@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -84,11 +84,12 @@ class DreamLosses:
     """Weighted loss terms of one distillation step (floats, for display and logs)."""
 
     pixel: float
+    feature: float
     temporal: float
 
     @property
     def total(self) -> float:
-        return self.pixel + self.temporal
+        return self.pixel + self.feature + self.temporal
 
 
 #: Called after every training step with (steps done, steps in all, the losses).
@@ -158,7 +159,7 @@ def teacher_settings(teacher: DreamConfig) -> dict[str, object]:
     return settings | {"layers": list(teacher.objective_layers), "channels": list(teacher.channels)}
 
 
-def teacher_from_recipe(recipe: str, **overrides: object) -> DreamConfig:
+def teacher_from_recipe(recipe: str, **overrides: Any) -> DreamConfig:
     """The ascent a dream network learnt, from its ``streamart.recipe`` metadata (JSON), with
     ``overrides`` (a ``seed``, a ``device``)."""
     return DreamConfig(**json.loads(recipe)["teacher"], **overrides)
@@ -311,7 +312,14 @@ class DreamTrainer(NetworkTrainer):
         # The teacher first: an unknown layer is refused before anything loads.
         self.teacher = teacher_config(config)
         self.preset_label = preset_label(config, self.teacher)
+        if config.feature_weight > 0 and not self.teacher.objective_layers:
+            raise InputError(
+                f"the {config.preset} dream raises a class score, not a layer: there are no features to match; "
+                "leave --feature-weight at 0"
+            )
         super().__init__(config, progress=progress)
+        # The teacher's network, for the feature term (loaded once per network and device).
+        self.backbone = Dreamer(self.teacher) if config.feature_weight > 0 else None
         photos = ContentImages(config.data or ensure_corpus(), config.image_size, self.generator).paths
         self.cache = TeacherCache(self.teacher, photos, config.image_size, config.crops_per_photo, config.teacher_cache)
         self._pairs: np.ndarray | None = None
@@ -340,19 +348,31 @@ class DreamTrainer(NetworkTrainer):
         chosen = torch.from_numpy(self.pairs()[np.asarray(indices)]).permute(1, 0, 4, 2, 3).float()
         return chosen[0], chosen[1]
 
+    def _feature_loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The mean over the objective's layers of the squared difference of the backbone's
+        features of ``output`` and of the dream ``target``, relative to the dream's own."""
+        assert self.backbone is not None  # made where the feature term is weighed
+        with torch.no_grad():
+            wanted = self.backbone.activations(target)
+        got = self.backbone.activations(output)
+        return torch.stack(
+            [
+                F.mse_loss(got[name].float(), act.float()) / act.float().square().mean().clamp(min=1e-8)
+                for name, act in wanted.items()
+            ]
+        ).mean()
+
     def _weighted_losses(
         self, model: torch.nn.Module, content: torch.Tensor, target: torch.Tensor, generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         config = self.config
+        none = torch.zeros((), device=self.device)
         with self._autocast():
             output = model(content)
             pixel = F.l1_loss(output.float(), target)
-            temporal = (
-                temporal_loss(model, content, output, generator)
-                if config.temporal_weight > 0
-                else torch.zeros((), device=self.device)
-            )
-        return config.pixel_weight * pixel, config.temporal_weight * temporal
+            feature = self._feature_loss(output, target) if config.feature_weight > 0 else none
+            temporal = temporal_loss(model, content, output, generator) if config.temporal_weight > 0 else none
+        return config.pixel_weight * pixel, config.feature_weight * feature, config.temporal_weight * temporal
 
     def evaluate(self, content: torch.Tensor, target: torch.Tensor) -> DreamLosses:
         """The weighted losses of the current network on ``content`` against the dreams
@@ -396,6 +416,7 @@ class DreamTrainer(NetworkTrainer):
             "preset": self.preset_label, "crops_per_photo": config.crops_per_photo,
             "photos": len(self.cache.entries) // config.crops_per_photo,
             "image_size": config.image_size, "pixel_loss": "l1", "pixel_weight": config.pixel_weight,
+            "feature_weight": config.feature_weight,
             "temporal_weight": config.temporal_weight, "batch_size": config.batch_size,
             "learning_rate": config.learning_rate, "iterations": config.iterations, "seed": config.seed,
             "init": f"base {self.base_id}" if self.base_id else "random weights",

@@ -12,6 +12,7 @@ import numpy as np
 import onnx
 import onnxruntime
 import pytest
+import torch
 
 from streamart.art.dream import Dreamer, preset
 from streamart.config import DreamTrainingConfig
@@ -87,6 +88,21 @@ def test_a_tiny_distillation_lowers_the_loss_and_exports_a_dream_model(content_d
     assert recipe["init"].startswith("base ")  # the shipped base of the cpu network
     assert teacher_from_recipe(props["streamart.recipe"], device="cpu") == trainer.teacher  # to measure it by
     assert (tmp_path / "dream.checkpoints" / "samples" / "000014.png").is_file()
+
+
+def test_the_feature_term_matches_the_dreams_features_on_the_objectives_layer(content_dir, tmp_path):
+    trainer = DreamTrainer(config(content_dir, tmp_path, feature_weight=1.0, temporal_weight=0.0))
+    fixed = trainer.batch([0, 1, 2, 3])
+    before = trainer.evaluate(*fixed)
+    assert before.feature > 0 and before.temporal == 0
+    for _ in range(12):
+        trainer.step(fixed)
+    assert trainer.evaluate(*fixed).feature < before.feature
+    content, target = fixed
+    with torch.no_grad():
+        assert trainer._feature_loss(target, target) == 0  # the dream itself matches
+    with pytest.raises(InputError, match="raises a class score, not a layer"):
+        DreamTrainer(config(content_dir, tmp_path, preset="espresso", feature_weight=1.0))
 
 
 def test_a_dream_of_a_layer_of_ones_own_names_it(content_dir, tmp_path):
