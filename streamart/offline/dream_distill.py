@@ -426,14 +426,15 @@ class DreamTrainer(NetworkTrainer):
         return dream_metadata(self.config, self.teacher, self.recipe(), self.iteration)
 
     def estimate(self) -> TimeEstimate:
-        """Measure, then extrapolate, how long this run will take: the teacher dreams up to
-        two of the crops it has yet to dream (kept in the cache: no work is wasted), and a
-        copy of the network takes three steps on random crops of the training size (the
-        first, which sets up the kernels, is not counted)."""
-        to_dream = len(self.cache.missing())
+        """Measure, then extrapolate, how long this run will take: the teacher dreams two of
+        the crops it has yet to dream (kept in the cache: no work is wasted), and a copy of the
+        network takes three steps on random crops of the training size. The first ascent and
+        the first step, which also set up the kernels for their sizes, are not counted; the
+        estimate is of what is left after the measurement."""
+        self.cache.fill(limit=1)
         started = time.perf_counter()
-        measured = self.cache.fill(limit=2)
-        seconds_per_crop = (time.perf_counter() - started) / max(measured, 1)
+        measured = self.cache.fill(limit=1)
+        seconds_per_crop = time.perf_counter() - started
         model = copy.deepcopy(self.model)
         optimizer = torch.optim.Adam(model.parameters(), lr=self.config.learning_rate)
         generator = torch.Generator().manual_seed(0)  # the run's own random stream stays untouched
@@ -448,7 +449,7 @@ class DreamTrainer(NetworkTrainer):
             optimizer.step()
             times.append(time.perf_counter() - started)
         return TimeEstimate(
-            teacher_crops=to_dream,
+            teacher_crops=len(self.cache.missing()),
             seconds_per_crop=seconds_per_crop if measured else 0.0,
             steps=self.config.iterations - self.iteration,
             seconds_per_step=sum(times[1:]) / 2,

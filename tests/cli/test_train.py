@@ -265,7 +265,7 @@ def test_cli_distils_a_dream_and_says_how_long_first(content_dir, tmp_path, caps
         main([*dream_options(content_dir, tmp_path), "--dream", "swirls", "--out", str(out), "--iterations", "2"]) == 0
     )
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("distilling the swirls dream: about ") and "6 crops" in lines[0]
+    assert lines[0].startswith("distilling the swirls dream: about ") and "4 crops" in lines[0]
     assert lines[-1] == f"wrote {out}"
     props = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
     assert props["streamart.kind"] == "dream" and props["streamart.dream_preset"] == "swirls"

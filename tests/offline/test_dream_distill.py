@@ -169,11 +169,11 @@ def test_train_dream_says_how_long_it_will_take_before_the_long_work(content_dir
     assert events[0][0] == "estimate"
     estimate = events[0][1]
     # Two of the six crops were dreamt to measure the teacher, the other four after.
-    assert estimate.teacher_crops == 6 and estimate.steps == 2
+    assert estimate.teacher_crops == 4 and estimate.steps == 2
     assert estimate.seconds_per_crop > 0 and estimate.seconds_per_step > 0
     assert [event for event in events if event[0] == "teacher"][-1] == ("teacher", 4, 4)
     assert events[-1] == ("step", 2, 2)
-    assert str(estimate).startswith("about ") and "6 crops" in str(estimate) and "2 training steps" in str(estimate)
+    assert str(estimate).startswith("about ") and "4 crops" in str(estimate) and "2 training steps" in str(estimate)
 
 
 def test_the_objective_gain_is_0_for_the_photo_1_for_the_ascent_and_between_for_a_mix():
