@@ -28,7 +28,6 @@ will take.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import hashlib
 import json
 import logging
@@ -118,25 +117,6 @@ def preset_label(config: DreamTrainingConfig, teacher: DreamConfig) -> str:
     return f"layer:{teacher.network}:{config.layer}"
 
 
-def teacher_key(teacher: DreamConfig, size: int) -> str:
-    """The cache key of the teacher's dreams: every setting of the ascent (bar the seed,
-    which each crop draws from its photo), the crop size, the device type (CUDA dreams in
-    bfloat16) and :data:`TEACHER_VERSION`. The photo is in each file's name."""
-    settings = {
-        field.name: getattr(teacher, field.name)
-        for field in dataclasses.fields(teacher)
-        if field.name not in ("guide", "seed", "device")
-    }
-    if teacher.guide is not None:  # compared by content, not identity
-        settings["guide"] = hashlib.sha256(np.ascontiguousarray(teacher.guide).tobytes()).hexdigest()
-    settings |= {
-        "crop_size": size,
-        "device_type": select_device(teacher.device).type,
-        "teacher_version": TEACHER_VERSION,
-    }
-    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-
-
 #: The fields of :class:`DreamConfig` that a dream network's recipe records of its teacher.
 TEACHER_FIELDS = (
     "network",
@@ -159,6 +139,21 @@ def teacher_settings(teacher: DreamConfig) -> dict[str, object]:
     return settings | {"layers": list(teacher.objective_layers), "channels": list(teacher.channels)}
 
 
+def teacher_key(teacher: DreamConfig, size: int) -> str:
+    """The cache key of the teacher's dreams: every setting of the ascent
+    (:func:`teacher_settings`; not the seed, which each crop draws from its photo), the crop
+    size, the device type (CUDA dreams in bfloat16) and :data:`TEACHER_VERSION`. The photo is
+    in each file's name."""
+    settings = teacher_settings(teacher) | {
+        "crop_size": size,
+        "device_type": select_device(teacher.device).type,
+        "teacher_version": TEACHER_VERSION,
+    }
+    if teacher.guide is not None:  # compared by content, not identity
+        settings["guide"] = hashlib.sha256(np.ascontiguousarray(teacher.guide).tobytes()).hexdigest()
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def teacher_from_recipe(recipe: str, **overrides: Any) -> DreamConfig:
     """The ascent a dream network learnt, from its ``streamart.recipe`` metadata (JSON), with
     ``overrides`` (a ``seed``, a ``device``)."""
@@ -173,9 +168,9 @@ def crop_seed(photo_sha256: str, index: int) -> int:
 class TeacherCache:
     """The teacher's dreams of ``crops_per_photo`` fixed crops of each of ``photos``,
     ``size`` pixels square, in the folder ``KEY`` (:func:`teacher_key`) of ``root`` (default:
-    ``dream-teacher`` in the cache folder), one ``.npy`` file per crop holding the crop and its dream (2 x size x size x 3,
-    uint8). Each file is written complete or not at all, so an interrupted :meth:`fill`
-    keeps every dream it finished.
+    ``dream-teacher`` in the cache folder): one ``.npy`` file per crop, holding the crop and
+    its dream (2 x size x size x 3, uint8). Each file is written complete or not at all, so an
+    interrupted :meth:`fill` keeps every dream it finished.
     """
 
     def __init__(
