@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .art.dream_settings import DreamConfig
+from .art.dream_settings import PRESETS, DreamConfig
 from .core.deprecation import renamed_attribute, renamed_keywords
 from .errors import InputError
 from .ops.flow import DEFAULT_FLOW_PRESET, DIS_PRESETS
@@ -326,11 +326,92 @@ class TrainingConfig:
 
     @property
     def checkpoints(self) -> Path:
-        if self.checkpoint_dir is not None:
-            return self.checkpoint_dir
-        if self.out is None:
-            raise InputError("a training run needs an output path (or a checkpoint folder)")
-        return self.out.with_suffix(".checkpoints")
+        return checkpoint_folder(self.checkpoint_dir, self.out)
+
+
+def checkpoint_folder(checkpoint_dir: Path | None, out: Path | None) -> Path:
+    """Where a training run's checkpoints go: ``checkpoint_dir``, else beside the model
+    ``out`` with the suffix ``.checkpoints``."""
+    if checkpoint_dir is not None:
+        return checkpoint_dir
+    if out is None:
+        raise InputError("a training run needs an output path (or a checkpoint folder)")
+    return out.with_suffix(".checkpoints")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DreamTrainingConfig:
+    """Everything the distillation of a DeepDream preset into a feed-forward network depends
+    on (:mod:`streamart.offline.dream_distill`; saved in its checkpoints).
+
+    The teacher is the still-image ascent of ``preset`` (:mod:`streamart.art.dream_settings`),
+    with its objective replaced by the one ``layer`` when that is given, and its octaves and
+    steps by ``teacher_octaves`` and ``teacher_steps`` when those are (None: the preset's). Its
+    dreams of fixed crops, ``crops_per_photo`` of each photo of ``data`` (None: the fetched
+    corpus), ``image_size`` pixels square, are made once and cached (in ``teacher_cache``, by
+    default the user cache folder's). The student is the
+    ``variant`` network, fine-tuned from ``init`` (None: the shipped base) or trained
+    ``from_scratch``, for ``iterations`` steps of ``batch_size`` crops; its loss is the mean
+    absolute difference from the teacher's dream (in grey levels, times ``pixel_weight``), the
+    squared difference of the backbone's features of the two on the objective's layers
+    (relative to the dream's own, times ``feature_weight``), and the style trainer's temporal
+    loss times ``temporal_weight``. ``out`` is the ONNX file to
+    write (None: ``dream_NAME.onnx`` in the user's model folder); the other fields are as in
+    :class:`TrainingConfig`.
+    """
+
+    preset: str = VIDEO_DREAM_PRESET
+    layer: str | None = None
+    teacher_octaves: int | None = None
+    teacher_steps: int | None = None
+    out: Path | None = None
+    data: Path | None = None
+    init: Path | None = None
+    from_scratch: bool = False
+    variant: str = "cpu"  # the CPU-first network, what runs live at 30 fps
+    crops_per_photo: int = 8
+    image_size: int = 256
+    teacher_cache: Path | None = None  # None: dream-teacher in the cache folder
+    iterations: int = 2000
+    batch_size: int = 4
+    pixel_weight: float = 1.0
+    feature_weight: float = 0.0
+    temporal_weight: float = 0.05
+    learning_rate: float = 1e-3
+    seed: int = 0
+    checkpoint_dir: Path | None = None
+    checkpoint_every: int = 250
+    sample_every: int = 250
+    resume: Path | None = None
+    device: str = "auto"
+    amp: bool = True  # bfloat16 autocast where the device has it natively (else float32)
+    threads: int | None = None
+    fp16: bool = True
+
+    def __post_init__(self) -> None:
+        if self.preset not in PRESETS:
+            raise InputError(f"unknown dream preset {self.preset!r}: use one of {', '.join(PRESETS)}")
+        if self.variant == "cpu" and self.image_size < 64:  # its reflection margin is 48 px
+            raise InputError(f"--image-size must be at least 64 for the cpu variant, got {self.image_size}")
+        for name in ("iterations", "batch_size", "checkpoint_every", "sample_every", "crops_per_photo"):
+            if getattr(self, name) < 1:
+                raise InputError(f"--{name.replace('_', '-')} must be at least 1")
+        for name in ("teacher_octaves", "teacher_steps"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise InputError(f"--{name.replace('_', '-')} must be at least 1")
+        for name in ("pixel_weight", "feature_weight", "temporal_weight", "learning_rate"):
+            if not (getattr(self, name) >= 0 and math.isfinite(getattr(self, name))):
+                raise InputError(f"--{name.replace('_', '-')} must be a finite number, not negative")
+        check_torch_device(self.device)
+
+    @property
+    def name(self) -> str:
+        """What the dream is called: the preset's name, or the layer's for a layer of one's own."""
+        return self.layer or self.preset
+
+    @property
+    def checkpoints(self) -> Path:
+        return checkpoint_folder(self.checkpoint_dir, self.out)
 
 
 GATYS_OPTIMIZERS = ("lbfgs", "adam")

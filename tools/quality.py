@@ -83,19 +83,28 @@ from streamart.ops.tensor import to_image, to_tensor
 SKIMAGE_HELD_OUT = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg")
 
 
-def held_out_photos(size: int) -> dict[str, np.ndarray]:
+def held_out_paths() -> list[Path]:
     """Photos no model trained on: scikit-image's four, and those the corpus fetch holds out
     (a bridge landscape, mountains, an interior, a sunset, a dog at a window)."""
     import skimage
 
     folder = Path(skimage.__file__).parent / "data"
-    paths = [folder / name for name in SKIMAGE_HELD_OUT] + held_out_corpus_photos()
+    return [folder / name for name in SKIMAGE_HELD_OUT] + held_out_corpus_photos()
+
+
+def photo_name(path: Path) -> str:
+    """A held-out photo's short name (``Bridge_by_Sander_Klootwijk.jpg``: ``Bridge``)."""
+    return path.stem.split("-")[-1].split("_by_")[0]
+
+
+def held_out_photos(size: int) -> dict[str, np.ndarray]:
+    """The held-out photos (:func:`held_out_paths`) by name, scaled to ``size`` on their long
+    side (a multiple of 4)."""
     photos = {}
-    for path in paths:
+    for path in held_out_paths():
         image = imageops.load_image(path)
         height, width = imageops.fit_long_side(*image.shape[:2], size)
-        name = path.stem.split("-")[-1].split("_by_")[0]
-        photos[name] = imageops.resize(image, height // 4 * 4, width // 4 * 4)
+        photos[photo_name(path)] = imageops.resize(image, height // 4 * 4, width // 4 * 4)
     return photos
 
 

@@ -3,6 +3,7 @@
     python3 tools/train_zoo.py base  --paintings ../shared/styles --hold-out NAME,... [--steps 1000]
     python3 tools/train_zoo.py zoo   --paintings ../shared/styles --out streamart/assets/zoo [--jobs 2]
     python3 tools/train_zoo.py long  --paintings ../shared/styles --only NAME,... --out DIR
+    python3 tools/train_zoo.py dreams [PRESET ...] --out streamart/assets/zoo [--iterations N] [--jobs 2]
     python3 tools/train_zoo.py table --models streamart/assets/zoo
 
 ``base``: meta-learns the starting point that quick training fine-tunes from
@@ -19,8 +20,16 @@ after that, for a GPU call's time limit (tools/gpu_train.sh). ``long``: the same
 trained from scratch for ``--iterations`` (the "full-length" reference of the gate).
 
 Each run's command line and its log go beside its output, under ``logs/`` (so that
-the model README can state exactly how every file was made). ``table`` prints the model
-README's table of files: style, painting, steps, sha256 and size.
+the model README can state exactly how every file was made).
+
+``dreams``: one ``streamart train --dream PRESET`` per preset (default: the shipped ones,
+:data:`SHIPPED_DREAMS`), with the training defaults (the recipe of docs/DREAM.md, "Dream
+networks"), written as ``dream_PRESET-cpu.onnx``; ``--jobs``, ``--stop-after`` and ``--resume``
+as for ``zoo``, more ``streamart train`` options in ``--train-options``. The teacher's dreams are cached (``streamart.offline.dream_distill``), so a
+second run, or a resumed one, dreams only what is missing.
+
+``table`` prints the model README's table of files: style, painting (or dream preset), steps,
+sha256 and size.
 """
 
 from __future__ import annotations
@@ -44,6 +53,8 @@ STOPPED = 128 + signal.SIGTERM
 NOT_STARTED = -1
 #: Model names for paintings whose file name is not the name the style has shipped under.
 NAMES = {"woman-with-hat-matisse": "matisse_woman_with_hat"}
+#: The presets whose dream networks ship, Lite0's: a VGG16 teacher costs ten times as much.
+SHIPPED_DREAMS = ("creatures", "blobs", "swirls")
 
 
 def style_name(painting: Path) -> str:
@@ -109,9 +120,6 @@ def train_each(args: argparse.Namespace, *, from_scratch: bool) -> int:
     def run(painting: Path) -> tuple[str, int, float]:
         name = style_name(painting)
         checkpoint = args.checkpoints / name / "last.pt"
-        if args.stop_after is not None and time.monotonic() - started_all >= args.stop_after:
-            print(f"{name}: not started, --stop-after {args.stop_after:g} s is spent", flush=True)
-            return name, NOT_STARTED, 0.0
         command = [
             sys.executable,
             "-m",
@@ -141,23 +149,78 @@ def train_each(args: argparse.Namespace, *, from_scratch: bool) -> int:
             *(["--resume", str(checkpoint)] if args.resume and checkpoint.is_file() else []),
             *args.extra,
         ]
-        (logs / f"{name}.cmd").write_text(shlex.join(command) + "\n")
-        started = time.monotonic()
-        with open(logs / f"{name}.log", "w") as log:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-            left = None if args.stop_after is None else max(args.stop_after - (started - started_all), 0)
-            try:
-                code = process.wait(timeout=left)
-            except subprocess.TimeoutExpired:
-                process.send_signal(signal.SIGTERM)  # streamart train saves a checkpoint and exits
-                code = process.wait()
-        minutes = (time.monotonic() - started) / 60
-        outcome = "ok" if code == 0 else "stopped at --stop-after" if code == STOPPED else f"FAILED ({code})"
-        print(f"{name}: {outcome} in {minutes:.1f} min", flush=True)
-        return name, code, minutes
+        return run_logged(name, command, logs, args.stop_after, started_all)
 
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(run, chosen))
+    return report(results, args)
+
+
+def train_dreams(args: argparse.Namespace) -> int:
+    args.out.mkdir(parents=True, exist_ok=True)
+    logs = args.out / "logs"
+    logs.mkdir(exist_ok=True)
+    started_all = time.monotonic()
+
+    def run(preset: str) -> tuple[str, int, float]:
+        name = f"dream_{preset}"
+        checkpoint = args.checkpoints / name / "last.pt"
+        command = [
+            sys.executable,
+            "-m",
+            "streamart",
+            "train",
+            "--dream",
+            preset,
+            "--out",
+            str(args.out / f"{name}-cpu.onnx"),
+            *(["--iterations", str(args.iterations)] if args.iterations else []),
+            "--threads",
+            "1",
+            "--seed",
+            str(args.seed),
+            "-y",
+            "-q",
+            "--checkpoint-dir",
+            str(args.checkpoints / name),
+            *(["--resume", str(checkpoint)] if args.resume and checkpoint.is_file() else []),
+            *args.train_options,
+        ]
+        return run_logged(name, command, logs, args.stop_after, started_all)
+
+    with ThreadPoolExecutor(args.jobs) as pool:
+        results = list(pool.map(run, args.presets))
+    return report(results, args)
+
+
+def run_logged(
+    name: str, command: list[str], logs: Path, stop_after: float | None, started_all: float
+) -> tuple[str, int, float]:
+    """Run one `streamart train` with its command line and its log under ``logs``; end it with
+    SIGTERM once ``stop_after`` seconds from ``started_all`` are spent (start none after that).
+    Returns the name, the exit status and the minutes it ran."""
+    if stop_after is not None and time.monotonic() - started_all >= stop_after:
+        print(f"{name}: not started, --stop-after {stop_after:g} s is spent", flush=True)
+        return name, NOT_STARTED, 0.0
+    (logs / f"{name}.cmd").write_text(shlex.join(command) + "\n")
+    started = time.monotonic()
+    with open(logs / f"{name}.log", "w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        left = None if stop_after is None else max(stop_after - (started - started_all), 0)
+        try:
+            code = process.wait(timeout=left)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGTERM)  # streamart train saves a checkpoint and exits
+            code = process.wait()
+    minutes = (time.monotonic() - started) / 60
+    outcome = "ok" if code == 0 else "stopped at --stop-after" if code == STOPPED else f"FAILED ({code})"
+    print(f"{name}: {outcome} in {minutes:.1f} min", flush=True)
+    return name, code, minutes
+
+
+def report(results: list[tuple[str, int, float]], args: argparse.Namespace) -> int:
+    """Print what was trained, unfinished and failed (and the table of a timed run); the
+    exit status: 1 if any run failed."""
     failed = [name for name, code, _ in results if code not in (0, STOPPED, NOT_STARTED)]
     unfinished = [name for name, code, _ in results if code in (STOPPED, NOT_STARTED)]
     print(
@@ -188,13 +251,14 @@ def print_table(args: argparse.Namespace) -> int:
 
     import onnx
 
-    print("| file | painting | steps | sha256 | size |")
+    print("| file | painting or dream | steps | sha256 | size |")
     print("|---|---|---|---|---|")
     for path in sorted(args.models.glob("*.onnx")):
         data = path.read_bytes()
         props = {p.key: p.value for p in onnx.load_from_string(data).metadata_props}
+        source = props.get("streamart.painting_file") or props.get("streamart.dream_preset", "?")
         print(
-            f"| `{path.name}` | {props.get('streamart.painting_file', '?')} | {props.get('streamart.iterations', '?')} "
+            f"| `{path.name}` | {source} | {props.get('streamart.iterations', '?')} "
             f"| `{hashlib.sha256(data).hexdigest()}` | {len(data) / 1e3:.0f} kB |"
         )
     return 0
@@ -225,12 +289,26 @@ def main() -> int:
         sub.add_argument("--stop-after", type=float, help="seconds: stop the runs then (each keeps a checkpoint)")
         sub.add_argument("--resume", action="store_true", help="go on from each painting's checkpoint, if it has one")
         sub.add_argument("extra", nargs="*", help="more 'streamart train' options, after --")
+    dreams = commands.add_parser("dreams")
+    dreams.add_argument("presets", nargs="*", default=SHIPPED_DREAMS, help="default: the shipped dreams")
+    dreams.add_argument("--out", type=Path, required=True)
+    dreams.add_argument("--iterations", type=int, help="default: streamart train --dream's")
+    dreams.add_argument("--seed", type=int, default=0)
+    dreams.add_argument("--jobs", type=int, default=2)
+    dreams.add_argument("--checkpoints", type=Path, default=Path.home() / ".cache" / "streamart" / "zoo-dreams")
+    dreams.add_argument("--stop-after", type=float, help="seconds: stop the runs then (each keeps a checkpoint)")
+    dreams.add_argument("--resume", action="store_true", help="go on from each preset's checkpoint, if it has one")
+    dreams.add_argument(
+        "--train-options", type=shlex.split, default=[], help="more 'streamart train' options, as one quoted string"
+    )
     commands.add_parser("table").add_argument("--models", type=Path, required=True)
     args = parser.parse_args()
     if args.command == "table":
         return print_table(args)
     if args.command == "base":
         return train_base(args)
+    if args.command == "dreams":
+        return train_dreams(args)
     return train_each(args, from_scratch=args.command == "long")
 
 

@@ -34,6 +34,7 @@ from ..config import (
     VIDEO_DREAM_PRESET,
     VIDEO_DREAM_SETTINGS,
     ClusterConfig,
+    DreamTrainingConfig,
     DreamVideoConfig,
     EncodeConfig,
     LiveConfig,
@@ -62,7 +63,7 @@ from ..stages.temporal import TemporalBlendStage
 from .batch import VIDEO_EXTENSIONS, BatchProgress, BatchReport, FileOutcome, find_videos, is_batch, stylize_folder
 from .images import dream_image, gatys_image, process_image, stylize_image
 from .live import Stylizer, live, live_dreams, live_styles  # live: the function (the module is streamart.api.live)
-from .styles import new_style_name, style_metadata, train_style
+from .styles import new_style_name, style_metadata, train_dream, train_style
 from .video import (
     Progress,
     build_dream_stages,
@@ -99,6 +100,7 @@ __all__ = [
     "stylize_folder",
     "stylize_image",
     "stylize_video",
+    "train_dream",
     "train_style",
     "video_dream_config",
     # under the API
@@ -107,6 +109,7 @@ __all__ = [
     "DEFAULT_FLOW_PRESET",
     "DEFAULT_STYLE",
     "DEFAULT_TEMPORAL",
+    "DreamTrainingConfig",
     "DreamVideoConfig",
     "EncodeConfig",
     "EncoderSink",

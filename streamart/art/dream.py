@@ -118,7 +118,7 @@ class Dreamer:
                 # not the pixels of a large photograph.
                 height, width = guide.shape[-2:]
                 guide = resize(guide, *fit_short_side(height, width, 224))
-                self._guide_features = {name: _flatten(act).float() for name, act in self._activations(guide).items()}
+                self._guide_features = {name: _flatten(act).float() for name, act in self.activations(guide).items()}
 
     def dream(self, image: np.ndarray, progress: DreamProgressCallback | None = None) -> np.ndarray:
         """Dream on an RGB uint8 H x W x 3 image with the config's octaves and steps."""
@@ -230,7 +230,7 @@ class Dreamer:
         if config.class_index is not None:
             return self.network(x)[:, config.class_index].float().sum()
         total = x.new_zeros(())
-        for name, act in self._activations(x).items():
+        for name, act in self.activations(x).items():
             act = act.float()
             if self._guide_features is not None:
                 total = total + _guide_similarity(_flatten(act), self._guide_features[name])
@@ -244,7 +244,9 @@ class Dreamer:
             total = total + act.square().mean()
         return total
 
-    def _activations(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def activations(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The activations of the objective's layers for an image batch ``x`` (0..255), by
+        layer name."""
         layers = list(self.config.objective_layers)
         if self.config.network == "vgg16":
             return self.network(x, layers=layers)

