@@ -23,7 +23,8 @@ def own_models(tmp_path, monkeypatch):
 
 def test_models_command_lists_the_default(capsys):
     assert main(["models"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    # The styles come first; the dream networks, if any ship, after a blank line.
+    lines = capsys.readouterr().out.split("\n\n")[0].splitlines()
     # The names that --style takes, as the README uses them; the variant is a column.
     assert any(line.split()[0] == DEFAULT_STYLE and "(default)" in line for line in lines)
     assert len(lines) >= 20
@@ -33,7 +34,8 @@ def test_models_command_lists_the_default(capsys):
 
 def test_models_from_the_environment_are_listed_with_variant_and_size(own_models, capsys):
     assert main(["models"]) == 0
-    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    styles = capsys.readouterr().out.split("\n\n")[0]  # the dream networks, if any, follow
+    lines = {line.split()[0]: line for line in styles.splitlines()}
     assert {"charcoal", "mosaic", DEFAULT_STYLE} <= set(lines)
     assert lines["charcoal"].split()[1] == "full"
     assert lines["mosaic"].split()[1:] == ["0.00", "MB"]  # no variant; a tiny file
@@ -43,7 +45,7 @@ def test_models_from_the_environment_are_listed_with_variant_and_size(own_models
 
 def test_paths_shows_where_each_model_is(own_models, capsys):
     assert main(["models", "--paths"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines = capsys.readouterr().out.split("\n\n")[0].splitlines()
     paths = {line.split()[0]: line.rsplit("  ", 1)[1] for line in lines}
     assert paths["charcoal"] == str(own_models / "charcoal-full.onnx")
     assert paths["mosaic"] == str(own_models / "mosaic.onnx")
