@@ -352,9 +352,9 @@ class DreamTrainingConfig:
     default the user cache folder's). The student is the
     ``variant`` network, fine-tuned from ``init`` (None: the shipped base) or trained
     ``from_scratch``, for ``iterations`` steps of ``batch_size`` crops; its loss is the mean
-    absolute difference from the teacher's dream (in grey levels, times ``pixel_weight``), the
-    squared difference of the backbone's features of the two on the objective's layers
-    (relative to the dream's own, times ``feature_weight``), and the style trainer's temporal
+    absolute difference from the teacher's dream (in grey levels, times ``pixel_weight``), how
+    far the ascent's objective of the output falls short of the dream's (a fraction, times
+    ``objective_weight``; layer objectives only), and the style trainer's temporal
     loss times ``temporal_weight``. ``out`` is the ONNX file to
     write (None: ``dream_NAME.onnx`` in the user's model folder); the other fields are as in
     :class:`TrainingConfig`.
@@ -375,7 +375,7 @@ class DreamTrainingConfig:
     iterations: int = 2000
     batch_size: int = 4
     pixel_weight: float = 1.0
-    feature_weight: float = 0.0
+    objective_weight: float = 0.0
     temporal_weight: float = 0.05
     learning_rate: float = 1e-3
     seed: int = 0
@@ -399,7 +399,7 @@ class DreamTrainingConfig:
         for name in ("teacher_octaves", "teacher_steps"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise InputError(f"--{name.replace('_', '-')} must be at least 1")
-        for name in ("pixel_weight", "feature_weight", "temporal_weight", "learning_rate"):
+        for name in ("pixel_weight", "objective_weight", "temporal_weight", "learning_rate"):
             if not (getattr(self, name) >= 0 and math.isfinite(getattr(self, name))):
                 raise InputError(f"--{name.replace('_', '-')} must be a finite number, not negative")
         check_torch_device(self.device)

@@ -94,11 +94,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="with --dream: weight of the difference from the ascent's dream (default: %(default)s)",
     )
     parser.add_argument(
-        "--feature-weight",
+        "--objective-weight",
         type=float,
-        default=DREAM_DEFAULTS["feature_weight"],
-        help="with --dream: weight of the difference from the ascent's dream in the backbone's features on the "
-        "dream's layer (default: %(default)s)",
+        default=DREAM_DEFAULTS["objective_weight"],
+        help="with --dream: weight of the reward for exciting the dream's layer as much as the ascent's dream "
+        "does (default: %(default)s)",
     )
     parser.add_argument(
         "--data",
@@ -235,7 +235,7 @@ def train_dream(args: argparse.Namespace) -> int:
     ):
 
         def progress(done: int, total: int, losses: DreamLosses) -> None:
-            bar.update(done, total, pixel=losses.pixel, feature=losses.feature, temporal=losses.temporal)
+            bar.update(done, total, pixel=losses.pixel, objective=losses.objective, temporal=losses.temporal)
 
         path = api.train_dream(
             config,

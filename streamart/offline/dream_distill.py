@@ -14,9 +14,10 @@ style.
 - The *student* is fine-tuned from the shipped base network (or trained from scratch) to
   give the teacher's dream: the mean absolute difference in grey levels, plus the style
   trainer's temporal loss (:func:`~streamart.offline.training.temporal_loss`), so that a
-  moved frame gives the moved dream. A perceptual term on the backbone's features is left
-  out: the pixels of the dream are the target itself, and the faithfulness measure below
-  checks the objective directly.
+  moved frame gives the moved dream. A pixel loss alone learns no motif (the average of
+  every place a face could go is no face: docs/DREAM.md), so a third term rewards the
+  output for exciting the preset's layer as much as the dream does, the ascent's own
+  objective (``objective_weight``).
 - The export is a small float16 ONNX like a style model's, told apart by its metadata
   (:func:`dream_metadata`): its kind, preset, backbone and the backbone's weights' licence.
 
@@ -82,12 +83,12 @@ class DreamLosses:
     """Weighted loss terms of one distillation step (floats, for display and logs)."""
 
     pixel: float
-    feature: float
+    objective: float
     temporal: float
 
     @property
     def total(self) -> float:
-        return self.pixel + self.feature + self.temporal
+        return self.pixel + self.objective + self.temporal
 
 
 #: Called after every training step with (steps done, steps in all, the losses).
@@ -306,14 +307,14 @@ class DreamTrainer(NetworkTrainer):
         # The teacher first: an unknown layer is refused before anything loads.
         self.teacher = teacher_config(config)
         self.preset_label = preset_label(config, self.teacher)
-        if config.feature_weight > 0 and not self.teacher.objective_layers:
+        if config.objective_weight > 0 and not self.teacher.objective_layers:
             raise InputError(
-                f"the {config.preset} dream raises a class score, not a layer: there are no features to match; "
-                "leave --feature-weight at 0"
+                f"the {config.preset} dream raises a class score, which has no scale to compare with the dream's; "
+                "leave --objective-weight at 0"
             )
         super().__init__(config, progress=progress)
-        # The teacher's network, for the feature term (loaded once per network and device).
-        self.backbone = Dreamer(self.teacher) if config.feature_weight > 0 else None
+        # The teacher's network, for the objective term (loaded once per network and device).
+        self.backbone = Dreamer(self.teacher) if config.objective_weight > 0 else None
         photos = ContentImages(config.data or ensure_corpus(), config.image_size, self.generator).paths
         self.cache = TeacherCache(self.teacher, photos, config.image_size, config.crops_per_photo, config.teacher_cache)
         self._pairs: np.ndarray | None = None
@@ -342,19 +343,15 @@ class DreamTrainer(NetworkTrainer):
         chosen = torch.from_numpy(self.pairs()[np.asarray(indices)]).permute(1, 0, 4, 2, 3).float()
         return chosen[0], chosen[1]
 
-    def _feature_loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """The mean over the objective's layers of the squared difference of the backbone's
-        features of ``output`` and of the dream ``target``, relative to the dream's own."""
-        assert self.backbone is not None  # made where the feature term is weighed
+    def _objective_loss(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """How far the ascent's own objective (:meth:`Dreamer.objective`) of ``output`` falls
+        short of that of the dream ``target``, as a fraction of the dream's: 0 once the output
+        excites the layer as much as the dream does (no reward past it, so the network is
+        not pushed beyond the teacher's strength into noise)."""
+        assert self.backbone is not None  # made where the objective term is weighed
         with torch.no_grad():
-            wanted = self.backbone.activations(target)
-        got = self.backbone.activations(output)
-        return torch.stack(
-            [
-                F.mse_loss(got[name].float(), act.float()) / act.float().square().mean().clamp(min=1e-8)
-                for name, act in wanted.items()
-            ]
-        ).mean()
+            wanted = self.backbone.objective(target).clamp(min=1e-8)
+        return F.relu(1 - self.backbone.objective(output) / wanted)
 
     def _weighted_losses(
         self, model: torch.nn.Module, content: torch.Tensor, target: torch.Tensor, generator: torch.Generator
@@ -364,9 +361,9 @@ class DreamTrainer(NetworkTrainer):
         with self._autocast():
             output = model(content)
             pixel = F.l1_loss(output.float(), target)
-            feature = self._feature_loss(output, target) if config.feature_weight > 0 else none
+            objective = self._objective_loss(output, target) if config.objective_weight > 0 else none
             temporal = temporal_loss(model, content, output, generator) if config.temporal_weight > 0 else none
-        return config.pixel_weight * pixel, config.feature_weight * feature, config.temporal_weight * temporal
+        return config.pixel_weight * pixel, config.objective_weight * objective, config.temporal_weight * temporal
 
     def evaluate(self, content: torch.Tensor, target: torch.Tensor) -> DreamLosses:
         """The weighted losses of the current network on ``content`` against the dreams
@@ -410,7 +407,7 @@ class DreamTrainer(NetworkTrainer):
             "preset": self.preset_label, "crops_per_photo": config.crops_per_photo,
             "photos": len(self.cache.entries) // config.crops_per_photo,
             "image_size": config.image_size, "pixel_loss": "l1", "pixel_weight": config.pixel_weight,
-            "feature_weight": config.feature_weight,
+            "objective_weight": config.objective_weight,
             "temporal_weight": config.temporal_weight, "batch_size": config.batch_size,
             "learning_rate": config.learning_rate, "iterations": config.iterations, "seed": config.seed,
             "init": f"base {self.base_id}" if self.base_id else "random weights",

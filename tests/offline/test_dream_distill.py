@@ -90,19 +90,20 @@ def test_a_tiny_distillation_lowers_the_loss_and_exports_a_dream_model(content_d
     assert (tmp_path / "dream.checkpoints" / "samples" / "000014.png").is_file()
 
 
-def test_the_feature_term_matches_the_dreams_features_on_the_objectives_layer(content_dir, tmp_path):
-    trainer = DreamTrainer(config(content_dir, tmp_path, feature_weight=1.0, temporal_weight=0.0))
+def test_the_objective_term_rewards_exciting_the_layer_up_to_the_dreams_strength(content_dir, tmp_path):
+    trainer = DreamTrainer(config(content_dir, tmp_path, objective_weight=1.0, temporal_weight=0.0))
     fixed = trainer.batch([0, 1, 2, 3])
     before = trainer.evaluate(*fixed)
-    assert before.feature > 0 and before.temporal == 0
+    assert before.objective > 0 and before.temporal == 0
     for _ in range(12):
         trainer.step(fixed)
-    assert trainer.evaluate(*fixed).feature < before.feature
+    assert trainer.evaluate(*fixed).objective < before.objective
     content, target = fixed
     with torch.no_grad():
-        assert trainer._feature_loss(target, target) == 0  # the dream itself matches
-    with pytest.raises(InputError, match="raises a class score, not a layer"):
-        DreamTrainer(config(content_dir, tmp_path, preset="espresso", feature_weight=1.0))
+        assert trainer._objective_loss(target, target) == 0  # the dream itself is as strong as the dream
+        assert trainer._objective_loss(content, target) > 0  # the photo is weaker
+    with pytest.raises(InputError, match="raises a class score"):
+        DreamTrainer(config(content_dir, tmp_path, preset="espresso", objective_weight=1.0))
 
 
 def test_a_dream_of_a_layer_of_ones_own_names_it(content_dir, tmp_path):
