@@ -41,6 +41,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -110,23 +111,12 @@ def train_base(args: argparse.Namespace) -> int:
 
 
 def train_each(args: argparse.Namespace, *, from_scratch: bool) -> int:
-    chosen = paintings(args.paintings, args.only, args.exclude)
-    args.out.mkdir(parents=True, exist_ok=True)
-    logs = args.out / "logs"
-    logs.mkdir(exist_ok=True)
+    chosen = {style_name(painting): painting for painting in paintings(args.paintings, args.only, args.exclude)}
 
-    started_all = time.monotonic()
-
-    def run(painting: Path) -> tuple[str, int, float]:
-        name = style_name(painting)
-        checkpoint = args.checkpoints / name / "last.pt"
-        command = [
-            sys.executable,
-            "-m",
-            "streamart",
-            "train",
+    def options(name: str) -> list[str]:
+        return [
             "--style",
-            str(painting),
+            str(chosen[name]),
             "--out",
             str(args.out / f"{name}-{args.variant}.onnx"),
             "--name",
@@ -135,46 +125,45 @@ def train_each(args: argparse.Namespace, *, from_scratch: bool) -> int:
             args.variant,
             "--iterations",
             str(args.iterations),
-            "--threads",
-            "1",
-            "--seed",
-            str(args.seed),
             "--licence",
             "CC0-1.0",
-            "-y",
-            "-q",
-            "--checkpoint-dir",
-            str(args.checkpoints / name),
             *(["--from-scratch"] if from_scratch else []),
-            *(["--resume", str(checkpoint)] if args.resume and checkpoint.is_file() else []),
             *args.extra,
         ]
-        return run_logged(name, command, logs, args.stop_after, started_all)
 
-    with ThreadPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(run, chosen))
-    return report(results, args)
+    return train_all(args, list(chosen), options)
 
 
 def train_dreams(args: argparse.Namespace) -> int:
+    def options(name: str) -> list[str]:
+        return [
+            "--dream",
+            name.removeprefix("dream_"),
+            "--out",
+            str(args.out / f"{name}-cpu.onnx"),
+            *(["--iterations", str(args.iterations)] if args.iterations else []),
+            *args.train_options,
+        ]
+
+    return train_all(args, [f"dream_{preset}" for preset in args.presets], options)
+
+
+def train_all(args: argparse.Namespace, names: list[str], options: Callable[[str], list[str]]) -> int:
+    """One `streamart train` per name, ``args.jobs`` at once, each on one thread (unless its
+    options say otherwise) with its own checkpoint folder (resumed with ``--resume``) and its
+    ``options(name)``; a table at the end."""
     args.out.mkdir(parents=True, exist_ok=True)
     logs = args.out / "logs"
     logs.mkdir(exist_ok=True)
     started_all = time.monotonic()
 
-    def run(preset: str) -> tuple[str, int, float]:
-        name = f"dream_{preset}"
+    def run(name: str) -> tuple[str, int, float]:
         checkpoint = args.checkpoints / name / "last.pt"
         command = [
             sys.executable,
             "-m",
             "streamart",
             "train",
-            "--dream",
-            preset,
-            "--out",
-            str(args.out / f"{name}-cpu.onnx"),
-            *(["--iterations", str(args.iterations)] if args.iterations else []),
             "--threads",
             "1",
             "--seed",
@@ -184,12 +173,12 @@ def train_dreams(args: argparse.Namespace) -> int:
             "--checkpoint-dir",
             str(args.checkpoints / name),
             *(["--resume", str(checkpoint)] if args.resume and checkpoint.is_file() else []),
-            *args.train_options,
+            *options(name),  # last, so that options given to the tool win over those above
         ]
         return run_logged(name, command, logs, args.stop_after, started_all)
 
     with ThreadPoolExecutor(args.jobs) as pool:
-        results = list(pool.map(run, args.presets))
+        results = list(pool.map(run, names))
     return report(results, args)
 
 

@@ -120,6 +120,22 @@ class DreamConfig:
         return dataclasses.replace(self, **changes)
 
 
+#: The fields of :class:`DreamConfig` that make a dream what it is: its objective and the
+#: ascent's settings (not the jitter's seed, a guide picture or the device).
+LOOK_FIELDS = (
+    "network",
+    "layers",
+    "channels",
+    "class_index",
+    "octaves",
+    "octave_scale",
+    "steps",
+    "step_size",
+    "jitter",
+    "smoothing",
+)
+
+
 def network_layers(network: str) -> tuple[str, ...]:
     """The layer names ``network`` offers as dream objectives, in network order."""
     return VGG16_LAYERS if network == "vgg16" else EFFICIENTNET_FEATURES

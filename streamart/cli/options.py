@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from ..api import PipelineStats
-from ..art.dream_settings import DEFAULT_LAYERS, PRESETS, DreamConfig, preset
+from ..art.dream_settings import DEFAULT_LAYERS, LOOK_FIELDS, PRESETS, DreamConfig, preset
 from ..assets.models import DEFAULT_STYLE
 from ..config import (
     DEFAULT_CHUNK_SECONDS,
@@ -216,19 +216,7 @@ def encode_config(args: argparse.Namespace) -> EncodeConfig:
 
 
 # Dream options given one by one override the preset's; their names are DreamConfig's fields.
-_DREAM_FIELDS = (
-    "network",
-    "layers",
-    "channels",
-    "class_index",
-    "octaves",
-    "octave_scale",
-    "steps",
-    "step_size",
-    "jitter",
-    "smoothing",
-    "seed",
-)
+_DREAM_FIELDS = (*LOOK_FIELDS, "seed")
 
 
 def add_dream_arguments(parser: argparse.ArgumentParser, *, video: bool) -> None:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..art.dream import Dreamer, preset
-from ..art.dream_settings import DreamConfig
+from ..art.dream_settings import LOOK_FIELDS, DreamConfig
 from ..assets.folders import cache_dir
 from ..assets.models import DREAM_KIND, DREAM_PRESET_KEY, KIND_KEY
 from ..assets.weights import BACKBONES
@@ -117,25 +117,10 @@ def preset_label(config: DreamTrainingConfig, teacher: DreamConfig) -> str:
     return f"layer:{teacher.network}:{config.layer}"
 
 
-#: The fields of :class:`DreamConfig` that a dream network's recipe records of its teacher.
-TEACHER_FIELDS = (
-    "network",
-    "layers",
-    "channels",
-    "class_index",
-    "octaves",
-    "octave_scale",
-    "steps",
-    "step_size",
-    "jitter",
-    "smoothing",
-)
-
-
 def teacher_settings(teacher: DreamConfig) -> dict[str, object]:
     """What a dream network's recipe records of its teacher (JSON types), all that
     :func:`teacher_from_recipe` needs to make the same ascent again."""
-    settings = {name: getattr(teacher, name) for name in TEACHER_FIELDS}
+    settings = {name: getattr(teacher, name) for name in LOOK_FIELDS}
     return settings | {"layers": list(teacher.objective_layers), "channels": list(teacher.channels)}
 
 
@@ -379,10 +364,7 @@ class DreamTrainer(NetworkTrainer):
             batch = self.batch(torch.randint(len(self.pairs()), (self.config.batch_size,), generator=self.generator))
         content, target = (part.to(self.device) for part in batch)
         terms = self._weighted_losses(self.model, content, target, self.generator)
-        self.optimizer.zero_grad(set_to_none=True)
-        torch.stack(terms).sum().backward()
-        self.optimizer.step()
-        self.iteration += 1
+        self._descend(terms)
         return DreamLosses(*(term.item() for term in terms))
 
     def sample(self) -> np.ndarray:

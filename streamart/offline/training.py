@@ -351,6 +351,13 @@ class NetworkTrainer:
         while self.iteration < self.config.iterations:
             yield self.step()
 
+    def _descend(self, terms: tuple[torch.Tensor, ...]) -> None:
+        """One optimisation step down the sum of the loss ``terms``."""
+        self.optimizer.zero_grad(set_to_none=True)
+        torch.stack(terms).sum().backward()
+        self.optimizer.step()
+        self.iteration += 1
+
 
 class Trainer(NetworkTrainer):
     """One style training run; :meth:`run` trains, checkpoints and exports.
@@ -428,10 +435,7 @@ class Trainer(NetworkTrainer):
         if content is None:
             content = self.content.batch(self.config.batch_size)
         terms = self._weighted_losses(content.to(self.device))
-        self.optimizer.zero_grad(set_to_none=True)
-        torch.stack(terms).sum().backward()
-        self.optimizer.step()
-        self.iteration += 1
+        self._descend(terms)
         return Losses(*(term.item() for term in terms))
 
     def sample(self) -> np.ndarray:
