@@ -187,6 +187,21 @@ class OutputFile:
             self._claimed = False
 
 
+def write_bytes_atomically(path: str | os.PathLike, data: bytes | memoryview) -> Path:
+    """Write ``data`` to ``path`` complete or not at all (a temporary name, then a rename over
+    it); a write that fails (a full disk) is an :class:`OutputError` naming the folder."""
+    output = OutputFile(path, overwrite=True)
+    try:
+        output.temporary.write_bytes(data)
+    except OSError as exc:
+        output.discard()
+        raise OutputError(write_failure(output.path, exc)) from None
+    except BaseException:
+        output.discard()
+        raise
+    return output.commit()
+
+
 def _claim(marker: Path, path: Path, *, overwrite: bool) -> bool:
     """Create the claim marker exclusively; True when this run holds it."""
     owner = f"{_HOST} {os.getpid()}\n"

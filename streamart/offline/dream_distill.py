@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import logging
 import threading
@@ -47,7 +48,7 @@ from ..assets.folders import cache_dir
 from ..assets.models import DREAM_KIND, DREAM_PRESET_KEY, KIND_KEY
 from ..assets.weights import BACKBONES
 from ..config import DreamTrainingConfig
-from ..core.files import OutputFile, describe, write_failure
+from ..core.files import describe, write_bytes_atomically
 from ..errors import InputError, OutputError, require
 from ..ops import image as imageops
 from ..ops.tensor import to_image, to_tensor
@@ -216,17 +217,9 @@ class TeacherCache:
         return crop, Dreamer(self.teacher.replace(seed=seed)).dream(np.ascontiguousarray(crop))
 
     def _save(self, path: Path, pair: np.ndarray) -> None:
-        output = OutputFile(path, overwrite=True)
-        try:
-            with open(output.temporary, "wb") as file:
-                np.save(file, pair)
-        except OSError as exc:
-            output.discard()
-            raise OutputError(write_failure(path, exc)) from None
-        except BaseException:
-            output.discard()
-            raise
-        output.commit()
+        buffer = io.BytesIO()
+        np.save(buffer, pair)
+        write_bytes_atomically(path, buffer.getbuffer())
 
     def pairs(self) -> np.ndarray:
         """Every crop and its dream, N x 2 x size x size x 3 uint8; an :class:`InputError`

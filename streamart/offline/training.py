@@ -41,7 +41,7 @@ from ..assets.blend import BASE_KEY
 from ..assets.models import THUMBNAIL_KEY, new_user_model, shipped_base
 from ..config import MAX_PIXELS, TRAINING_STYLE_LAYERS, DreamTrainingConfig, TrainingConfig
 from .corpus import ensure_corpus
-from ..core.files import OutputFile, check_output_path, describe, write_failure
+from ..core.files import check_output_path, describe, write_bytes_atomically
 from ..core.frame import Frame
 from ..errors import InputError, InputNotFoundError, OutputError, require
 from ..nets.transformer import STRIDE, VARIANTS, TransformerNet
@@ -189,16 +189,7 @@ def save_torch(path: Path, content: dict) -> Path:
     # disk as a RuntimeError with no reason, a plain write as the OSError it is.
     buffer = io.BytesIO()
     torch.save(content, buffer)
-    output = OutputFile(path, overwrite=True)
-    try:
-        output.temporary.write_bytes(buffer.getbuffer())
-    except OSError as exc:
-        output.discard()
-        raise OutputError(write_failure(path, exc)) from None
-    except BaseException:
-        output.discard()
-        raise
-    return output.commit()
+    return write_bytes_atomically(path, buffer.getbuffer())
 
 
 def save_png(path: Path, image: np.ndarray) -> None:
