@@ -151,6 +151,12 @@ def check_dreamable(image: Any, what: str = "image") -> None:
         )
 
 
+# The ascent of an ImageNet class's presets: a classifier's gradients are noisier than VGG's,
+# hence the stronger smoothing.
+_CLASS_ASCENT: dict[str, Any] = dict(
+    network="efficientnet_lite0", octaves=3, octave_scale=1.5, steps=15, step_size=2.5, smoothing=1.5
+)
+
 # Presets: good starting points, each checked by eye on photographs (docs/dream_*.png).
 _PRESETS: dict[str, dict[str, Any]] = {
     # Dog faces, eyes and fur: VGG16's deepest conv4 features.
@@ -167,26 +173,9 @@ _PRESETS: dict[str, dict[str, Any]] = {
     "blobs": dict(network="efficientnet_lite0", layers=("block8",), steps=10, step_size=1.5, smoothing=1.0),
     # Flowing stripes that follow the picture's contours.
     "swirls": dict(network="efficientnet_lite0", layers=("block5",), steps=10, step_size=1.5, smoothing=1.0),
-    # ImageNet classes of the classifier: what it takes for "espresso" (967) and "tiger cat"
-    # (282). A classifier's gradients are noisier than VGG's, hence the stronger smoothing.
-    "espresso": dict(
-        network="efficientnet_lite0",
-        class_index=967,
-        octaves=3,
-        octave_scale=1.5,
-        steps=15,
-        step_size=2.5,
-        smoothing=1.5,
-    ),
-    "tiger-cat": dict(
-        network="efficientnet_lite0",
-        class_index=282,
-        octaves=3,
-        octave_scale=1.5,
-        steps=15,
-        step_size=2.5,
-        smoothing=1.5,
-    ),
+    # ImageNet classes of the classifier: what it takes for "espresso" (967) and "tiger cat" (282).
+    "espresso": dict(_CLASS_ASCENT, class_index=967),
+    "tiger-cat": dict(_CLASS_ASCENT, class_index=282),
 }
 
 #: Preset names, for CLI choices and help.
