@@ -415,7 +415,7 @@ class DreamTrainingConfig:
 
 
 GATYS_OPTIMIZERS = ("lbfgs", "adam")
-GATYS_INITS = ("content", "noise")
+GATYS_INITS = ("palette", "content", "noise")
 GATYS_PRESERVE_COLORS = ("none", "luminance", "histogram")
 GATYS_POOLINGS = ("max", "avg")
 GATYS_PRECISIONS = ("auto", "fp32", "bf16")
@@ -447,8 +447,12 @@ class GatysConfig:
     #: Optimisation steps at the full size (one VGG forward + backward each); each coarser scale
     #: runs twice as many as the next finer one (a step there costs a quarter).
     iterations: int = 50
-    #: Start from the content image or from uniform noise (``seed`` picks the noise).
-    init: Literal["content", "noise"] = "content"
+    #: The starting picture: "palette", the content image in the style images' colours (each
+    #: RGB channel's histogram matched to theirs), so the optimisation starts with the
+    #: painting's palette and only has to repaint the strokes (with ``preserve_color``, whose
+    #: point is the content's colours, the content image as it is); "content", the content image
+    #: as it is; "noise", uniform noise (``seed`` picks it).
+    init: Literal["palette", "content", "noise"] = "palette"
     #: Longer-side sizes of the coarse passes before the content's own size, increasing; None:
     #: a quarter and a half of the content's size (those whose shorter side is 64 px or more);
     #: () for the full size alone.

@@ -187,9 +187,10 @@ def transfer(
     optimisation: _Optimisation | None = None
     try:
         for scale_index, (height, width) in enumerate(sizes):
-            content_tensor = to_tensor(imageops.resize(content, height, width), device)
+            content_picture = imageops.resize(content, height, width)
+            content_tensor = to_tensor(content_picture, device)
             if optimisation is None:
-                image = _initial_image(content_tensor, config)
+                image = _initial_image(content_picture, paintings, blend, config, device)
             else:  # coarse-to-fine: the previous scale's result starts this one
                 image = _upsample(optimisation.image, (height, width))
             with torch.no_grad(), _autocast(device, bf16):
@@ -426,13 +427,16 @@ def _upsample(image: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return torch.nn.functional.interpolate(image.detach(), size=size, mode="bicubic", align_corners=False)
 
 
-def _initial_image(content_tensor, config):
-    if config.init == "content":
-        return content_tensor.clone()
-    # Drawn on the CPU so that one seed gives the same start on every device.
-    generator = torch.Generator().manual_seed(config.seed)
-    noise = torch.rand(content_tensor.shape, generator=generator) * 255
-    return noise.to(content_tensor.device)
+def _initial_image(content: np.ndarray, paintings: Sequence[np.ndarray], blend: Sequence[float], config, device):
+    """The first scale's starting picture, at ``content``'s size (see ``GatysConfig.init``)."""
+    if config.init == "noise":
+        # Drawn on the CPU so that one seed gives the same start on every device.
+        generator = torch.Generator().manual_seed(config.seed)
+        noise = torch.rand((1, 3, *content.shape[:2]), generator=generator) * 255
+        return noise.to(device)
+    if config.init == "palette" and config.preserve_color == "none":  # else the content keeps its colours
+        content = imageops.match_histogram_blend(content, paintings, blend)
+    return to_tensor(content, device)
 
 
 def _check_style(style: np.ndarray, index: int) -> None:

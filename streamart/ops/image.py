@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import struct
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -374,13 +375,22 @@ def match_histograms(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
     Used to give a style image the content's palette before transfer. The sizes may differ.
     """
+    return match_histogram_blend(image, [reference], [1.0])
+
+
+def match_histogram_blend(image: np.ndarray, references: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    """Remap each RGB channel of ``image`` to the blend of ``references``' histograms, each
+    counted with its weight (weights summing to 1), as if they were one picture. Sizes may differ."""
     levels = np.arange(256, dtype=np.float64)
     matched = np.empty_like(image)
     for channel in range(3):
         image_cdf = _cdf(image[..., channel])
-        reference_cdf = _cdf(reference[..., channel])
+        # The middle of each level's share: a level that covers most of a flat picture goes to
+        # the middle of the reference's distribution, not to its top.
+        image_middle = image_cdf - 0.5 * np.diff(image_cdf, prepend=0.0)
+        reference_cdf = sum(weight * _cdf(reference[..., channel]) for reference, weight in zip(references, weights))
         # For each level of the image, the reference level at the same cumulative fraction.
-        lookup = np.interp(image_cdf, reference_cdf, levels)
+        lookup = np.interp(image_middle, reference_cdf, levels)
         matched[..., channel] = np.round(lookup).astype(np.uint8)[image[..., channel]]
     return matched
 

@@ -260,6 +260,21 @@ def test_match_histograms_takes_the_reference_distribution_and_keeps_the_order()
         assert np.all(np.diff(matched[..., channel].ravel()[order].astype(int)) >= 0)
 
 
+def test_a_histogram_blend_counts_each_reference_by_its_weight():
+    rng = np.random.default_rng(4)
+    ramp = np.repeat(np.arange(256, dtype=np.uint8)[None, :, None], 3, axis=2).repeat(4, axis=0)
+    dark = rng.normal(40, 10, (10, 10, 3)).clip(0, 255).astype(np.uint8)
+    bright = rng.normal(200, 10, (30, 40, 3)).clip(0, 255).astype(np.uint8)
+    blended = imageops.match_histogram_blend(ramp, [dark, bright], [0.25, 0.75])
+    # The darkest quarter of the ramp takes the dark picture's levels, the rest the bright
+    # one's, whatever the pictures' sizes; the order of the levels is kept.
+    assert (blended[0, :, 0] < 120).mean() == pytest.approx(0.25, abs=3 / 256)
+    assert np.all(np.diff(blended[0, :, 0].astype(int)) >= 0)
+    assert np.array_equal(
+        imageops.match_histogram_blend(ramp, [dark, bright], [1.0, 0.0]), imageops.match_histograms(ramp, dark)
+    )
+
+
 def test_jpeg_round_trip_keeps_the_picture():
     y, x = np.mgrid[0:48, 0:64]
     image = np.stack([x * 4, y * 5, np.full_like(x, 128)], -1).astype(np.uint8)
