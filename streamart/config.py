@@ -419,6 +419,8 @@ GATYS_INITS = ("palette", "content", "noise")
 GATYS_PRESERVE_COLORS = ("none", "luminance", "histogram")
 GATYS_POOLINGS = ("max", "avg")
 GATYS_PRECISIONS = ("auto", "fp32", "bf16")
+#: ``GatysConfig.style_layer_weights`` None: the weight of a relu2_x or relu3_x layer, the others 1.
+GATYS_STROKE_LAYER_WEIGHT = 4.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -428,16 +430,21 @@ class GatysConfig:
 
     #: VGG16 layer whose activations must match the content image's.
     content_layer: str = "relu4_2"
-    #: VGG16 layers whose Gram matrices must match the style's.
-    style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-    #: Relative weight of each style layer (same length as ``style_layers``); None: all equal.
+    #: VGG16 layers whose Gram matrices must match the style's. Not relu5_1 (the paper's
+    #: fifth): its Gram matrices copy whole objects of the painting (Escher's hand and sphere,
+    #: Kahlo's face) into the photo (docs/GATYS.md).
+    style_layers: tuple[str, ...] = ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+    #: Relative weight of each style layer (same length as ``style_layers``). None: the
+    #: stroke layers (relu2_x and relu3_x) count :data:`GATYS_STROKE_LAYER_WEIGHT` times the
+    #: others; neural-style's unnormalised losses weight them hundreds of times more still.
     style_layer_weights: tuple[float, ...] | None = None
     #: Weight of the content loss: squared activation error relative to the content's.
     content_weight: float = 1.0
     #: Weight of the style loss: squared Gram matrix error relative to the style's, averaged
-    #: over the layers. Only the ratio to content_weight matters for the look: 16 matched
-    #: neural-style's published outputs on the likeness measure at 512 px (docs/GATYS.md).
-    style_weight: float = 16.0
+    #: over the layers with their weights. Only the ratio to content_weight matters for the
+    #: look: 32 matched neural-style's published outputs on the likeness measure at 512 px
+    #: (docs/GATYS.md).
+    style_weight: float = 32.0
     #: Weight of the total variation loss: mean squared neighbour difference (0..1 values).
     tv_weight: float = 1.0
     #: "lbfgs" (fewer iterations to a good result, more memory) or "adam".

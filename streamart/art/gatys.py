@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..config import GatysConfig, check_non_negative
+from ..config import GATYS_STROKE_LAYER_WEIGHT, GatysConfig, check_non_negative
 from ..core.deprecation import renamed_keywords
 from ..core.frame import check_image
 from ..errors import DeviceError, InputError, require
@@ -50,7 +50,7 @@ from ..ops.tensor import to_image, to_tensor
 from ..runtimes.memory import shrink_to_fit
 from ..runtimes.torch import bf16_is_native, free_memory, select_device
 
-#: The smallest side, in pixels, at any scale: the deepest default style layer (relu5_1) sits
+#: The smallest side, in pixels, at any scale: relu5_1, the deepest layer one may ask for, sits
 #: after four 2x poolings, so it would be under 2 x 2 activations below this.
 MIN_SIDE = 32
 #: The automatic coarse scales (``GatysConfig.scales`` None) halve the content's size this many
@@ -132,7 +132,7 @@ class GramCache:
         return value
 
 
-#: One painting at three scales for five layers is about 7 MB in float32.
+#: One painting at three scales for the four default layers is about 4 MB in float32.
 STYLE_GRAMS = GramCache(capacity=24)
 
 
@@ -471,7 +471,9 @@ def _blend_weights(painting_weights: Sequence[float] | None, count: int) -> list
 def _layer_weights(config: GatysConfig) -> list[float]:
     """Per-style-layer weights normalised to sum to 1, so style_weight means the same for any
     number of layers."""
-    weights = config.style_layer_weights or (1.0,) * len(config.style_layers)
+    weights = config.style_layer_weights or [
+        GATYS_STROKE_LAYER_WEIGHT if layer.startswith(("relu2_", "relu3_")) else 1.0 for layer in config.style_layers
+    ]
     total = sum(weights)
     return [weight / total for weight in weights]
 

@@ -15,8 +15,15 @@ from streamart.errors import DeviceError, InputError
 
 # Few iterations keep the suite fast; the asserts only need the optimisation to get going
 # (L-BFGS moves little in its first few steps while it learns the curvature).
-# The style weight is pinned: the figures below were measured with it, whatever the default.
-FAST = gatys.GatysConfig(iterations=15, device="cpu", style_weight=5.0)
+# The style weight and layers are pinned: the figures below were measured with them, whatever
+# the defaults.
+FAST = gatys.GatysConfig(
+    iterations=15,
+    device="cpu",
+    style_weight=5.0,
+    style_layers=("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
+    style_layer_weights=(1.0,) * 5,
+)
 #: bf16 against fp32 with FAST: the loss at each step, relative, and the mean pixel difference
 #: of the pictures relative to the fp32 picture's from the content.
 BF16_LOSS_TOLERANCE = 0.05
@@ -113,7 +120,7 @@ def test_the_palette_start_begins_in_the_paintings_colours_nearer_its_style():
     # One step at one scale; the first report measures the starting picture. On relu1_1, whose
     # Gram matrix is much about the colours, the recoloured photo is nearer the painting
     # (measured: 0.68 of the photo's loss).
-    first_layer = replace(FAST, iterations=1, scales=(), style_layers=("relu1_1",))
+    first_layer = replace(FAST, iterations=1, scales=(), style_layers=("relu1_1",), style_layer_weights=None)
     _, from_content = run(config=replace(first_layer, init="content"))
     palette, from_palette = run(config=replace(first_layer, init="palette"))
     assert from_palette[0].style_loss < 0.8 * from_content[0].style_loss
@@ -124,6 +131,14 @@ def test_the_palette_start_begins_in_the_paintings_colours_nearer_its_style():
     # With the content's colours asked for, it starts from the content as it is.
     _, kept = run(config=replace(first_layer, init="palette", preserve_color="luminance"))
     assert kept[0].style_loss == pytest.approx(from_content[0].style_loss)
+
+
+def test_the_stroke_layers_weigh_most_unless_weights_are_given():
+    weights = gatys._layer_weights(gatys.GatysConfig(style_layers=("relu1_1", "relu2_1", "relu3_3", "relu4_1")))
+    assert weights == pytest.approx([0.1, 0.4, 0.4, 0.1])
+    assert gatys._layer_weights(gatys.GatysConfig(style_layers=("relu4_1",))) == [1.0]
+    given = gatys.GatysConfig(style_layers=("relu1_1", "relu2_1"), style_layer_weights=(3.0, 1.0))
+    assert gatys._layer_weights(given) == pytest.approx([0.75, 0.25])
 
 
 def test_same_seed_repeats_and_another_seed_differs():
@@ -249,7 +264,7 @@ def test_style_grams_are_cached_by_everything_that_changes_them(monkeypatch):
     assert len(computed) == 1
     changes = [
         {"style_scale": 0.9},  # the size the painting is measured at
-        {"style_layers": ("relu1_1", "relu2_1")},
+        {"style_layers": ("relu1_1", "relu2_1"), "style_layer_weights": None},
         {"pooling": "avg"},
         {"precision": "bf16"},
         {"preserve_color": "histogram"},  # another painting: recoloured to the content
