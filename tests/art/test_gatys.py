@@ -77,7 +77,7 @@ def run(content=None, paintings=None, config=FAST, **options):
 
 @pytest.fixture(scope="module")
 def plain():
-    """One transfer with the default settings (palette start), shared by several tests."""
+    """One transfer with FAST (palette start), shared by several tests."""
     return run()
 
 
